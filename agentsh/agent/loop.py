@@ -1,0 +1,58 @@
+"""The native function-calling loop: model → tools → model … until an answer."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ..events import ToolCall
+from ..messages import Message, tool_result, user
+from ..models.base import ModelRequest
+from .turn import Turn
+
+STEP_LIMIT_NOTE = (
+    "You have used every tool step allowed for this turn. Do not call tools now: "
+    "give your best final answer from what you have, and say what is left undone."
+)
+
+
+async def run_tool_loop(
+    turn: Turn,
+    messages: list[Message],
+    add: Callable[[Message], None] | None = None,
+    *,
+    tools: list[str] | None = None,
+    agent: str | None = None,
+    max_steps: int | None = None,
+) -> Message:
+    """Run until the model answers without tool calls, or for at most `max_steps` calls.
+
+    At the limit one last call is made with tools forbidden, and its answer is flagged
+    `step_limited`. `add` records each new message (default: append to `messages`).
+    """
+    add = add or messages.append
+    schemas = turn.registry.schemas(tools)
+    for _ in range(max_steps or turn.max_steps):
+        response = await turn.call_model(ModelRequest(messages=list(messages), tools=schemas), agent)
+        add(response.message)
+        if not response.message.tool_calls:
+            return response.message
+        await run_tool_calls(turn, response.message, add, agent)
+    return await _final_answer(turn, messages, add, schemas, agent)
+
+
+async def run_tool_calls(turn: Turn, message: Message, add: Callable[[Message], None], agent: str | None) -> None:
+    for call in message.tool_calls:
+        turn.emit(ToolCall(id=call.id, name=call.name, arguments=call.parsed_arguments(), agent=agent))
+    results = await turn.executor.run(message.tool_calls, turn.emit, agent)
+    for call, result in zip(message.tool_calls, results):
+        add(tool_result(call, result.output))
+
+
+async def _final_answer(turn: Turn, messages: list[Message], add, schemas: list[dict], agent: str | None) -> Message:
+    request = ModelRequest(messages=[*messages, user(STEP_LIMIT_NOTE)], tools=schemas, tool_choice="none")
+    response = await turn.call_model(request, agent)
+    text = response.message.content or "(the step limit was reached before a final answer)"
+    answer = Message(role="assistant", content=text, step_limited=True)
+    add(answer)
+    turn.step_limited = True
+    return answer

@@ -1,0 +1,68 @@
+"""One turn in progress: what a mode works with, and what it has cost so far."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..events import Event, TextDelta, Usage
+from ..messages import Message
+from ..models.base import ModelClient, ModelRequest, ModelResponse, TokenCount
+from ..tools.executor import ToolExecutor
+from ..tools.registry import ToolRegistry
+
+Emit = Callable[[Event], None]
+
+
+@dataclass
+class Turn:
+    """Shared by the session and the mode for the length of one user message.
+
+    `history` is the conversation sent to the model (system prompt first, this turn's
+    user message last); `add` appends to it and records the message for persistence.
+    """
+
+    session_id: str
+    model: ModelClient
+    registry: ToolRegistry
+    executor: ToolExecutor
+    history: list[Message]
+    emit: Emit
+    record: Callable[[Message], None] = lambda message: None
+    max_steps: int = 20
+    usage: TokenCount = field(default_factory=TokenCount)
+    cost: float | None = 0.0
+    model_calls: int = 0
+    output: str = ""
+    step_limited: bool = False
+
+    @property
+    def user_text(self) -> str:
+        return next((m.content for m in reversed(self.history) if m.role == "user"), "")
+
+    def add(self, message: Message) -> None:
+        self.history.append(message)
+        self.record(message)
+
+    async def call_model(self, request: ModelRequest, agent: str | None = None, stream_text: bool = True) -> ModelResponse:
+        """One model call: streams text as events, accounts usage and cost."""
+        async for item in self.model.stream(request):
+            if isinstance(item, ModelResponse):
+                self._account(item, agent)
+                return item
+            if stream_text or not isinstance(item, TextDelta):
+                self.emit(item.model_copy(update={"agent": agent}) if isinstance(item, TextDelta) and agent else item)
+        raise RuntimeError(f"model {self.model.name!r} ended its stream without a response")
+
+    def _account(self, response: ModelResponse, agent: str | None) -> None:
+        self.model_calls += 1
+        self.usage.add(response.usage)
+        self.cost = None if self.cost is None or response.cost is None else self.cost + response.cost
+        self.emit(
+            Usage(
+                model=response.model,
+                prompt_tokens=response.usage.prompt_tokens,
+                completion_tokens=response.usage.completion_tokens,
+                cost=response.cost,
+            )
+        )

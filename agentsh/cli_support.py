@@ -1,0 +1,37 @@
+"""Helpers shared by the commands: settings from flags, reading stdin safely."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from .config import Settings, load_settings
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {
+        "model": getattr(args, "model", None),
+        "mode": getattr(args, "mode", None),
+        "home": getattr(args, "home", None),
+        "max_steps": getattr(args, "max_steps", None),
+        "approval": "auto" if getattr(args, "yes", False) else None,
+    }
+    settings = load_settings(overrides)
+    extra = getattr(args, "plugins", None) or []
+    if extra:
+        settings = settings.model_copy(update={"plugin_dirs": [*settings.plugin_dirs, *extra]})
+    return settings
+
+
+def read_stdin() -> tuple[str, list[str]]:
+    """All of stdin as text, with warnings for what had to be repaired."""
+    data = sys.stdin.buffer.read()
+    warnings = []
+    text = data.decode("utf-8", errors="replace")
+    if "\ufffd" in text and b"\xef\xbf\xbd" not in data:
+        warnings.append("stdin is not valid UTF-8: undecodable bytes were replaced with �")
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+        warnings.append("stdin contains NUL bytes: they were replaced with �")
+    return text, warnings

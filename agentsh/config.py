@@ -1,0 +1,113 @@
+"""Settings: the TOML config file, then the environment, then command-line flags.
+
+The config file is `$AGENTSH_CONFIG`, else `$XDG_CONFIG_HOME/agentsh/config.toml`
+(`~/.config/agentsh/config.toml`). Unknown keys are errors, so a typo is never ignored.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import ConfigError
+
+DEFAULT_SYSTEM_PROMPT = (
+    "You are agentsh, a capable assistant working in the user's terminal. "
+    "Use the tools you are given when they help; answer concisely and say plainly when you are unsure."
+)
+
+# Provider key → the model agentsh uses when that key is the only configuration found.
+PROVIDER_DEFAULTS = [
+    ("OPENAI_API_KEY", "openai/gpt-4o-mini"),
+    ("ANTHROPIC_API_KEY", "anthropic/claude-3-5-haiku-latest"),
+    ("GEMINI_API_KEY", "gemini/gemini-2.0-flash"),
+    ("GROQ_API_KEY", "groq/llama-3.3-70b-versatile"),
+    ("MISTRAL_API_KEY", "mistral/mistral-small-latest"),
+    ("DEEPSEEK_API_KEY", "deepseek/deepseek-chat"),
+]
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: str | None = None
+    mode: str = "tools"
+    max_steps: int = Field(20, ge=1, le=1000)
+    approval: Literal["ask", "auto", "deny"] = "ask"
+    allow_tools: list[str] = Field(default_factory=list)
+    deny_tools: list[str] = Field(default_factory=list)
+    plugin_dirs: list[Path] = Field(default_factory=list)
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    tool_timeout: float = Field(60.0, gt=0)
+    request_timeout: float = Field(600.0, gt=0)
+    stream_idle_timeout: float = Field(60.0, gt=0)
+    retries: int = Field(3, ge=0, le=10)
+    home: Path | None = None
+
+
+def config_dir() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(base) / "agentsh"
+
+
+def config_path() -> Path:
+    override = os.environ.get("AGENTSH_CONFIG")
+    return Path(override) if override else config_dir() / "config.toml"
+
+
+def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
+    """File < environment < flags. `overrides` holds only the flags the user gave."""
+    values = _read_file(config_path())
+    values.update(_from_environment())
+    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"invalid setting {where!r}: {first['msg']} (config file: {config_path()})") from None
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path} is not valid TOML: {error}") from None
+    except OSError as error:
+        raise ConfigError(f"cannot read {path}: {error.strerror}") from None
+
+
+def _from_environment() -> dict[str, Any]:
+    mapping = {"AGENTSH_MODEL": "model", "AGENTSH_MODE": "mode", "AGENTSH_HOME": "home"}
+    return {key: os.environ[var] for var, key in mapping.items() if os.environ.get(var)}
+
+
+def data_home(settings: Settings) -> Path:
+    """--home / AGENTSH_HOME > ./sessions/ in a source checkout > the XDG data dir."""
+    if settings.home is not None:
+        return Path(settings.home).expanduser()
+    checkout = Path.cwd() / "sessions"
+    if checkout.is_dir() and (Path.cwd() / "agentsh" / "__init__.py").is_file():
+        return checkout
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "agentsh"
+
+
+def choose_model(settings: Settings) -> tuple[str, str | None]:
+    """The model to use, and a notice when agentsh had to pick it itself."""
+    if settings.model:
+        return settings.model, None
+    for variable, model in PROVIDER_DEFAULTS:
+        if os.environ.get(variable):
+            return model, f"using {model} (found {variable}); choose another with --model or AGENTSH_MODEL"
+    return "offline", (
+        "no model configured and no provider key found: using the built-in offline model, which does not reason. "
+        "Set e.g. OPENAI_API_KEY, or pass --model (e.g. --model ollama_chat/llama3.2)."
+    )

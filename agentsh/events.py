@@ -1,0 +1,122 @@
+"""The typed event stream: what `Session.send` yields and every consumer reads.
+
+The TUI, the REPL, `agentsh run --json` and the store all consume these same
+objects. Each has a `type` discriminator; `event.to_json()` is the `--json` line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    def to_json(self) -> str:
+        return self.model_dump_json(exclude_none=False)
+
+
+class SessionInfo(_Event):
+    """First event of a turn: which session, mode and model are answering."""
+
+    type: Literal["session"] = "session"
+    session_id: str
+    mode: str
+    model: str
+    title: str | None = None
+
+
+class TextDelta(_Event):
+    """A piece of streamed answer text. `agent` names the profile in multi-agent modes."""
+
+    type: Literal["text"] = "text"
+    delta: str
+    agent: str | None = None
+
+
+class ToolCall(_Event):
+    type: Literal["tool_call"] = "tool_call"
+    id: str
+    name: str
+    arguments: dict[str, Any] | str
+    agent: str | None = None
+
+
+class ToolResult(_Event):
+    type: Literal["tool_result"] = "tool_result"
+    id: str
+    name: str
+    ok: bool
+    output: str
+    duration_ms: float = 0.0
+    agent: str | None = None
+
+
+class Step(_Event):
+    """Mode progress: a plan, a task, a route, a critique, a stage, a round."""
+
+    type: Literal["step"] = "step"
+    kind: str
+    title: str
+    status: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class ApprovalRequest(_Event):
+    """A tool call waiting for the user. The UI resolves `decision` with an `Approval` value."""
+
+    type: Literal["approval"] = "approval"
+    id: str
+    name: str
+    arguments: dict[str, Any] | str
+    decision: asyncio.Future | None = Field(default=None, exclude=True)
+
+
+class Usage(_Event):
+    type: Literal["usage"] = "usage"
+    model: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float | None = None
+
+
+class Notice(_Event):
+    """Something the user should see that is not an answer: a retry, a fallback, a reload."""
+
+    type: Literal["notice"] = "notice"
+    message: str
+    level: Literal["info", "warning"] = "info"
+
+
+class Error(_Event):
+    type: Literal["error"] = "error"
+    message: str
+    kind: str = "AgentshError"
+
+
+class TurnDone(_Event):
+    type: Literal["done"] = "done"
+    session_id: str
+    output: str
+    usage: dict[str, int] = Field(default_factory=dict)
+    cost: float | None = None
+    model_calls: int = 0
+    interrupted: bool = False
+    step_limited: bool = False
+    failed: bool = False
+
+
+Event = Annotated[
+    Union[SessionInfo, TextDelta, ToolCall, ToolResult, Step, ApprovalRequest, Usage, Notice, Error, TurnDone],
+    Field(discriminator="type"),
+]
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def parse_event(data: str | bytes | dict) -> Event:
+    if isinstance(data, dict):
+        return EVENT_ADAPTER.validate_python(data)
+    return EVENT_ADAPTER.validate_json(data)

@@ -1,0 +1,68 @@
+"""The `ModelClient` protocol: one streamed chat completion, text and tool calls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator, Protocol, Union, runtime_checkable
+
+from pydantic import BaseModel
+
+from ..events import Notice, TextDelta
+from ..messages import Message
+
+
+@dataclass
+class ModelRequest:
+    messages: list[Message]
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    response_format: type[BaseModel] | None = None
+    temperature: float | None = None
+    tool_choice: str | None = None  # "none" forbids tool calls while keeping the schemas
+
+
+@dataclass
+class TokenCount:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def add(self, other: "TokenCount") -> None:
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+
+    def as_dict(self) -> dict[str, int]:
+        return {"prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens, "total_tokens": self.total_tokens}
+
+
+@dataclass
+class ModelResponse:
+    """The assembled result of one model call: always the last item of a stream."""
+
+    message: Message
+    model: str
+    finish_reason: str = "stop"
+    usage: TokenCount = field(default_factory=TokenCount)
+    cost: float | None = None
+
+
+StreamItem = Union[TextDelta, Notice, ModelResponse]
+
+
+@runtime_checkable
+class ModelClient(Protocol):
+    name: str
+
+    def stream(self, request: ModelRequest) -> AsyncIterator[StreamItem]:
+        """Yield text deltas (and notices such as retries) as they arrive, then one ModelResponse."""
+        ...
+
+
+async def complete(client: ModelClient, request: ModelRequest) -> ModelResponse:
+    """Run a call to the end and return only the assembled response."""
+    async for item in client.stream(request):
+        if isinstance(item, ModelResponse):
+            return item
+    raise RuntimeError(f"model client {client.name!r} ended its stream without a response")

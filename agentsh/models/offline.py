@@ -1,0 +1,100 @@
+"""The built-in `offline` model: deterministic, free, no network.
+
+It lets a newcomer use every feature without a key and is what most tests run on.
+It answers plainly, calls a tool when the user's message names one (arguments drawn
+from the message), summarises tool results, and answers a structured-output request
+with a valid instance of the requested schema.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, AsyncIterator
+
+from ..events import TextDelta
+from ..messages import Message, ToolCallPart
+from .base import ModelRequest, ModelResponse, StreamItem, TokenCount
+from .offline_arguments import draw_arguments
+from .schema_instance import instance_for
+
+NAME = "offline"
+
+
+class OfflineModel:
+    name = NAME
+
+    def __init__(self) -> None:
+        self._calls = 0
+
+    async def stream(self, request: ModelRequest) -> AsyncIterator[StreamItem]:
+        self._calls += 1
+        message = self._respond(request)
+        for piece in _pieces(message.content):
+            yield TextDelta(delta=piece)
+        finish = "tool_calls" if message.tool_calls else "stop"
+        yield ModelResponse(message=message, model=NAME, finish_reason=finish, usage=_count(request, message), cost=0.0)
+
+    def _respond(self, request: ModelRequest) -> Message:
+        last = request.messages[-1] if request.messages else Message(role="user", content="")
+        if request.response_format is not None:
+            return _structured(request, last)
+        if last.role == "tool":
+            return Message(role="assistant", content=_summarise_results(request.messages))
+        tools = [] if request.tool_choice == "none" else request.tools
+        call = _tool_call_for(last.content, tools, self._calls)
+        if call is not None:
+            return Message(role="assistant", tool_calls=[call])
+        return Message(role="assistant", content=_plain_answer(last.content))
+
+
+def _structured(request: ModelRequest, last: Message) -> Message:
+    schema = request.response_format.model_json_schema()
+    value = instance_for(schema, _latest_user_text(request.messages) or last.content)
+    return Message(role="assistant", content=json.dumps(value))
+
+
+def _latest_user_text(messages: list[Message]) -> str:
+    return next((m.content for m in reversed(messages) if m.role == "user"), "")
+
+
+def _tool_call_for(text: str, tools: list[dict[str, Any]], counter: int) -> ToolCallPart | None:
+    for schema in tools:
+        function = schema["function"]
+        if _names(function["name"], text):
+            arguments = draw_arguments(function.get("parameters", {}), text, function["name"])
+            return ToolCallPart(id=f"offline_{counter}", name=function["name"], arguments=json.dumps(arguments))
+    return None
+
+
+def _names(tool_name: str, text: str) -> bool:
+    spoken = tool_name.replace("_", " ")
+    return any(re.search(rf"\b{re.escape(n)}\b", text, re.I) for n in {tool_name, spoken})
+
+
+def _summarise_results(messages: list[Message]) -> str:
+    results = []
+    for message in reversed(messages):
+        if message.role != "tool":
+            break
+        results.append(f"{message.name} returned: {message.content}")
+    return "\n".join(reversed(results))
+
+
+def _plain_answer(text: str) -> str:
+    if not text.strip():
+        return "(offline model) I received an empty message."
+    return (
+        "(offline model) I am agentsh's built-in offline model: I echo, call tools you name, "
+        f"and fill structured answers, but I do not reason. You said: {text.strip()}"
+    )
+
+
+def _pieces(text: str) -> list[str]:
+    return re.findall(r"\S+\s*|\s+", text)
+
+
+def _count(request: ModelRequest, message: Message) -> TokenCount:
+    prompt = sum(len(m.content) for m in request.messages) // 4 + 1
+    completion = (len(message.content) + sum(len(c.arguments) for c in message.tool_calls)) // 4 + 1
+    return TokenCount(prompt_tokens=prompt, completion_tokens=completion)

@@ -1,0 +1,1 @@
+"""Plugin directories: loading, hot reload, isolation."""

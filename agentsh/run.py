@@ -1,0 +1,145 @@
+"""`agentsh run`: one turn, headless. Text answer on stdout, or JSON Lines with --json.
+
+Exit 0 on success, 1 when the model or provider fails, 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import TextIO
+
+from .agent.approval import Decision
+from .cli_support import read_stdin, settings_from_args
+from .errors import UsageError
+from .events import ApprovalRequest, Error, Event, Notice, TextDelta, ToolCall, ToolResult, TurnDone
+from .session import Session
+from .terminal import neutralize
+
+
+def run_command(args: argparse.Namespace) -> int:
+    prompt = _prompt(args)
+    settings = settings_from_args(args)
+    session = Session.open(settings, resume=args.session, latest=args.continue_latest)
+    printer = JsonPrinter(sys.stdout) if args.json else TextPrinter(sys.stdout, sys.stderr)
+    return asyncio.run(_run_turn(session, prompt, printer))
+
+
+def _prompt(args: argparse.Namespace) -> str:
+    words = " ".join(args.prompt)
+    stdin_piped = not sys.stdin.isatty()
+    if words in ("", "-"):
+        if not stdin_piped:
+            raise UsageError("no prompt: give one as an argument or pipe it on stdin (agentsh run --help)")
+        text, warnings = read_stdin()
+    elif stdin_piped:
+        context, warnings = read_stdin()
+        text = f"{words}\n\n<stdin>\n{context}\n</stdin>" if context.strip() else words
+    else:
+        text, warnings = words, []
+    for warning in warnings:
+        print(f"agentsh: warning: {warning}", file=sys.stderr)
+    if not text.strip():
+        raise UsageError("the prompt is empty: give a prompt as an argument or pipe text on stdin")
+    return text
+
+
+async def _run_turn(session: Session, prompt: str, printer: "Printer") -> int:
+    failed = False
+    first = True
+    async for event in session.send(prompt):
+        printer.show(event)
+        if first:
+            first = False
+            for notice in session.notices:
+                printer.show(Notice(message=notice, level="warning"))
+        if isinstance(event, ApprovalRequest):
+            _decide(event, printer)
+        if isinstance(event, TurnDone):
+            failed = event.failed
+    return 1 if failed else 0
+
+
+def _decide(request: ApprovalRequest, printer: "Printer") -> None:
+    """Headless: ask on the terminal when there is one, otherwise deny and say how to allow."""
+    if isinstance(printer, TextPrinter) and sys.stdin.isatty():
+        decision = printer.ask(request)
+    else:
+        decision = Decision.DENY
+        printer.show(Notice(message=f"{request.name} needs approval: re-run with --yes to allow it", level="warning"))
+    request.decision.set_result(decision)
+
+
+class Printer:
+    def show(self, event: Event) -> None:
+        raise NotImplementedError
+
+
+class JsonPrinter(Printer):
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def show(self, event: Event) -> None:
+        self.out.write(event.to_json() + "\n")
+        self.out.flush()
+
+
+class TextPrinter(Printer):
+    """The answer on stdout (streamed on a terminal); tool activity and notices on stderr."""
+
+    def __init__(self, out: TextIO, err: TextIO) -> None:
+        self.out, self.err = out, err
+        self.live = out.isatty()
+        self.streamed = False
+
+    def show(self, event: Event) -> None:
+        if isinstance(event, TextDelta) and self.live and event.agent is None:
+            self._write(self.out, event.delta)
+            self.streamed = True
+        elif isinstance(event, ToolCall):
+            self._line(f"→ {event.name}({_arguments(event.arguments)})")
+        elif isinstance(event, ToolResult):
+            self._line(f"{'←' if event.ok else '✗'} {event.name}: {_summary(event.output)}")
+        elif isinstance(event, Notice):
+            self._line(f"agentsh: {event.message}")
+        elif isinstance(event, Error):
+            self._line(f"agentsh: error: {event.message}")
+        elif isinstance(event, TurnDone):
+            self._finish(event)
+
+    def ask(self, request: ApprovalRequest) -> Decision:
+        self._line(f"? allow {request.name}({_arguments(request.arguments)})  [y]es once / [a]lways / [N]o: ")
+        answer = sys.stdin.readline().strip().lower()
+        return {"y": Decision.ONCE, "yes": Decision.ONCE, "a": Decision.ALWAYS, "always": Decision.ALWAYS}.get(answer, Decision.DENY)
+
+    def _finish(self, done: TurnDone) -> None:
+        if done.failed and not done.output:
+            return
+        if self.streamed:
+            self._write(self.out, "\n")
+        else:
+            self._write(self.out, done.output + "\n")
+        if done.step_limited:
+            self._line("agentsh: note: the answer was cut short by the step limit (--max-steps)")
+
+    def _line(self, text: str) -> None:
+        if self.streamed:
+            self._write(self.out, "\n")
+            self.streamed = False
+        self._write(self.err, text.rstrip(" ") + ("" if text.endswith(": ") else "\n"))
+
+    def _write(self, stream: TextIO, text: str) -> None:
+        stream.write(neutralize(text) if stream.isatty() else text)
+        stream.flush()
+
+
+def _arguments(arguments: dict | str) -> str:
+    text = json.dumps(arguments, ensure_ascii=False) if isinstance(arguments, dict) else arguments
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _summary(output: str) -> str:
+    line = " ".join(output.split())
+    return line if len(line) <= 200 else line[:197] + "..."

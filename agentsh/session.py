@@ -1,0 +1,229 @@
+"""`Session`: the only object a UI talks to.
+
+    session = Session.open(settings)          # or Session.open(settings, resume="abc1")
+    async for event in session.send("hello"):
+        ...
+
+Each `send` runs the session's mode on one user message and yields the typed events
+of `agentsh.events`; the store records the turn as it goes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import AsyncIterator
+
+from .agent.approval import ApprovalPolicy
+from .agent.turn import Turn
+from .config import Settings, choose_model, data_home
+from .errors import AgentshError
+from .events import Error, Event, Notice, SessionInfo, TextDelta, TurnDone
+from .messages import Message, system, user
+from .models import resolve_model
+from .models.base import ModelClient
+from .modes import get_mode
+from .plugins.loader import PluginLoader, bundled_plugin_dir
+from .store.db import DB_FILENAME, open_database
+from .store.records import SessionRecord
+from .store.sessions import SessionStore, repair_history
+from .tools.executor import ToolExecutor
+from .tools.registry import ToolRegistry
+
+CHECKPOINT_INTERVAL = 0.25  # seconds between saves of a streaming answer
+_END = object()
+
+
+@dataclass
+class _TurnLog:
+    """What the store gets at the end of a turn (and in checkpoints while it runs)."""
+
+    turn_id: int
+    messages: list[Message]
+    events: list[tuple[str, dict]] = field(default_factory=list)
+    partial: list[str] = field(default_factory=list)
+    last_checkpoint: float = 0.0
+
+
+class Session:
+    def __init__(self, settings: Settings, store: SessionStore, record: SessionRecord, model: ModelClient, loader: PluginLoader) -> None:
+        self.settings = settings
+        self.store = store
+        self.record = record
+        self.model = model
+        self.loader = loader
+        self.registry = loader.registry
+        self.approvals = ApprovalPolicy(settings.approval, settings.allow_tools, settings.deny_tools)
+        self.executor = ToolExecutor(self.registry, self.approvals, timeout=settings.tool_timeout)
+        self.notices: list[str] = []
+        self._task: asyncio.Task | None = None
+
+    # opening ------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, settings: Settings, resume: str | None = None, latest: bool = False, store: SessionStore | None = None) -> "Session":
+        """Open a new session, or resume `resume` (an id or prefix) or the latest one."""
+        store = store or open_store(settings)
+        record = _existing_record(store, resume, latest)
+        notices: list[str] = []
+        if record is None:
+            model_name, notice = choose_model(settings)
+            notices += [notice] if notice else []
+            get_mode(settings.mode)
+            record = store.create(mode=settings.mode, model=model_name)
+        elif settings.model and settings.model != record.model:
+            store.update(record.id, model=settings.model)
+            record = store.get(record.id)
+        loader = _make_loader(settings)
+        problems = [change for change in loader.refresh() if "failed to load" in change]
+        session = cls(settings, store, record, resolve_model(record.model, settings), loader)
+        session.notices = notices + problems + loader.warnings
+        return session
+
+    @property
+    def id(self) -> str:
+        return self.record.id
+
+    @property
+    def mode(self) -> str:
+        return self.record.mode
+
+    @property
+    def model_name(self) -> str:
+        return self.record.model
+
+    def set_mode(self, name: str) -> None:
+        get_mode(name)
+        self.store.update(self.id, mode=name)
+        self.store.add_event(self.id, "mode", {"from": self.mode, "to": name})
+        self.record = self.store.get(self.id)
+
+    def set_model(self, name: str) -> None:
+        self.model = resolve_model(name, self.settings)
+        self.store.add_event(self.id, "model", {"from": self.model_name, "to": name})
+        self.store.update(self.id, model=name)
+        self.record = self.store.get(self.id)
+
+    def history(self) -> list[Message]:
+        return self.store.messages(self.id)
+
+    # one turn -----------------------------------------------------------------
+
+    async def send(self, text: str) -> AsyncIterator[Event]:
+        """Run one turn. Closing the iterator early cancels the turn (kept, marked interrupted)."""
+        queue: asyncio.Queue = asyncio.Queue()
+        turn, log = self._start_turn(text, queue)
+        yield SessionInfo(session_id=self.id, mode=self.mode, model=self.model_name, title=self.record.title)
+        self._task = asyncio.create_task(self._run(turn, log, queue))
+        try:
+            while (event := await queue.get()) is not _END:
+                yield event
+        finally:
+            await self._stop()
+
+    def cancel(self) -> None:
+        """Interrupt the running turn, if any (the UIs' Esc / Ctrl+C)."""
+        if self._task and not self._task.done():
+            self._task.cancel()
+
+    def _start_turn(self, text: str, queue: asyncio.Queue) -> tuple[Turn, _TurnLog]:
+        message = user(text)
+        history = [system(self.settings.system_prompt), *self.history(), message]
+        log = _TurnLog(turn_id=self.store.begin_turn(self.id, message, self.mode, self.model_name), messages=[message])
+        self.record = self.store.get(self.id)
+
+        def emit(event: Event) -> None:
+            self._observe(event, log)
+            queue.put_nowait(event)
+
+        for change in self.loader.refresh():
+            emit(Notice(message=change))
+        turn = Turn(
+            session_id=self.id, model=self.model, registry=self.registry, executor=self.executor, history=history,
+            emit=emit, record=lambda m: self._record_message(m, log), max_steps=self.settings.max_steps,
+        )
+        return turn, log
+
+    async def _run(self, turn: Turn, log: _TurnLog, queue: asyncio.Queue) -> None:
+        status, error = "done", None
+        try:
+            await get_mode(self.mode).run(turn)
+        except asyncio.CancelledError:
+            status = "interrupted"
+        except AgentshError as failure:
+            status, error = "failed", failure
+        except Exception as failure:  # a bug must end the turn visibly, never hang the UI
+            status, error = "failed", AgentshError(f"internal error: {type(failure).__name__}: {failure}")
+        if error is not None:
+            turn.emit(Error(message=str(error), kind=type(error).__name__))
+        done = self._done_event(turn, status, log)
+        self._finish(turn, log, status, str(error) if error else None)
+        queue.put_nowait(done)
+        queue.put_nowait(_END)
+
+    def _observe(self, event: Event, log: _TurnLog) -> None:
+        if isinstance(event, TextDelta):
+            if event.agent is None:
+                log.partial.append(event.delta)
+                self._maybe_checkpoint(log)
+        elif event.type != "approval":
+            log.events.append((event.type, event.model_dump(mode="json")))
+
+    def _record_message(self, message: Message, log: _TurnLog) -> None:
+        log.messages.append(message)
+        log.partial.clear()
+        self._checkpoint(log)
+
+    def _maybe_checkpoint(self, log: _TurnLog) -> None:
+        if time.monotonic() - log.last_checkpoint >= CHECKPOINT_INTERVAL:
+            self._checkpoint(log)
+
+    def _checkpoint(self, log: _TurnLog) -> None:
+        log.last_checkpoint = time.monotonic()
+        self.store.checkpoint(log.turn_id, log.messages, "".join(log.partial))
+
+    async def _stop(self) -> None:
+        """The consumer stopped reading: cancel the turn and wait until it is saved."""
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.shield(task)
+
+    def _finish(self, turn: Turn, log: _TurnLog, status: str, error: str | None) -> None:
+        if status != "done":
+            log.messages = repair_history(log.messages, "".join(log.partial))
+        summary = {
+            "status": status, "prompt_tokens": turn.usage.prompt_tokens, "completion_tokens": turn.usage.completion_tokens,
+            "cost": turn.cost, "model_calls": turn.model_calls, "step_limited": int(turn.step_limited), "error": error,
+        }
+        self.store.finish_turn(log.turn_id, log.messages, log.events, summary)
+        self.record = self.store.get(self.id)
+
+    def _done_event(self, turn: Turn, status: str, log: _TurnLog) -> TurnDone:
+        return TurnDone(
+            session_id=self.id, output=turn.output or "".join(log.partial), usage=turn.usage.as_dict(), cost=turn.cost,
+            model_calls=turn.model_calls, step_limited=turn.step_limited, interrupted=status == "interrupted",
+            failed=status == "failed",
+        )
+
+
+def open_store(settings: Settings) -> SessionStore:
+    return SessionStore(open_database(data_home(settings) / DB_FILENAME))
+
+
+def _existing_record(store: SessionStore, resume: str | None, latest: bool) -> SessionRecord | None:
+    if resume:
+        return store.get(resume)
+    if latest:
+        record = store.latest()
+        if record is None:
+            raise AgentshError("there is no earlier session to continue; start one without --continue")
+        return record
+    return None
+
+
+def _make_loader(settings: Settings) -> PluginLoader:
+    directories = [bundled_plugin_dir(), *[Path(d) for d in settings.plugin_dirs]]
+    return PluginLoader(directories, ToolRegistry())

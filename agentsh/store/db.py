@@ -1,0 +1,98 @@
+"""Open the session database safely: validate, WAL, busy timeout, foreign keys, migrate."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from pathlib import Path
+from typing import Iterator
+
+from sqlite_utils import Database
+
+from ..errors import StoreError
+
+DB_FILENAME = "agentsh.db"
+BUSY_TIMEOUT_MS = 30_000
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def open_database(path: Path | str) -> Database:
+    """Open (creating if needed) and migrate the database at `path`.
+
+    A file that is not SQLite, is corrupt, or was written by a newer agentsh raises
+    StoreError naming the file, and the file is left exactly as it was.
+    """
+    path = Path(path)
+    if str(path) != ":memory:":
+        _check_file(path)
+    try:
+        connection = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        db = Database(connection, execute_plugins=False)
+        _configure(db)
+        from .migrations import migrate
+
+        migrate(db, path)
+    except sqlite3.DatabaseError as error:
+        raise StoreError(f"cannot use the session database {path}: {error}") from None
+    return db
+
+
+def _check_file(path: Path) -> None:
+    if path.is_dir():
+        raise StoreError(f"{path} is a directory, not a session database")
+    if not path.exists():
+        _ensure_parent(path)
+        return
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(_SQLITE_HEADER))
+    except OSError as error:
+        raise StoreError(f"cannot read the session database {path}: {error.strerror}") from None
+    if header and header != _SQLITE_HEADER:
+        raise StoreError(f"{path} is not an SQLite database; move it aside or choose another data home with --home")
+    _check_integrity_readonly(path)
+
+
+def _ensure_parent(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StoreError(f"cannot create the data home {path.parent}: {error.strerror}") from None
+
+
+def _check_integrity_readonly(path: Path) -> None:
+    """Read the schema without write access, so a damaged file is never touched."""
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as error:
+        raise StoreError(f"the session database {path} is damaged ({error}); move it aside or restore a backup") from None
+
+
+def _configure(db: Database) -> None:
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.execute("PRAGMA foreign_keys = ON")
+    if not db.memory:
+        with db.ensure_autocommit_on():
+            db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+
+
+@contextlib.contextmanager
+def write_transaction(db: Database) -> Iterator[Database]:
+    """BEGIN IMMEDIATE: take the write lock up front, so a busy database waits instead of failing."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.conn.rollback()
+        raise
+    else:
+        db.execute("COMMIT")

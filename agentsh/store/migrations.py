@@ -1,0 +1,83 @@
+"""The schema, only ever changed by appending a named migration below.
+
+Never edit or reorder a migration that has shipped: add a new one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from ..errors import StoreError
+from .db import write_transaction
+
+migrations = Migrations("agentsh")
+
+
+@migrations()
+def m001_sessions(db: Database) -> None:
+    db["sessions"].create(
+        {
+            "id": str, "title": str, "mode": str, "model": str, "parent_id": str, "fork_point": int,
+            "created_at": str, "updated_at": str,
+            "prompt_tokens": int, "completion_tokens": int, "cost": float, "cost_known": int,
+        },
+        pk="id",
+        foreign_keys=[("parent_id", "sessions", "id")],
+        defaults={"prompt_tokens": 0, "completion_tokens": 0, "cost": 0.0, "cost_known": 1},
+    )
+    db["sessions"].create_index(["updated_at"])
+    db["turns"].create(
+        {
+            "id": int, "session_id": str, "status": str, "mode": str, "model": str,
+            "started_at": str, "ended_at": str, "pid": int, "host": str,
+            "draft": str, "partial_text": str,
+            "prompt_tokens": int, "completion_tokens": int, "cost": float, "model_calls": int,
+            "step_limited": int, "error": str,
+        },
+        pk="id",
+        foreign_keys=[("session_id", "sessions", "id")],
+        defaults={"prompt_tokens": 0, "completion_tokens": 0, "model_calls": 0, "step_limited": 0},
+    )
+    db["turns"].create_index(["session_id", "id"])
+    db["turns"].create_index(["status"])
+    db["messages"].create(
+        {
+            "id": int, "session_id": str, "turn_id": int, "seq": int, "role": str, "content": str,
+            "tool_calls": str, "tool_call_id": str, "name": str,
+            "interrupted": int, "step_limited": int, "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("session_id", "sessions", "id"), ("turn_id", "turns", "id")],
+        defaults={"interrupted": 0, "step_limited": 0},
+    )
+    db["messages"].create_index(["session_id", "seq"], unique=True)
+    db["messages"].enable_fts(["content"], create_triggers=True, tokenize="porter")
+    db["events"].create(
+        {"id": int, "session_id": str, "turn_id": int, "type": str, "data": str, "created_at": str},
+        pk="id",
+        foreign_keys=[("session_id", "sessions", "id"), ("turn_id", "turns", "id")],
+    )
+    db["events"].create_index(["session_id", "id"])
+
+
+def migrate(db: Database, path: Path | str) -> None:
+    """Apply pending migrations in one write transaction; refuse a newer schema."""
+    known = {m.name for m in migrations._migrations}
+    unknown = [m.name for m in migrations.applied(db) if m.name not in known]
+    if unknown:
+        raise StoreError(
+            f"the session database {path} was written by a newer agentsh (schema {unknown[-1]}); "
+            "upgrade agentsh to use it"
+        )
+    if not migrations.pending(db):
+        return
+    with write_transaction(db):
+        migrations.apply(db)
+
+
+def schema_version(db: Database) -> str | None:
+    applied = migrations.applied(db)
+    return applied[-1].name if applied else None

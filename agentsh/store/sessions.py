@@ -1,0 +1,200 @@
+"""Sessions, turns and their messages: the episodic log.
+
+A turn is written twice: `begin_turn` commits a running row whose `draft` holds the
+turn's messages so far (checkpointed as the turn goes), and `finish_turn` writes the
+turn's messages and events in one transaction. A turn left running by a process that
+died is recovered from its draft: its partial answer kept and marked interrupted, and
+every tool call without a result given a synthetic one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+from typing import Any, Iterable
+
+from sqlite_utils import Database
+
+from ..errors import StoreError
+from ..messages import MESSAGES_ADAPTER, Message
+from .db import write_transaction
+from .records import SessionRecord, message_from_row, message_row, now
+
+INTERRUPTED_TOOL_RESULT = "Error: the turn was interrupted before this tool call returned a result."
+TITLE_LENGTH = 60
+
+
+class SessionStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.host = socket.gethostname()
+
+    # sessions ---------------------------------------------------------------
+
+    def create(self, *, mode: str, model: str, title: str | None = None, parent_id: str | None = None, fork_point: int | None = None) -> SessionRecord:
+        stamp = now()
+        row = {
+            "id": secrets.token_hex(6), "title": title, "mode": mode, "model": model,
+            "parent_id": parent_id, "fork_point": fork_point, "created_at": stamp, "updated_at": stamp,
+        }
+        with write_transaction(self.db):
+            self.db["sessions"].insert(row)
+        return self.get(row["id"])
+
+    def get(self, id_or_prefix: str) -> SessionRecord:
+        prefix = id_or_prefix.strip()
+        rows = list(self.db.query("SELECT * FROM sessions WHERE substr(id, 1, ?) = ? ORDER BY updated_at DESC LIMIT 6", [len(prefix), prefix]))
+        exact = [r for r in rows if r["id"] == id_or_prefix]
+        if exact or len(rows) == 1:
+            return SessionRecord.from_row((exact or rows)[0])
+        if not rows or not id_or_prefix.strip():
+            raise StoreError(f"no session with id {id_or_prefix!r}; `agentsh sessions list` shows them")
+        candidates = ", ".join(f"{r['id']} ({r['title'] or 'untitled'})" for r in rows[:5])
+        raise StoreError(f"session id {id_or_prefix!r} is ambiguous; it could be: {candidates}")
+
+    def latest(self) -> SessionRecord | None:
+        rows = list(self.db.query("SELECT * FROM sessions ORDER BY updated_at DESC, rowid DESC LIMIT 1"))
+        return SessionRecord.from_row(rows[0]) if rows else None
+
+    def list(self, limit: int = 20) -> list[SessionRecord]:
+        rows = self.db.query("SELECT * FROM sessions ORDER BY updated_at DESC, rowid DESC LIMIT ?", [limit])
+        return [SessionRecord.from_row(r) for r in rows]
+
+    def update(self, session_id: str, **fields: Any) -> None:
+        with write_transaction(self.db):
+            self.db["sessions"].update(session_id, {**fields, "updated_at": now()})
+
+    def delete(self, session_id: str) -> None:
+        with write_transaction(self.db):
+            for table in ("events", "messages", "turns"):
+                self.db.execute(f"DELETE FROM {table} WHERE session_id = ?", [session_id])
+            self.db.execute("UPDATE sessions SET parent_id = NULL WHERE parent_id = ?", [session_id])
+            self.db.execute("DELETE FROM sessions WHERE id = ?", [session_id])
+
+    # messages ---------------------------------------------------------------
+
+    def messages(self, session_id: str) -> list[Message]:
+        """The conversation as the model should see it, with dead turns recovered first."""
+        self.recover(session_id)
+        rows = self.db.query("SELECT * FROM messages WHERE session_id = ? ORDER BY seq", [session_id])
+        return [message_from_row(r) for r in rows]
+
+    def message_count(self, session_id: str) -> int:
+        row = next(self.db.query("SELECT count(*) AS n FROM messages WHERE session_id = ?", [session_id]))
+        return row["n"]
+
+    def add_messages(self, session_id: str, messages: Iterable[Message], turn_id: int | None = None) -> None:
+        with write_transaction(self.db):
+            self._insert_messages(session_id, list(messages), turn_id)
+
+    def _insert_messages(self, session_id: str, messages: list[Message], turn_id: int | None) -> None:
+        start = self.message_count(session_id)
+        rows = [message_row(m, session_id, turn_id, start + i) for i, m in enumerate(messages)]
+        self.db["messages"].insert_all(rows)
+
+    def add_event(self, session_id: str, event_type: str, data: dict[str, Any], turn_id: int | None = None) -> None:
+        with write_transaction(self.db):
+            self._insert_events(session_id, turn_id, [(event_type, data)])
+
+    def _insert_events(self, session_id: str, turn_id: int | None, events: list[tuple[str, dict]]) -> None:
+        stamp = now()
+        rows = [
+            {"session_id": session_id, "turn_id": turn_id, "type": kind, "data": json.dumps(data, default=str), "created_at": stamp}
+            for kind, data in events
+        ]
+        self.db["events"].insert_all(rows)
+
+    # turns ------------------------------------------------------------------
+
+    def begin_turn(self, session_id: str, user_message: Message, mode: str, model: str) -> int:
+        row = {
+            "session_id": session_id, "status": "running", "mode": mode, "model": model, "started_at": now(),
+            "pid": os.getpid(), "host": self.host, "draft": _dump([user_message]), "partial_text": "",
+        }
+        with write_transaction(self.db):
+            turn_id = self.db["turns"].insert(row).last_pk
+            self._set_title_if_missing(session_id, user_message.content)
+        return turn_id
+
+    def checkpoint(self, turn_id: int, messages: list[Message], partial_text: str) -> None:
+        with write_transaction(self.db):
+            self.db["turns"].update(turn_id, {"draft": _dump(messages), "partial_text": partial_text})
+
+    def finish_turn(self, turn_id: int, messages: list[Message], events: list[tuple[str, dict]], summary: dict[str, Any]) -> None:
+        """Write the whole turn, its events and the session totals in one transaction."""
+        turn = self.db["turns"].get(turn_id)
+        session_id = turn["session_id"]
+        with write_transaction(self.db):
+            self._insert_messages(session_id, messages, turn_id)
+            self._insert_events(session_id, turn_id, events)
+            self.db["turns"].update(turn_id, {**summary, "draft": None, "partial_text": None, "ended_at": now()})
+            self._add_totals(session_id, summary)
+
+    def _add_totals(self, session_id: str, summary: dict[str, Any]) -> None:
+        cost_known = 0 if summary.get("cost") is None else 1
+        self.db.execute(
+            """UPDATE sessions SET prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?,
+               cost = cost + ?, cost_known = cost_known * ?, updated_at = ? WHERE id = ?""",
+            [summary.get("prompt_tokens", 0), summary.get("completion_tokens", 0), summary.get("cost") or 0.0, cost_known, now(), session_id],
+        )
+
+    def _set_title_if_missing(self, session_id: str, text: str) -> None:
+        title = " ".join(text.split())[:TITLE_LENGTH]
+        if title:
+            self.db.execute("UPDATE sessions SET title = ? WHERE id = ? AND title IS NULL", [title, session_id])
+
+    # recovery ---------------------------------------------------------------
+
+    def recover(self, session_id: str | None = None) -> int:
+        """Close every turn whose process is gone; returns how many were recovered."""
+        sql = "SELECT * FROM turns WHERE status = 'running'" + (" AND session_id = ?" if session_id else "")
+        dead = [t for t in self.db.query(sql, [session_id] if session_id else []) if not self._alive(t)]
+        for turn in dead:
+            self._recover_turn(turn)
+        return len(dead)
+
+    def _alive(self, turn: dict[str, Any]) -> bool:
+        if turn["host"] != self.host:
+            return True
+        if turn["pid"] == os.getpid():
+            return False
+        try:
+            os.kill(turn["pid"], 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+    def _recover_turn(self, turn: dict[str, Any]) -> None:
+        messages = repair_history(_load(turn["draft"]), turn["partial_text"] or "")
+        with write_transaction(self.db):
+            current = self.db["turns"].get(turn["id"])
+            if current["status"] != "running":
+                return
+            self._insert_messages(turn["session_id"], messages, turn["id"])
+            self.db["turns"].update(turn["id"], {"status": "interrupted", "draft": None, "partial_text": None, "ended_at": now()})
+
+
+def repair_history(messages: list[Message], partial_text: str = "") -> list[Message]:
+    """Make a cut-off turn valid to send again: results for dangling tool calls, partial text kept."""
+    repaired: list[Message] = []
+    answered = {m.tool_call_id for m in messages if m.role == "tool"}
+    for message in messages:
+        repaired.append(message)
+        for call in message.tool_calls:
+            if call.id not in answered:
+                repaired.append(Message(role="tool", content=INTERRUPTED_TOOL_RESULT, tool_call_id=call.id, name=call.name))
+    if partial_text:
+        repaired.append(Message(role="assistant", content=partial_text, interrupted=True))
+    return repaired
+
+
+def _dump(messages: list[Message]) -> str:
+    return MESSAGES_ADAPTER.dump_json(messages).decode()
+
+
+def _load(text: str | None) -> list[Message]:
+    return MESSAGES_ADAPTER.validate_json(text) if text else []

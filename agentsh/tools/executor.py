@@ -1,0 +1,120 @@
+"""Run the model's tool calls: validate, ask approval, time out, capture, truncate.
+
+Every failure becomes a tool result the model can read and act on. Calls from one
+model response run concurrently; their events are emitted as they happen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Callable
+
+from pydantic import ValidationError
+
+from ..agent.approval import ApprovalPolicy, Decision
+from ..events import ApprovalRequest, Event, ToolResult
+from ..messages import ToolCallPart
+from .output import DEFAULT_MAX_CHARS, to_text, truncate
+from .registry import ToolRegistry
+from .tool import Tool
+
+DEFAULT_TIMEOUT = 60.0
+Emit = Callable[[Event], None]
+
+
+class ToolFailure(Exception):
+    """A call that cannot produce a result; its message goes to the model."""
+
+
+class ToolExecutor:
+    def __init__(
+        self,
+        registry: ToolRegistry,
+        approvals: ApprovalPolicy | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_output_chars: int = DEFAULT_MAX_CHARS,
+    ) -> None:
+        self.registry = registry
+        self.approvals = approvals or ApprovalPolicy()
+        self.timeout = timeout
+        self.max_output_chars = max_output_chars
+
+    async def run(self, calls: list[ToolCallPart], emit: Emit, agent: str | None = None) -> list[ToolResult]:
+        """Run `calls` concurrently, emitting approval requests and results as they happen.
+
+        Returns the results in call order, whatever order they finished in.
+        """
+        return list(await asyncio.gather(*(self._run_one(call, emit, agent) for call in calls)))
+
+    async def _run_one(self, call: ToolCallPart, emit: Emit, agent: str | None) -> ToolResult:
+        started = time.perf_counter()
+        try:
+            output, ok = await self._execute(call, emit), True
+        except ToolFailure as failure:
+            output, ok = f"Error: {failure}", False
+        elapsed = (time.perf_counter() - started) * 1000
+        result = ToolResult(id=call.id, name=call.name, ok=ok, output=output, duration_ms=elapsed, agent=agent)
+        emit(result)
+        return result
+
+    async def _execute(self, call: ToolCallPart, emit: Emit) -> str:
+        tool = self._find(call.name)
+        arguments = _decode_arguments(call)
+        await self._approve(tool, call, arguments, emit)
+        result = await self._invoke(tool, arguments)
+        return truncate(to_text(result), self.max_output_chars)
+
+    def _find(self, name: str) -> Tool:
+        tool = self.registry.get(name)
+        if tool is None:
+            valid = ", ".join(self.registry.names()) or "(none)"
+            raise ToolFailure(f"unknown tool {name!r}. Valid tools: {valid}.")
+        return tool
+
+    async def _approve(self, tool: Tool, call: ToolCallPart, arguments: dict, emit: Emit) -> None:
+        if not tool.requires_approval:
+            return
+        verdict = self.approvals.verdict(tool.name)
+        if verdict == "ask":
+            decision = await _ask(call, arguments, emit)
+            self.approvals.record(tool.name, decision)
+            verdict = "deny" if decision is Decision.DENY else "allow"
+        if verdict == "deny":
+            raise ToolFailure(f"the user denied this call to {tool.name!r}. Do not retry it; continue without it or ask the user.")
+
+    async def _invoke(self, tool: Tool, arguments: dict) -> object:
+        limit = tool.timeout or self.timeout
+        try:
+            return await asyncio.wait_for(tool.invoke(arguments), limit)
+        except ValidationError as error:
+            raise ToolFailure(_describe_validation(tool, error)) from None
+        except TimeoutError:
+            raise ToolFailure(f"{tool.name} timed out after {limit:g} s.") from None
+        except Exception as error:  # a tool's own failure is a result, never a crash
+            raise ToolFailure(f"{tool.name} raised {type(error).__name__}: {error}") from None
+
+
+async def _ask(call: ToolCallPart, arguments: dict, emit: Emit) -> Decision:
+    future: asyncio.Future = asyncio.get_running_loop().create_future()
+    emit(ApprovalRequest(id=call.id, name=call.name, arguments=arguments, decision=future))
+    return Decision(await future)
+
+
+def _decode_arguments(call: ToolCallPart) -> dict:
+    arguments = call.parsed_arguments()
+    if isinstance(arguments, dict):
+        return arguments
+    raise ToolFailure(
+        f"the arguments for {call.name!r} are not a JSON object: {call.arguments[:200]!r}. "
+        "Call the tool again with a JSON object that matches its schema."
+    )
+
+
+def _describe_validation(tool: Tool, error: ValidationError) -> str:
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}" for e in error.errors()
+    )
+    schema = json.dumps(tool.parameters, separators=(",", ":"))
+    return f"invalid arguments for {tool.name!r}: {problems}. Expected parameters: {schema}"

@@ -1,0 +1,35 @@
+"""Turn whatever a tool returned into bounded text for the model."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel
+
+DEFAULT_MAX_CHARS = 20_000
+
+
+def to_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    if isinstance(value, BaseModel):
+        return value.model_dump_json()
+    try:
+        return json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def truncate(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
+    """Keep the head and the tail of an over-long output, with a marker between them."""
+    if len(text) <= max_chars:
+        return text
+    head = max_chars * 2 // 3
+    tail = max_chars - head
+    omitted = len(text) - head - tail
+    return f"{text[:head]}\n… [{omitted:,} characters truncated] …\n{text[-tail:]}"

@@ -1,0 +1,551 @@
+"""A tiny scripted OpenAI-compatible chat-completions server for tests.
+
+Stdlib only.  Tests start it on 127.0.0.1 with a random free port and point
+litellm / the ``openai`` client at ``server.base_url`` so the real HTTP code
+path is exercised without any network access::
+
+    with FakeOpenAIServer() as server:
+        server.enqueue(Reply(text="hello"))
+        server.enqueue(Reply(tool_calls=[{"name": "ls", "arguments": {"path": "."}}]))
+        ... call litellm with api_base=server.base_url, model="openai/fake-model" ...
+        assert server.hits == 2
+        assert server.last_body["messages"][-1]["role"] == "tool"
+
+Each request pops one scripted :class:`Reply` from a FIFO queue.  When the
+queue is empty ``server.default_reply`` is used (not consumed) if set,
+otherwise the server answers 500 with an OpenAI-style error body.
+
+Streaming responses use HTTP/1.1 chunked transfer encoding (like the real
+API).  A ``cut_after`` stream is dropped *abruptly* by default: the socket is
+closed without the terminating zero-length chunk, so httpx raises
+``httpx.RemoteProtocolError`` ("incomplete chunked read") on the client.
+With ``cut_mode="clean"`` the HTTP body is terminated properly instead, so the
+client sees a well-formed HTTP response whose SSE stream simply lacks the
+finish_reason chunk and ``data: [DONE]``.
+
+Run manually::
+
+    python tests/fakeserver.py --port 0 --text "hello"
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import socket
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+__all__ = ["FakeOpenAIServer", "Reply"]
+
+CHAT_PATHS = ("/v1/chat/completions", "/chat/completions")
+
+_DEFAULT_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    408: "timeout_error",
+    409: "conflict_error",
+    422: "invalid_request_error",
+    429: "rate_limit_error",
+}
+_DEFAULT_ERROR_CODES = {
+    401: "invalid_api_key",
+    429: "rate_limit_exceeded",
+}
+
+
+def _default_usage() -> dict:
+    return {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
+
+
+@dataclass
+class Reply:
+    """One scripted response.
+
+    text          assistant content.
+    tool_calls    list of {"name": str, "arguments": dict|str, "id": str (optional)}.
+                  Missing ids become ``call_<n>`` (n is a server-wide counter);
+                  dict arguments are ``json.dumps``-ed.
+    usage         usage dict; ``None`` omits usage entirely.
+    finish_reason default "tool_calls" if tool_calls else "stop".
+    status        HTTP status; != 200 -> OpenAI-style error body with
+                  error_message / error_type / error_code and extra ``headers``.
+    headers       extra response headers (for any status), e.g. {"Retry-After": "1"}.
+    chunk_size    characters per streamed content delta / tool-argument piece.
+    chunk_delay   seconds between streamed chunks (interruptible by stop()).
+    delay         seconds to wait before sending anything (interruptible).
+    cut_after     streaming: after this many content/tool chunks, drop the
+                  connection (no finish_reason chunk, no [DONE]).
+                  Non-streaming: close the connection without any response.
+    cut_mode      "abrupt" (default): close socket mid chunked body -> client
+                  transport error.  "clean": terminate the HTTP body properly;
+                  the SSE stream just ends without finish/[DONE].
+    stall_after   streaming: after this many content/tool chunks stop sending,
+                  wait up to stall_seconds (or until stop()), then drop the
+                  connection like cut_after.  Non-streaming: stall before
+                  responding, then close without a response.
+    model         model echoed in responses (default: the request's model).
+
+    Only the role chunk is sent before counting starts, so ``cut_after=0``
+    sends just the ``{"role": "assistant"}`` chunk.
+    """
+
+    text: str = ""
+    tool_calls: list[dict] = field(default_factory=list)
+    usage: dict | None = field(default_factory=_default_usage)
+    finish_reason: str | None = None
+    status: int = 200
+    error_message: str | None = None
+    error_type: str | None = None
+    error_code: str | None = None
+    headers: dict = field(default_factory=dict)
+    chunk_size: int = 4
+    chunk_delay: float = 0.0
+    delay: float = 0.0
+    cut_after: int | None = None
+    cut_mode: str = "abrupt"
+    stall_after: int | None = None
+    stall_seconds: float = 30.0
+    model: str | None = None
+
+    def resolved_finish_reason(self) -> str:
+        if self.finish_reason is not None:
+            return self.finish_reason
+        return "tool_calls" if self.tool_calls else "stop"
+
+
+class _DropConnection(Exception):
+    """Raised inside a handler to close the socket without finishing."""
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+    block_on_close = False
+
+    fake: "FakeOpenAIServer"
+
+    def handle_error(self, request, client_address):  # pragma: no cover - quiet
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, BrokenPipeError, socket.timeout, OSError)):
+            return
+        super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _HTTPServer
+
+    # -- plumbing --------------------------------------------------------
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+    def _read_body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            parts = []
+            while True:
+                size_line = self.rfile.readline()
+                size = int(size_line.split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    # consume trailers
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                parts.append(self.rfile.read(size))
+                self.rfile.readline()
+            return b"".join(parts)
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _send_json(self, status: int, obj: Any, extra_headers: dict | None = None) -> None:
+        data = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Connection", "close")
+        for k, v in (extra_headers or {}).items():
+            self.send_header(k, str(v))
+        self.end_headers()
+        self.wfile.write(data)
+        self.wfile.flush()
+        self.close_connection = True
+
+    def _drop(self) -> None:
+        """Close the underlying socket immediately (no HTTP-level termination)."""
+        self.close_connection = True
+        try:
+            self.wfile.flush()
+        except OSError:
+            pass
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        try:
+            self.connection.close()
+        except OSError:
+            pass
+
+    # -- routing ---------------------------------------------------------
+    def do_GET(self) -> None:  # noqa: N802
+        self._dispatch()
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._dispatch()
+
+    def do_PUT(self) -> None:  # noqa: N802
+        self._dispatch()
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        fake = self.server.fake
+        raw = self._read_body()
+        try:
+            body: Any = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode("utf-8", "replace")
+        path = self.path.split("?", 1)[0]
+        fake._record(
+            {
+                "method": self.command,
+                "path": self.path,
+                "headers": {k.lower(): v for k, v in self.headers.items()},
+                "body": body,
+            }
+        )
+        try:
+            if self.command != "POST" or path.rstrip("/") not in CHAT_PATHS:
+                self._send_json(
+                    404,
+                    {
+                        "error": {
+                            "message": f"fake server: no route for {self.command} {self.path}",
+                            "type": "invalid_request_error",
+                            "code": "not_found",
+                            "param": None,
+                        }
+                    },
+                )
+                return
+            reply = fake._next_reply()
+            if reply is None:
+                self._send_json(
+                    500,
+                    {
+                        "error": {
+                            "message": "fake server: no scripted reply",
+                            "type": "server_error",
+                            "code": None,
+                            "param": None,
+                        }
+                    },
+                )
+                return
+            self._respond(reply, body if isinstance(body, dict) else {})
+        except _DropConnection:
+            self._drop()
+        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
+            self.close_connection = True
+
+    # -- responses -------------------------------------------------------
+    def _wait(self, seconds: float) -> None:
+        """Interruptible sleep; raises _DropConnection if the server is stopping."""
+        if seconds > 0 and self.server.fake._stop_event.wait(seconds):
+            raise _DropConnection
+
+    def _respond(self, reply: Reply, req: dict) -> None:
+        fake = self.server.fake
+        self._wait(reply.delay)
+        if reply.status != 200:
+            err = {
+                "message": reply.error_message or f"fake server error {reply.status}",
+                "type": reply.error_type
+                or _DEFAULT_ERROR_TYPES.get(reply.status, "server_error" if reply.status >= 500 else "invalid_request_error"),
+                "code": reply.error_code if reply.error_code is not None else _DEFAULT_ERROR_CODES.get(reply.status),
+                "param": None,
+            }
+            self._send_json(reply.status, {"error": err}, reply.headers)
+            return
+
+        model = reply.model or req.get("model") or "fake-model"
+        tool_calls = []
+        for tc in reply.tool_calls:
+            args = tc.get("arguments", "")
+            if not isinstance(args, str):
+                args = json.dumps(args)
+            tool_calls.append({"id": tc.get("id") or fake._next_call_id(), "name": tc["name"], "arguments": args})
+        completion_id = f"chatcmpl-fake{fake._next_completion_id()}"
+        created = int(time.time())
+
+        if req.get("stream"):
+            include_usage = bool((req.get("stream_options") or {}).get("include_usage"))
+            self._stream(reply, model, tool_calls, completion_id, created, include_usage)
+            return
+
+        if reply.stall_after is not None:
+            self._wait(reply.stall_seconds)
+            raise _DropConnection
+        if reply.cut_after is not None:
+            raise _DropConnection
+
+        message: dict[str, Any] = {
+            "role": "assistant",
+            "content": None if (not reply.text and tool_calls) else reply.text,
+        }
+        if tool_calls:
+            message["tool_calls"] = [
+                {"id": tc["id"], "type": "function", "function": {"name": tc["name"], "arguments": tc["arguments"]}}
+                for tc in tool_calls
+            ]
+        obj: dict[str, Any] = {
+            "id": completion_id,
+            "object": "chat.completion",
+            "created": created,
+            "model": model,
+            "choices": [
+                {"index": 0, "message": message, "logprobs": None, "finish_reason": reply.resolved_finish_reason()}
+            ],
+        }
+        if reply.usage is not None:
+            obj["usage"] = reply.usage
+        self._send_json(200, obj, reply.headers)
+
+    def _write_chunk(self, data: bytes) -> None:
+        """Write one HTTP/1.1 chunked-encoding chunk and flush."""
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
+    def _stream(
+        self,
+        reply: Reply,
+        model: str,
+        tool_calls: list[dict],
+        completion_id: str,
+        created: int,
+        include_usage: bool,
+    ) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Connection", "close")
+        for k, v in reply.headers.items():
+            self.send_header(k, str(v))
+        self.end_headers()
+        self.close_connection = True
+
+        def chunk(delta: dict, finish_reason: str | None = None) -> dict:
+            obj: dict[str, Any] = {
+                "id": completion_id,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": model,
+                "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}],
+            }
+            if include_usage:
+                obj["usage"] = None
+            return obj
+
+        def send_event(obj: Any) -> None:
+            payload = obj if isinstance(obj, str) else json.dumps(obj)
+            self._write_chunk(f"data: {payload}\n\n".encode())
+
+        def end_body() -> None:
+            self._write_chunk(b"")  # zero-length chunk terminates the body
+
+        def drop() -> None:
+            if reply.cut_mode == "clean":
+                end_body()
+            raise _DropConnection
+
+        size = max(1, int(reply.chunk_size))
+        counted: list[dict] = []
+        if reply.text:
+            for i in range(0, len(reply.text), size):
+                counted.append(chunk({"content": reply.text[i : i + size]}))
+        for idx, tc in enumerate(tool_calls):
+            counted.append(
+                chunk(
+                    {
+                        "tool_calls": [
+                            {
+                                "index": idx,
+                                "id": tc["id"],
+                                "type": "function",
+                                "function": {"name": tc["name"], "arguments": ""},
+                            }
+                        ]
+                    }
+                )
+            )
+            args = tc["arguments"]
+            for i in range(0, len(args), size):
+                counted.append(chunk({"tool_calls": [{"index": idx, "function": {"arguments": args[i : i + size]}}]}))
+
+        send_event(chunk({"role": "assistant", "content": ""}))
+        for n, obj in enumerate(counted):
+            if reply.cut_after is not None and n >= reply.cut_after:
+                drop()
+            if reply.stall_after is not None and n >= reply.stall_after:
+                self._wait(reply.stall_seconds)
+                drop()
+            self._wait(reply.chunk_delay)
+            send_event(obj)
+        if reply.cut_after is not None and len(counted) >= reply.cut_after:
+            drop()
+        if reply.stall_after is not None and len(counted) >= reply.stall_after:
+            self._wait(reply.stall_seconds)
+            drop()
+        self._wait(reply.chunk_delay)
+        send_event(chunk({}, reply.resolved_finish_reason()))
+        if include_usage and reply.usage is not None:
+            send_event(
+                {
+                    "id": completion_id,
+                    "object": "chat.completion.chunk",
+                    "created": created,
+                    "model": model,
+                    "choices": [],
+                    "usage": reply.usage,
+                }
+            )
+        send_event("[DONE]")
+        end_body()
+
+
+class FakeOpenAIServer:
+    """Scripted OpenAI-compatible server on 127.0.0.1 (see module docstring)."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.host = host
+        self.port = port
+        self.default_reply: Reply | None = None
+        self.requests: list[dict] = []
+        self.hits = 0
+        self._queue: deque[Reply] = deque()
+        self._lock = threading.Lock()
+        self._stop_event = threading.Event()
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._call_ids = itertools.count(1)
+        self._completion_ids = itertools.count(1)
+
+    # -- lifecycle -------------------------------------------------------
+    def start(self) -> "FakeOpenAIServer":
+        if self._httpd is not None:
+            return self
+        self._stop_event.clear()
+        httpd = _HTTPServer((self.host, self.port), _Handler)
+        httpd.fake = self
+        self._httpd = httpd
+        self.port = httpd.server_address[1]
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="FakeOpenAIServer", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        httpd, self._httpd = self._httpd, None
+        if httpd is None:
+            return
+        self._stop_event.set()  # wakes stalled / delayed handlers
+        httpd.shutdown()
+        httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=1)
+            self._thread = None
+
+    def __enter__(self) -> "FakeOpenAIServer":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}/v1"
+
+    # -- scripting -------------------------------------------------------
+    def enqueue(self, *replies: Reply) -> "FakeOpenAIServer":
+        with self._lock:
+            self._queue.extend(replies)
+        return self
+
+    @property
+    def pending(self) -> int:
+        """Number of scripted replies not yet consumed."""
+        with self._lock:
+            return len(self._queue)
+
+    def clear(self) -> None:
+        """Drop queued replies and recorded requests, reset hits."""
+        with self._lock:
+            self._queue.clear()
+            self.requests.clear()
+            self.hits = 0
+
+    # -- recording -------------------------------------------------------
+    @property
+    def last_body(self) -> Any:
+        with self._lock:
+            return self.requests[-1]["body"] if self.requests else None
+
+    @property
+    def last_request(self) -> dict | None:
+        with self._lock:
+            return self.requests[-1] if self.requests else None
+
+    # -- internals used by the handler ------------------------------------
+    def _record(self, entry: dict) -> None:
+        with self._lock:
+            self.requests.append(entry)
+            self.hits += 1
+
+    def _next_reply(self) -> Reply | None:
+        with self._lock:
+            if self._queue:
+                return self._queue.popleft()
+            return self.default_reply
+
+    def _next_call_id(self) -> str:
+        with self._lock:
+            return f"call_{next(self._call_ids)}"
+
+    def _next_completion_id(self) -> int:
+        with self._lock:
+            return next(self._completion_ids)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Fake OpenAI-compatible chat-completions server")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--text", default="hello", help="default reply text")
+    parser.add_argument("--chunk-delay", type=float, default=0.0)
+    args = parser.parse_args(argv)
+    server = FakeOpenAIServer(host=args.host, port=args.port)
+    server.default_reply = Reply(text=args.text, chunk_delay=args.chunk_delay)
+    server.start()
+    print(server.base_url, flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
