@@ -38,7 +38,39 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--session", "-s", metavar="ID", help="continue the session ID (a unique prefix is enough)")
     run.add_argument("--continue", "-c", dest="continue_latest", action="store_true", help="continue the most recent session")
     run.add_argument("--json", action="store_true", help="print every event as a JSON line")
+    _add_sessions_parser(commands)
     return parser
+
+
+def _add_sessions_parser(commands: argparse._SubParsersAction) -> None:
+    sessions = commands.add_parser("sessions", help="list, search, show, export, import, fork, rename, delete sessions")
+    sessions.add_argument("--home", metavar="DIR", help="data home holding the session database (env AGENTSH_HOME)")
+    actions = sessions.add_subparsers(dest="sessions_command", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="the most recent sessions")
+    listing.add_argument("--limit", "-n", type=int, default=20, metavar="N")
+    listing.add_argument("--json", action="store_true")
+    show = actions.add_parser("show", help="a session's transcript")
+    show.add_argument("id")
+    show.add_argument("--json", action="store_true")
+    search = actions.add_parser("search", help="full-text search over every message")
+    search.add_argument("query", nargs="+")
+    search.add_argument("--limit", "-n", type=int, default=20, metavar="N")
+    search.add_argument("--json", action="store_true")
+    export = actions.add_parser("export", help="export a session as Markdown or JSON")
+    export.add_argument("id")
+    export.add_argument("--format", "-f", choices=["md", "json"], default="md")
+    export.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    imported = actions.add_parser("import", help="import a JSON export")
+    imported.add_argument("file")
+    fork = actions.add_parser("fork", help="a new session sharing the history up to message N")
+    fork.add_argument("id")
+    fork.add_argument("--at", type=int, metavar="N", help="keep the first N messages (default: all)")
+    rename = actions.add_parser("rename", help="give a session a new title")
+    rename.add_argument("id")
+    rename.add_argument("title", nargs="+")
+    delete = actions.add_parser("delete", help="delete a session (asks first)")
+    delete.add_argument("id")
+    delete.add_argument("--yes", "-y", action="store_true", help="do not ask")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -64,4 +96,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .run import run_command
 
         return run_command(args)
+    if args.command == "sessions":
+        from .sessions_cli import sessions_command
+
+        return sessions_command(args)
     raise AssertionError(f"unhandled command {args.command}")

@@ -72,7 +72,7 @@ class Session:
             model_name, notice = choose_model(settings)
             notices += [notice] if notice else []
             get_mode(settings.mode)
-            record = store.create(mode=settings.mode, model=model_name)
+            record = store.new_record(mode=settings.mode, model=model_name)
         elif settings.model and settings.model != record.model:
             store.update(record.id, model=settings.model)
             record = store.get(record.id)
@@ -94,20 +94,28 @@ class Session:
     def model_name(self) -> str:
         return self.record.model
 
+    @property
+    def persisted(self) -> bool:
+        """A new session is written at its first turn, so an unused one leaves no trace."""
+        return self.store.exists(self.id)
+
     def set_mode(self, name: str) -> None:
         get_mode(name)
-        self.store.update(self.id, mode=name)
-        self.store.add_event(self.id, "mode", {"from": self.mode, "to": name})
-        self.record = self.store.get(self.id)
+        self._switch("mode", name)
 
     def set_model(self, name: str) -> None:
         self.model = resolve_model(name, self.settings)
-        self.store.add_event(self.id, "model", {"from": self.model_name, "to": name})
-        self.store.update(self.id, model=name)
-        self.record = self.store.get(self.id)
+        self._switch("model", name)
+
+    def _switch(self, field_name: str, value: str) -> None:
+        previous = getattr(self.record, field_name)
+        self.record = self.record.model_copy(update={field_name: value})
+        if self.persisted:
+            self.store.update(self.id, **{field_name: value})
+            self.store.add_event(self.id, field_name, {"from": previous, "to": value})
 
     def history(self) -> list[Message]:
-        return self.store.messages(self.id)
+        return self.store.messages(self.id) if self.persisted else []
 
     # one turn -----------------------------------------------------------------
 
@@ -131,6 +139,8 @@ class Session:
     def _start_turn(self, text: str, queue: asyncio.Queue) -> tuple[Turn, _TurnLog]:
         message = user(text)
         history = [system(self.settings.system_prompt), *self.history(), message]
+        if not self.persisted:
+            self.store.insert(self.record)
         log = _TurnLog(turn_id=self.store.begin_turn(self.id, message, self.mode, self.model_name), messages=[message])
         self.record = self.store.get(self.id)
 

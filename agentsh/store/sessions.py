@@ -33,15 +33,22 @@ class SessionStore:
 
     # sessions ---------------------------------------------------------------
 
-    def create(self, *, mode: str, model: str, title: str | None = None, parent_id: str | None = None, fork_point: int | None = None) -> SessionRecord:
+    def new_record(self, **fields: Any) -> SessionRecord:
+        """A session not yet written: `insert` it when it is first used."""
         stamp = now()
-        row = {
-            "id": secrets.token_hex(6), "title": title, "mode": mode, "model": model,
-            "parent_id": parent_id, "fork_point": fork_point, "created_at": stamp, "updated_at": stamp,
-        }
+        return SessionRecord(id=fields.pop("session_id", None) or secrets.token_hex(6), created_at=stamp, updated_at=stamp, **fields)
+
+    def insert(self, record: SessionRecord) -> SessionRecord:
+        row = record.model_dump(exclude={"prompt_tokens", "completion_tokens", "cost"})
         with write_transaction(self.db):
             self.db["sessions"].insert(row)
-        return self.get(row["id"])
+        return self.get(record.id)
+
+    def create(self, **fields: Any) -> SessionRecord:
+        return self.insert(self.new_record(**fields))
+
+    def exists(self, session_id: str) -> bool:
+        return bool(list(self.db.query("SELECT 1 FROM sessions WHERE id = ?", [session_id])))
 
     def get(self, id_or_prefix: str) -> SessionRecord:
         prefix = id_or_prefix.strip()
@@ -65,6 +72,27 @@ class SessionStore:
     def update(self, session_id: str, **fields: Any) -> None:
         with write_transaction(self.db):
             self.db["sessions"].update(session_id, {**fields, "updated_at": now()})
+
+    def restore_totals(self, session_id: str, original: SessionRecord) -> None:
+        """Carry an imported session's totals and creation time over unchanged."""
+        with write_transaction(self.db):
+            self.db["sessions"].update(session_id, {
+                "prompt_tokens": original.prompt_tokens, "completion_tokens": original.completion_tokens,
+                "cost": original.cost or 0.0, "cost_known": int(original.cost is not None),
+                "created_at": original.created_at, "updated_at": original.updated_at,
+            })
+
+    def fork(self, session_id: str, at: int | None = None) -> SessionRecord:
+        """A new session sharing the first `at` messages (all by default); a tool call keeps its results."""
+        source = self.get(session_id)
+        messages = self.messages(source.id)
+        cut = len(messages) if at is None else max(0, min(at, len(messages)))
+        while cut < len(messages) and messages[cut].role == "tool":
+            cut += 1
+        title = f"{source.title or 'untitled'} (fork)"
+        record = self.create(mode=source.mode, model=source.model, title=title, parent_id=source.id, fork_point=cut)
+        self.add_messages(record.id, messages[:cut])
+        return self.get(record.id)
 
     def delete(self, session_id: str) -> None:
         with write_transaction(self.db):

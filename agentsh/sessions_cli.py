@@ -1,0 +1,159 @@
+"""`agentsh sessions ...`: list, show, search, export, import, fork, rename, delete."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .cli_support import settings_from_args
+from .errors import AgentshError, UsageError
+from .messages import Message
+from .session import open_store
+from .store.records import SessionRecord
+from .store.search import search_messages
+from .store.sessions import SessionStore
+from .store.transfer import export_json, export_markdown, import_json
+from .terminal import neutralize
+
+
+def sessions_command(args: argparse.Namespace) -> int:
+    store = open_store(settings_from_args(args))
+    handler = _HANDLERS[args.sessions_command]
+    return handler(store, args) or 0
+
+
+def _list(store: SessionStore, args: argparse.Namespace) -> None:
+    records = store.list(args.limit)
+    counts = _message_counts(store, [r.id for r in records])
+    if args.json:
+        _print_json([{**r.model_dump(), "messages": counts.get(r.id, 0)} for r in records])
+        return
+    if not records:
+        print("no sessions yet: start one with `agentsh run PROMPT`")
+    for record in records:
+        _out(f"{record.id}  {record.updated_at[:16].replace('T', ' ')}  {record.mode:<10} {counts.get(record.id, 0):>5} msgs  {record.model:<24} {record.title or '(untitled)'}")
+
+
+def _message_counts(store: SessionStore, ids: list[str]) -> dict[str, int]:
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    rows = store.db.query(f"SELECT session_id, count(*) AS n FROM messages WHERE session_id IN ({marks}) GROUP BY session_id", ids)
+    return {r["session_id"]: r["n"] for r in rows}
+
+
+def _show(store: SessionStore, args: argparse.Namespace) -> None:
+    record = store.get(args.id)
+    messages = store.messages(record.id)
+    if args.json:
+        _print_json({"session": record.model_dump(), "messages": [m.model_dump() for m in messages]})
+        return
+    _out(_header(record))
+    for index, message in enumerate(messages):
+        _out(_transcript_line(index, message))
+
+
+def _header(record: SessionRecord) -> str:
+    cost = "unknown" if record.cost is None else f"${record.cost:.4f}"
+    tokens = record.prompt_tokens + record.completion_tokens
+    return f"{record.title or '(untitled)'}\n{record.id} · mode {record.mode} · model {record.model} · {tokens} tokens · cost {cost}\n"
+
+
+def _transcript_line(index: int, message: Message) -> str:
+    flag = " (interrupted)" if message.interrupted else " (step-limited)" if message.step_limited else ""
+    if message.role == "tool":
+        return f"[{index}] tool {message.name} →\n{_indent(message.content)}\n"
+    calls = "".join(f"\n  → {c.name}({c.arguments})" for c in message.tool_calls)
+    return f"[{index}] {message.role}{flag}:\n{_indent(message.content)}{calls}\n"
+
+
+def _indent(text: str) -> str:
+    return "\n".join("  " + line for line in text.splitlines()) if text else "  (no text)"
+
+
+def _search(store: SessionStore, args: argparse.Namespace) -> None:
+    hits = search_messages(store.db, " ".join(args.query), args.limit)
+    if args.json:
+        _print_json([h.model_dump() for h in hits])
+        return
+    if not hits:
+        print("no matches")
+    for hit in hits:
+        snippet = " ".join(hit.snippet.split())
+        _out(f"{hit.session_id}  #{hit.seq:<4} {hit.role:<9} {snippet}   ({hit.title or 'untitled'})")
+
+
+def _export(store: SessionStore, args: argparse.Namespace) -> None:
+    text = export_json(store, args.id) if args.format == "json" else export_markdown(store, args.id)
+    if args.output:
+        _write_new_file(Path(args.output), text)
+        print(f"exported to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
+def _write_new_file(path: Path, text: str) -> None:
+    temporary = path.with_name(path.name + ".partial")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise AgentshError(f"cannot write {path}: {error.strerror}") from None
+
+
+def _import(store: SessionStore, args: argparse.Namespace) -> None:
+    try:
+        text = Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise AgentshError(f"cannot read {args.file}: {getattr(error, 'strerror', None) or error}") from None
+    record, kept = import_json(store, text)
+    note = "" if kept else " (a new id: the original id is already in use)"
+    print(f"imported session {record.id}{note}: {record.title or 'untitled'}")
+
+
+def _fork(store: SessionStore, args: argparse.Namespace) -> None:
+    record = store.fork(args.id, args.at)
+    print(f"forked into {record.id} with {record.fork_point} messages: continue with `agentsh run -s {record.id} ...`")
+
+
+def _rename(store: SessionStore, args: argparse.Namespace) -> None:
+    record = store.get(args.id)
+    title = " ".join(args.title).strip()
+    if not title:
+        raise UsageError("the new title is empty")
+    store.update(record.id, title=title)
+    print(f"renamed {record.id}: {title}")
+
+
+def _delete(store: SessionStore, args: argparse.Namespace) -> int:
+    record = store.get(args.id)
+    if not args.yes and not _confirm(f"delete session {record.id} ({record.title or 'untitled'}) and all its messages? [y/N] "):
+        print("not deleted", file=sys.stderr)
+        return 1
+    store.delete(record.id)
+    print(f"deleted {record.id}")
+    return 0
+
+
+def _confirm(question: str) -> bool:
+    if not sys.stdin.isatty():
+        raise UsageError("refusing to delete without confirmation: add --yes")
+    print(question, end="", file=sys.stderr, flush=True)
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+
+def _print_json(value: object) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+def _out(text: str) -> None:
+    print(neutralize(text) if sys.stdout.isatty() else text)
+
+
+_HANDLERS = {
+    "list": _list, "show": _show, "search": _search, "export": _export, "import": _import,
+    "fork": _fork, "rename": _rename, "delete": _delete,
+}

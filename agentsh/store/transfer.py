@@ -1,0 +1,79 @@
+"""Export a session as Markdown or JSON, and import a JSON export back."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import AgentshError
+from ..messages import Message
+from .records import SessionRecord
+from .sessions import SessionStore
+
+EXPORT_FORMAT = "agentsh-session"
+EXPORT_VERSION = 1
+
+
+class SessionExport(BaseModel):
+    format: str = EXPORT_FORMAT
+    version: int = EXPORT_VERSION
+    session: SessionRecord
+    messages: list[Message]
+
+
+def export_json(store: SessionStore, session_id: str) -> str:
+    record = store.get(session_id)
+    document = SessionExport(session=record, messages=store.messages(record.id))
+    return document.model_dump_json(indent=2)
+
+
+def import_json(store: SessionStore, text: str) -> tuple[SessionRecord, bool]:
+    """Create the session from an export; returns (record, kept_original_id)."""
+    document = _parse_export(text)
+    original = document.session
+    taken = store.exists(original.id)
+    record = store.create(mode=original.mode, model=original.model, title=original.title, session_id=None if taken else original.id)
+    store.add_messages(record.id, document.messages)
+    store.restore_totals(record.id, original)
+    return store.get(record.id), not taken
+
+
+def _parse_export(text: str) -> SessionExport:
+    try:
+        data: Any = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise AgentshError(f"not a JSON session export: {error}") from None
+    if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
+        raise AgentshError("not an agentsh session export (expected \"format\": \"agentsh-session\")")
+    if data.get("version", 0) > EXPORT_VERSION:
+        raise AgentshError(f"this export is version {data['version']}; this agentsh reads up to {EXPORT_VERSION}: upgrade agentsh")
+    try:
+        return SessionExport.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise AgentshError(f"invalid session export at {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+
+
+def export_markdown(store: SessionStore, session_id: str) -> str:
+    record = store.get(session_id)
+    lines = [f"# {record.title or 'Untitled session'}", "", f"_session {record.id} · mode {record.mode} · model {record.model} · {record.created_at}_", ""]
+    for message in store.messages(record.id):
+        lines += _markdown_message(message)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _markdown_message(message: Message) -> list[str]:
+    if message.role == "system":
+        return []
+    if message.role == "tool":
+        return [f"**Tool result** `{message.name}`:", "", "```", message.content, "```", ""]
+    heading = "## You" if message.role == "user" else "## Assistant"
+    flags = " _(interrupted)_" if message.interrupted else " _(step-limited)_" if message.step_limited else ""
+    lines = [heading + flags, ""]
+    if message.content:
+        lines += [message.content, ""]
+    for call in message.tool_calls:
+        lines += [f"**Tool call** `{call.name}`", "", "```json", call.arguments, "```", ""]
+    return lines
