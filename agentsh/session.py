@@ -59,6 +59,7 @@ class Session:
         self.executor = ToolExecutor(self.registry, self.approvals, timeout=settings.tool_timeout)
         self.notices: list[str] = []
         self._task: asyncio.Task | None = None
+        self._history: list[Message] | None = None
 
     # opening ------------------------------------------------------------------
 
@@ -115,7 +116,12 @@ class Session:
             self.store.add_event(self.id, field_name, {"from": previous, "to": value})
 
     def history(self) -> list[Message]:
-        return self.store.messages(self.id) if self.persisted else []
+        """The stored conversation; cached, and re-read only when the store holds a different count."""
+        if not self.persisted:
+            return []
+        if self._history is None or len(self._history) != self.store.message_count(self.id):
+            self._history = self.store.messages(self.id)
+        return list(self._history)
 
     # one turn -----------------------------------------------------------------
 
@@ -209,6 +215,8 @@ class Session:
             "cost": turn.cost, "model_calls": turn.model_calls, "step_limited": int(turn.step_limited), "error": error,
         }
         self.store.finish_turn(log.turn_id, log.messages, log.events, summary)
+        if self._history is not None:
+            self._history.extend(log.messages)
         self.record = self.store.get(self.id)
 
     def _done_event(self, turn: Turn, status: str, log: _TurnLog) -> TurnDone:

@@ -67,7 +67,7 @@ class LiteLLMModel:
                 raise failure from None
             attempt += 1
             delay = self._delay(cause, attempt)
-            yield Notice(message=f"{failure} Retrying in {delay:.1f} s (attempt {attempt + 1} of {self.retries + 1}).", level="warning")
+            yield Notice(message=f"{_sentence(str(failure))} Retrying in {delay:.1f} s (attempt {attempt + 1} of {self.retries + 1}).", level="warning")
             await asyncio.sleep(delay)
 
     def _delay(self, error: BaseException, attempt: int) -> float:
@@ -134,6 +134,10 @@ class LiteLLMModel:
         except Exception:  # unknown model: litellm has no price for it
             return None
         return prompt + completion
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 @dataclass

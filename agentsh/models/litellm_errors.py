@@ -7,6 +7,7 @@ release exports one that is not listed here, so nothing new goes unmapped.
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from ..errors import ContextWindowError, ModelAuthError, ModelError, ModelRequestError, ModelStreamError
@@ -47,6 +48,14 @@ CLASSIFICATION: dict[str, str] = {
     "ModelNotMappedError": REQUEST,
     "MockException": REQUEST,
     "ZoneInfoNotFoundError": REQUEST,
+    "RouterRateLimitErrorBasic": RETRY,
+    "LiteLLMUnknownProvider": REQUEST,
+    "RejectedRequestError": REQUEST,
+    "BlockedPiiEntityError": REQUEST,
+    "GuardrailRaisedException": REQUEST,
+    "ModifyResponseException": REQUEST,
+    "SensitiveDataRouteException": REQUEST,
+    "ToolLoopMaxRoundsExceeded": REQUEST,
 }
 
 KEY_VARIABLES = {
@@ -55,6 +64,9 @@ KEY_VARIABLES = {
     "openrouter": "OPENROUTER_API_KEY", "azure": "AZURE_API_KEY", "cohere": "COHERE_API_KEY",
     "together_ai": "TOGETHERAI_API_KEY", "xai": "XAI_API_KEY", "fireworks_ai": "FIREWORKS_AI_API_KEY",
 }
+
+_CREDENTIALS = re.compile(r"missing credentials|api[_ ]key", re.IGNORECASE)
+_CLASS_PREFIXES = re.compile(r"^(?:\w+(?:Error|Exception)\s*(?::|-)\s*)+")
 
 
 def provider_of(model: str) -> str:
@@ -107,10 +119,10 @@ def translate(error: BaseException, model: str) -> ModelError:
     detail = _short_message(error)
     status = getattr(error, "status_code", None)
     where = f"{provider_of(model)} ({model})"
+    variable = key_variable(model)
+    if not os.environ.get(variable) and (kind == AUTH and status in (None, 401) or _mentions_credentials(error)):
+        return ModelAuthError(f"{where}: no API key found; set {variable} (or use --model offline)")
     if kind == AUTH:
-        variable = key_variable(model)
-        if not os.environ.get(variable) and status in (None, 401):
-            return ModelAuthError(f"{where}: no API key found; set {variable} (or use --model offline)")
         return ModelAuthError(f"{where} rejected the API key ({status or 'auth error'}): check {variable}. {detail}")
     if kind == CONTEXT:
         return ContextWindowError(f"{where}: the conversation is longer than the model's context window. {detail}")
@@ -123,9 +135,16 @@ def translate(error: BaseException, model: str) -> ModelError:
     return failure
 
 
+def _mentions_credentials(error: BaseException) -> bool:
+    """litellm reports a missing key as whatever the client raised (openai's: a 500)."""
+    return bool(_CREDENTIALS.search(str(getattr(error, "message", None) or error)))
+
+
 def _short_message(error: BaseException) -> str:
+    """The provider's own words, without litellm's stack of class-name prefixes."""
     text = str(getattr(error, "message", None) or error)
     text = text.replace("litellm.", "").split("\n")[0]
+    text = _CLASS_PREFIXES.sub("", text) or text
     return redact_secrets(text[:300])
 
 

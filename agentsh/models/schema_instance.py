@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 
@@ -42,11 +43,39 @@ def _object(schema: dict[str, Any], text: str, root: dict[str, Any]) -> dict[str
 
 
 def _array(schema: dict[str, Any], text: str, root: dict[str, Any]) -> list[Any]:
+    if "prefixItems" in schema:  # a tuple: one value per position
+        return [instance_for(item, text, root) for item in schema["prefixItems"]]
     count = max(1, schema.get("minItems", 1))
-    return [instance_for(schema.get("items", {}), text, root) for _ in range(count)]
+    count = min(count, schema.get("maxItems", count))
+    items = [instance_for(schema.get("items", {}), text, root) for _ in range(count)]
+    return [_variant(item, i) for i, item in enumerate(items)] if schema.get("uniqueItems") else items
+
+
+def _variant(value: Any, index: int) -> Any:
+    """The index-th distinct version of a value, for arrays whose items must be unique."""
+    if index == 0 or isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return value + index
+    return f"{value} {index + 1}" if isinstance(value, str) else value
+
+
+_FORMATS = {
+    "date": "2024-01-01",
+    "date-time": "2024-01-01T00:00:00Z",
+    "time": "00:00:00",
+    "duration": "P1D",
+    "uuid": "00000000-0000-4000-8000-000000000000",
+    "email": "offline@example.com",
+    "uri": "https://example.com/",
+    "ipv4": "127.0.0.1",
+    "ipv6": "::1",
+}
 
 
 def _string(schema: dict[str, Any], text: str, root: dict[str, Any]) -> str:
+    if schema.get("format") in _FORMATS:
+        return _FORMATS[schema["format"]]
     value = text.strip() or "offline answer"
     limit = schema.get("maxLength")
     value = value[:limit] if limit else value
@@ -54,8 +83,23 @@ def _string(schema: dict[str, Any], text: str, root: dict[str, Any]) -> str:
 
 
 def _number(schema: dict[str, Any], text: str, root: dict[str, Any]) -> int | float:
-    value = schema.get("minimum", schema.get("exclusiveMinimum", 0) + (1 if "exclusiveMinimum" in schema else 0))
-    return int(value) if _type_of(schema) == "integer" else float(value)
+    low = _limit(schema, "minimum", "exclusiveMinimum", 1)
+    high = _limit(schema, "maximum", "exclusiveMaximum", -1)
+    if low is None:
+        value = 0 if high is None else min(0, high)
+    elif high is None or low <= high:
+        value = low
+    else:  # a narrow exclusive range such as (0, 0.5): take its middle
+        value = (low - 1 + high + 1) / 2
+    step = schema.get("multipleOf")
+    value = math.ceil(value / step) * step if step else value
+    return math.ceil(value) if _type_of(schema) == "integer" else float(value)
+
+
+def _limit(schema: dict[str, Any], inclusive: str, exclusive: str, step: int) -> float | None:
+    if inclusive in schema:
+        return schema[inclusive]
+    return schema[exclusive] + step if exclusive in schema else None
 
 
 _BY_TYPE = {

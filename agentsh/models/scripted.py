@@ -6,8 +6,9 @@
     ... run ...
     model.requests[1].messages                                   # what the model was sent
 
-A queued item is a string (text), a `Message`, a `Reply` (text/calls with a delay or
-chunking), an exception (raised), or a function of the request returning any of these.
+A queued item is a string (text), a `Message`, a `Reply` (text/calls with a delay,
+chunking or a pause between chunks), an exception (raised), or a function of the
+request returning any of these.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from .base import ModelRequest, ModelResponse, StreamItem, TokenCount
 class Reply:
     text: str = ""
     calls: list[ToolCallPart] = field(default_factory=list)
-    delay: float = 0.0
+    delay: float = 0.0  # seconds before the first chunk
     chunk: int = 8
+    pause: float = 0.0  # seconds between chunks: a slow stream, for interruption tests
     usage: TokenCount = field(default_factory=lambda: TokenCount(10, 5))
     cost: float | None = 0.0
 
@@ -80,6 +82,8 @@ class ScriptedModel:
         if reply.delay:
             await asyncio.sleep(reply.delay)
         for start in range(0, len(reply.text), max(1, reply.chunk)):
+            if start and reply.pause:
+                await asyncio.sleep(reply.pause)
             yield TextDelta(delta=reply.text[start : start + reply.chunk])
         entry.finished = time.monotonic()
         message = Message(role="assistant", content=reply.text, tool_calls=list(reply.calls))

@@ -25,15 +25,26 @@ def open_database(path: Path | str) -> Database:
     path = Path(path)
     if str(path) != ":memory:":
         _check_file(path)
+    connection = None
     try:
         connection = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-        db = Database(connection, execute_plugins=False)
-        _configure(db)
-        from .migrations import migrate
-
-        migrate(db, path)
-    except sqlite3.DatabaseError as error:
+        return _prepare(Database(connection, execute_plugins=False), path)
+    except (sqlite3.DatabaseError, StoreError) as error:
+        if connection is not None:
+            connection.close()
+        if isinstance(error, StoreError):
+            raise
         raise StoreError(f"cannot use the session database {path}: {error}") from None
+
+
+def _prepare(db: Database, path: Path) -> Database:
+    """Refuse a newer schema before changing anything (even the journal mode), then migrate."""
+    from .migrations import migrate, refuse_newer_schema
+
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    refuse_newer_schema(db, path)
+    _configure(db)
+    migrate(db, path)
     return db
 
 

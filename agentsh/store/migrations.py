@@ -63,8 +63,8 @@ def m001_sessions(db: Database) -> None:
     db["events"].create_index(["session_id", "id"])
 
 
-def migrate(db: Database, path: Path | str) -> None:
-    """Apply pending migrations in one write transaction; refuse a newer schema."""
+def refuse_newer_schema(db: Database, path: Path | str) -> None:
+    """A migration this agentsh does not know means a newer agentsh wrote the file: never downgrade it."""
     known = {m.name for m in migrations._migrations}
     unknown = [m.name for m in migrations.applied(db) if m.name not in known]
     if unknown:
@@ -72,6 +72,11 @@ def migrate(db: Database, path: Path | str) -> None:
             f"the session database {path} was written by a newer agentsh (schema {unknown[-1]}); "
             "upgrade agentsh to use it"
         )
+
+
+def migrate(db: Database, path: Path | str) -> None:
+    """Apply pending migrations in one write transaction; refuse a newer schema."""
+    refuse_newer_schema(db, path)
     if not migrations.pending(db):
         return
     with write_transaction(db):

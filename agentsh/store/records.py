@@ -52,14 +52,14 @@ def message_row(message: Message, session_id: str, turn_id: int | None, seq: int
     }
 
 
-def message_from_row(row: dict[str, Any]) -> Message:
-    calls = [ToolCallPart.model_validate(c) for c in json.loads(row["tool_calls"])] if row["tool_calls"] else []
-    return Message(
-        role=row["role"],
-        content=row["content"] or "",
-        tool_calls=calls,
-        tool_call_id=row["tool_call_id"],
-        name=row["name"],
-        interrupted=bool(row["interrupted"]),
-        step_limited=bool(row["step_limited"]),
+MESSAGE_COLUMNS = "role, content, tool_calls, tool_call_id, name, interrupted, step_limited"
+
+
+def message_from_row(row: tuple) -> Message:
+    """Build a Message from a MESSAGE_COLUMNS tuple. Rows were validated when written, so skip validation."""
+    role, content, tool_calls, tool_call_id, name, interrupted, step_limited = row
+    calls = [ToolCallPart.model_construct(**c) for c in json.loads(tool_calls)] if tool_calls else []
+    return Message.model_construct(
+        role=role, content=content or "", tool_calls=calls, tool_call_id=tool_call_id, name=name,
+        interrupted=bool(interrupted), step_limited=bool(step_limited),
     )

@@ -12,16 +12,16 @@ from ..errors import UsageError
 
 HIGHLIGHT_START, HIGHLIGHT_END = "«", "»"
 
-SEARCH_SQL = """
-SELECT m.session_id, s.title, m.seq, m.role,
-       snippet(messages_fts, 0, ?, ?, '…', 12) AS snippet,
-       bm25(messages_fts) AS rank
-FROM messages_fts
-JOIN messages m ON m.rowid = messages_fts.rowid
-JOIN sessions s ON s.id = m.session_id
-WHERE messages_fts MATCH ?
-ORDER BY rank
-LIMIT ?
+# Ranking runs on the FTS table alone; the winners' rows are fetched afterwards by rowid.
+# Joining before the sort (or in a subquery) makes SQLite snippet and join every match.
+RANK_SQL = """
+SELECT rowid, snippet(messages_fts, 0, ?, ?, '…', 12) AS snippet, bm25(messages_fts) AS rank
+FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rank LIMIT ?
+"""
+ROWS_SQL = """
+SELECT m.rowid, m.session_id, s.title, m.seq, m.role
+FROM messages m JOIN sessions s ON s.id = m.session_id
+WHERE m.rowid IN ({marks})
 """
 
 
@@ -50,7 +50,15 @@ def fts_query(text: str) -> str:
 
 def search_messages(db: Database, text: str, limit: int = 20) -> list[SearchHit]:
     try:
-        rows = db.query(SEARCH_SQL, [HIGHLIGHT_START, HIGHLIGHT_END, fts_query(text), limit])
-        return [SearchHit.model_validate(r) for r in rows]
+        ranked = db.execute(RANK_SQL, [HIGHLIGHT_START, HIGHLIGHT_END, fts_query(text), limit]).fetchall()
     except sqlite3.OperationalError as error:
         raise UsageError(f"cannot search for {text!r}: {error}") from None
+    if not ranked:
+        return []
+    rows = {r[0]: r for r in db.execute(ROWS_SQL.format(marks=",".join("?" * len(ranked))), [r[0] for r in ranked])}
+    return [_hit(rows[rowid], snippet, rank) for rowid, snippet, rank in ranked if rowid in rows]
+
+
+def _hit(row: tuple, snippet: str, rank: float) -> SearchHit:
+    _, session_id, title, seq, role = row
+    return SearchHit(session_id=session_id, title=title, seq=seq, role=role, snippet=snippet, rank=rank)

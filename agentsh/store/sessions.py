@@ -20,16 +20,21 @@ from sqlite_utils import Database
 from ..errors import StoreError
 from ..messages import MESSAGES_ADAPTER, Message
 from .db import write_transaction
-from .records import SessionRecord, message_from_row, message_row, now
+from .records import MESSAGE_COLUMNS, SessionRecord, message_from_row, message_row, now
 
 INTERRUPTED_TOOL_RESULT = "Error: the turn was interrupted before this tool call returned a result."
 TITLE_LENGTH = 60
+
+# (database, turn id) of the turns this process is running: a running turn with our pid that
+# is not here was left by an earlier process that had the same pid (common in containers).
+_LIVE_TURNS: set[tuple[str, int]] = set()
 
 
 class SessionStore:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.host = socket.gethostname()
+        self._db_key = _database_key(db)
 
     # sessions ---------------------------------------------------------------
 
@@ -106,12 +111,11 @@ class SessionStore:
     def messages(self, session_id: str) -> list[Message]:
         """The conversation as the model should see it, with dead turns recovered first."""
         self.recover(session_id)
-        rows = self.db.query("SELECT * FROM messages WHERE session_id = ? ORDER BY seq", [session_id])
-        return [message_from_row(r) for r in rows]
+        rows = self.db.execute(f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY seq", [session_id])
+        return [message_from_row(r) for r in rows.fetchall()]
 
     def message_count(self, session_id: str) -> int:
-        row = next(self.db.query("SELECT count(*) AS n FROM messages WHERE session_id = ?", [session_id]))
-        return row["n"]
+        return self.db.execute("SELECT count(*) FROM messages WHERE session_id = ?", [session_id]).fetchone()[0]
 
     def add_messages(self, session_id: str, messages: Iterable[Message], turn_id: int | None = None) -> None:
         with write_transaction(self.db):
@@ -144,6 +148,7 @@ class SessionStore:
         with write_transaction(self.db):
             turn_id = self.db["turns"].insert(row).last_pk
             self._set_title_if_missing(session_id, user_message.content)
+        _LIVE_TURNS.add((self._db_key, turn_id))
         return turn_id
 
     def checkpoint(self, turn_id: int, messages: list[Message], partial_text: str) -> None:
@@ -154,11 +159,14 @@ class SessionStore:
         """Write the whole turn, its events and the session totals in one transaction."""
         turn = self.db["turns"].get(turn_id)
         session_id = turn["session_id"]
-        with write_transaction(self.db):
-            self._insert_messages(session_id, messages, turn_id)
-            self._insert_events(session_id, turn_id, events)
-            self.db["turns"].update(turn_id, {**summary, "draft": None, "partial_text": None, "ended_at": now()})
-            self._add_totals(session_id, summary)
+        try:
+            with write_transaction(self.db):
+                self._insert_messages(session_id, messages, turn_id)
+                self._insert_events(session_id, turn_id, events)
+                self.db["turns"].update(turn_id, {**summary, "draft": None, "partial_text": None, "ended_at": now()})
+                self._add_totals(session_id, summary)
+        finally:
+            _LIVE_TURNS.discard((self._db_key, turn_id))  # if the write failed, recovery saves the draft
 
     def _add_totals(self, session_id: str, summary: dict[str, Any]) -> None:
         cost_known = 0 if summary.get("cost") is None else 1
@@ -187,7 +195,7 @@ class SessionStore:
         if turn["host"] != self.host:
             return True
         if turn["pid"] == os.getpid():
-            return False
+            return (self._db_key, turn["id"]) in _LIVE_TURNS
         try:
             os.kill(turn["pid"], 0)
         except ProcessLookupError:
@@ -218,6 +226,12 @@ def repair_history(messages: list[Message], partial_text: str = "") -> list[Mess
     if partial_text:
         repaired.append(Message(role="assistant", content=partial_text, interrupted=True))
     return repaired
+
+
+def _database_key(db: Database) -> str:
+    """The main database file, so every store on one file agrees on which turns are live."""
+    main = [row[2] for row in db.execute("PRAGMA database_list").fetchall() if row[1] == "main"]
+    return main[0] if main and main[0] else f":memory:{id(db.conn)}"
 
 
 def _dump(messages: list[Message]) -> str:

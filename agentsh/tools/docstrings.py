@@ -30,6 +30,8 @@ def parse_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
             index = _read_numpy_args(lines, index + 2, args)
         elif _SPHINX_ARG.match(line.strip()):
             index = _read_sphinx_arg(lines, index, args)
+        elif _is_numpy_section(lines, index):
+            index = _skip_numpy_section(lines, index + 2)
         elif line.strip().startswith(":") or _OTHER_SECTIONS.match(line.strip()):
             index = _skip_section(lines, index + 1)
         else:
@@ -83,6 +85,17 @@ def _read_numpy_args(lines: list[str], index: int, args: dict[str, str]) -> int:
 
 def _is_next_numpy_section(lines: list[str], index: int) -> bool:
     return index + 1 < len(lines) and lines[index].strip() != "" and set(lines[index + 1].strip()) == {"-"}
+
+
+def _is_numpy_section(lines: list[str], index: int) -> bool:
+    """A `Returns` / `Raises` / ... header underlined with dashes."""
+    return _OTHER_SECTIONS.match(lines[index].strip()) is not None and _is_next_numpy_section(lines, index)
+
+
+def _skip_numpy_section(lines: list[str], index: int) -> int:
+    while index < len(lines) and not _is_next_numpy_section(lines, index):
+        index += 1
+    return index
 
 
 def _read_sphinx_arg(lines: list[str], index: int, args: dict[str, str]) -> int:

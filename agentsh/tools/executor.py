@@ -62,8 +62,9 @@ class ToolExecutor:
     async def _execute(self, call: ToolCallPart, emit: Emit) -> str:
         tool = self._find(call.name)
         arguments = _decode_arguments(call)
+        values = _validate(tool, arguments)
         await self._approve(tool, call, arguments, emit)
-        result = await self._invoke(tool, arguments)
+        result = await self._invoke(tool, values)
         return truncate(to_text(result), self.max_output_chars)
 
     def _find(self, name: str) -> Tool:
@@ -84,12 +85,10 @@ class ToolExecutor:
         if verdict == "deny":
             raise ToolFailure(f"the user denied this call to {tool.name!r}. Do not retry it; continue without it or ask the user.")
 
-    async def _invoke(self, tool: Tool, arguments: dict) -> object:
+    async def _invoke(self, tool: Tool, values: dict) -> object:
         limit = tool.timeout or self.timeout
         try:
-            return await asyncio.wait_for(tool.invoke(arguments), limit)
-        except ValidationError as error:
-            raise ToolFailure(_describe_validation(tool, error)) from None
+            return await asyncio.wait_for(tool.run(values), limit)
         except TimeoutError:
             raise ToolFailure(f"{tool.name} timed out after {limit:g} s.") from None
         except Exception as error:  # a tool's own failure is a result, never a crash
@@ -110,6 +109,13 @@ def _decode_arguments(call: ToolCallPart) -> dict:
         f"the arguments for {call.name!r} are not a JSON object: {call.arguments[:200]!r}. "
         "Call the tool again with a JSON object that matches its schema."
     )
+
+
+def _validate(tool: Tool, arguments: dict) -> dict:
+    try:
+        return tool.validate(arguments)
+    except ValidationError as error:
+        raise ToolFailure(_describe_validation(tool, error)) from None
 
 
 def _describe_validation(tool: Tool, error: ValidationError) -> str:

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from .docstrings import parse_docstring
+
+
+class ToolExit(Exception):
+    """A tool called `sys.exit()`: its failure, reported like any other exception."""
 
 
 @dataclass
@@ -36,14 +42,57 @@ class Tool:
 
     async def invoke(self, arguments: dict[str, Any]) -> Any:
         """Validate `arguments` (raises pydantic.ValidationError) and run the function."""
+        return await self.run(self.validate(arguments))
+
+    def validate(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        """The function's keyword arguments, validated and converted (raises pydantic.ValidationError)."""
         validated = self.arguments_model.model_validate(arguments)
-        values = {name: getattr(validated, name) for name in self.arguments_model.model_fields}
-        if inspect.iscoroutinefunction(self.function):
-            return await self.function(**values)
-        return await asyncio.to_thread(self.function, **values)
+        return {name: getattr(validated, name) for name in self.arguments_model.model_fields}
+
+    async def run(self, values: dict[str, Any]) -> Any:
+        """Run the function on validated `values`; a sync function runs in its own thread."""
+        try:
+            if inspect.iscoroutinefunction(self.function):
+                return await self.function(**values)
+            return await _in_daemon_thread(self.name, self.function, values)
+        except SystemExit as exit:  # must not end agentsh, nor escape the event loop
+            raise ToolExit(f"the tool called sys.exit({exit.code!r})") from None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.function(*args, **kwargs)
+
+
+async def _in_daemon_thread(name: str, function: Callable[..., Any], values: dict[str, Any]) -> Any:
+    """Run a sync tool in a daemon thread of its own.
+
+    `asyncio.to_thread` would use the loop's executor, whose threads the interpreter
+    waits for on exit: one tool hung past its timeout would keep agentsh from exiting.
+    """
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+    context = contextvars.copy_context()
+
+    def target() -> None:
+        try:
+            outcome = (context.run(function, **values), None)
+        except BaseException as error:  # handed to the awaiting coroutine, whatever it is
+            outcome = (None, error)
+        try:
+            loop.call_soon_threadsafe(_settle, future, *outcome)
+        except RuntimeError:  # the loop closed while the tool ran: nobody is waiting
+            pass
+
+    threading.Thread(target=target, name=f"tool-{name}", daemon=True).start()
+    return await future
+
+
+def _settle(future: asyncio.Future, result: Any, error: BaseException | None) -> None:
+    if future.cancelled():
+        return
+    if error is None:
+        future.set_result(result)
+    else:
+        future.set_exception(error)
 
 
 def tool(
@@ -102,10 +151,21 @@ def _arguments_model(func: Callable[..., Any], tool_name: str, docs: dict[str, s
 
 
 def _type_hints(func: Callable[..., Any]) -> dict[str, Any]:
-    try:
-        return inspect.get_annotations(func, eval_str=True)
-    except Exception:  # an unresolvable forward reference: fall back to no hints
-        return {}
+    """Resolve each annotation on its own: one unresolvable name costs only its own hint."""
+    namespace = getattr(inspect.unwrap(func), "__globals__", {})
+    hints = inspect.get_annotations(func)
+    return {name: _resolve_hint(value, namespace) for name, value in hints.items() if name != "return"}
+
+
+def _resolve_hint(value: Any, namespace: dict[str, Any]) -> Any:
+    for _ in range(2):  # twice: under `from __future__ import annotations`, "'X'" evaluates to "X"
+        if not isinstance(value, str):
+            return value
+        try:
+            value = eval(value, namespace)  # what typing.get_type_hints does with a string annotation
+        except Exception:  # an unresolvable forward reference: accept any value for it
+            return Any
+    return Any if isinstance(value, str) else value
 
 
 def _clean_schema(schema: dict[str, Any]) -> dict[str, Any]:

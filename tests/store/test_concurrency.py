@@ -1,0 +1,80 @@
+"""Several processes writing one data home: no "database is locked", no lost turn."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from agentsh.config import Settings
+from agentsh.session import Session
+from agentsh.store.db import DB_FILENAME, open_database
+from agentsh.store.sessions import SessionStore
+
+TURNS = 15
+
+
+def run_turn(home: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "agentsh", "run", "--model", "offline", "--home", str(home), *args],
+        cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+    )
+
+
+def cli_writer(home: Path, cwd: Path, session_id: str) -> list[subprocess.CompletedProcess]:
+    return [run_turn(home, cwd, "-s", session_id, f"message {n} for {session_id}") for n in range(TURNS)]
+
+
+def in_process_writer(home: Path, session_id: str, start: threading.Event) -> None:
+    async def turns() -> None:
+        store = SessionStore(open_database(home / DB_FILENAME))
+        session = Session.open(Settings(model="offline", home=home), resume=session_id, store=store)
+        start.wait(timeout=30)
+        for n in range(TURNS):
+            events = [event async for event in session.send(f"message {n} for {session_id}")]
+            assert events[-1].type == "done" and not events[-1].failed, events[-1]
+
+    asyncio.run(turns())
+
+
+def test_two_cli_processes_and_an_in_process_writer_lose_no_turn(home, tmp_path):
+    store = SessionStore(open_database(home / DB_FILENAME))
+    ids = [store.create(session_id=name, mode="tools", model="offline").id for name in ("cli-one", "cli-two", "inproc")]
+    start = threading.Event()
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        local = pool.submit(in_process_writer, home, ids[2], start)
+        runs = [pool.submit(cli_writer, home, tmp_path, session_id) for session_id in ids[:2]]
+        start.set()
+        local.result(timeout=90)
+        results = [result for future in runs for result in future.result(timeout=90)]
+
+    assert len(results) == 2 * TURNS
+    for result in results:
+        assert "database is locked" not in result.stderr
+        assert result.returncode == 0, result.stderr
+    done = store.db.execute("SELECT session_id, count(*) FROM turns WHERE status = 'done' GROUP BY session_id").fetchall()
+    assert dict(done) == {session_id: TURNS for session_id in ids}
+    assert store.db.execute("SELECT count(*) FROM turns WHERE status != 'done'").fetchone()[0] == 0
+    for session_id in ids:
+        messages = store.messages(session_id)
+        assert len(messages) == 2 * TURNS
+        asked = [m.content for m in messages if m.role == "user"]
+        assert asked == [f"message {n} for {session_id}" for n in range(TURNS)]
+    assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_first_runs_racing_on_an_empty_data_home_all_succeed(tmp_path):
+    home = tmp_path / "fresh"
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda n: run_turn(home, tmp_path, f"hello {n}"), range(4)))
+    for result in results:
+        assert "database is locked" not in result.stderr
+        assert result.returncode == 0, result.stderr
+    store = SessionStore(open_database(home / DB_FILENAME))
+    assert len(store.list()) == 4
+    assert store.db.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == len(
+        store.db.execute("SELECT DISTINCT name FROM _sqlite_migrations").fetchall()
+    )
