@@ -6,6 +6,7 @@ Nothing heavy is imported here, so `agentsh --help` stays fast (litellm is never
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Sequence
 
@@ -39,7 +40,23 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--continue", "-c", dest="continue_latest", action="store_true", help="continue the most recent session")
     run.add_argument("--json", action="store_true", help="print every event as a JSON line")
     _add_sessions_parser(commands)
+    _add_plugin_parsers(commands)
     return parser
+
+
+def _add_plugin_parsers(commands: argparse._SubParsersAction) -> None:
+    plugins = commands.add_parser("plugins", help="plugin files and their status")
+    actions = plugins.add_subparsers(dest="plugins_command", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="every plugin with its status and tools")
+    listing.add_argument("--plugins", action="append", default=[], metavar="DIR", help="also load tools from DIR")
+    listing.add_argument("--json", action="store_true")
+    tools = commands.add_parser("tools", help="the tool schemas the model will see")
+    tools.add_argument("--plugins", action="append", default=[], metavar="DIR", help="also load tools from DIR")
+    tools.add_argument("--json", action="store_true")
+    trust = commands.add_parser("trust", help="let this folder's own plugins (./plugins, ./.agentsh/plugins) load")
+    trust.add_argument("folder", nargs="?", help="the folder (default: the current one)")
+    trust.add_argument("--revoke", action="store_true", help="stop trusting the folder")
+    trust.add_argument("--list", action="store_true", help="list the trusted folders")
 
 
 def _add_sessions_parser(commands: argparse._SubParsersAction) -> None:
@@ -89,6 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("agentsh: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`agentsh tools | head`): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -96,6 +116,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .run import run_command
 
         return run_command(args)
+    if args.command in ("plugins", "tools", "trust"):
+        from . import plugins_cli
+
+        return getattr(plugins_cli, f"{args.command}_command")(args)
     if args.command == "sessions":
         from .sessions_cli import sessions_command
 

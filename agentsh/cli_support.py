@@ -6,7 +6,10 @@ import argparse
 import sys
 from typing import Any
 
+from pydantic import ValidationError
+
 from .config import Settings, load_settings
+from .errors import UsageError
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -17,11 +20,22 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "max_steps": getattr(args, "max_steps", None),
         "approval": "auto" if getattr(args, "yes", False) else None,
     }
+    _check_flags(overrides)
     settings = load_settings(overrides)
     extra = getattr(args, "plugins", None) or []
     if extra:
         settings = settings.model_copy(update={"plugin_dirs": [*settings.plugin_dirs, *extra]})
     return settings
+
+
+def _check_flags(overrides: dict[str, Any]) -> None:
+    """A bad flag is a usage error that names the flag, not a problem with the config file."""
+    try:
+        Settings.model_validate({k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as error:
+        first = error.errors()[0]
+        flag = "--" + str(first["loc"][0]).replace("_", "-")
+        raise UsageError(f"{flag}: {first['msg']}") from None
 
 
 def read_stdin() -> tuple[str, list[str]]:

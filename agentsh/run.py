@@ -1,6 +1,7 @@
 """`agentsh run`: one turn, headless. Text answer on stdout, or JSON Lines with --json.
 
-Exit 0 on success, 1 when the model or provider fails, 2 for a usage error.
+Exit 0 on success, 1 when the model or provider fails, 2 for a usage error, 141 when
+the reader of stdout went away (as for a command killed by SIGPIPE).
 """
 
 from __future__ import annotations
@@ -8,7 +9,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
+from contextlib import aclosing
 from typing import TextIO
 
 from .agent.approval import Decision
@@ -18,13 +21,25 @@ from .events import ApprovalRequest, Error, Event, Notice, TextDelta, ToolCall, 
 from .session import Session
 from .terminal import neutralize
 
+EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE
+
 
 def run_command(args: argparse.Namespace) -> int:
     prompt = _prompt(args)
     settings = settings_from_args(args)
     session = Session.open(settings, resume=args.session, latest=args.continue_latest)
     printer = JsonPrinter(sys.stdout) if args.json else TextPrinter(sys.stdout, sys.stderr)
-    return asyncio.run(_run_turn(session, prompt, printer))
+    try:
+        return asyncio.run(_run_turn(session, prompt, printer))
+    except BrokenPipeError:
+        return _output_closed()
+
+
+def _output_closed() -> int:
+    """The reader went away (`agentsh run --json ... | head -1`): stop quietly, like other Unix tools."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush must not fail again
+    return EXIT_PIPE_CLOSED
 
 
 def _prompt(args: argparse.Namespace) -> str:
@@ -49,16 +64,17 @@ def _prompt(args: argparse.Namespace) -> str:
 async def _run_turn(session: Session, prompt: str, printer: "Printer") -> int:
     failed = False
     first = True
-    async for event in session.send(prompt):
-        printer.show(event)
-        if first:
-            first = False
-            for notice in session.notices:
-                printer.show(Notice(message=notice, level="warning"))
-        if isinstance(event, ApprovalRequest):
-            _decide(event, printer)
-        if isinstance(event, TurnDone):
-            failed = event.failed
+    async with aclosing(session.send(prompt)) as events:  # whatever happens, the turn is stopped and saved
+        async for event in events:
+            printer.show(event)
+            if first:
+                first = False
+                for notice in session.notices:
+                    printer.show(Notice(message=notice, level="warning"))
+            if isinstance(event, ApprovalRequest):
+                _decide(event, printer)
+            if isinstance(event, TurnDone):
+                failed = event.failed
     return 1 if failed else 0
 
 

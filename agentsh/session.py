@@ -25,7 +25,9 @@ from .messages import Message, system, user
 from .models import resolve_model
 from .models.base import ModelClient
 from .modes import get_mode
-from .plugins.loader import PluginLoader, bundled_plugin_dir
+from .plugins.directories import plugin_directories, protected_paths
+from .plugins.loader import PluginLoader
+from .tools.context import set_protected, set_workspace
 from .store.db import DB_FILENAME, open_database
 from .store.records import SessionRecord
 from .store.sessions import SessionStore, repair_history
@@ -77,10 +79,10 @@ class Session:
         elif settings.model and settings.model != record.model:
             store.update(record.id, model=settings.model)
             record = store.get(record.id)
-        loader = _make_loader(settings)
+        loader, plugin_notices = _make_loader(settings)
         problems = [change for change in loader.refresh() if "failed to load" in change]
         session = cls(settings, store, record, resolve_model(record.model, settings), loader)
-        session.notices = notices + problems + loader.warnings
+        session.notices = notices + plugin_notices + problems + loader.warnings
         return session
 
     @property
@@ -153,12 +155,16 @@ class Session:
         def emit(event: Event) -> None:
             self._observe(event, log)
             queue.put_nowait(event)
+            self.loader.hooks.dispatch(event, lambda failure: _report(failure, log, queue, self._observe))
 
-        for change in self.loader.refresh():
-            emit(Notice(message=change))
+        def refresh_tools() -> None:
+            for change in self.loader.refresh() + self.loader.warnings_once():
+                emit(Notice(message=change, level="warning" if "failed" in change or "replaces" in change else "info"))
+
         turn = Turn(
             session_id=self.id, model=self.model, registry=self.registry, executor=self.executor, history=history,
             emit=emit, record=lambda m: self._record_message(m, log), max_steps=self.settings.max_steps,
+            refresh_tools=refresh_tools,
         )
         return turn, log
 
@@ -227,6 +233,13 @@ class Session:
         )
 
 
+def _report(failure: str, log: "_TurnLog", queue: asyncio.Queue, observe) -> None:
+    """A hook failure is shown and stored, but never dispatched to hooks again."""
+    notice = Notice(message=failure, level="warning")
+    observe(notice, log)
+    queue.put_nowait(notice)
+
+
 def open_store(settings: Settings) -> SessionStore:
     return SessionStore(open_database(data_home(settings) / DB_FILENAME))
 
@@ -242,6 +255,9 @@ def _existing_record(store: SessionStore, resume: str | None, latest: bool) -> S
     return None
 
 
-def _make_loader(settings: Settings) -> PluginLoader:
-    directories = [bundled_plugin_dir(), *[Path(d) for d in settings.plugin_dirs]]
-    return PluginLoader(directories, ToolRegistry())
+def _make_loader(settings: Settings) -> tuple[PluginLoader, list[str]]:
+    workspace = Path.cwd()
+    directories, notices = plugin_directories(settings, workspace)
+    set_workspace(workspace)
+    set_protected(protected_paths(settings, directories, data_home(settings)))
+    return PluginLoader(directories, ToolRegistry()), notices

@@ -30,14 +30,15 @@ async def run_tool_loop(
     `step_limited`. `add` records each new message (default: append to `messages`).
     """
     add = add or messages.append
-    schemas = turn.registry.schemas(tools)
     for _ in range(max_steps or turn.max_steps):
+        turn.refresh_tools()
+        schemas = turn.registry.schemas(tools)
         response = await turn.call_model(ModelRequest(messages=list(messages), tools=schemas), agent)
         add(response.message)
         if not response.message.tool_calls:
             return response.message
         await run_tool_calls(turn, response.message, add, agent)
-    return await _final_answer(turn, messages, add, schemas, agent)
+    return await _final_answer(turn, messages, add, turn.registry.schemas(tools), agent)
 
 
 async def run_tool_calls(turn: Turn, message: Message, add: Callable[[Message], None], agent: str | None) -> None:

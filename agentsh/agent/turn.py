@@ -30,6 +30,7 @@ class Turn:
     emit: Emit
     record: Callable[[Message], None] = lambda message: None
     max_steps: int = 20
+    refresh_tools: Callable[[], None] = lambda: None  # hot reload: runs before every model call
     usage: TokenCount = field(default_factory=TokenCount)
     cost: float | None = 0.0
     model_calls: int = 0

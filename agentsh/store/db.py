@@ -54,14 +54,7 @@ def _check_file(path: Path) -> None:
     if not path.exists():
         _ensure_parent(path)
         return
-    try:
-        with path.open("rb") as handle:
-            header = handle.read(len(_SQLITE_HEADER))
-    except OSError as error:
-        raise StoreError(f"cannot read the session database {path}: {error.strerror}") from None
-    if header and header != _SQLITE_HEADER:
-        raise StoreError(f"{path} is not an SQLite database; move it aside or choose another data home with --home")
-    _check_integrity_readonly(path)
+    _check_readable_by_sqlite(path)
 
 
 def _ensure_parent(path: Path) -> None:
@@ -71,8 +64,12 @@ def _ensure_parent(path: Path) -> None:
         raise StoreError(f"cannot create the data home {path.parent}: {error.strerror}") from None
 
 
-def _check_integrity_readonly(path: Path) -> None:
-    """Read the schema without write access, so a damaged file is never touched."""
+def _check_readable_by_sqlite(path: Path) -> None:
+    """Read the schema without write access, so a damaged or foreign file is never touched.
+
+    Only SQLite opens the file here: closing a descriptor opened by anyone else would drop
+    the POSIX locks of this process's other connections to it, and with them WAL safety.
+    """
     try:
         connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
@@ -80,7 +77,19 @@ def _check_integrity_readonly(path: Path) -> None:
         finally:
             connection.close()
     except sqlite3.DatabaseError as error:
-        raise StoreError(f"the session database {path} is damaged ({error}); move it aside or restore a backup") from None
+        raise _unusable(path, error) from None
+
+
+def _unusable(path: Path, error: sqlite3.DatabaseError) -> StoreError:
+    """Why SQLite refused the file; reading its header ourselves is safe now that SQLite cannot use it."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(_SQLITE_HEADER))
+    except OSError as problem:
+        return StoreError(f"cannot read the session database {path}: {problem.strerror}")
+    if header and header != _SQLITE_HEADER:
+        return StoreError(f"{path} is not an SQLite database; move it aside or choose another data home with --home")
+    return StoreError(f"the session database {path} is damaged ({error}); move it aside or restore a backup")
 
 
 def _configure(db: Database) -> None:

@@ -183,7 +183,7 @@ def test_a_hung_sync_tool_times_out_and_does_not_keep_agentsh_running(agentsh, t
         )
     )
     started = time.monotonic()
-    result = agentsh("--model", "offline", "--plugins", str(plugins), "--json", "please call hang now")
+    result = agentsh("--model", "offline", "--plugins", str(plugins), "--json", "please call hang now", timeout=20)
     elapsed = time.monotonic() - started
 
     assert result.returncode == 0, result.stderr
@@ -202,3 +202,24 @@ def test_help_does_not_import_litellm_or_pydantic(tmp_path):
     imported = result.stderr
     assert "litellm" not in imported
     assert "pydantic" not in imported
+
+
+def test_a_bad_flag_value_is_a_usage_error_naming_the_flag(agentsh):
+    result = agentsh("--model", "offline", "--max-steps", "0", "hello")
+    assert result.returncode == 2
+    line = one_line(result.stderr)
+    assert "--max-steps" in line
+    assert "config" not in line  # the flag is wrong, not the config file
+
+
+def test_stdout_closed_by_the_reader_is_not_a_traceback(home, tmp_path):
+    command = [sys.executable, "-m", "agentsh", "run", "--home", str(home), "--model", "offline", "--json", ADD_PROMPT]
+    process = subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path, text=True
+    )
+    process.stdout.close()  # like `| head -0`: the reader is gone before the first line
+    _, stderr = process.communicate(timeout=30)
+
+    assert "Traceback" not in stderr
+    assert "BrokenPipe" not in stderr
+    assert process.returncode == 141

@@ -78,3 +78,22 @@ def test_first_runs_racing_on_an_empty_data_home_all_succeed(tmp_path):
     assert store.db.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == len(
         store.db.execute("SELECT DISTINCT name FROM _sqlite_migrations").fetchall()
     )
+
+
+def test_opening_the_database_again_keeps_this_process_locks(home):
+    """Opening the file outside SQLite and closing it drops every POSIX lock this process holds on it.
+
+    Then another process closing its connection believes it is the last one and deletes the
+    WAL and shared-memory files under our feet (seen as "database disk image is malformed").
+    """
+    path = home / DB_FILENAME
+    first = SessionStore(open_database(path))
+    first.create(session_id="kept", mode="chat", model="offline")
+    second = open_database(path)
+    script = "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('SELECT count(*) FROM sessions').fetchone(); c.close()"
+    subprocess.run([sys.executable, "-c", script, str(path)], check=True, timeout=30)
+    assert path.with_name(DB_FILENAME + "-wal").exists(), "another process thought it was the last user"
+    assert path.with_name(DB_FILENAME + "-shm").exists()
+    first.create(session_id="after", mode="chat", model="offline")
+    assert {r["id"] for r in second.query("SELECT id FROM sessions")} == {"kept", "after"}
+    assert second.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

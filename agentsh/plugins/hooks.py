@@ -1,0 +1,71 @@
+"""Event hooks (choreography): plugin functions that run when an event of a type is emitted.
+
+    from agentsh import on
+
+    @on("tool_result")
+    def audit(event):
+        ...
+
+A hook may be sync or async. A hook that fails is reported and never breaks the turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from dataclasses import dataclass
+from typing import Any, Callable
+
+ANY_EVENT = "*"
+
+
+@dataclass
+class Hook:
+    event_type: str
+    function: Callable[..., Any]
+    source: str | None = None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.function(*args, **kwargs)
+
+
+def on(event_type: str) -> Callable[[Callable[..., Any]], Hook]:
+    """Subscribe the decorated function to events of `event_type` ("tool_result", "done", ... or "*")."""
+
+    def wrap(function: Callable[..., Any]) -> Hook:
+        return Hook(event_type=event_type, function=function)
+
+    return wrap
+
+
+class HookBus:
+    def __init__(self) -> None:
+        self.hooks: list[Hook] = []
+        self._tasks: set[asyncio.Task] = set()
+
+    def dispatch(self, event: Any, report: Callable[[str], None]) -> None:
+        """Call every matching hook; failures are passed to `report` as one line each."""
+        for hook in [h for h in self.hooks if h.event_type in (event.type, ANY_EVENT)]:
+            try:
+                result = hook.function(event)
+            except Exception as error:
+                report(_failure(hook, error))
+                continue
+            if inspect.isawaitable(result):
+                self._watch(hook, result, report)
+
+    def _watch(self, hook: Hook, awaitable: Any, report: Callable[[str], None]) -> None:
+        task = asyncio.ensure_future(awaitable)
+        self._tasks.add(task)
+
+        def finished(done: asyncio.Task) -> None:
+            self._tasks.discard(done)
+            if not done.cancelled() and done.exception() is not None:
+                report(_failure(hook, done.exception()))
+
+        task.add_done_callback(finished)
+
+
+def _failure(hook: Hook, error: BaseException) -> str:
+    where = f" in {hook.source}" if hook.source else ""
+    return f"event hook {hook.function.__name__}{where} failed: {type(error).__name__}: {error}"

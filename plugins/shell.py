@@ -1,0 +1,210 @@
+"""Run shell commands in the workspace, with approval, a timeout and bounded output.
+
+``run_shell`` runs ``/bin/sh -c <command>`` in the workspace root, with no input, in a
+process group of its own. On timeout (or when the call is cancelled) the whole group
+is stopped — SIGTERM, then SIGKILL after a short grace — so background jobs and
+grandchildren die with the shell. Output (stdout and stderr together) is read as it
+arrives and only its head and tail are kept, so a command that prints gigabytes costs
+a fixed amount of memory. When the shell exits while a background process still holds
+its output open, that process group is stopped too; a background job whose output is
+redirected (``server > log 2>&1 &``) keeps running.
+
+Protected paths: a command that names one of agentsh's protected paths (its config,
+plugin directories, trust list, data home) — absolutely, or as ``~/...``,
+``$HOME/...`` or ``${HOME}/...`` — is refused. This is a best-effort guard on top
+of the user's approval of every command, not a sandbox: a command can always reach
+a path without spelling it out (``cd ~/.config && rm -r agentsh``, variables,
+globs, scripts). The approval is what keeps the user in control.
+
+``is_simple_command`` and ``command_prefix`` are pure helpers for approval rules:
+an "always allow commands starting with ``ls``" rule may only ever cover simple
+commands — no chaining, pipes, redirection, substitution or background jobs.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shlex
+import signal
+from pathlib import Path
+
+from agentsh import tool
+from agentsh.tools.context import protected_paths, workspace_root
+
+MAX_TIMEOUT = 600.0
+KILL_GRACE = 1.0
+POLL_INTERVAL = 0.05
+DRAIN_GRACE = 0.5
+HEAD_BYTES = 32 * 1024
+TAIL_BYTES = 32 * 1024
+CHUNK_BYTES = 64 * 1024
+
+_NOT_SIMPLE = ("&", "|", ";", ">", "<", "$(", "`", "\n", "\r")
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+
+
+def is_simple_command(command: str) -> bool:
+    """True for one plain command: no chaining, pipes, redirection, substitution or background job.
+
+    Conservative: an operator character anywhere, even quoted, makes it not simple, and
+    so does a leading variable assignment (``LD_PRELOAD=x ls`` is not "ls").
+    """
+    if not command.strip() or any(token in command for token in _NOT_SIMPLE):
+        return False
+    return not _ASSIGNMENT.match(command.strip())
+
+
+def command_prefix(command: str) -> str:
+    """The command's first word: "ls" for "ls -la /tmp"; "" for an empty command."""
+    try:
+        words = shlex.split(command)
+    except ValueError:  # unbalanced quotes: fall back to whitespace
+        words = command.split()
+    return words[0] if words else ""
+
+
+def _spellings(path: Path) -> list[str]:
+    """The ways a command could write `path`: absolute, and under ~ / $HOME / ${HOME}."""
+    forms = {str(path)}
+    home = Path(os.path.expanduser("~"))
+    for base in {home, Path(os.path.realpath(home))}:
+        if path.is_relative_to(base):
+            rest = path.relative_to(base).as_posix()
+            tail = "" if rest == "." else f"/{rest}"
+            forms |= {str(base) + tail, f"~{tail}", f"$HOME{tail}", f"${{HOME}}{tail}"}
+    return sorted(forms, key=len, reverse=True)
+
+
+def _named_protected_path(command: str) -> Path | None:
+    for path in protected_paths():
+        for form in _spellings(path):
+            if re.search(rf"(?<![\w.~$/-]){re.escape(form)}(?![\w.-])", command):
+                return path
+    return None
+
+
+class _Capture:
+    """Keeps the first HEAD_BYTES and the last TAIL_BYTES of a stream, and counts the rest."""
+
+    def __init__(self) -> None:
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.total = 0
+
+    def add(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        room = HEAD_BYTES - len(self.head)
+        if room > 0:
+            self.head += chunk[:room]
+            chunk = chunk[room:]
+        self.tail += chunk
+        if len(self.tail) > TAIL_BYTES:
+            del self.tail[: len(self.tail) - TAIL_BYTES]
+
+    def text(self) -> str:
+        omitted = self.total - len(self.head) - len(self.tail)
+        marker = f"\n... [{omitted:,} bytes of output omitted] ...\n" if omitted else ""
+        return (bytes(self.head).decode(errors="replace") + marker + bytes(self.tail).decode(errors="replace"))
+
+
+async def _read_all(stream: asyncio.StreamReader, capture: _Capture) -> None:
+    while chunk := await stream.read(CHUNK_BYTES):
+        capture.add(chunk)
+
+
+def _signal_group(group: int, sig: int) -> bool:
+    """Send `sig` to the process group; False when no process is left in it."""
+    try:
+        os.killpg(group, sig)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # only zombies or foreign processes left
+        return False
+
+
+async def _stop_group(process: asyncio.subprocess.Process) -> None:
+    """SIGTERM the whole group, then SIGKILL whatever is still in it after KILL_GRACE."""
+    if _signal_group(process.pid, signal.SIGTERM):
+        for _ in range(round(KILL_GRACE / POLL_INTERVAL)):
+            await asyncio.sleep(POLL_INTERVAL)
+            if not _signal_group(process.pid, 0):
+                break
+        else:
+            _signal_group(process.pid, signal.SIGKILL)
+    await process.wait()
+
+
+async def _start(command: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        "/bin/sh", "-c", command,
+        cwd=workspace_root(),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+async def _output_closed(reader: asyncio.Task, grace: float) -> bool:
+    """Wait up to `grace` for the output to reach its end; True when it did."""
+    done, _ = await asyncio.wait({reader}, timeout=grace)
+    return bool(done)
+
+
+async def _run(process: asyncio.subprocess.Process, capture: _Capture, timeout: float) -> str:
+    """Wait for the command; returns its status line (exit code, or what had to be stopped)."""
+    reader = asyncio.create_task(_read_all(process.stdout, capture))
+    try:
+        return await _supervise(process, reader, timeout)
+    except BaseException:  # cancelled (or failed): never leave the group running
+        await asyncio.shield(_stop_group(process))
+        raise
+    finally:
+        reader.cancel()  # a no-op once the output has ended
+
+
+async def _supervise(process: asyncio.subprocess.Process, reader: asyncio.Task, timeout: float) -> str:
+    try:
+        await asyncio.wait_for(process.wait(), timeout)
+    except TimeoutError:
+        await _stop_group(process)
+        await _output_closed(reader, KILL_GRACE)
+        return f"timed out after {timeout:g} s: the command and its child processes were stopped"
+    status = f"exit code {process.returncode}"
+    if await _output_closed(reader, DRAIN_GRACE):
+        return status
+    await _stop_group(process)  # a background process still holds the output open
+    await _output_closed(reader, KILL_GRACE)
+    return f"{status}; background processes still holding the output open were stopped (redirect their output to keep them running)"
+
+
+def _check(command: str, timeout: float) -> None:
+    if not command.strip():
+        raise ValueError("command is empty")
+    if not 0 < timeout <= MAX_TIMEOUT:
+        raise ValueError(f"timeout must be more than 0 and at most {MAX_TIMEOUT:g} seconds, not {timeout:g}")
+    protected = _named_protected_path(command)
+    if protected is not None:
+        raise PermissionError(f"refused: the command names {protected}, one of agentsh's own protected paths")
+
+
+@tool(requires_approval=True, timeout=MAX_TIMEOUT + 10 * KILL_GRACE)
+async def run_shell(command: str, timeout: float = 60) -> str:
+    """Run a shell command (/bin/sh -c) in the workspace root and return its exit code and output.
+
+    stdout and stderr are combined. The command gets no input, so interactive
+    programs must be given flags that avoid prompts (e.g. "git --no-pager",
+    "apt-get -y"). Long output keeps only its beginning and end. On timeout the
+    command and everything it started are stopped. The user approves each command.
+
+    Args:
+        command: The shell command line, e.g. "ls -la" or "pytest -q tests/test_app.py".
+        timeout: Seconds to wait before stopping the command (at most 600).
+    """
+    _check(command, timeout)
+    process = await _start(command)
+    capture = _Capture()
+    status = await _run(process, capture, timeout)
+    return f"{status}\n{capture.text()}".rstrip("\n")
