@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--session", "-s", metavar="ID", help="continue the session ID (a unique prefix is enough)")
     run.add_argument("--continue", "-c", dest="continue_latest", action="store_true", help="continue the most recent session")
     run.add_argument("--json", action="store_true", help="print every event as a JSON line")
+    run.add_argument("--no-stdin", action="store_true", help="never read stdin (for loops and pipes that stay open)")
     _add_sessions_parser(commands)
     _add_plugin_parsers(commands)
     return parser

@@ -35,7 +35,7 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     model: str | None = None
-    mode: str = "tools"
+    mode: str | None = None  # None: a new session takes DEFAULT_MODE, a resumed one keeps its own
     max_steps: int = Field(20, ge=1, le=1000)
     approval: Literal["ask", "auto", "deny"] = "ask"
     allow_tools: list[str] = Field(default_factory=list)

@@ -44,7 +44,7 @@ def _output_closed() -> int:
 
 def _prompt(args: argparse.Namespace) -> str:
     words = " ".join(args.prompt)
-    stdin_piped = not sys.stdin.isatty()
+    stdin_piped = not args.no_stdin and not sys.stdin.isatty()
     if words in ("", "-"):
         if not stdin_piped:
             raise UsageError("no prompt: give one as an argument or pipe it on stdin (agentsh run --help)")
@@ -94,12 +94,16 @@ class Printer:
 
 
 class JsonPrinter(Printer):
+    """Every event on stdout; a failure is also one line on stderr, for scripts that watch it."""
+
     def __init__(self, out: TextIO) -> None:
         self.out = out
 
     def show(self, event: Event) -> None:
         self.out.write(event.to_json() + "\n")
         self.out.flush()
+        if isinstance(event, Error):
+            print(f"agentsh: error: {event.message}", file=sys.stderr)
 
 
 class TextPrinter(Printer):

@@ -24,7 +24,7 @@ from .events import Error, Event, Notice, SessionInfo, TextDelta, TurnDone
 from .messages import Message, system, user
 from .models import resolve_model
 from .models.base import ModelClient
-from .modes import get_mode
+from .modes import DEFAULT_MODE, get_mode
 from .plugins.directories import plugin_directories, protected_paths
 from .plugins.loader import PluginLoader
 from .tools.context import set_protected, set_workspace
@@ -74,16 +74,22 @@ class Session:
         if record is None:
             model_name, notice = choose_model(settings)
             notices += [notice] if notice else []
-            get_mode(settings.mode)
-            record = store.new_record(mode=settings.mode, model=model_name)
-        elif settings.model and settings.model != record.model:
-            store.update(record.id, model=settings.model)
-            record = store.get(record.id)
+            mode = settings.mode or DEFAULT_MODE
+            get_mode(mode)
+            record = store.new_record(mode=mode, model=model_name)
         loader, plugin_notices = _make_loader(settings)
         problems = [change for change in loader.refresh() if "failed to load" in change]
         session = cls(settings, store, record, resolve_model(record.model, settings), loader)
+        session._apply_flags(settings)
         session.notices = notices + plugin_notices + problems + loader.warnings
         return session
+
+    def _apply_flags(self, settings: Settings) -> None:
+        """A resumed session keeps its mode and model unless the user asked for others."""
+        if settings.mode and settings.mode != self.mode:
+            self.set_mode(settings.mode)
+        if settings.model and settings.model != self.model_name:
+            self.set_model(settings.model)
 
     @property
     def id(self) -> str:

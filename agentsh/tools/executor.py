@@ -98,7 +98,10 @@ class ToolExecutor:
 async def _ask(call: ToolCallPart, arguments: dict, emit: Emit) -> Decision:
     future: asyncio.Future = asyncio.get_running_loop().create_future()
     emit(ApprovalRequest(id=call.id, name=call.name, arguments=arguments, decision=future))
-    return Decision(await future)
+    try:
+        return Decision(await future)
+    except ValueError:  # a UI answered with something that is not a decision: refuse, safely
+        return Decision.DENY
 
 
 def _decode_arguments(call: ToolCallPart) -> dict:

@@ -183,7 +183,7 @@ def test_a_hung_sync_tool_times_out_and_does_not_keep_agentsh_running(agentsh, t
         )
     )
     started = time.monotonic()
-    result = agentsh("--model", "offline", "--plugins", str(plugins), "--json", "please call hang now", timeout=20)
+    result = agentsh("--model", "offline", "--plugins", str(plugins), "--json", "please call the hang tool", timeout=20)
     elapsed = time.monotonic() - started
 
     assert result.returncode == 0, result.stderr
