@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .agent.profiles import AgentProfile
 from .errors import ConfigError
 
 DEFAULT_SYSTEM_PROMPT = (
@@ -47,6 +48,8 @@ class Settings(BaseModel):
     stream_idle_timeout: float = Field(60.0, gt=0)
     retries: int = Field(3, ge=0, le=10)
     home: Path | None = None
+    agents: dict[str, AgentProfile] = Field(default_factory=dict)
+    modes: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
 def config_dir() -> Path:

@@ -81,6 +81,7 @@ class Usage(_Event):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost: float | None = None
+    agent: str | None = None
 
 
 class Notice(_Event):

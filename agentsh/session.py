@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import AsyncIterator
 
 from .agent.approval import ApprovalPolicy
+from .agent.profiles import resolve_profiles
 from .agent.turn import Turn
 from .config import Settings, choose_model, data_home
 from .errors import AgentshError
@@ -170,7 +171,8 @@ class Session:
         turn = Turn(
             session_id=self.id, model=self.model, registry=self.registry, executor=self.executor, history=history,
             emit=emit, record=lambda m: self._record_message(m, log), max_steps=self.settings.max_steps,
-            refresh_tools=refresh_tools,
+            refresh_tools=refresh_tools, profiles=resolve_profiles(self.settings.agents), mode_settings=self.settings.modes,
+            make_model=lambda name: resolve_model(name, self.settings),
         )
         return turn, log
 

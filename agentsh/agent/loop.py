@@ -6,7 +6,8 @@ from typing import Callable
 
 from ..events import ToolCall
 from ..messages import Message, tool_result, user
-from ..models.base import ModelRequest
+from ..models.base import ModelClient, ModelRequest
+from ..tools.executor import ToolExecutor
 from .turn import Turn
 
 STEP_LIMIT_NOTE = (
@@ -23,6 +24,9 @@ async def run_tool_loop(
     tools: list[str] | None = None,
     agent: str | None = None,
     max_steps: int | None = None,
+    model: ModelClient | None = None,
+    executor: ToolExecutor | None = None,
+    temperature: float | None = None,
 ) -> Message:
     """Run until the model answers without tool calls, or for at most `max_steps` calls.
 
@@ -30,28 +34,31 @@ async def run_tool_loop(
     `step_limited`. `add` records each new message (default: append to `messages`).
     """
     add = add or messages.append
+    executor = executor or turn.executor
     for _ in range(max_steps or turn.max_steps):
         turn.refresh_tools()
-        schemas = turn.registry.schemas(tools)
-        response = await turn.call_model(ModelRequest(messages=list(messages), tools=schemas), agent)
+        request = ModelRequest(messages=list(messages), tools=executor.registry.schemas(tools), temperature=temperature)
+        response = await turn.call_model(request, agent, model=model)
         add(response.message)
         if not response.message.tool_calls:
             return response.message
-        await run_tool_calls(turn, response.message, add, agent)
-    return await _final_answer(turn, messages, add, turn.registry.schemas(tools), agent)
+        await run_tool_calls(turn, response.message, add, agent, executor)
+    final = ModelRequest(messages=[*messages, user(STEP_LIMIT_NOTE)], tools=executor.registry.schemas(tools), tool_choice="none")
+    return await _final_answer(turn, final, add, agent, model)
 
 
-async def run_tool_calls(turn: Turn, message: Message, add: Callable[[Message], None], agent: str | None) -> None:
+async def run_tool_calls(
+    turn: Turn, message: Message, add: Callable[[Message], None], agent: str | None, executor: ToolExecutor | None = None
+) -> None:
     for call in message.tool_calls:
         turn.emit(ToolCall(id=call.id, name=call.name, arguments=call.parsed_arguments(), agent=agent))
-    results = await turn.executor.run(message.tool_calls, turn.emit, agent)
+    results = await (executor or turn.executor).run(message.tool_calls, turn.emit, agent)
     for call, result in zip(message.tool_calls, results):
         add(tool_result(call, result.output))
 
 
-async def _final_answer(turn: Turn, messages: list[Message], add, schemas: list[dict], agent: str | None) -> Message:
-    request = ModelRequest(messages=[*messages, user(STEP_LIMIT_NOTE)], tools=schemas, tool_choice="none")
-    response = await turn.call_model(request, agent)
+async def _final_answer(turn: Turn, request: ModelRequest, add, agent: str | None, model: ModelClient | None) -> Message:
+    response = await turn.call_model(request, agent, model=model)
     text = response.message.content or "(the step limit was reached before a final answer)"
     answer = Message(role="assistant", content=text, step_limited=True)
     add(answer)

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable, TypeVar
 
+from pydantic import BaseModel, ValidationError
+
+from ..errors import ConfigError, UsageError
 from ..events import Event, TextDelta, Usage
 from ..messages import Message
 from ..models.base import ModelClient, ModelRequest, ModelResponse, TokenCount
 from ..tools.executor import ToolExecutor
 from ..tools.registry import ToolRegistry
+from .profiles import BUNDLED_PROFILES, AgentProfile, resolve_profiles
+
+C = TypeVar("C", bound=BaseModel)
 
 Emit = Callable[[Event], None]
 
@@ -31,6 +37,10 @@ class Turn:
     record: Callable[[Message], None] = lambda message: None
     max_steps: int = 20
     refresh_tools: Callable[[], None] = lambda: None  # hot reload: runs before every model call
+    profiles: dict[str, AgentProfile] = field(default_factory=lambda: resolve_profiles({}))
+    mode_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    make_model: Callable[[str], ModelClient] | None = None
+    _models: dict[str, ModelClient] = field(default_factory=dict)
     usage: TokenCount = field(default_factory=TokenCount)
     cost: float | None = 0.0
     model_calls: int = 0
@@ -45,9 +55,33 @@ class Turn:
         self.history.append(message)
         self.record(message)
 
-    async def call_model(self, request: ModelRequest, agent: str | None = None, stream_text: bool = True) -> ModelResponse:
+    def profile(self, name: str) -> AgentProfile:
+        try:
+            return self.profiles[name]
+        except KeyError:
+            raise UsageError(f"unknown agent profile {name!r}; known: {', '.join(self.profiles)}") from None
+
+    def model_for(self, profile: AgentProfile) -> ModelClient:
+        """The profile's own model when it names one, else the session's."""
+        if not profile.model or self.make_model is None or profile.model == self.model.name:
+            return self.model
+        if profile.model not in self._models:
+            self._models[profile.model] = self.make_model(profile.model)
+        return self._models[profile.model]
+
+    def mode_config(self, mode: str, schema: type[C]) -> C:
+        """This mode's `[modes.NAME]` settings, validated (defaults when absent)."""
+        try:
+            return schema.model_validate(self.mode_settings.get(mode, {}))
+        except ValidationError as error:
+            first = error.errors()[0]
+            raise ConfigError(f"invalid [modes.{mode}] setting {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+
+    async def call_model(
+        self, request: ModelRequest, agent: str | None = None, stream_text: bool = True, model: ModelClient | None = None
+    ) -> ModelResponse:
         """One model call: streams text as events, accounts usage and cost."""
-        async for item in self.model.stream(request):
+        async for item in (model or self.model).stream(request):
             if isinstance(item, ModelResponse):
                 self._account(item, agent)
                 return item
@@ -65,5 +99,6 @@ class Turn:
                 prompt_tokens=response.usage.prompt_tokens,
                 completion_tokens=response.usage.completion_tokens,
                 cost=response.cost,
+                agent=agent,
             )
         )

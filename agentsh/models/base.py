@@ -18,6 +18,8 @@ class ModelRequest:
     response_format: type[BaseModel] | None = None
     temperature: float | None = None
     tool_choice: str | None = None  # "none" forbids tool calls while keeping the schemas
+    # Tools described in the prompt for a text protocol (react); never sent as native tools.
+    text_tools: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass

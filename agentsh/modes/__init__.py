@@ -1,22 +1,39 @@
-"""Orchestration modes, by name."""
+"""Orchestration modes, by name. Each lives in its own module, imported when first used."""
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from ..errors import UsageError
 from .base import Mode
-from .chat import ChatMode
-from .tools import ToolsMode
 
-MODES: dict[str, type] = {mode.name: mode for mode in (ChatMode, ToolsMode)}
+MODE_CLASSES: dict[str, str] = {
+    "chat": "agentsh.modes.chat:ChatMode",
+    "tools": "agentsh.modes.tools:ToolsMode",
+    "react": "agentsh.modes.react:ReactMode",
+    "pipeline": "agentsh.modes.pipeline:PipelineMode",
+    "router": "agentsh.modes.router:RouterMode",
+    "planner": "agentsh.modes.planner:PlannerMode",
+    "supervisor": "agentsh.modes.supervisor:SupervisorMode",
+    "parallel": "agentsh.modes.parallel:ParallelMode",
+    "reflect": "agentsh.modes.reflect:ReflectMode",
+    "debate": "agentsh.modes.debate:DebateMode",
+    "events": "agentsh.modes.events:EventsMode",
+}
 DEFAULT_MODE = "tools"
 
 
 def mode_names() -> list[str]:
-    return list(MODES)
+    return list(MODE_CLASSES)
+
+
+def mode_class(name: str) -> type:
+    try:
+        module, attribute = MODE_CLASSES[name].split(":")
+    except KeyError:
+        raise UsageError(f"unknown mode {name!r}; choose one of: {', '.join(MODE_CLASSES)}") from None
+    return getattr(import_module(module), attribute)
 
 
 def get_mode(name: str) -> Mode:
-    try:
-        return MODES[name]()
-    except KeyError:
-        raise UsageError(f"unknown mode {name!r}; choose one of: {', '.join(MODES)}") from None
+    return mode_class(name)()

@@ -56,15 +56,22 @@ class SessionStore:
         return bool(list(self.db.query("SELECT 1 FROM sessions WHERE id = ?", [session_id])))
 
     def get(self, id_or_prefix: str) -> SessionRecord:
+        """The session with this id, else the only one whose id starts with it."""
         prefix = id_or_prefix.strip()
-        rows = list(self.db.query("SELECT * FROM sessions WHERE substr(id, 1, ?) = ? ORDER BY updated_at DESC LIMIT 6", [len(prefix), prefix]))
-        exact = [r for r in rows if r["id"] == id_or_prefix]
-        if exact or len(rows) == 1:
-            return SessionRecord.from_row((exact or rows)[0])
-        if not rows or not id_or_prefix.strip():
+        exact = list(self.db.query("SELECT * FROM sessions WHERE id = ?", [prefix])) if prefix else []
+        rows = exact or self._with_prefix(prefix)
+        if len(rows) == 1:
+            return SessionRecord.from_row(rows[0])
+        if not rows:
             raise StoreError(f"no session with id {id_or_prefix!r}; `agentsh sessions list` shows them")
         candidates = ", ".join(f"{r['id']} ({r['title'] or 'untitled'})" for r in rows[:5])
-        raise StoreError(f"session id {id_or_prefix!r} is ambiguous; it could be: {candidates}")
+        raise StoreError(f"session id {id_or_prefix!r} is ambiguous; it could be: {candidates}" + (", ..." if len(rows) > 5 else ""))
+
+    def _with_prefix(self, prefix: str) -> list[dict[str, Any]]:
+        if not prefix:
+            return []
+        sql = "SELECT * FROM sessions WHERE substr(id, 1, ?) = ? ORDER BY updated_at DESC LIMIT 6"
+        return list(self.db.query(sql, [len(prefix), prefix]))
 
     def latest(self) -> SessionRecord | None:
         rows = list(self.db.query("SELECT * FROM sessions ORDER BY updated_at DESC, rowid DESC LIMIT 1"))
@@ -95,8 +102,9 @@ class SessionStore:
         while cut < len(messages) and messages[cut].role == "tool":
             cut += 1
         title = f"{source.title or 'untitled'} (fork)"
-        record = self.create(mode=source.mode, model=source.model, title=title, parent_id=source.id, fork_point=cut)
-        self.add_messages(record.id, messages[:cut])
+        with write_transaction(self.db):
+            record = self.create(mode=source.mode, model=source.model, title=title, parent_id=source.id, fork_point=cut)
+            self.add_messages(record.id, messages[:cut])
         return self.get(record.id)
 
     def delete(self, session_id: str) -> None:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import AgentshError
 from ..messages import Message
+from .db import write_transaction
 from .records import SessionRecord
 from .sessions import SessionStore
 
@@ -33,10 +34,11 @@ def import_json(store: SessionStore, text: str) -> tuple[SessionRecord, bool]:
     """Create the session from an export; returns (record, kept_original_id)."""
     document = _parse_export(text)
     original = document.session
-    taken = store.exists(original.id)
-    record = store.create(mode=original.mode, model=original.model, title=original.title, session_id=None if taken else original.id)
-    store.add_messages(record.id, document.messages)
-    store.restore_totals(record.id, original)
+    with write_transaction(store.db):
+        taken = store.exists(original.id)
+        record = store.create(mode=original.mode, model=original.model, title=original.title, session_id=None if taken else original.id)
+        store.add_messages(record.id, document.messages)
+        store.restore_totals(record.id, original)
     return store.get(record.id), not taken
 
 

@@ -1,0 +1,65 @@
+"""Agent profiles: named agents (system prompt, model, tools, temperature) that modes compose.
+
+Bundled defaults make every mode work with no configuration; `[agents.NAME]` tables in
+the config file override or add profiles.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class AgentProfile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = ""
+    description: str = ""
+    system_prompt: str
+    model: str | None = None  # None: the session's model
+    tools: list[str] | None = None  # None: every tool; []: no tools
+    temperature: float | None = None
+
+
+BUNDLED_PROFILES: dict[str, AgentProfile] = {
+    "assistant": AgentProfile(
+        description="a generally capable assistant",
+        system_prompt="You are a capable, concise assistant. Use tools when they help.",
+    ),
+    "planner": AgentProfile(
+        description="breaks a goal into a small plan of tasks with dependencies",
+        system_prompt="You plan work: break the user's goal into the fewest concrete tasks, each doable by one agent, with explicit dependencies.",
+        tools=[],
+    ),
+    "researcher": AgentProfile(
+        description="gathers facts and checks them, using tools",
+        system_prompt="You are a careful researcher. Gather the facts needed, use tools to check them, and report findings with their sources.",
+    ),
+    "writer": AgentProfile(
+        description="writes clear, well-structured answers",
+        system_prompt="You are a clear writer. Turn the material you are given into a well-structured, accurate answer for the user.",
+        tools=[],
+    ),
+    "critic": AgentProfile(
+        description="reviews a draft and says whether it is good enough",
+        system_prompt="You are a demanding reviewer. Judge whether the draft fully and correctly answers the request; give specific, actionable feedback.",
+        tools=[],
+    ),
+    "coder": AgentProfile(
+        description="writes and checks code, using tools",
+        system_prompt="You are an expert programmer. Write correct, idiomatic code; use tools to inspect files and check your work.",
+    ),
+    "moderator": AgentProfile(
+        description="weighs several answers and gives the final one",
+        system_prompt="You moderate a debate: weigh the participants' answers on their merits and give the single best final answer.",
+        tools=[],
+    ),
+    "supervisor": AgentProfile(
+        description="delegates work to worker agents and combines their results",
+        system_prompt="You manage a team of worker agents. Delegate focused tasks with the delegate tool, then combine the workers' answers into the final answer.",
+    ),
+}
+
+
+def resolve_profiles(configured: dict[str, AgentProfile]) -> dict[str, AgentProfile]:
+    merged = {**BUNDLED_PROFILES, **configured}
+    return {name: profile.model_copy(update={"name": name}) for name, profile in merged.items()}
