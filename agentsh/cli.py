@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-stdin", action="store_true", help="never read stdin (for loops and pipes that stay open)")
     _add_sessions_parser(commands)
     _add_plugin_parsers(commands)
+    modes = commands.add_parser("modes", help="the orchestration modes, one line each")
+    modes.add_argument("--json", action="store_true")
     return parser
 
 
@@ -121,6 +123,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from . import plugins_cli
 
         return getattr(plugins_cli, f"{args.command}_command")(args)
+    if args.command == "modes":
+        from .commands import modes_command
+
+        return modes_command(args)
     if args.command == "sessions":
         from .sessions_cli import sessions_command
 

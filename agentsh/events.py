@@ -72,6 +72,9 @@ class ApprovalRequest(_Event):
     id: str
     name: str
     arguments: dict[str, Any] | str
+    # What "Always" would allow from now on: "*" the whole tool, a scope such as a command
+    # prefix, or None when this call can only be allowed once (e.g. a chained command).
+    always_covers: str | None = "*"
     decision: asyncio.Future | None = Field(default=None, exclude=True)
 
 

@@ -124,6 +124,11 @@ class Session:
             self.store.update(self.id, **{field_name: value})
             self.store.add_event(self.id, field_name, {"from": previous, "to": value})
 
+    def rename(self, title: str) -> None:
+        self.record = self.record.model_copy(update={"title": title})
+        if self.persisted:
+            self.store.update(self.id, title=title)
+
     def history(self) -> list[Message]:
         """The stored conversation; cached, and re-read only when the store holds a different count."""
         if not self.persisted:

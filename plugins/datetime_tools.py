@@ -67,7 +67,7 @@ def now(timezone: str = "local") -> str:
     """
     zone = _zone(timezone)
     moment = datetime.now(zone) if zone is not None else datetime.now().astimezone()
-    label = timezone.strip() if zone is not None else f"local, {moment.tzname()}"
+    label = getattr(zone, "key", moment.tzname()) if zone is not None else f"local, {moment.tzname()}"
     return f"{moment.isoformat(timespec='seconds')} ({moment:%A}, {label})"
 
 

@@ -87,16 +87,17 @@ def _decode(line: bytes) -> str:
 
 
 def _read_window(real: Path, first: int, count: int) -> tuple[list[str], bool]:
-    """Lines first..first+count-1 (numbered from 1), and whether more follow."""
+    """Lines first..first+count-1 (numbered from 1, at most MAX_READ_BYTES), and whether more follow."""
     lines: list[str] = []
     budget = MAX_READ_BYTES
     with open(real, "rb") as handle:
         window = islice(_bounded_lines(handle), first - 1, None)
         for number, line in enumerate(window, start=first):
-            if len(lines) == count or budget < len(line):
+            numbered = f"{number:>6}\t{_decode(line)}"
+            if len(lines) == count or budget < len(numbered) + 1:
                 return lines, True
-            budget -= len(line)
-            lines.append(f"{number:>6}\t{_decode(line)}")
+            budget -= len(numbered) + 1
+            lines.append(numbered)
     return lines, False
 
 
@@ -186,8 +187,11 @@ def _matcher(query: str, regex: bool):
         raise ValueError(f"invalid regular expression {query!r}: {error}") from None
 
 
-def _search_targets(base: Path, glob: str) -> Iterator[Path]:
-    """Regular files under `base` whose name or workspace path matches `glob`, inside the workspace."""
+def _search_targets(base: Path, glob: str) -> Iterator[tuple[Path, Path]]:
+    """(path, real path) of the regular files under `base` whose name or workspace path matches `glob`.
+
+    A symlink is searched only when its real target lies inside the workspace.
+    """
     candidates = [(base, False)] if base.is_file() else _walk(base, recursive=True)
     root = _root()
     for candidate, is_dir in candidates:
@@ -195,14 +199,14 @@ def _search_targets(base: Path, glob: str) -> Iterator[Path]:
         if is_dir or not real.is_relative_to(root) or not real.is_file():
             continue
         if fnmatch.fnmatch(candidate.name, glob) or fnmatch.fnmatch(_shown(candidate), glob):
-            yield candidate
+            yield candidate, real
 
 
-def _search_file(path: Path, shown: str, matches) -> Iterator[str]:
+def _search_file(real: Path, shown: str, matches) -> Iterator[str]:
     try:
-        if _is_binary(path):
+        if _is_binary(real):
             return
-        with open(path, "rb") as handle:
+        with open(real, "rb") as handle:
             for number, line in enumerate(_bounded_lines(handle), start=1):
                 text = _decode(line)
                 if matches(text):
@@ -239,11 +243,11 @@ def search_files(query: str, path: str = ".", glob: str = "*", regex: bool = Fal
 
 
 def _search_lines(base: Path, glob: str, matches) -> Iterator[str]:
-    for count, path in enumerate(_search_targets(base, glob)):
+    for count, (path, real) in enumerate(_search_targets(base, glob)):
         if count == MAX_SEARCH_FILES:
             yield f"... search stopped after {MAX_SEARCH_FILES} files; narrow it with path or glob"
             return
-        yield from _search_file(path, _shown(path), matches)
+        yield from _search_file(real, _shown(path), matches)
 
 
 def _write_target(path: str) -> Path:

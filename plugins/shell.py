@@ -124,6 +124,25 @@ def _signal_group(group: int, sig: int) -> bool:
         return False
 
 
+async def _exited(process: asyncio.subprocess.Process, timeout: float) -> bool:
+    """Wait up to `timeout` for the shell itself to exit, even while others hold its output open.
+
+    (`Process.wait()` alone also waits for the output pipes to close.)
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    waiter = asyncio.ensure_future(process.wait())
+    try:
+        while process.returncode is None and not waiter.done():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            await asyncio.wait({waiter}, timeout=min(remaining, 2 * POLL_INTERVAL))
+        return True
+    finally:
+        waiter.cancel()
+
+
 async def _stop_group(process: asyncio.subprocess.Process) -> None:
     """SIGTERM the whole group, then SIGKILL whatever is still in it after KILL_GRACE."""
     if _signal_group(process.pid, signal.SIGTERM):
@@ -133,7 +152,7 @@ async def _stop_group(process: asyncio.subprocess.Process) -> None:
                 break
         else:
             _signal_group(process.pid, signal.SIGKILL)
-    await process.wait()
+    await _exited(process, KILL_GRACE)
 
 
 async def _start(command: str) -> asyncio.subprocess.Process:
@@ -162,17 +181,26 @@ async def _run(process: asyncio.subprocess.Process, capture: _Capture, timeout: 
         await asyncio.shield(_stop_group(process))
         raise
     finally:
-        reader.cancel()  # a no-op once the output has ended
+        if not reader.done():  # a process outside the group still holds the output: let go of it
+            reader.cancel()
+            process._transport.close()
+
+
+def _exit_status(code: int) -> str:
+    if code >= 0:
+        return f"exit code {code}"
+    try:
+        return f"killed by signal {signal.Signals(-code).name}"
+    except ValueError:
+        return f"killed by signal {-code}"
 
 
 async def _supervise(process: asyncio.subprocess.Process, reader: asyncio.Task, timeout: float) -> str:
-    try:
-        await asyncio.wait_for(process.wait(), timeout)
-    except TimeoutError:
+    if not await _exited(process, timeout):
         await _stop_group(process)
         await _output_closed(reader, KILL_GRACE)
         return f"timed out after {timeout:g} s: the command and its child processes were stopped"
-    status = f"exit code {process.returncode}"
+    status = _exit_status(process.returncode)
     if await _output_closed(reader, DRAIN_GRACE):
         return status
     await _stop_group(process)  # a background process still holds the output open
@@ -190,7 +218,13 @@ def _check(command: str, timeout: float) -> None:
         raise PermissionError(f"refused: the command names {protected}, one of agentsh's own protected paths")
 
 
-@tool(requires_approval=True, timeout=MAX_TIMEOUT + 10 * KILL_GRACE)
+def approval_scope(arguments: dict) -> str | None:
+    """"Always allow" covers one command prefix, and never a chained or redirected command."""
+    command = str(arguments.get("command", ""))
+    return command_prefix(command) if is_simple_command(command) else None
+
+
+@tool(requires_approval=True, timeout=MAX_TIMEOUT + 10 * KILL_GRACE, approval_scope=approval_scope)
 async def run_shell(command: str, timeout: float = 60) -> str:
     """Run a shell command (/bin/sh -c) in the workspace root and return its exit code and output.
 

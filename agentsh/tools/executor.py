@@ -77,10 +77,11 @@ class ToolExecutor:
     async def _approve(self, tool: Tool, call: ToolCallPart, arguments: dict, emit: Emit) -> None:
         if not tool.requires_approval:
             return
-        verdict = self.approvals.verdict(tool.name)
+        scope = tool.scope_of(arguments)
+        verdict = self.approvals.verdict(tool.name, scope)
         if verdict == "ask":
-            decision = await _ask(call, arguments, emit)
-            self.approvals.record(tool.name, decision)
+            decision = await _ask(call, arguments, scope, emit)
+            self.approvals.record(tool.name, decision, scope)
             verdict = "deny" if decision is Decision.DENY else "allow"
         if verdict == "deny":
             raise ToolFailure(f"the user denied this call to {tool.name!r}. Do not retry it; continue without it or ask the user.")
@@ -95,9 +96,9 @@ class ToolExecutor:
             raise ToolFailure(f"{tool.name} raised {type(error).__name__}: {error}") from None
 
 
-async def _ask(call: ToolCallPart, arguments: dict, emit: Emit) -> Decision:
+async def _ask(call: ToolCallPart, arguments: dict, scope: str | None, emit: Emit) -> Decision:
     future: asyncio.Future = asyncio.get_running_loop().create_future()
-    emit(ApprovalRequest(id=call.id, name=call.name, arguments=arguments, decision=future))
+    emit(ApprovalRequest(id=call.id, name=call.name, arguments=arguments, always_covers=scope, decision=future))
     try:
         return Decision(await future)
     except ValueError:  # a UI answered with something that is not a decision: refuse, safely

@@ -27,8 +27,19 @@ class Tool:
     requires_approval: bool = False
     timeout: float | None = None
     compensate: str | None = None
+    # What "always allow" covers for a call: a key (e.g. a command prefix), or None for
+    # "this call can only be allowed once". Without it, "always" covers the whole tool.
+    approval_scope: Callable[[dict[str, Any]], str | None] | None = None
     source: str | None = None
     parameters: dict[str, Any] = field(init=False)
+
+    def scope_of(self, arguments: dict[str, Any]) -> str | None:
+        if self.approval_scope is None:
+            return "*"
+        try:
+            return self.approval_scope(arguments)
+        except Exception:  # a broken scope function must never widen what is allowed
+            return None
 
     def __post_init__(self) -> None:
         self.parameters = _clean_schema(self.arguments_model.model_json_schema())
@@ -103,6 +114,7 @@ def tool(
     requires_approval: bool = False,
     timeout: float | None = None,
     compensate: "str | Tool | Callable[..., Any] | None" = None,
+    approval_scope: Callable[[dict[str, Any]], str | None] | None = None,
 ) -> Any:
     """Turn a function into a `Tool`. Use as `@tool` or `@tool(requires_approval=True, ...)`.
 
@@ -119,6 +131,7 @@ def tool(
             requires_approval=requires_approval,
             timeout=timeout,
             compensate=_tool_name(compensate),
+            approval_scope=approval_scope,
         )
 
     return wrap(function) if function is not None else wrap

@@ -1,0 +1,153 @@
+"""Slash commands, as pure functions shared by the TUI and the REPL.
+
+`run_command(session, "/mode planner")` returns a `CommandResult`: text to show, and
+an optional action the UI performs (quit, new session, resume...). Nothing here
+touches a terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+from .errors import AgentshError
+from .modes import mode_class, mode_names
+
+if TYPE_CHECKING:
+    from .session import Session
+
+
+@dataclass
+class CommandResult:
+    text: str = ""
+    action: str | None = None  # "quit", "new", "resume", "clear" — performed by the UI
+    argument: str | None = None
+    error: bool = False
+
+
+Handler = Callable[["Session", list[str]], CommandResult]
+COMMANDS: dict[str, tuple[Handler, str]] = {}
+
+
+def command(name: str, summary: str) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        COMMANDS[name] = (handler, summary)
+        return handler
+
+    return register
+
+
+def is_command(text: str) -> bool:
+    return text.startswith("/") and not text.startswith("//")
+
+
+def run_command(session: "Session", text: str) -> CommandResult:
+    try:
+        words = shlex.split(text[1:])
+    except ValueError as error:
+        return CommandResult(f"cannot read that command: {error}", error=True)
+    if not words:
+        return _help(session, [])
+    entry = COMMANDS.get(words[0])
+    if entry is None:
+        return CommandResult(f"unknown command /{words[0]}; /help lists them", error=True)
+    try:
+        return entry[0](session, words[1:])
+    except AgentshError as error:
+        return CommandResult(str(error), error=True)
+
+
+def completions(session: "Session", text: str) -> list[str]:
+    """Candidates for what is being typed: command names, then their arguments."""
+    if " " not in text:
+        return [f"/{n}" for n in COMMANDS if f"/{n}".startswith(text)]
+    name, _, partial = text[1:].partition(" ")
+    options = {"mode": mode_names, "resume": lambda: [r.id for r in session.store.list(50)]}.get(name)
+    return [o for o in options() if o.startswith(partial)] if options else []
+
+
+def mode_summary(name: str) -> str:
+    return mode_class(name).summary
+
+
+@command("help", "list the commands")
+def _help(session: "Session", args: list[str]) -> CommandResult:
+    lines = [f"/{name:<9} {summary}" for name, (_, summary) in COMMANDS.items()]
+    return CommandResult("\n".join(lines))
+
+
+@command("mode", "show or switch the orchestration mode: /mode planner")
+def _mode(session: "Session", args: list[str]) -> CommandResult:
+    if not args:
+        lines = [f"{'*' if n == session.mode else ' '} {n:<11} {mode_summary(n)}" for n in mode_names()]
+        return CommandResult("\n".join(lines))
+    session.set_mode(args[0])
+    return CommandResult(f"mode: {args[0]} — {mode_summary(args[0])}")
+
+
+@command("model", "show or switch the model: /model openai/gpt-4o-mini")
+def _model(session: "Session", args: list[str]) -> CommandResult:
+    if not args:
+        return CommandResult(f"model: {session.model_name}")
+    session.set_model(args[0])
+    return CommandResult(f"model: {args[0]}")
+
+
+@command("tools", "the tools the model can call")
+def _tools(session: "Session", args: list[str]) -> CommandResult:
+    session.loader.refresh()
+    lines = [f"{t.name:<16} {(t.description.splitlines() or [''])[0]}" for t in session.registry]
+    return CommandResult("\n".join(lines) or "no tools loaded")
+
+
+@command("sessions", "recent sessions (resume one with /resume ID)")
+def _sessions(session: "Session", args: list[str]) -> CommandResult:
+    lines = [f"{r.id}  {r.mode:<10} {r.title or '(untitled)'}" for r in session.store.list(20)]
+    return CommandResult("\n".join(lines) or "no sessions yet")
+
+
+@command("resume", "resume a past session: /resume ID")
+def _resume(session: "Session", args: list[str]) -> CommandResult:
+    if not args:
+        return _sessions(session, args)
+    record = session.store.get(args[0])
+    return CommandResult(f"resuming {record.id}: {record.title or 'untitled'}", action="resume", argument=record.id)
+
+
+@command("new", "start a new session")
+def _new(session: "Session", args: list[str]) -> CommandResult:
+    return CommandResult("new session", action="new")
+
+
+@command("fork", "fork this session into a new one: /fork [N messages]")
+def _fork(session: "Session", args: list[str]) -> CommandResult:
+    at = int(args[0]) if args and args[0].isdigit() else None
+    record = session.store.fork(session.id, at)
+    return CommandResult(f"forked into {record.id}", action="resume", argument=record.id)
+
+
+@command("title", "rename this session: /title New title")
+def _title(session: "Session", args: list[str]) -> CommandResult:
+    title = " ".join(args).strip()
+    if not title:
+        return CommandResult("give a title: /title New title", error=True)
+    session.rename(title)
+    return CommandResult(f"title: {title}")
+
+
+@command("quit", "leave agentsh")
+def _quit(session: "Session", args: list[str]) -> CommandResult:
+    return CommandResult(action="quit")
+
+
+def modes_command(args: argparse.Namespace) -> int:
+    rows = [{"mode": name, "summary": mode_summary(name)} for name in mode_names()]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for row in rows:
+            print(f"{row['mode']:<11} {row['summary']}")
+    return 0
