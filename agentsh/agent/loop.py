@@ -62,5 +62,6 @@ async def _final_answer(turn: Turn, request: ModelRequest, add, agent: str | Non
     text = response.message.content or "(the step limit was reached before a final answer)"
     answer = Message(role="assistant", content=text, step_limited=True)
     add(answer)
-    turn.step_limited = True
+    if agent is None:  # a sub-agent's limit is its own; only the answering loop flags the turn
+        turn.step_limited = True
     return answer

@@ -31,7 +31,7 @@ async def run_agent(
     context: list[Message] | None = None,
     label: str | None = None,
     executor: ToolExecutor | None = None,
-    stream: bool = True,
+    max_steps: int | None = None,
 ) -> AgentRun:
     """`task` goes to the profile as a user message after `context`; its events carry `label`."""
     profile = turn.profile(profile_name)
@@ -40,6 +40,6 @@ async def run_agent(
     tools = profile.tools if executor is None else None
     answer = await run_tool_loop(
         turn, messages, tools=tools, agent=label, model=turn.model_for(profile),
-        executor=executor, temperature=profile.temperature,
+        executor=executor, temperature=profile.temperature, max_steps=max_steps,
     )
     return AgentRun(agent=label, answer=answer.content, messages=messages, step_limited=answer.step_limited)

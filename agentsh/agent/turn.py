@@ -81,13 +81,14 @@ class Turn:
         self, request: ModelRequest, agent: str | None = None, stream_text: bool = True, model: ModelClient | None = None
     ) -> ModelResponse:
         """One model call: streams text as events, accounts usage and cost."""
-        async for item in (model or self.model).stream(request):
+        client = model or self.model
+        async for item in client.stream(request):
             if isinstance(item, ModelResponse):
                 self._account(item, agent)
                 return item
             if stream_text or not isinstance(item, TextDelta):
                 self.emit(item.model_copy(update={"agent": agent}) if isinstance(item, TextDelta) and agent else item)
-        raise RuntimeError(f"model {self.model.name!r} ended its stream without a response")
+        raise RuntimeError(f"model {client.name!r} ended its stream without a response")
 
     def _account(self, response: ModelResponse, agent: str | None) -> None:
         self.model_calls += 1
