@@ -60,6 +60,7 @@ class Step(_Event):
 
     type: Literal["step"] = "step"
     kind: str
+    id: str | None = None  # pairs a step's updates (running → done) when titles repeat
     title: str
     status: str | None = None
     data: dict[str, Any] = Field(default_factory=dict)

@@ -42,17 +42,18 @@ async def run_tool_loop(
         add(response.message)
         if not response.message.tool_calls:
             return response.message
-        await run_tool_calls(turn, response.message, add, agent, executor)
+        await run_tool_calls(turn, response.message, add, agent, executor, tools)
     final = ModelRequest(messages=[*messages, user(STEP_LIMIT_NOTE)], tools=executor.registry.schemas(tools), tool_choice="none")
     return await _final_answer(turn, final, add, agent, model)
 
 
 async def run_tool_calls(
-    turn: Turn, message: Message, add: Callable[[Message], None], agent: str | None, executor: ToolExecutor | None = None
+    turn: Turn, message: Message, add: Callable[[Message], None], agent: str | None,
+    executor: ToolExecutor | None = None, allowed: list[str] | None = None,
 ) -> None:
     for call in message.tool_calls:
         turn.emit(ToolCall(id=call.id, name=call.name, arguments=call.parsed_arguments(), agent=agent))
-    results = await (executor or turn.executor).run(message.tool_calls, turn.emit, agent)
+    results = await (executor or turn.executor).run(message.tool_calls, turn.emit, agent, allowed)
     for call, result in zip(message.tool_calls, results):
         add(tool_result(call, result.output))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import Callable
+from typing import Callable, Iterable
 
 from pydantic import ValidationError
 
@@ -41,17 +41,22 @@ class ToolExecutor:
         self.timeout = timeout
         self.max_output_chars = max_output_chars
 
-    async def run(self, calls: list[ToolCallPart], emit: Emit, agent: str | None = None) -> list[ToolResult]:
+    async def run(
+        self, calls: list[ToolCallPart], emit: Emit, agent: str | None = None, allowed: Iterable[str] | None = None
+    ) -> list[ToolResult]:
         """Run `calls` concurrently, emitting approval requests and results as they happen.
 
+        `allowed` limits which tools may run (an agent profile's tools): a call to any
+        other is refused like an unknown tool, whatever the model was or was not shown.
         Returns the results in call order, whatever order they finished in.
         """
-        return list(await asyncio.gather(*(self._run_one(call, emit, agent) for call in calls)))
+        names = None if allowed is None else set(allowed)
+        return list(await asyncio.gather(*(self._run_one(call, emit, agent, names) for call in calls)))
 
-    async def _run_one(self, call: ToolCallPart, emit: Emit, agent: str | None) -> ToolResult:
+    async def _run_one(self, call: ToolCallPart, emit: Emit, agent: str | None, allowed: set[str] | None) -> ToolResult:
         started = time.perf_counter()
         try:
-            output, ok = await self._execute(call, emit), True
+            output, ok = await self._execute(call, emit, allowed), True
         except ToolFailure as failure:
             output, ok = f"Error: {failure}", False
         elapsed = (time.perf_counter() - started) * 1000
@@ -59,19 +64,19 @@ class ToolExecutor:
         emit(result)
         return result
 
-    async def _execute(self, call: ToolCallPart, emit: Emit) -> str:
-        tool = self._find(call.name)
+    async def _execute(self, call: ToolCallPart, emit: Emit, allowed: set[str] | None) -> str:
+        tool = self._find(call.name, allowed)
         arguments = _decode_arguments(call)
         values = _validate(tool, arguments)
         await self._approve(tool, call, arguments, emit)
         result = await self._invoke(tool, values)
         return truncate(to_text(result), self.max_output_chars)
 
-    def _find(self, name: str) -> Tool:
+    def _find(self, name: str, allowed: set[str] | None) -> Tool:
         tool = self.registry.get(name)
-        if tool is None:
-            valid = ", ".join(self.registry.names()) or "(none)"
-            raise ToolFailure(f"unknown tool {name!r}. Valid tools: {valid}.")
+        if tool is None or (allowed is not None and name not in allowed):
+            usable = [n for n in self.registry.names() if allowed is None or n in allowed]
+            raise ToolFailure(f"unknown tool {name!r}. Valid tools: {', '.join(usable) or '(none)'}.")
         return tool
 
     async def _approve(self, tool: Tool, call: ToolCallPart, arguments: dict, emit: Emit) -> None:

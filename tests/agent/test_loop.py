@@ -350,3 +350,19 @@ async def test_approval_requests_reach_the_consumer_who_decides(home, decision, 
     assert ("deleted notes.txt" in result.output) is ok
     assert model.requests[1].messages[-1].content == result.output
     assert done(events).output == "done"
+
+
+async def test_a_profile_without_tools_cannot_run_a_tool_the_model_invents(home):
+    from agentsh.agent.subagent import run_agent
+    from agentsh.agent.turn import Turn
+    from agentsh.tools.tool import make_tool
+
+    session = Session.open(Settings(home=home, model="offline"))
+    ran = []
+    session.registry.add(make_tool(lambda: ran.append(1) or "RAN", name="secret"))
+    session.model = ScriptedModel(calls(("secret", {})), "done")
+    turn = Turn(session_id=session.id, model=session.model, registry=session.registry, executor=session.executor, history=[], emit=lambda e: None)
+    run = await run_agent(turn, "writer", "write something")
+    assert ran == []
+    tool_message = next(m for m in run.messages if m.role == "tool")
+    assert "unknown tool 'secret'" in tool_message.content

@@ -1,0 +1,93 @@
+"""`router`: one classification call picks exactly one agent profile, which then answers.
+
+The classification is structured output whose `route` must be one of the configured
+routes; an invalid label is sent back with the list of valid ones (at most twice), and
+after that the configured `default` route answers (the documented fallback).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from ..agent.loop import run_tool_loop
+from ..agent.structured import ask_structured
+from ..agent.turn import Turn
+from ..events import Step
+from ..messages import Message, system, user
+from ..models.base import ModelRequest
+
+
+class RouterConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    routes: list[str] = Field(default_factory=lambda: ["coder", "researcher", "writer"], min_length=1)
+    default: str = "writer"
+
+
+ROUTER_PROMPT = """You are a router. Pick the ONE agent best suited to answer the user's latest message.
+
+The agents:
+{agents}
+
+Reply with only a JSON object: {{"reason": "<one short sentence>", "route": "<one of: {names}>"}}."""
+
+
+class RouterMode:
+    name = "router"
+    summary = "one classification call picks the best agent (coder, researcher, writer, ...), which answers"
+
+    async def run(self, turn: Turn) -> None:
+        config = turn.mode_config("router", RouterConfig)
+        routes = list(dict.fromkeys(config.routes))
+        for name in [*routes, config.default]:
+            turn.profile(name)  # an unknown profile is a clear error before any model call
+        route, reason, fallback = await self._classify(turn, routes, config.default)
+        turn.emit(Step(kind="route", title=route, status="done", data={"reason": reason, "fallback": fallback}))
+        answer = await answer_as(turn, route, turn.history[1:])
+        turn.add(Message(role="assistant", content=answer.content, step_limited=answer.step_limited))
+        turn.output = answer.content
+
+    async def _classify(self, turn: Turn, routes: list[str], default: str) -> tuple[str, str, bool]:
+        schema = route_schema(routes)
+        profiles = [turn.profile(name) for name in routes]
+        agents = "\n".join(f"- {p.name}: {p.description or p.system_prompt}" for p in profiles)
+        prompt = ROUTER_PROMPT.format(agents=agents, names=", ".join(routes))
+        messages = [system(prompt), *recent_exchange(turn.history[1:-1]), user(turn.user_text)]
+        choice = await ask_structured(turn, schema, messages, agent="router")
+        if choice is None:
+            return default, f"no valid route was given; using the default route {default!r}", True
+        return choice.route, choice.reason, False
+
+
+def route_schema(routes: list[str]) -> type[BaseModel]:
+    """`route` is a Literal of the routes: an invalid label fails with a message listing them."""
+    return create_model(
+        "Route",
+        reason=(str, Field("", description="why this agent fits the request, in one sentence")),
+        route=(Literal[tuple(routes)], Field(description=f"the chosen agent: one of {', '.join(routes)}")),
+    )
+
+
+def recent_exchange(messages: list[Message], limit: int = 6) -> list[Message]:
+    """The last few plain user/assistant messages: enough context to route a follow-up."""
+    plain = [m for m in messages if m.role in ("user", "assistant") and m.content and not m.tool_calls]
+    return [Message(role=m.role, content=m.content) for m in plain[-limit:]]
+
+
+async def answer_as(turn: Turn, profile_name: str, messages: list[Message]) -> Message:
+    """The profile answers the user directly: its text streams as the answer (agent=None).
+
+    `messages` follow the profile's own system prompt. A tool-less profile makes one plain
+    call; others run the tool loop with their tools. Nothing is recorded in the turn: the
+    caller adds the final answer.
+    """
+    profile = turn.profile(profile_name)
+    conversation = [system(profile.system_prompt), *messages]
+    model = turn.model_for(profile)
+    if profile.tools == []:
+        request = ModelRequest(messages=conversation, temperature=profile.temperature)
+        response = await turn.call_model(request, model=model)
+        return Message(role="assistant", content=response.message.content)
+    return await run_tool_loop(turn, conversation, tools=profile.tools, model=model, temperature=profile.temperature)
