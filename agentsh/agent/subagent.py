@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
+from typing import Any, Coroutine, TypeVar
 
 from ..messages import Message, system, user
 from ..tools.executor import ToolExecutor
 from .loop import run_tool_loop
 from .turn import Turn
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -43,3 +47,22 @@ async def run_agent(
         executor=executor, temperature=profile.temperature, max_steps=max_steps,
     )
     return AgentRun(agent=label, answer=answer.content, messages=messages, step_limited=answer.step_limited)
+
+
+def prior_conversation(turn: Turn) -> list[Message]:
+    """Earlier turns as plain user/assistant text, for sub-agents' context (no system prompt, no tool traffic)."""
+    earlier = turn.history[:-1] if turn.history and turn.history[-1].role == "user" else turn.history
+    spoken = [m for m in earlier if m.role in ("user", "assistant") and m.content and not m.tool_calls]
+    return [Message(role=m.role, content=m.content) for m in spoken]
+
+
+async def gather_or_cancel(coroutines: list[Coroutine[Any, Any, T]]) -> list[T]:
+    """Run concurrently; when one fails (a model error), cancel the others and raise its error as is."""
+    tasks = [asyncio.ensure_future(c) for c in coroutines]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise

@@ -110,7 +110,7 @@ class LiteLLMModel:
         }
         if request.tools:
             arguments["tools"] = request.tools
-        if request.tool_choice:
+        if request.tool_choice and request.tools:  # providers reject tool_choice without tools
             arguments["tool_choice"] = request.tool_choice
         if request.response_format is not None:
             arguments["response_format"] = request.response_format

@@ -3,7 +3,9 @@
 It lets a newcomer use every feature without a key and is what most tests run on.
 It answers plainly, calls a tool when the user's message names one (arguments drawn
 from the message), summarises tool results, and answers a structured-output request
-with a valid instance of the requested schema.
+with a valid instance of the requested schema. Given `text_tools` (the react mode's
+text protocol) it writes `Thought:` / `Action:` / `Action Input:` instead of a native
+call, and `Final Answer:` after an observation or when no tool is named.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ class OfflineModel:
         last = request.messages[-1] if request.messages else Message(role="user", content="")
         if request.response_format is not None:
             return _structured(request, last)
+        if request.text_tools:
+            return _react(request, self._calls)
         if last.role == "tool":
             return Message(role="assistant", content=_summarise_results(request.messages))
         tools = [] if request.tool_choice == "none" else request.tools
@@ -65,6 +69,35 @@ def _tool_call_for(text: str, tools: list[dict[str, Any]], counter: int) -> Tool
             arguments = draw_arguments(function.get("parameters", {}), text, function["name"])
             return ToolCallPart(id=f"offline_{counter}", name=function["name"], arguments=json.dumps(arguments))
     return None
+
+
+def _react(request: ModelRequest, counter: int) -> Message:
+    """The react text protocol: an action when the latest user message names a tool."""
+    latest = _latest_user_text(request.messages)
+    tail = [m.content if m.role == "user" else "" for m in request.messages[-2:]]
+    if any(_is_observation(text) for text in tail):  # an observation, or a note right after one
+        text = f"Thought: I have what I need.\nFinal Answer: {_observation_summary(request.messages)}"
+    elif (call := _tool_call_for(latest, request.text_tools, counter)) is not None:
+        text = f"Thought: You asked for the {call.name} tool, so I will use it.\nAction: {call.name}\nAction Input: {call.arguments}"
+    else:
+        text = f"Thought: No tool is needed.\nFinal Answer: {_plain_answer(latest)}"
+    return Message(role="assistant", content=text)
+
+
+def _is_observation(text: str) -> bool:
+    return text.lstrip().startswith("Observation:")
+
+
+def _observation_summary(messages: list[Message]) -> str:
+    """The latest observation, with the tool named by the action before it."""
+    for index in range(len(messages) - 1, -1, -1):
+        message = messages[index]
+        if message.role == "user" and _is_observation(message.content):
+            result = message.content.lstrip()[len("Observation:") :].strip()
+            before = messages[index - 1].content if index else ""
+            action = re.search(r"^Action:\s*(.+)$", before, re.M)
+            return f"{action.group(1).strip()} returned: {result}" if action else result
+    return ""
 
 
 def _names(tool_name: str, text: str) -> bool:

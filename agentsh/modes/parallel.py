@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from ..agent.structured import ask_structured
-from ..agent.subagent import AgentRun, run_agent
+from ..agent.subagent import AgentRun, prior_conversation, run_agent
 from ..agent.turn import Turn
 from ..events import Notice, Step, TextDelta
 from ..messages import Message, system, user
@@ -58,7 +58,7 @@ class ParallelMode:
         config = turn.mode_config("parallel", ParallelConfig)
         for name in [*config.branches, config.aggregator]:
             turn.profile(name)
-        context = turn.history[1:-1]
+        context = prior_conversation(turn)
         runs = await self._fan_out(turn, config.branches, branch_labels(config.branches), context)
         if config.aggregate == "vote":
             answer = await self._vote(turn, config.aggregator, runs, context)

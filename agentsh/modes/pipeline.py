@@ -20,7 +20,7 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..agent.structured import ask_structured
-from ..agent.subagent import run_agent
+from ..agent.subagent import prior_conversation, run_agent
 from ..agent.turn import Turn
 from ..events import Notice, Step, TextDelta
 from ..messages import Message, system, user
@@ -125,7 +125,7 @@ class PipelineMode:
         turn.output = answer
 
     async def _chain(self, turn: Turn, stages: list[Stage]) -> str:
-        request, current, context = turn.user_text, turn.user_text, turn.history[1:-1]
+        request, current, context = turn.user_text, turn.user_text, prior_conversation(turn)
         for index, stage in enumerate(stages, 1):
             title = f"{index}/{len(stages)} {stage.agent}"
             task = fill(stage.prompt, current, request)
