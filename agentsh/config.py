@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from .agent.profiles import AgentProfile
 from .errors import ConfigError
@@ -50,6 +50,17 @@ class Settings(BaseModel):
     home: Path | None = None
     agents: dict[str, AgentProfile] = Field(default_factory=dict)
     modes: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    _from_flags: set[str] | None = PrivateAttr(default=None)
+
+    def given(self, name: str) -> bool:
+        """Did the user ask for this setting for this run (a flag), rather than as a default?
+
+        A resumed session keeps its own mode and model unless a flag says otherwise;
+        the config file and AGENTSH_* variables only choose them for new sessions.
+        Settings built in code count every field passed to the constructor as given.
+        """
+        given = self._from_flags if self._from_flags is not None else self.model_fields_set
+        return name in given and getattr(self, name) is not None
 
 
 def config_dir() -> Path:
@@ -68,11 +79,13 @@ def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
     values.update(_from_environment())
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     try:
-        return Settings.model_validate(values)
+        settings = Settings.model_validate(values)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise ConfigError(f"invalid setting {where!r}: {first['msg']} (config file: {config_path()})") from None
+    settings._from_flags = {key for key, value in (overrides or {}).items() if value is not None}
+    return settings
 
 
 def _read_file(path: Path) -> dict[str, Any]:

@@ -87,9 +87,9 @@ class Session:
 
     def _apply_flags(self, settings: Settings) -> None:
         """A resumed session keeps its mode and model unless the user asked for others."""
-        if settings.mode and settings.mode != self.mode:
+        if settings.given("mode") and settings.mode != self.mode:
             self.set_mode(settings.mode)
-        if settings.model and settings.model != self.model_name:
+        if settings.given("model") and settings.model != self.model_name:
             self.set_model(settings.model)
 
     @property
@@ -133,7 +133,7 @@ class Session:
         """The stored conversation; cached, and re-read only when the store holds a different count."""
         if not self.persisted:
             return []
-        if self._history is None or len(self._history) != self.store.message_count(self.id):
+        if self.store.recover(self.id) or self._history is None or len(self._history) != self.store.message_count(self.id):
             self._history = self.store.messages(self.id)
         return list(self._history)
 
@@ -194,9 +194,14 @@ class Session:
         if error is not None:
             turn.emit(Error(message=str(error), kind=type(error).__name__))
         done = self._done_event(turn, status, log)
-        self._finish(turn, log, status, str(error) if error else None)
-        queue.put_nowait(done)
-        queue.put_nowait(_END)
+        try:
+            self._finish(turn, log, status, str(error) if error else None)
+        except AgentshError as failure:  # the turn could not be saved: say so, and still end the stream
+            queue.put_nowait(Error(message=str(failure), kind=type(failure).__name__))
+            done = done.model_copy(update={"failed": True})
+        finally:
+            queue.put_nowait(done)
+            queue.put_nowait(_END)
 
     def _observe(self, event: Event, log: _TurnLog) -> None:
         if isinstance(event, TextDelta):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import sqlite3
 from pathlib import Path
 from typing import Iterator
@@ -27,7 +28,7 @@ def open_database(path: Path | str) -> Database:
         _check_file(path)
     connection = None
     try:
-        connection = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        connection = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False, factory=_Connection)
         return _prepare(Database(connection, execute_plugins=False), path)
     except (sqlite3.DatabaseError, StoreError) as error:
         if connection is not None:
@@ -89,7 +90,56 @@ def _unusable(path: Path, error: sqlite3.DatabaseError) -> StoreError:
         return StoreError(f"cannot read the session database {path}: {problem.strerror}")
     if header and header != _SQLITE_HEADER:
         return StoreError(f"{path} is not an SQLite database; move it aside or choose another data home with --home")
+    return _damaged(path, error)
+
+
+def _damaged(path: object, error: sqlite3.DatabaseError) -> StoreError:
     return StoreError(f"the session database {path} is damaged ({error}); move it aside or restore a backup")
+
+
+def _naming_damage(method):
+    """SQLite reports a corrupt page only when it reads it: name the file in one StoreError then."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as error:
+            if type(error) is not sqlite3.DatabaseError:  # busy, constraint, syntax...: not damage
+                raise
+            raise _damaged(self.connection.path, error) from None
+
+    return wrapper
+
+
+class _Cursor(sqlite3.Cursor):
+    execute = _naming_damage(sqlite3.Cursor.execute)
+    executemany = _naming_damage(sqlite3.Cursor.executemany)
+    executescript = _naming_damage(sqlite3.Cursor.executescript)
+    fetchone = _naming_damage(sqlite3.Cursor.fetchone)
+    fetchmany = _naming_damage(sqlite3.Cursor.fetchmany)
+    fetchall = _naming_damage(sqlite3.Cursor.fetchall)
+    __next__ = _naming_damage(sqlite3.Cursor.__next__)
+
+
+class _Connection(sqlite3.Connection):
+    """A connection whose statements and rows report a damaged file as StoreError naming it."""
+
+    def __init__(self, database: str, *args, **kwargs) -> None:
+        super().__init__(database, *args, **kwargs)
+        self.path = database
+
+    def cursor(self, factory=_Cursor):
+        return super().cursor(factory)
+
+    def execute(self, sql, parameters=(), /):
+        return self.cursor().execute(sql, parameters)
+
+    def executemany(self, sql, parameters, /):
+        return self.cursor().executemany(sql, parameters)
+
+    def executescript(self, script, /):
+        return self.cursor().executescript(script)
 
 
 def _configure(db: Database) -> None:

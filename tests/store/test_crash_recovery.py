@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from fakeserver import Reply
 
 from agentsh.config import Settings
@@ -260,3 +261,63 @@ def test_kill_9_while_a_tool_runs_gives_the_call_a_synthetic_result(home, tmp_pa
     assert messages[1].tool_calls[0].name == "slow_lookup"
     assert messages[2].tool_call_id == messages[1].tool_calls[0].id
     assert messages[2].content == INTERRUPTED_TOOL_RESULT
+
+
+def turn_statuses(path: Path, session_id: str) -> list[str]:
+    with sqlite3.connect(path, timeout=5) as db:
+        return [r[0] for r in db.execute("SELECT status FROM turns WHERE session_id = ? ORDER BY id", [session_id])]
+
+
+def test_ctrl_c_mid_answer_saves_the_partial_answer_itself(home, tmp_path, fake_server):
+    store = SessionStore(open_database(home / DB_FILENAME))
+    session_id = store.create(mode="chat", model="openai/fake-model").id
+    fake_server.enqueue(Reply(text=LONG_ANSWER, chunk_size=5, chunk_delay=0.05))
+    process = subprocess.Popen(
+        agentsh_command("run", "--home", str(home), "-s", session_id, "tell me a long story"),
+        env=server_env(fake_server), cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        wait_for_partial_text(home / DB_FILENAME, session_id, minimum=20)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=15)
+    finally:
+        process.kill()
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+    assert turn_statuses(home / DB_FILENAME, session_id) == ["interrupted"], "saved by the process, not by recovery"
+    messages = store.messages(session_id)
+    assert [m.role for m in messages] == ["user", "assistant"]
+    assert messages[1].interrupted and LONG_ANSWER.startswith(messages[1].content) and messages[1].content
+
+
+async def test_closing_the_event_stream_interrupts_and_keeps_the_partial_answer(tmp_path, fake_server, monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    fake_server.enqueue(Reply(text=LONG_ANSWER, chunk_size=5, chunk_delay=0.02))
+    store = _store(tmp_path)
+    session = Session.open(Settings(model="openai/fake-model", home=tmp_path), store=store)
+    shown = ""
+    stream = session.send("tell me a long story")
+    async for event in stream:
+        if event.type == "text":
+            shown += event.delta
+            if len(shown) >= 30:
+                break
+    await stream.aclose()
+    messages = store.messages(session.id)
+    assert [m.role for m in messages] == ["user", "assistant"]
+    assert messages[1].interrupted and messages[1].content.startswith(shown)
+    assert turn_statuses(tmp_path / DB_FILENAME, session.id) == ["interrupted"]
+
+
+async def test_a_long_lived_session_recovers_a_turn_that_died_elsewhere_before_its_next_turn(tmp_path):
+    store = _store(tmp_path)
+    session = Session.open(Settings(model="offline", mode="chat", home=tmp_path), store=store)
+    for text in ("one", "two"):
+        [event async for event in session.send(text)]
+    dead = store.begin_turn(session.id, user("from another terminal"), "chat", "offline")
+    store.checkpoint(dead, [user("from another terminal")], "half an answ")
+    store.db["turns"].update(dead, {"pid": dead_pid()})
+    [event async for event in session.send("three")]
+    asked = [m.content for m in store.messages(session.id) if m.role == "user"]
+    assert asked == ["one", "two", "from another terminal", "three"]

@@ -143,15 +143,19 @@ def _agentsh(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
+COMMANDS = {"run": ["run", "--model", "offline", "--home", "{home}", "hello"], "list": ["sessions", "--home", "{home}", "list"]}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
 @pytest.mark.parametrize("kind", ["random-bytes", "text", "future"])
-def test_run_with_an_unusable_database_exits_1_with_one_line(home, tmp_path, kind):
+def test_commands_with_an_unusable_database_exit_1_with_one_line(home, tmp_path, kind, command):
     path = home / DB_FILENAME
     if kind == "future":
         _future_database(path)
     else:
         path.write_bytes(DAMAGED_FILES[kind])
     before = sha256(path)
-    result = _agentsh("run", "--model", "offline", "--home", str(home), "hello", cwd=tmp_path)
+    result = _agentsh(*[a.replace("{home}", str(home)) for a in COMMANDS[command]], cwd=tmp_path)
     assert result.returncode == 1
     assert result.stdout == ""
     lines = result.stderr.splitlines()
