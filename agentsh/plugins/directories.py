@@ -22,7 +22,8 @@ def plugin_directories(settings: Settings, workspace: Path) -> tuple[list[Path],
     bundled = bundled_plugin_dir()
     directories = [bundled, user_plugin_dir(), *[Path(d).expanduser() for d in settings.plugin_dirs]]
     notices = []
-    workspace_dirs = [d for d in workspace_plugin_dirs(workspace) if _real(d) != _real(bundled)]
+    chosen = {_real(d) for d in directories}  # a folder named with --plugins is the user's own choice
+    workspace_dirs = [d for d in workspace_plugin_dirs(workspace) if _real(d) not in chosen]
     if workspace_dirs and is_trusted(workspace):
         directories += workspace_dirs
     elif workspace_dirs:

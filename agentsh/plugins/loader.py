@@ -62,11 +62,16 @@ class PluginLoader:
         self.warnings: list[str] = []
         self._builtin = list(registry)
         self._built = False
+        self._snapshot: tuple = ()
         self._reported: set[str] = set()
 
     def refresh(self) -> list[str]:
         """Bring tools and hooks in line with the files on disk; return what changed, a line each."""
-        found = self._plugin_files()
+        snapshot = _snapshot(self.directories)
+        if snapshot == self._snapshot and self._built:
+            return []
+        self._snapshot = snapshot
+        found = {Path(path): (mtime, size) for path, mtime, size in snapshot}
         changes = [self._unload(path) for path in list(self.plugins) if path not in found]
         for path, stamp in found.items():
             known = self.plugins.get(path)
@@ -84,12 +89,6 @@ class PluginLoader:
 
     def statuses(self) -> list[PluginStatus]:
         return [*self.installed, *(self.plugins[p] for p in self._ordered_paths())]
-
-    def _plugin_files(self) -> dict[Path, tuple[int, int]]:
-        files: dict[Path, tuple[int, int]] = {}
-        for directory in self.directories:
-            files.update(_stamps(directory))
-        return files
 
     def _load(self, path: Path, stamp: tuple[int, int]) -> str:
         status = PluginStatus(name=path.name, path=path, stamp=stamp)
@@ -136,20 +135,24 @@ def _unique_dirs(directories: list[Path]) -> list[Path]:
     return list(seen)
 
 
-def _stamps(directory: Path) -> dict[Path, tuple[int, int]]:
-    stamps: dict[Path, tuple[int, int]] = {}
-    try:
-        entries = list(os.scandir(directory))
-    except OSError:
-        return stamps
-    for entry in entries:
-        if entry.name.endswith(".py") and not entry.name.startswith(("_", ".")):
-            try:
-                stat = entry.stat()
-            except OSError:
-                continue
-            stamps[Path(entry.path)] = (stat.st_mtime_ns, stat.st_size)
-    return stamps
+def _snapshot(directories: list[Path]) -> tuple[tuple[str, int, int], ...]:
+    """(path, mtime, size) of every plugin file: plain strings and ints, cheap to compare."""
+    stamps = []
+    for directory in directories:
+        try:
+            entries = os.scandir(directory)
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                name = entry.name
+                if name.endswith(".py") and name[0] not in "_.":
+                    try:
+                        stat = entry.stat()
+                    except OSError:
+                        continue
+                    stamps.append((entry.path, stat.st_mtime_ns, stat.st_size))
+    return tuple(stamps)
 
 
 def _import_file(path: Path) -> ModuleType:
