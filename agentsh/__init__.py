@@ -1,6 +1,6 @@
 """agentsh: an interactive terminal shell for LLM agents.
 
-Public API: `tool` (the plugin decorator), `Session`, and the event types. Attributes
+Public API: `tool` and `on` (the plugin decorators), `Session`, and the event types. Attributes
 are imported on first use, so `import agentsh` (and `agentsh --help`) stays light.
 """
 
@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "tool": "agentsh.tools.tool",
+    "on": "agentsh.plugins.hooks",
     "Tool": "agentsh.tools.tool",
     "Session": "agentsh.session",
     "Settings": "agentsh.config",
