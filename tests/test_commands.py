@@ -6,13 +6,11 @@ from agentsh.commands import completions, run_command
 from agentsh.config import Settings
 from agentsh.session import Session
 
+from helpers import send
+
 
 def open_session(home, **settings) -> Session:
     return Session.open(Settings(home=home, model="offline", **settings))
-
-
-async def send(session: Session, text: str) -> list:
-    return [event async for event in session.send(text)]
 
 
 async def test_mode_switch_is_stored_and_restored_on_resume(home):

@@ -10,10 +10,12 @@ from agentsh.agent.approval import Decision
 from agentsh.agent.loop import STEP_LIMIT_NOTE
 from agentsh.config import Settings
 from agentsh.errors import ModelAuthError
-from agentsh.events import ApprovalRequest, Error, SessionInfo, TextDelta, ToolCall, ToolResult, TurnDone, Usage
+from agentsh.events import ApprovalRequest, Error, SessionInfo, TextDelta, ToolCall, ToolResult, Usage
 from agentsh.models.scripted import Reply, ScriptedModel, calls
 from agentsh.session import Session
 from agentsh.tools.tool import tool
+
+from helpers import done, of, scripted_session, send
 
 
 @tool
@@ -35,24 +37,7 @@ def delete_file(path: str) -> str:
 
 
 def open_session(home, model: ScriptedModel, **settings) -> Session:
-    session = Session.open(Settings(home=home, model="offline", **settings))
-    session.model = model
-    for item in (add, shout, delete_file):
-        session.registry.add(item)
-    return session
-
-
-async def send(session: Session, text: str) -> list:
-    return [event async for event in session.send(text)]
-
-
-def of(events: list, kind: type) -> list:
-    return [e for e in events if isinstance(e, kind)]
-
-
-def done(events: list) -> TurnDone:
-    assert isinstance(events[-1], TurnDone)
-    return events[-1]
+    return scripted_session(home, model, add, shout, delete_file, **settings)
 
 
 # one turn -------------------------------------------------------------------------

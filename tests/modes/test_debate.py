@@ -11,6 +11,8 @@ from agentsh.events import Error, Step, TextDelta
 from agentsh.models.scripted import Reply, ScriptedModel
 from agentsh.session import Session
 
+from helpers import send
+
 PROMPTS = {"researcher": "You are a careful researcher", "coder": "You are an expert programmer", "writer": "You are a clear writer"}
 
 
@@ -18,10 +20,6 @@ def open_session(home, model, **settings) -> Session:
     session = Session.open(Settings(home=home, model="offline", mode="debate", **settings))
     session.model = model
     return session
-
-
-async def send(session: Session, text: str) -> list:
-    return [event async for event in session.send(text)]
 
 
 def who(request) -> str:

@@ -7,15 +7,13 @@ from agentsh.events import Error, Notice, Step, TextDelta
 from agentsh.models.scripted import ScriptedModel
 from agentsh.session import Session
 
+from helpers import send
+
 
 def open_session(home, model, **settings) -> Session:
     session = Session.open(Settings(home=home, model="offline", mode="events", **settings))
     session.model = model
     return session
-
-
-async def send(session: Session, text: str) -> list:
-    return [event async for event in session.send(text)]
 
 
 def event_steps(events: list) -> list[tuple[str, str, str | None]]:

@@ -7,9 +7,11 @@ import time
 from agentsh.agent.profiles import BUNDLED_PROFILES
 from agentsh.config import Settings
 from agentsh.errors import ModelError
-from agentsh.events import Notice, Step, TextDelta, TurnDone
+from agentsh.events import Notice, Step, TextDelta
 from agentsh.models.scripted import Reply, ScriptedModel
 from agentsh.session import Session
+
+from helpers import done, of, send
 
 DELAYS = {"researcher": 0.3, "coder": 0.2, "writer": 0.1}  # the first branch is the slowest
 
@@ -18,19 +20,6 @@ def open_session(home, model: ScriptedModel, **settings) -> Session:
     session = Session.open(Settings(home=home, model="offline", mode="parallel", **settings))
     session.model = model
     return session
-
-
-async def send(session: Session, text: str) -> list:
-    return [event async for event in session.send(text)]
-
-
-def of(events: list, kind: type) -> list:
-    return [e for e in events if isinstance(e, kind)]
-
-
-def done(events: list) -> TurnDone:
-    assert isinstance(events[-1], TurnDone)
-    return events[-1]
 
 
 def agent_of(request) -> str:

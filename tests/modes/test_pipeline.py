@@ -4,29 +4,18 @@ from __future__ import annotations
 
 from agentsh.agent.profiles import BUNDLED_PROFILES
 from agentsh.config import Settings
-from agentsh.events import Error, Step, TextDelta, TurnDone
+from agentsh.events import Error, Step, TextDelta
 from agentsh.models.scripted import ScriptedModel
 from agentsh.modes.pipeline import fill
 from agentsh.session import Session
+
+from helpers import done, of, send
 
 
 def open_session(home, model: ScriptedModel, **settings) -> Session:
     session = Session.open(Settings(home=home, model="offline", mode="pipeline", **settings))
     session.model = model
     return session
-
-
-async def send(session: Session, text: str) -> list:
-    return [event async for event in session.send(text)]
-
-
-def of(events: list, kind: type) -> list:
-    return [e for e in events if isinstance(e, kind)]
-
-
-def done(events: list) -> TurnDone:
-    assert isinstance(events[-1], TurnDone)
-    return events[-1]
 
 
 def stages(**gate) -> dict:

@@ -16,11 +16,13 @@ import pytest
 from agentsh.agent.profiles import BUNDLED_PROFILES
 from agentsh.config import Settings
 from agentsh.errors import ModelStreamError
-from agentsh.events import Error, Notice, Step, ToolCall, TurnDone
+from agentsh.events import Error, Notice, Step, ToolCall
 from agentsh.models.scripted import Reply, ScriptedModel, calls
 from agentsh.modes.plan_graph import Plan, PlanTask, find_cycle, plan_problems
 from agentsh.session import Session
 from agentsh.tools.tool import tool
+
+from helpers import done, send
 
 WRITER_PROMPT = BUNDLED_PROFILES["writer"].system_prompt
 TASK_ID = re.compile(r"Your task \(id (\S+)\)")
@@ -96,10 +98,6 @@ def open_session(home, respond, **config) -> tuple[Session, ScriptedModel]:
     return session, model
 
 
-async def send(session: Session, text: str) -> list:
-    return [event async for event in session.send(text)]
-
-
 def steps(events: list, kind_: str) -> list[Step]:
     return [e for e in events if isinstance(e, Step) and e.kind == kind_]
 
@@ -111,11 +109,6 @@ def logs(model: ScriptedModel, what: str) -> list:
 def task_log(model: ScriptedModel, ident: str):
     [entry] = [e for e in logs(model, "task") if task_id(e.request) == ident]
     return entry
-
-
-def done(events: list) -> TurnDone:
-    assert isinstance(events[-1], TurnDone)
-    return events[-1]
 
 
 # running a plan -------------------------------------------------------------------------

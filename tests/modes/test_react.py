@@ -18,6 +18,8 @@ from agentsh.modes.react import STEP_LIMIT_NOTE, parse_reply, text_history
 from agentsh.session import Session
 from agentsh.tools.tool import tool
 
+from helpers import of, send
+
 
 @tool
 def add(a: int, b: int) -> int:
@@ -30,14 +32,6 @@ def open_session(home, model, **settings) -> Session:
     session.model = model
     session.registry.add(add)
     return session
-
-
-async def send(session: Session, text: str) -> list:
-    return [event async for event in session.send(text)]
-
-
-def of(events: list, kind: type) -> list:
-    return [e for e in events if isinstance(e, kind)]
 
 
 ACTION = 'Thought: I should add them.\nAction: add\nAction Input: {"a": 17, "b": 25}'

@@ -13,15 +13,13 @@ from agentsh.models.scripted import ScriptedModel
 from agentsh.modes.reflect import Verdict
 from agentsh.session import Session
 
+from helpers import send
+
 
 def open_session(home, model, **settings) -> Session:
     session = Session.open(Settings(home=home, model="offline", mode="reflect", **settings))
     session.model = model
     return session
-
-
-async def send(session: Session, text: str) -> list:
-    return [event async for event in session.send(text)]
 
 
 def steps(events: list, kind: str) -> list[Step]:

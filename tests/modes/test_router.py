@@ -12,11 +12,12 @@ import sys
 import pytest
 
 from agentsh.agent.profiles import BUNDLED_PROFILES
-from agentsh.config import Settings
-from agentsh.events import Error, Notice, Step, TextDelta, ToolCall, TurnDone
+from agentsh.events import Error, Notice, Step, TextDelta, ToolCall
 from agentsh.models.scripted import ScriptedModel, calls
 from agentsh.session import Session
 from agentsh.tools.tool import tool
+
+from helpers import done, of, scripted_session, send
 
 
 @tool
@@ -26,23 +27,7 @@ def lookup(key: str) -> str:
 
 
 def open_session(home, model: ScriptedModel, **settings) -> Session:
-    session = Session.open(Settings(home=home, model="offline", mode="router", **settings))
-    session.model = model
-    session.registry.add(lookup)
-    return session
-
-
-async def send(session: Session, text: str) -> list:
-    return [event async for event in session.send(text)]
-
-
-def of(events: list, kind: type) -> list:
-    return [e for e in events if isinstance(e, kind)]
-
-
-def done(events: list) -> TurnDone:
-    assert isinstance(events[-1], TurnDone)
-    return events[-1]
+    return scripted_session(home, model, lookup, mode="router", **settings)
 
 
 async def test_a_valid_label_routes_to_that_agent_with_its_own_system_prompt(home):

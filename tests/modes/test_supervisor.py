@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from agentsh.agent.profiles import BUNDLED_PROFILES
-from agentsh.config import Settings
-from agentsh.events import Step, ToolCall, ToolResult, TurnDone
+from agentsh.events import Step, ToolCall, ToolResult
 from agentsh.models.scripted import Reply, ScriptedModel, calls
 from agentsh.session import Session
 from agentsh.tools.tool import tool
+
+from helpers import done, of, scripted_session, send
 
 MANAGER_PROMPT = BUNDLED_PROFILES["supervisor"].system_prompt
 
@@ -19,23 +20,7 @@ def lookup(key: str) -> str:
 
 
 def open_session(home, model: ScriptedModel, **settings) -> Session:
-    session = Session.open(Settings(home=home, model="offline", mode="supervisor", **settings))
-    session.model = model
-    session.registry.add(lookup)
-    return session
-
-
-async def send(session: Session, text: str) -> list:
-    return [event async for event in session.send(text)]
-
-
-def of(events: list, kind: type) -> list:
-    return [e for e in events if isinstance(e, kind)]
-
-
-def done(events: list) -> TurnDone:
-    assert isinstance(events[-1], TurnDone)
-    return events[-1]
+    return scripted_session(home, model, lookup, mode="supervisor", **settings)
 
 
 def is_manager(request) -> bool:

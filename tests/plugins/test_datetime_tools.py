@@ -1,23 +1,13 @@
 """The datetime plugin: exact calendar arithmetic and time zones by IANA name."""
 
-import importlib.util
 import re
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
-PLUGIN_PATH = Path(__file__).resolve().parents[2] / "plugins" / "datetime_tools.py"
+from helpers import load_bundled_plugin
 
-
-def _load(path: Path):
-    spec = importlib.util.spec_from_file_location(f"agentsh_plugin_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-plugin = _load(PLUGIN_PATH)
+plugin = load_bundled_plugin("datetime_tools")
 
 
 def test_date_diff_counts_days_across_a_leap_february():

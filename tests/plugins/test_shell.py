@@ -1,7 +1,6 @@
 """The shell plugin: exit codes and output, whole-group timeouts, bounded output, guards."""
 
 import asyncio
-import importlib.util
 import os
 import time
 import tracemalloc
@@ -11,17 +10,9 @@ import pytest
 
 from agentsh.tools import context
 
-PLUGIN_PATH = Path(__file__).resolve().parents[2] / "plugins" / "shell.py"
+from helpers import load_bundled_plugin
 
-
-def _load(path: Path):
-    spec = importlib.util.spec_from_file_location(f"agentsh_plugin_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-shell = _load(PLUGIN_PATH)
+shell = load_bundled_plugin("shell")
 
 
 @pytest.fixture

@@ -1,0 +1,43 @@
+"""Helpers shared by the tests that drive a whole turn through a Session."""
+
+from __future__ import annotations
+
+from agentsh.config import Settings
+from agentsh.events import TurnDone
+from agentsh.models.scripted import ScriptedModel
+from agentsh.session import Session
+from agentsh.tools.tool import Tool
+
+
+def scripted_session(home, model: ScriptedModel, *tools: Tool, **settings) -> Session:
+    """A real Session on a temporary data home, answering with `model`, offering `tools` too."""
+    session = Session.open(Settings(home=home, model="offline", **settings))
+    session.model = model
+    for item in tools:
+        session.registry.add(item)
+    return session
+
+
+async def send(session: Session, text: str) -> list:
+    return [event async for event in session.send(text)]
+
+
+def of(events: list, kind: type) -> list:
+    return [e for e in events if isinstance(e, kind)]
+
+
+def done(events: list) -> TurnDone:
+    assert isinstance(events[-1], TurnDone)
+    return events[-1]
+
+
+def load_bundled_plugin(name: str):
+    """Import a bundled plugin file by path, as the plugin loader does."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "plugins" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"agentsh_plugin_test_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
