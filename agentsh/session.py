@@ -63,6 +63,7 @@ class Session:
         self.notices: list[str] = []
         self._task: asyncio.Task | None = None
         self._history: list[Message] | None = None
+        self._persisted = store.exists(record.id)
 
     # opening ------------------------------------------------------------------
 
@@ -107,7 +108,7 @@ class Session:
     @property
     def persisted(self) -> bool:
         """A new session is written at its first turn, so an unused one leaves no trace."""
-        return self.store.exists(self.id)
+        return self._persisted
 
     def set_mode(self, name: str) -> None:
         get_mode(name)
@@ -161,6 +162,7 @@ class Session:
         history = [system(self.settings.system_prompt), *self.history(), message]
         if not self.persisted:
             self.store.insert(self.record)
+            self._persisted = True
         log = _TurnLog(turn_id=self.store.begin_turn(self.id, message, self.mode, self.model_name), messages=[message])
         self.record = self.store.get(self.id)
 

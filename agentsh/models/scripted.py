@@ -18,7 +18,7 @@ import json
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncIterator
 
 from ..events import TextDelta
 from ..messages import Message, ToolCallPart
@@ -113,5 +113,3 @@ def _as_reply(item: Any, request: ModelRequest) -> Reply:
         return Reply(text=item)
     raise TypeError(f"ScriptedModel cannot reply with {item!r}")
 
-
-Responder = Callable[[ModelRequest], Any]
