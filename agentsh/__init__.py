@@ -27,6 +27,8 @@ _EXPORTS = {
     "ApprovalRequest": "agentsh.events",
     "Usage": "agentsh.events",
     "Notice": "agentsh.events",
+    "MemoryRecall": "agentsh.events",
+    "Compaction": "agentsh.events",
     "Error": "agentsh.events",
     "TurnDone": "agentsh.events",
     "AgentshError": "agentsh.errors",

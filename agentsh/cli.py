@@ -15,7 +15,7 @@ from . import __version__
 MODES_HELP = "chat, tools (default), react, pipeline, router, planner, supervisor, parallel, reflect, debate, events"
 
 
-def _add_agent_options(parser: argparse.ArgumentParser) -> None:
+def _add_agent_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     parser.add_argument("--model", "-m", help="litellm model string, e.g. openai/gpt-4o-mini, or 'offline' (env AGENTSH_MODEL)")
     parser.add_argument("--mode", help=f"orchestration mode: {MODES_HELP}")
     parser.add_argument("--plugins", action="append", default=[], metavar="DIR", help="also load tools from DIR (repeatable)")
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run `agentsh COMMAND --help` for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"agentsh {__version__}")
+    _add_shell_options(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = commands.add_parser("run", help="run one turn headless and print the answer", description="Run one turn and print the final answer on stdout.")
@@ -45,6 +46,15 @@ def build_parser() -> argparse.ArgumentParser:
     modes = commands.add_parser("modes", help="the orchestration modes, one line each")
     modes.add_argument("--json", action="store_true")
     return parser
+
+
+def _add_shell_options(parser: argparse.ArgumentParser) -> None:
+    """With no COMMAND, agentsh opens the interactive shell: the TUI, or the line REPL with --plain."""
+    shell = parser.add_argument_group("interactive shell (no COMMAND)")
+    shell.add_argument("--plain", action="store_true", help="a line-by-line prompt instead of the full-screen app")
+    shell.add_argument("--continue", "-c", dest="continue_latest", action="store_true", help="open the most recent session")
+    shell.add_argument("--resume", "-r", nargs="?", const="", metavar="ID", help="open session ID (a unique prefix); without ID, pick one")
+    _add_agent_options(shell)
 
 
 def _add_plugin_parsers(commands: argparse._SubParsersAction) -> None:
@@ -96,9 +106,6 @@ def _add_sessions_parser(commands: argparse._SubParsersAction) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
     from .errors import AgentshError
 
     try:
@@ -115,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command is None:
+        return _open_shell(args)
     if args.command == "run":
         from .run import run_command
 
@@ -132,3 +141,13 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return sessions_command(args)
     raise AssertionError(f"unhandled command {args.command}")
+
+
+def _open_shell(args: argparse.Namespace) -> int:
+    if args.plain or not (sys.stdin.isatty() and sys.stdout.isatty()):
+        from .repl import repl_command
+
+        return repl_command(args)
+    from .tui import tui_command
+
+    return tui_command(args)

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 @dataclass
 class CommandResult:
     text: str = ""
-    action: str | None = None  # "quit", "new", "resume", "clear" — performed by the UI
+    action: str | None = None  # "quit", "new", "resume", "compact", "export", "sessions" — performed by the UI
     argument: str | None = None
     error: bool = False
 

@@ -96,6 +96,30 @@ class Notice(_Event):
     level: Literal["info", "warning"] = "info"
 
 
+class RecalledMemory(BaseModel):
+    id: int
+    text: str
+    kind: str = "fact"
+    pinned: bool = False
+
+
+class MemoryRecall(_Event):
+    """The long-term memories put in front of the model for this turn (the UIs show them)."""
+
+    type: Literal["memory"] = "memory"
+    memories: list[RecalledMemory]
+
+
+class Compaction(_Event):
+    """The oldest turns were summarised to keep the conversation inside the context budget."""
+
+    type: Literal["compaction"] = "compaction"
+    messages: int  # how many stored messages the summary now stands for
+    tokens_before: int
+    tokens_after: int
+    summary: str
+
+
 class Error(_Event):
     type: Literal["error"] = "error"
     message: str
@@ -115,7 +139,10 @@ class TurnDone(_Event):
 
 
 Event = Annotated[
-    Union[SessionInfo, TextDelta, ToolCall, ToolResult, Step, ApprovalRequest, Usage, Notice, Error, TurnDone],
+    Union[
+        SessionInfo, TextDelta, ToolCall, ToolResult, Step, ApprovalRequest, Usage, Notice, MemoryRecall, Compaction,
+        Error, TurnDone,
+    ],
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
