@@ -32,6 +32,31 @@ PROVIDER_DEFAULTS = [
 ]
 
 
+class MemorySettings(BaseModel):
+    """`[memory]`: long-term memory. Recall runs before every answer; consolidation in the background."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    recall: bool = True
+    recall_limit: int = Field(5, ge=0, le=50)
+    consolidate: bool = True
+    consolidate_every: int = Field(10, ge=1)  # turns
+    idle_seconds: float = Field(300.0, gt=0)  # a session quiet this long is consolidated
+    model: str | None = None  # the session's model when unset
+
+
+class ContextSettings(BaseModel):
+    """`[context]`: when to compact a long conversation into a summary."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    budget_ratio: float = Field(0.75, gt=0, le=1)  # of the model's context window
+    budget_tokens: int | None = Field(None, ge=256)  # overrides the ratio
+    window: int | None = Field(None, ge=256)  # when litellm does not know the model
+    default_window: int = Field(32_768, ge=256)
+    keep_ratio: float = Field(0.5, gt=0, lt=1)  # of the budget, kept verbatim (newest turns)
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -50,6 +75,8 @@ class Settings(BaseModel):
     home: Path | None = None
     agents: dict[str, AgentProfile] = Field(default_factory=dict)
     modes: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    memory: MemorySettings = Field(default_factory=MemorySettings)
+    context: ContextSettings = Field(default_factory=ContextSettings)
     _from_flags: set[str] | None = PrivateAttr(default=None)
 
     def given(self, name: str) -> bool:

@@ -21,7 +21,10 @@ from .agent.profiles import resolve_profiles
 from .agent.turn import Turn
 from .config import Settings, choose_model, data_home
 from .errors import AgentshError
-from .events import Error, Event, Notice, SessionInfo, TextDelta, TurnDone
+from .events import Compaction, Error, Event, Notice, SessionInfo, TextDelta, TurnDone
+from .memory.session_memory import SessionMemory
+from .memory.store import MemoryStore
+from .memory.tools import memory_tools
 from .messages import Message, system, user
 from .models import resolve_model
 from .models.base import ModelClient
@@ -61,6 +64,7 @@ class Session:
         self.approvals = ApprovalPolicy(settings.approval, settings.allow_tools, settings.deny_tools)
         self.executor = ToolExecutor(self.registry, self.approvals, timeout=settings.tool_timeout)
         self.notices: list[str] = []
+        self.memory = SessionMemory(settings, store, record.id, self._memory_model)
         self._task: asyncio.Task | None = None
         self._history: list[Message] | None = None
         self._persisted = store.exists(record.id)
@@ -79,7 +83,7 @@ class Session:
             mode = settings.mode or DEFAULT_MODE
             get_mode(mode)
             record = store.new_record(mode=mode, model=model_name)
-        loader, plugin_notices = _make_loader(settings)
+        loader, plugin_notices = _make_loader(settings, memory_tools(MemoryStore(store.db), lambda: record.id))
         problems = [change for change in loader.refresh() if "failed to load" in change]
         session = cls(settings, store, record, resolve_model(record.model, settings), loader)
         session._apply_flags(settings)
@@ -130,6 +134,26 @@ class Session:
         if self.persisted:
             self.store.update(self.id, title=title)
 
+    def _memory_model(self) -> ModelClient:
+        """The model consolidation uses: `[memory] model`, else the session's own."""
+        name = self.settings.memory.model
+        return resolve_model(name, self.settings) if name and name != self.model_name else self.model
+
+    async def compact(self) -> Compaction | None:
+        """/compact: summarise the conversation so far (all but the latest exchange); None when too short."""
+        if not self.persisted:
+            return None
+        return await self.memory.compact_now(self.history(), self.model)
+
+    def start_background(self) -> None:
+        """Interactive UIs call this once started: background memory work (consolidation of ended sessions)."""
+        self.memory.start_background()
+
+    async def aclose(self) -> None:
+        """Cancel the running turn (saved as interrupted) and background work."""
+        await self._stop()
+        await self.memory.aclose()
+
     def history(self) -> list[Message]:
         """The stored conversation; cached, and re-read only when the store holds a different count."""
         if not self.persisted:
@@ -159,7 +183,7 @@ class Session:
 
     def _start_turn(self, text: str, queue: asyncio.Queue) -> tuple[Turn, _TurnLog]:
         message = user(text)
-        history = [system(self.settings.system_prompt), *self.history(), message]
+        history = [system(self.settings.system_prompt), *self.memory.context(self.history()), message]
         if not self.persisted:
             self.store.insert(self.record)
             self._persisted = True
@@ -186,6 +210,7 @@ class Session:
     async def _run(self, turn: Turn, log: _TurnLog, queue: asyncio.Queue) -> None:
         status, error = "done", None
         try:
+            await self.memory.prepare(turn, self.model_name)
             await get_mode(self.mode).run(turn)
         except asyncio.CancelledError:
             status = "interrupted"
@@ -198,6 +223,7 @@ class Session:
         done = self._done_event(turn, status, log)
         try:
             self._finish(turn, log, status, str(error) if error else None)
+            self.memory.after_turn()
         except AgentshError as failure:  # the turn could not be saved: say so, and still end the stream
             queue.put_nowait(Error(message=str(failure), kind=type(failure).__name__))
             done = done.model_copy(update={"failed": True})
@@ -275,9 +301,9 @@ def _existing_record(store: SessionStore, resume: str | None, latest: bool) -> S
     return None
 
 
-def _make_loader(settings: Settings) -> tuple[PluginLoader, list[str]]:
+def _make_loader(settings: Settings, builtin_tools: list) -> tuple[PluginLoader, list[str]]:
     workspace = Path.cwd()
     directories, notices = plugin_directories(settings, workspace)
     set_workspace(workspace)
     set_protected(protected_paths(settings, directories, data_home(settings)))
-    return PluginLoader(directories, ToolRegistry()), notices
+    return PluginLoader(directories, ToolRegistry(builtin_tools)), notices

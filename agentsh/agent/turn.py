@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import ConfigError, UsageError
+from ..errors import ConfigError, ContextWindowError, UsageError
 from ..events import Event, TextDelta, Usage
-from ..messages import Message
+from ..messages import Message, system
 from ..models.base import ModelClient, ModelRequest, ModelResponse, TokenCount
 from ..tools.executor import ToolExecutor
 from ..tools.registry import ToolRegistry
@@ -40,6 +40,9 @@ class Turn:
     profiles: dict[str, AgentProfile] = field(default_factory=lambda: resolve_profiles({}))
     mode_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     make_model: Callable[[str], ModelClient] | None = None
+    # Blocks appended to the system prompt of every model call: recalled memories, the summary of compacted turns.
+    background: dict[str, str] = field(default_factory=dict)
+    compactor: Any = None  # agentsh.memory.compaction.Compactor: shrinks `history` when a request is too long
     _models: dict[str, ModelClient] = field(default_factory=dict)
     usage: TokenCount = field(default_factory=TokenCount)
     cost: float | None = 0.0
@@ -78,9 +81,26 @@ class Turn:
             raise ConfigError(f"invalid [modes.{mode}] setting {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
 
     async def call_model(
-        self, request: ModelRequest, agent: str | None = None, stream_text: bool = True, model: ModelClient | None = None
+        self, request: ModelRequest, agent: str | None = None, stream_text: bool = True,
+        model: ModelClient | None = None, fit: bool = True,
     ) -> ModelResponse:
-        """One model call: streams text as events, accounts usage and cost."""
+        """One model call: streams text as events, accounts usage and cost.
+
+        With `fit` (every call of a user's turn), the background blocks join the system prompt,
+        a request over the context budget compacts the history first, and a provider's
+        context-window error compacts harder and retries once.
+        """
+        if not fit:
+            return await self._call(request, agent, stream_text, model)
+        try:
+            return await self._call(await self._fit(request), agent, stream_text, model)
+        except ContextWindowError:
+            smaller = await self._compacted(request, keep_tokens=1) if self.compactor else None
+            if smaller is None:
+                raise
+            return await self._call(smaller, agent, stream_text, model)
+
+    async def _call(self, request: ModelRequest, agent: str | None, stream_text: bool, model: ModelClient | None) -> ModelResponse:
         client = model or self.model
         async for item in client.stream(request):
             if isinstance(item, ModelResponse):
@@ -89,6 +109,33 @@ class Turn:
             if stream_text or not isinstance(item, TextDelta):
                 self.emit(item.model_copy(update={"agent": agent}) if isinstance(item, TextDelta) and agent else item)
         raise RuntimeError(f"model {client.name!r} ended its stream without a response")
+
+    def _with_background(self, request: ModelRequest) -> ModelRequest:
+        if not self.background:
+            return request
+        block = "\n\n".join(self.background.values())
+        messages = request.messages
+        if messages and messages[0].role == "system":
+            if messages[0].content.endswith(block):
+                return request
+            return replace(request, messages=[system(f"{messages[0].content}\n\n{block}"), *messages[1:]])
+        return replace(request, messages=[system(block), *messages])
+
+    async def _fit(self, request: ModelRequest) -> ModelRequest:
+        prepared = self._with_background(request)
+        if self.compactor is None or not self.compactor.too_long(prepared.messages, prepared.tools):
+            return prepared
+        return await self._compacted(request) or prepared
+
+    async def _compacted(self, request: ModelRequest, keep_tokens: int | None = None) -> ModelRequest | None:
+        """The request without the history messages a compaction just summarised; None when nothing shrank."""
+        history_ids = {id(m) for m in self.history[1:]}
+        if not any(id(m) in history_ids for m in request.messages):
+            return None  # built apart from the history (a sub-agent's task): compaction cannot shorten it
+        if await self.compactor.compact(self, keep_tokens) is None:
+            return None
+        removed = history_ids - {id(m) for m in self.history}
+        return self._with_background(replace(request, messages=[m for m in request.messages if id(m) not in removed]))
 
     def _account(self, response: ModelResponse, agent: str | None) -> None:
         self.model_calls += 1

@@ -63,6 +63,34 @@ def m001_sessions(db: Database) -> None:
     db["events"].create_index(["session_id", "id"])
 
 
+
+@migrations()
+def m002_memory(db: Database) -> None:
+    """Long-term memories, session summaries, and the summaries that stand for compacted turns."""
+    db["memories"].create(
+        {
+            "id": int, "text": str, "normalized": str, "kind": str, "tags": str, "importance": int, "pinned": int,
+            "source_session_id": str, "created_at": str, "updated_at": str, "last_recalled_at": str,
+        },
+        pk="id",
+        defaults={"kind": "fact", "tags": "", "importance": 3, "pinned": 0},
+    )
+    db["memories"].create_index(["normalized"], unique=True)
+    db["memories"].create_index(["pinned"])
+    db["memories"].enable_fts(["text", "tags"], create_triggers=True, tokenize="porter")
+    db["sessions"].add_column("summary", str)
+    db["sessions"].add_column("consolidated_turns", int, not_null_default=0)
+    db["sessions"].enable_fts(["title", "summary"], create_triggers=True, tokenize="porter")
+    db["compactions"].create(
+        {
+            "id": int, "session_id": str, "covers": int, "summary": str,
+            "tokens_before": int, "tokens_after": int, "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("session_id", "sessions", "id")],
+    )
+    db["compactions"].create_index(["session_id", "id"])
+
 def refuse_newer_schema(db: Database, path: Path | str) -> None:
     """A migration this agentsh does not know means a newer agentsh wrote the file: never downgrade it."""
     known = {m.name for m in migrations._migrations}

@@ -27,6 +27,8 @@ class SessionRecord(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost: float | None = 0.0
+    summary: str | None = None
+    consolidated_turns: int = 0
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "SessionRecord":

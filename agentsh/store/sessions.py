@@ -44,7 +44,7 @@ class SessionStore:
         return SessionRecord(id=fields.pop("session_id", None) or secrets.token_hex(6), created_at=stamp, updated_at=stamp, **fields)
 
     def insert(self, record: SessionRecord) -> SessionRecord:
-        row = record.model_dump(exclude={"prompt_tokens", "completion_tokens", "cost"})
+        row = record.model_dump(exclude={"prompt_tokens", "completion_tokens", "cost", "consolidated_turns"})
         with write_transaction(self.db):
             self.db["sessions"].insert(row)
         return self.get(record.id)
@@ -109,10 +109,49 @@ class SessionStore:
 
     def delete(self, session_id: str) -> None:
         with write_transaction(self.db):
-            for table in ("events", "messages", "turns"):
+            for table in ("events", "messages", "compactions", "turns"):
                 self.db.execute(f"DELETE FROM {table} WHERE session_id = ?", [session_id])
             self.db.execute("UPDATE sessions SET parent_id = NULL WHERE parent_id = ?", [session_id])
             self.db.execute("DELETE FROM sessions WHERE id = ?", [session_id])
+
+    def set_summary(self, session_id: str, summary: str, consolidated_turns: int) -> None:
+        """Record a session's summary and how many of its turns consolidation has read (updated_at unchanged)."""
+        with write_transaction(self.db):
+            self.db["sessions"].update(session_id, {"summary": summary, "consolidated_turns": consolidated_turns})
+
+    def add_usage(self, session_id: str, prompt_tokens: int, completion_tokens: int, cost: float | None) -> None:
+        """Tokens spent for a session outside its turns (summaries, consolidation)."""
+        summary = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "cost": cost}
+        with write_transaction(self.db):
+            self._add_totals(session_id, summary, touch=False)
+
+    def finished_turns(self, session_id: str) -> int:
+        return self.db.execute("SELECT count(*) FROM turns WHERE session_id = ? AND status != 'running'", [session_id]).fetchone()[0]
+
+    def unconsolidated(self, idle_before: str, limit: int = 20) -> list[SessionRecord]:
+        """Sessions with turns consolidation has not read, untouched since `idle_before` (an ISO time)."""
+        sql = """SELECT s.* FROM sessions s WHERE s.updated_at < ? AND
+                 (SELECT count(*) FROM turns t WHERE t.session_id = s.id AND t.status != 'running') > s.consolidated_turns
+                 ORDER BY s.updated_at DESC LIMIT ?"""
+        return [SessionRecord.from_row(r) for r in self.db.query(sql, [idle_before, limit])]
+
+    # compaction -------------------------------------------------------------
+
+    def add_compaction(self, session_id: str, covers: int, summary: str, tokens_before: int, tokens_after: int) -> None:
+        """A summary that stands, in the model's context, for the session's first `covers` messages."""
+        row = {
+            "session_id": session_id, "covers": covers, "summary": summary,
+            "tokens_before": tokens_before, "tokens_after": tokens_after, "created_at": now(),
+        }
+        with write_transaction(self.db):
+            self.db["compactions"].insert(row)
+
+    def latest_compaction(self, session_id: str) -> tuple[int, str] | None:
+        """(covers, summary) of the session's newest compaction."""
+        row = self.db.execute(
+            "SELECT covers, summary FROM compactions WHERE session_id = ? ORDER BY id DESC LIMIT 1", [session_id]
+        ).fetchone()
+        return (row[0], row[1]) if row else None
 
     # messages ---------------------------------------------------------------
 
@@ -176,12 +215,13 @@ class SessionStore:
         finally:
             _LIVE_TURNS.discard((self._db_key, turn_id))  # if the write failed, recovery saves the draft
 
-    def _add_totals(self, session_id: str, summary: dict[str, Any]) -> None:
+    def _add_totals(self, session_id: str, summary: dict[str, Any], touch: bool = True) -> None:
         cost_known = 0 if summary.get("cost") is None else 1
         self.db.execute(
             """UPDATE sessions SET prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?,
-               cost = cost + ?, cost_known = cost_known * ?, updated_at = ? WHERE id = ?""",
-            [summary.get("prompt_tokens", 0), summary.get("completion_tokens", 0), summary.get("cost") or 0.0, cost_known, now(), session_id],
+               cost = cost + ?, cost_known = cost_known * ?, updated_at = coalesce(?, updated_at) WHERE id = ?""",
+            [summary.get("prompt_tokens", 0), summary.get("completion_tokens", 0), summary.get("cost") or 0.0, cost_known,
+             now() if touch else None, session_id],
         )
 
     def _set_title_if_missing(self, session_id: str, text: str) -> None:

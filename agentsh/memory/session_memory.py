@@ -1,0 +1,143 @@
+"""A session's memory: recall before each turn (fast read path), compaction, and
+consolidation in the background (slow write path).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from ..config import Settings
+from ..events import Compaction, Event, MemoryRecall, Notice, RecalledMemory
+from ..messages import Message, system
+from ..models.base import ModelClient
+from ..models.context import context_window
+from ..store.sessions import SessionStore
+from .background import background_turn
+from .compaction import SUMMARY_KEY, Compactor, summary_block
+from .consolidate import ConsolidationResult, consolidate_session
+from .store import MemoryRecord, MemoryStore
+
+MEMORY_KEY = "memory"
+SWEEP_LIMIT = 5  # ended sessions consolidated per start
+
+
+def memory_block(memories: list[MemoryRecord]) -> str:
+    lines = "\n".join(f"- [{m.id}] {m.text}" for m in memories)
+    return (
+        "<long-term-memory>\nWhat you know from earlier sessions (it may be out of date: the user's latest word wins). "
+        f"Use it when it is relevant; do not mention it otherwise.\n{lines}\n</long-term-memory>"
+    )
+
+
+class SessionMemory:
+    def __init__(self, settings: Settings, sessions: SessionStore, session_id: str, memory_model: Callable[[], ModelClient]) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.store = MemoryStore(sessions.db)
+        self.session_id = session_id
+        self.memory_model = memory_model
+        covers, summary = sessions.latest_compaction(session_id) or (0, None)
+        self.compactor = Compactor(sessions, session_id, settings.context, covers=covers, summary=summary)
+        self.on_event: Callable[[Event], None] = lambda event: None  # background results, for the UIs
+        self._tasks: set[asyncio.Task] = set()
+        self._idle: asyncio.Task | None = None
+
+    # the read path: every turn ----------------------------------------------
+
+    def context(self, history: list[Message]) -> list[Message]:
+        """What the model sees of the stored conversation: the messages after the latest compaction."""
+        return history[min(self.compactor.covers, len(history)) :]
+
+    async def prepare(self, turn, model_name: str) -> None:
+        """Before the mode runs: recalled memories and the compaction summary in the system prompt; compact if too long."""
+        turn.compactor = self.compactor
+        if self.compactor.summary:
+            turn.background[SUMMARY_KEY] = summary_block(self.compactor.summary)
+        self._recall(turn)
+        self.compactor.window = await _window(model_name)
+        if self.compactor.too_long(turn.history, turn.registry.schemas()):
+            await self.compactor.compact(turn)
+
+    def _recall(self, turn) -> None:
+        if not self.settings.memory.recall:
+            return
+        recalled = self.store.recall(turn.user_text, self.settings.memory.recall_limit)
+        if recalled:
+            turn.background[MEMORY_KEY] = memory_block(recalled)
+            turn.emit(MemoryRecall(memories=[RecalledMemory(id=m.id, text=m.text, kind=m.kind, pinned=m.pinned) for m in recalled]))
+
+    async def compact_now(self, history: list[Message], model: ModelClient) -> Compaction | None:
+        """/compact: summarise all but the latest exchange, outside a turn."""
+        events: list[Event] = []
+        turn = background_turn(model, self.session_id, events)
+        turn.history = [system(self.settings.system_prompt), *self.context(history)]
+        self.compactor.window = await _window(model.name)
+        compaction = await self.compactor.compact(turn, keep_tokens=1)
+        self.sessions.add_usage(self.session_id, turn.usage.prompt_tokens, turn.usage.completion_tokens, turn.cost)
+        if compaction is not None:
+            self.sessions.add_event(self.session_id, "compaction", compaction.model_dump(mode="json"))
+        return compaction
+
+    # the write path: in the background ---------------------------------------
+
+    def after_turn(self) -> None:
+        """Consolidate every N turns, and when the session then stays idle."""
+        if not self._consolidating:
+            return
+        record = self.sessions.get(self.session_id)
+        if self.sessions.finished_turns(self.session_id) - record.consolidated_turns >= self.settings.memory.consolidate_every:
+            self._spawn(self.consolidate(self.session_id))
+        if self._idle is not None:
+            self._idle.cancel()
+        self._idle = self._spawn(self._consolidate_when_idle())
+
+    def start_background(self) -> None:
+        """At start (interactive UIs): consolidate sessions that ended without it, in the background."""
+        if self._consolidating:
+            self._spawn(self._sweep())
+
+    @property
+    def _consolidating(self) -> bool:
+        return self.settings.memory.consolidate
+
+    async def consolidate(self, session_id: str) -> ConsolidationResult | None:
+        """Consolidate one session now; failures become a notice, never an exception in the chat."""
+        try:
+            result = await consolidate_session(self.sessions, self.store, self.memory_model(), session_id)
+        except Exception as error:  # a background job must never break the chat: report it
+            self.on_event(Notice(message=f"memory consolidation of session {session_id} failed: {error}", level="warning"))
+            return None
+        if result is not None and result.added:
+            plural = "s" if result.added != 1 else ""
+            self.on_event(Notice(message=f"learned {result.added} fact{plural} from session {session_id} (agentsh memory list)"))
+        return result
+
+    async def _consolidate_when_idle(self) -> None:
+        await asyncio.sleep(self.settings.memory.idle_seconds)
+        await self.consolidate(self.session_id)
+
+    async def _sweep(self) -> None:
+        cutoff = datetime.now(timezone.utc) - timedelta(seconds=self.settings.memory.idle_seconds)
+        for record in self.sessions.unconsolidated(cutoff.isoformat(timespec="milliseconds"), SWEEP_LIMIT):
+            if record.id != self.session_id:
+                await self.consolidate(record.id)
+
+    def _spawn(self, coroutine) -> asyncio.Task:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def aclose(self) -> None:
+        """Stop background work (it resumes at the next start: nothing is lost)."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+async def _window(model_name: str) -> int | None:
+    if model_name in ("offline", "scripted"):
+        return None
+    return await asyncio.to_thread(context_window, model_name)

@@ -1,0 +1,70 @@
+"""The memory tools every tool-using mode offers: remember, recall, forget, search_sessions.
+
+They are async so they run on the event loop's thread, next to the session's database
+connection (sync tools run in worker threads).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ..store.search import search_messages
+from ..tools.tool import Tool, make_tool
+from .store import MemoryStore
+from .summaries import search_summaries
+
+SOURCE = "agentsh (memory)"
+
+
+def memory_tools(memories: MemoryStore, session_id: Callable[[], str]) -> list[Tool]:
+    async def remember(text: str, kind: str = "fact", tags: list[str] | None = None, importance: int = 3, pinned: bool = False) -> str:
+        """Store a durable fact or preference in long-term memory, for this and future sessions.
+
+        Use it when the user asks you to remember something, or states a lasting preference or decision.
+
+        Args:
+            text: one self-contained statement, e.g. "The user's favourite colour is teal".
+            kind: one of fact, preference, instruction, decision, person, project.
+            tags: a few lower-case keywords.
+            importance: 1 (trivia) to 5 (essential).
+            pinned: true to put it before every answer, whatever the topic.
+        """
+        record, created = memories.add(text, kind, tags or [], importance, pinned, session_id())
+        return f"remembered as memory {record.id}" if created else f"already known as memory {record.id}: {record.text}"
+
+    async def recall(query: str, limit: int = 5) -> str:
+        """Search long-term memory for facts relevant to a query.
+
+        Args:
+            query: words to look for.
+            limit: the most memories to return.
+        """
+        found = memories.search(query, limit=max(1, min(limit, 50)))
+        return "\n".join(f"[{m.id}] {m.text}" for m in found) or "no matching memories"
+
+    async def forget(id: int) -> str:
+        """Delete a memory that is wrong or that the user wants forgotten.
+
+        Args:
+            id: the memory's number, as shown by recall.
+        """
+        record = memories.forget(id)
+        return f"forgot memory {record.id}: {record.text}"
+
+    async def search_sessions(query: str, limit: int = 5) -> str:
+        """Search past sessions (their summaries and messages), e.g. for what was decided about something.
+
+        Args:
+            query: words to look for.
+            limit: the most results of each kind to return.
+        """
+        limit = max(1, min(limit, 20))
+        summaries = [f"session {s.id} ({s.updated_at[:10]}) {s.title or ''}: {s.summary}" for s in search_summaries(memories.db, query, limit)]
+        hits = [f"session {h.session_id} message {h.seq} ({h.role}): {h.snippet}" for h in search_messages(memories.db, query, limit)]
+        return "\n".join(summaries + hits) or "nothing found in past sessions"
+
+    tools = [make_tool(f) for f in (remember, recall, forget, search_sessions)]
+    for item in tools:
+        item.source = SOURCE
+    return tools
+
