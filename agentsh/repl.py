@@ -1,0 +1,93 @@
+"""`agentsh --plain`: the shell line by line, with prompt-toolkit, in the terminal's own scrollback.
+
+On a terminal: a prompt with history (in the data home), completion of slash commands,
+Esc Enter for a newline and a bottom toolbar; answers stream in, Ctrl+C stops a turn.
+On a pipe (`printf 'hello\\n' | agentsh --plain`): each line is a turn or a command,
+and the shell exits at the end of its input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import os
+import sys
+from typing import TextIO
+
+from .cli_support import settings_from_args
+from .config import Settings, data_home
+from .errors import AgentshError
+from .repl_lines import LineTerminal
+from .repl_render import Transcript, wants_color
+from .repl_shell import Repl, Terminal
+from .session import Session, open_store
+from .store.sessions import SessionStore
+
+PICK_COUNT = 10
+
+
+def repl_command(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        return asyncio.run(interactive(settings, args.resume, args.continue_latest))
+    transcript = Transcript(sys.stdout, color=wants_color(sys.stdout))
+    terminal = LineTerminal(_text_stdin(), prompt=sys.stderr if sys.stdin.isatty() else None)
+    return asyncio.run(_run(settings, args.resume, args.continue_latest, terminal, transcript))
+
+
+async def interactive(settings: Settings, resume: str | None, latest: bool) -> int:
+    from .repl_prompt import HISTORY_FILE, PromptTerminal
+
+    shell: Repl | None = None
+    terminal = PromptTerminal(
+        data_home(settings) / HISTORY_FILE, session=lambda: shell.session, status=lambda: shell.status(),
+    )
+    transcript = Transcript(sys.stdout, color=not os.environ.get("NO_COLOR"))
+    session = await open_session(settings, resume, latest, terminal, transcript)
+    shell = Repl(session, terminal, transcript)
+    return await shell.run()
+
+
+async def _run(settings: Settings, resume: str | None, latest: bool, terminal: Terminal, transcript: Transcript) -> int:
+    session = await open_session(settings, resume, latest, terminal, transcript)
+    return await Repl(session, terminal, transcript).run()
+
+
+async def open_session(settings: Settings, resume: str | None, latest: bool, terminal: Terminal, transcript: Transcript) -> Session:
+    """`--resume` with no id: list the recent sessions and let the user pick one (or start anew)."""
+    store = open_store(settings)
+    if resume == "":
+        resume = await pick_session(store, terminal, transcript)
+    return Session.open(settings, resume=resume or None, latest=latest, store=store)
+
+
+async def pick_session(store: SessionStore, terminal: Terminal, transcript: Transcript) -> str | None:
+    records = store.list(PICK_COUNT)
+    if not records:
+        transcript.line("· no earlier sessions: starting a new one", "dim")
+        return None
+    for number, record in enumerate(records, 1):
+        when = record.updated_at[:16].replace("T", " ")
+        transcript.line(f"{number:>3}. {record.id}  {when}  {record.mode:<10} {record.title or '(untitled)'}")
+    if not terminal.can_ask:
+        transcript.line("· starting a new session; to resume one, pass its id: agentsh --plain --resume ID", "dim")
+        return None
+    while True:
+        answer = (await terminal.ask("resume which? number or id (Enter: a new session) ") or "").strip()
+        if not answer:
+            return None
+        if answer.isdigit() and 1 <= int(answer) <= len(records):
+            return records[int(answer) - 1].id
+        try:
+            return store.get(answer).id
+        except AgentshError as error:
+            transcript.line(f"error: {error}", "red")
+
+
+def _text_stdin() -> TextIO:
+    """stdin as UTF-8 text that never fails to decode (bad bytes become �)."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:
+        return sys.stdin
+    return io.TextIOWrapper(buffer, encoding="utf-8", errors="replace")

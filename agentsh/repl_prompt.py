@@ -1,0 +1,140 @@
+"""The interactive side of the plain REPL: a prompt-toolkit prompt, and the questions it asks.
+
+    Enter submits · Alt+Enter (Esc Enter) adds a newline · Tab completes /commands
+    Ctrl+C clears the line (or interrupts a running turn) · Ctrl+D on an empty line quits
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.application import run_in_terminal
+from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion
+from prompt_toolkit.document import Document
+from prompt_toolkit.history import FileHistory
+from prompt_toolkit.input import Input
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.output import Output
+
+from .agent.approval import Decision
+from .commands import COMMANDS, completions, is_command
+from .events import ApprovalRequest
+from .repl_approval import ask_decision
+from .repl_keys import watch_turn_keys
+from .terminal import neutralize
+
+if TYPE_CHECKING:
+    from .session import Session
+
+HISTORY_FILE = "repl_history"
+
+
+class SlashCompleter(Completer):
+    """Completes /command names, then their arguments, from `agentsh.commands`."""
+
+    def __init__(self, session: Callable[[], "Session"]) -> None:
+        self.session = session
+
+    def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
+        text = document.text_before_cursor
+        if not is_command(text) or "\n" in text:
+            return
+        naming = " " not in text
+        typed = text if naming else text.partition(" ")[2]
+        try:
+            candidates = completions(self.session(), text)
+        except Exception:  # a completion must never break typing (e.g. the store is busy)
+            return
+        for candidate in candidates:
+            meta = COMMANDS[candidate[1:]][1] if naming and candidate[1:] in COMMANDS else None
+            yield Completion(candidate, start_position=-len(typed), display_meta=meta)
+
+
+def newline_bindings() -> KeyBindings:
+    bindings = KeyBindings()
+
+    @bindings.add("escape", "enter")  # what Alt+Enter sends
+    def _newline(event: KeyPressEvent) -> None:
+        event.current_buffer.newline(copy_margin=False)
+
+    return bindings
+
+
+class PromptTerminal:
+    """Reads lines with prompt-toolkit; asks approvals and choices with single keys.
+
+    `waiting_for` says what the terminal is reading right now ("prompt", "approval",
+    "question" or None): input typed before a question appears never answers it.
+    """
+
+    can_ask = True
+    echo = False  # the prompt line stays on screen: no need to repeat it
+
+    def __init__(
+        self, history: Path, session: Callable[[], "Session"], status: Callable[[], str],
+        keyboard: Input | None = None, screen: Output | None = None,
+    ) -> None:
+        history.parent.mkdir(parents=True, exist_ok=True)
+        self.session = session
+        self.waiting_for: str | None = None
+        self.prompt = PromptSession(
+            history=FileHistory(str(history)), completer=SlashCompleter(session), complete_while_typing=True,
+            auto_suggest=AutoSuggestFromHistory(), key_bindings=newline_bindings(),
+            bottom_toolbar=lambda: neutralize(status()), prompt_continuation=lambda width, *_: "…".rjust(width - 1) + " ",
+            input=keyboard, output=screen,
+        )
+
+    @property
+    def keyboard(self) -> Input:
+        return self.prompt.app.input
+
+    async def read(self) -> str | None:
+        """The next line; None when the user quits (Ctrl+D on an empty line)."""
+        while True:
+            try:
+                return await self._prompt(f"{neutralize(self.session().mode)} ❯ ")
+            except KeyboardInterrupt:  # Ctrl+C at the prompt: a fresh, empty line
+                continue
+            except EOFError:
+                return None
+
+    async def ask(self, question: str) -> str | None:
+        try:
+            return await self._prompt(neutralize(question), "question", history=False)
+        except (KeyboardInterrupt, EOFError):
+            return None
+
+    async def _prompt(self, message: str, what: str = "prompt", history: bool = True) -> str:
+        def started() -> None:
+            self.waiting_for = what
+
+        try:
+            if history:
+                return await self.prompt.prompt_async(message, pre_run=started)
+            plain = PromptSession(input=self.keyboard, output=self.prompt.app.output)
+            return await plain.prompt_async(message, pre_run=started)
+        finally:
+            self.waiting_for = None
+
+    async def approve(self, request: ApprovalRequest) -> Decision | None:
+        """None: the user pressed Ctrl+C, which also stops the turn."""
+        def started() -> None:
+            self.waiting_for = "approval"
+
+        try:
+            return await ask_decision(request, self.keyboard, self.prompt.app.output, started)
+        except EOFError:  # the input is gone: nobody can answer
+            return None
+        finally:
+            self.waiting_for = None
+
+    def during_turn(self, interrupt: Callable[[], None]) -> AbstractContextManager:
+        return watch_turn_keys(self.keyboard, interrupt)
+
+    async def above_prompt(self, show: Callable[[], None]) -> None:
+        """Print while the prompt is up: it is hidden, `show` runs, and it is drawn again."""
+        await run_in_terminal(show)

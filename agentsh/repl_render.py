@@ -1,0 +1,162 @@
+"""The plain REPL's transcript: events and messages as terminal lines.
+
+Every piece of model, tool or user-derived text goes through `neutralize` before it is
+written, so escape sequences are shown, never executed. Colour (our own SGR codes,
+added after neutralizing) is used only on a terminal, and never with NO_COLOR set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, TextIO
+
+from .events import (
+    Compaction, Error, Event, MemoryRecall, Notice, SessionInfo, Step, TextDelta, ToolCall, ToolResult, TurnDone,
+)
+from .repl_steps import first_line, step_lines
+from .terminal import neutralize
+
+STYLES = {"dim": "2", "red": "31", "yellow": "33", "green": "32", "cyan": "36", "bold": "1"}
+ARGUMENT_LIMIT = 80
+RESULT_LIMIT = 100
+AGENT_LIMIT = 24
+
+
+def wants_color(stream: TextIO) -> bool:
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
+class Transcript:
+    """Writes what the user sees. Answer text streams; everything else is whole lines."""
+
+    def __init__(self, out: TextIO, color: bool = False) -> None:
+        self.out = out
+        self.color = color
+        self._streaming = False  # answer text was written with no newline after it yet
+        self._open_call: str | None = None  # the tool call whose line waits for its result
+        self._calls: dict[str, ToolCall] = {}
+        self._answered = False  # this turn's answer was streamed
+
+    # writing -------------------------------------------------------------------
+
+    def write(self, text: str, style: str | None = None) -> None:
+        safe = neutralize(text.replace("\r\n", "\n"))
+        if style and self.color and safe:
+            safe = f"\x1b[{STYLES[style]}m{safe}\x1b[0m"
+        self.out.write(safe)
+        self.out.flush()
+
+    def line(self, text: str, style: str | None = None) -> None:
+        self.pause()
+        self.write(text, style)
+        self.write("\n")
+
+    def block(self, text: str, style: str | None = None) -> None:
+        for line in text.splitlines() or [""]:
+            self.line(line, style)
+
+    def pause(self) -> None:
+        """End a streaming answer or a tool line, so the next output starts on its own line."""
+        if self._streaming or self._open_call:
+            self.write("\n")
+        self._streaming = False
+        self._open_call = None
+
+    # events --------------------------------------------------------------------
+
+    def show(self, event: Event) -> None:
+        handler = getattr(self, f"_on_{event.type}", None)
+        if handler is not None:
+            handler(event)
+
+    def _on_session(self, event: SessionInfo) -> None:
+        self._answered = False
+        self._calls.clear()
+
+    def _on_text(self, event: TextDelta) -> None:
+        if event.agent is not None or not event.delta:  # sub-agents' drafts: their steps summarise them
+            return
+        if self._open_call:
+            self.pause()
+        self.write(event.delta)
+        self._streaming = self._answered = True
+
+    def _on_tool_call(self, event: ToolCall) -> None:
+        self.pause()
+        self._calls[event.id] = event
+        self.write(_call_text(event), "dim")
+        self._open_call = event.id
+
+    def _on_tool_result(self, event: ToolResult) -> None:
+        summary = _result_text(event)
+        style = "dim" if event.ok else "red"
+        if self._open_call == event.id:
+            self.write(summary + "\n", style)
+            self._open_call = None
+            return
+        call = self._calls.get(event.id)
+        called = _call_text(call) if call else f"⚙ {event.name} "
+        self.pause()
+        self.write(called, "dim")
+        self.write(summary + "\n", style)
+
+    def _on_step(self, event: Step) -> None:
+        for text in step_lines(event):
+            self.line(text, "cyan")
+
+    def _on_notice(self, event: Notice) -> None:
+        self.line(f"! {event.message}" if event.level == "warning" else f"· {event.message}", "yellow")
+
+    def _on_memory(self, event: MemoryRecall) -> None:
+        count = len(event.memories)
+        texts = "; ".join(first_line(m.text, 40) for m in event.memories[:3])
+        more = "; …" if count > 3 else ""
+        self.line(f"· recalled {count} memor{'y' if count == 1 else 'ies'}: {texts}{more}", "dim")
+
+    def _on_compaction(self, event: Compaction) -> None:
+        self.line(compaction_text(event), "dim")
+
+    def _on_error(self, event: Error) -> None:
+        self.line(f"error: {event.message}", "red")
+
+    def _on_done(self, event: TurnDone) -> None:
+        if not self._answered and event.output and not event.failed:
+            self.line(event.output)
+        self.pause()
+        if event.interrupted:
+            self.line("■ interrupted: the partial answer is kept", "yellow")
+        if event.step_limited:
+            self.line("! the answer was cut short by the step limit (--max-steps)", "yellow")
+
+
+def compaction_text(event: Compaction) -> str:
+    return (
+        f"· compacted {event.messages} earlier messages into a summary: "
+        f"{event.tokens_before} → {event.tokens_after} tokens"
+    )
+
+
+def _call_text(call: ToolCall) -> str:
+    who = f"[{first_line(call.agent, AGENT_LIMIT)}] " if call.agent else ""
+    return f"⚙ {who}{call.name}({format_arguments(call.arguments)}) "
+
+
+def _result_text(result: ToolResult) -> str:
+    status = "ok" if result.ok else "error"
+    return f"→ {status} {format_duration(result.duration_ms)}: {first_line(result.output, RESULT_LIMIT) or '(no output)'}"
+
+
+def format_arguments(arguments: dict[str, Any] | str) -> str:
+    if isinstance(arguments, dict):
+        text = ", ".join(f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in arguments.items())
+    else:
+        text = arguments
+    text = " ".join(text.split())
+    return text if len(text) <= ARGUMENT_LIMIT else text[: ARGUMENT_LIMIT - 1] + "…"
+
+
+def format_duration(milliseconds: float) -> str:
+    if milliseconds < 1000:
+        return f"{milliseconds:.0f} ms"
+    return f"{milliseconds / 1000:.1f} s"

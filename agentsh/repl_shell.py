@@ -1,0 +1,216 @@
+"""The plain REPL's loop: read a line, run it as a turn or a slash command, show what happens.
+
+The loop talks to a *terminal* (`PromptTerminal` on a tty, `LineTerminal` on a pipe)
+for input and questions, and to a `Transcript` for output, so tests can drive it with
+prompt-toolkit's pipe input and read everything it printed from a string.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import AbstractContextManager, aclosing
+from typing import Callable, Protocol
+
+from . import __version__
+from .agent.approval import Decision
+from .commands import CommandResult, is_command, run_command
+from .config import Settings
+from .errors import AgentshError
+from .events import ApprovalRequest, Notice
+from .messages import Message
+from .repl_approval import approval_question, decision_text
+from .repl_render import Transcript
+from .repl_steps import first_line
+from .session import Session
+
+PLUGIN_POLL = 1.0  # seconds between checks of the plugin directories while the prompt waits
+RECAP = 4  # messages of a resumed session shown when it opens
+
+
+class Terminal(Protocol):
+    can_ask: bool
+    echo: bool
+    waiting_for: str | None
+
+    async def read(self) -> str | None: ...
+    async def ask(self, question: str) -> str | None: ...
+    async def approve(self, request: ApprovalRequest) -> Decision | None: ...
+    def during_turn(self, interrupt: Callable[[], None]) -> AbstractContextManager: ...
+    async def above_prompt(self, show: Callable[[], None]) -> None: ...
+
+
+class Repl:
+    def __init__(self, session: Session, terminal: Terminal, transcript: Transcript, plugin_poll: float = PLUGIN_POLL) -> None:
+        self.session = session
+        self.terminal = terminal
+        self.transcript = transcript
+        self.plugin_poll = plugin_poll
+
+    async def run(self) -> int:
+        self.greet()
+        while (text := await self._read()) is not None:
+            if not await self.handle(text):
+                break
+        self.farewell()
+        return 0
+
+    async def handle(self, text: str) -> bool:
+        """Run one line of input; False when the user asked to quit."""
+        if not text.strip():
+            return True
+        if self.terminal.echo:
+            self.transcript.line("› " + text.replace("\n", "\n  "), "bold")
+        try:
+            if is_command(text):
+                return await self._command(text.strip())
+            await self.turn(text[1:] if text.startswith("//") else text)
+        except AgentshError as error:
+            self.transcript.line(f"error: {error}", "red")
+        return True
+
+    # a turn ---------------------------------------------------------------------
+
+    async def turn(self, text: str) -> None:
+        with self.terminal.during_turn(self.session.cancel):
+            async with aclosing(self.session.send(text)) as events:
+                async for event in events:
+                    if isinstance(event, ApprovalRequest):
+                        await self._approve(event)
+                    else:
+                        self.transcript.show(event)
+
+    async def _approve(self, request: ApprovalRequest) -> None:
+        self.transcript.line(approval_question(request), "yellow")
+        decision = await self.terminal.approve(request)
+        if decision is None:  # Ctrl+C at the question: the user wants the turn to stop
+            self.session.cancel()
+        if request.decision is not None and not request.decision.done():
+            request.decision.set_result(decision or Decision.DENY)
+        if self.terminal.can_ask:
+            self.transcript.line(decision_text(decision), "yellow")
+        else:
+            self.transcript.line("  denied: nothing can ask on piped input (start agentsh with --yes to allow it)", "yellow")
+
+    # slash commands ---------------------------------------------------------------
+
+    async def _command(self, text: str) -> bool:
+        try:
+            result = run_command(self.session, text)
+        except Exception as error:  # a command's bug must not end the shell
+            self.transcript.line(f"error: /{text[1:].split(' ')[0]} failed: {type(error).__name__}: {error}", "red")
+            return True
+        if result.text:
+            self.transcript.block(result.text, "red" if result.error else None)
+        if result.action == "quit":
+            return False
+        await self._perform(result)
+        return True
+
+    async def _perform(self, result: CommandResult) -> None:
+        if result.action == "new":
+            self._switch(Session.open(self.session.settings, store=self.session.store))
+        elif result.action == "resume" and result.argument:
+            settings = own_mode_and_model(self.session.settings)
+            self._switch(Session.open(settings, resume=result.argument, store=self.session.store))
+        elif result.action == "compact":
+            await self._compact()
+
+    def _switch(self, session: Session) -> None:
+        self.session = session
+        self.describe_session()
+
+    async def _compact(self) -> None:
+        compact = getattr(self.session, "compact", None)
+        if compact is None:
+            self.transcript.line("compaction is not available in this version of agentsh", "red")
+            return
+        task = asyncio.ensure_future(compact())
+        with self.terminal.during_turn(task.cancel):
+            await asyncio.wait({task})
+        if task.cancelled():
+            self.transcript.line("■ compaction stopped", "yellow")
+        elif (event := task.result()) is None:
+            self.transcript.line("· nothing to compact yet", "dim")
+        else:
+            self.transcript.show(event)
+
+    # between turns ------------------------------------------------------------------
+
+    async def _read(self) -> str | None:
+        watcher = asyncio.create_task(self._watch_plugins())
+        try:
+            return await self.terminal.read()
+        finally:
+            watcher.cancel()
+
+    async def _watch_plugins(self) -> None:
+        """Plugin files added, changed or broken while the prompt waits are reported at once."""
+        while True:
+            await asyncio.sleep(self.plugin_poll)
+            loader = self.session.loader
+            try:
+                changes = loader.refresh() + loader.warnings_once()
+            except Exception as error:  # the loader isolates plugins; this is a last resort
+                await self.terminal.above_prompt(lambda: self.transcript.line(f"error: plugin check failed: {error}", "red"))
+                return
+            if changes:
+                await self.terminal.above_prompt(lambda: self._show_plugin_changes(changes))
+
+    def _show_plugin_changes(self, changes: list[str]) -> None:
+        for change in changes:
+            warning = "failed" in change or "replaces" in change
+            self.transcript.show(Notice(message=change, level="warning" if warning else "info"))
+
+    # what the user sees at the edges ----------------------------------------------
+
+    def greet(self) -> None:
+        self.transcript.line(f"agentsh {__version__} · /help lists the commands · Esc Enter adds a newline · Ctrl+D quits", "dim")
+        for notice in self.session.notices:
+            self.transcript.show(Notice(message=notice, level="warning"))
+        self.describe_session()
+
+    def describe_session(self) -> None:
+        session = self.session
+        title = f" · {first_line(session.record.title, 60)}" if session.record.title else ""
+        self.transcript.line(f"session {session.id}{title} · mode {session.mode} · model {model_label(session.model_name)}", "dim")
+        for line in recap_lines(session.history()):
+            self.transcript.line(line, "dim")
+
+    def farewell(self) -> None:
+        self.transcript.pause()
+        if self.session.persisted:
+            self.transcript.line(f"session {self.session.id} saved · continue it with: agentsh --plain --resume {self.session.id}", "dim")
+
+    def status(self) -> str:
+        """The bottom toolbar: mode, model, session, tokens so far."""
+        session, record = self.session, self.session.record
+        title = first_line(record.title, 40) if record.title else "new session"
+        tokens = record.prompt_tokens + record.completion_tokens
+        cost = f" · ${record.cost:.4f}" if record.cost else ""
+        return f" {session.mode} · {model_label(session.model_name)} · {title} [{session.id}] · {tokens} tokens{cost} "
+
+
+def model_label(name: str) -> str:
+    return "offline (built-in, no reasoning)" if name == "offline" else name
+
+
+def recap_lines(history: list[Message], count: int = RECAP) -> list[str]:
+    """The end of a resumed conversation, one line per message, so the user knows where it stands."""
+    spoken = [m for m in history if m.role in ("user", "assistant") and m.content.strip()]
+    lines = [f"  … {len(spoken) - count} earlier messages"] if len(spoken) > count else []
+    for message in spoken[-count:]:
+        who = "you" if message.role == "user" else "agentsh"
+        mark = " (interrupted)" if message.interrupted else ""
+        lines.append(f"  {who}: {first_line(message.content, 100)}{mark}")
+    return lines
+
+
+def own_mode_and_model(settings: Settings) -> Settings:
+    """Settings under which a resumed session keeps its own mode and model.
+
+    --mode/--model given at start choose those of the first session; a session resumed
+    later with /resume should come back as it was left.
+    """
+    copy = settings.model_copy()
+    copy._from_flags = set()
+    return copy
