@@ -1,0 +1,25 @@
+"""The Textual TUI. Importing this package is free: `tui_command` imports the app when called."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def tui_command(args: argparse.Namespace) -> int:
+    """Run the full-screen app; errors found while opening the session are raised after it closes."""
+    from .app import AgentshApp
+
+    app = AgentshApp(lambda: _open_session(args), pick_session=args.resume == "")
+    code = app.run()
+    if app.error is not None:
+        raise app.error
+    return code or 0
+
+
+def _open_session(args: argparse.Namespace):
+    """Runs in the app's opening thread: settings from the flags, then the session."""
+    from ..cli_support import settings_from_args
+    from ..session import Session
+
+    settings = settings_from_args(args)
+    return Session.open(settings, resume=args.resume or None, latest=args.continue_latest)

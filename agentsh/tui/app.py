@@ -1,0 +1,272 @@
+"""The agentsh Textual app: transcript, status bar, input; sessions and approvals screens.
+
+The app paints before the session exists: opening it (imports, database, plugins, the
+stored conversation) runs in a thread after the first paint, and whatever the user sends
+meanwhile waits in the turn queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Callable, Iterable
+
+from rich.text import Text
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from ..agent.approval import Decision
+from ..errors import AgentshError
+from .history import items_of, user_inputs
+from .literal import literal
+from .runner import TurnRunner
+from .screens.approval import ApprovalScreen
+from .turn_view import TurnView
+from .warmup import Warmup
+from .widgets.extras import CompactionBlock
+from .widgets.messages import CommandOutput, NoticeLine
+from .widgets.prompt import PromptInput
+from .widgets.status import StatusBar
+from .widgets.transcript import Transcript
+
+if TYPE_CHECKING:  # the core is imported by the thread that opens the session, after the first paint
+    from ..commands import CommandResult
+    from ..events import ApprovalRequest, Event
+    from ..session import Session
+
+Opener = Callable[[], "Session"]
+STATUS_EVERY = 16  # text deltas between status-bar refreshes while an answer streams
+
+
+def open_with_history(opener: Opener) -> tuple[Session, list]:
+    """Runs in a thread: the session, and its stored conversation."""
+    session = opener()
+    return session, session.history()
+
+
+class AgentshApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "agentsh"
+    BINDINGS = [
+        Binding("escape", "cancel_turn", "cancel turn"),
+        Binding("ctrl+s", "sessions", "sessions"),
+        Binding("ctrl+q", "quit", "quit", priority=True),
+    ]
+
+    def __init__(self, opener: Opener, *, pick_session: bool = False, warmup: Warmup | None = None) -> None:
+        super().__init__()
+        self.opener = opener
+        self.pick_session = pick_session
+        self.warmup = warmup or Warmup()
+        self.session: Session | None = None
+        self.session_ready = asyncio.Event()
+        self.error: AgentshError | None = None
+        self.runner = TurnRunner(self)
+        self.pending_approvals: list[ApprovalScreen] = []
+
+    def compose(self) -> ComposeResult:
+        self.status = StatusBar()
+        self.transcript = Transcript()
+        self.prompt = PromptInput(self._candidates)
+        yield self.status
+        yield self.transcript
+        yield Static(id="completions")
+        yield self.prompt
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.prompt.focus()
+        self.call_after_refresh(self.run_worker, self._open(self.opener), group="session")
+
+    # sessions ---------------------------------------------------------------------------
+
+    async def _open(self, opener: Opener) -> bool:
+        try:
+            session, history = await asyncio.to_thread(open_with_history, opener)
+        except AgentshError as error:
+            if self.session is None:  # nothing to go back to: leave, and say why on the terminal
+                self.error = error
+                self.exit(error.exit_code)
+            else:
+                self.notify_plain(str(error), "error")
+                self.session_ready.set()
+            return False
+        await self._show_session(session, history)
+        return True
+
+    async def _show_session(self, session: Session, history: list) -> None:
+        first = self.session is None
+        self.session = session
+        await self.transcript.show_history(items_of(history))
+        for notice in session.notices:
+            await self.transcript.add(NoticeLine(notice, "warning"))
+        self.prompt.inputs.entries = user_inputs(history)
+        self.warmup.start_for(session.model)
+        self.session_ready.set()
+        self.refresh_status(state="running" if self.runner.sending else "idle")
+        if first and self.pick_session:
+            self.action_sessions()
+
+    async def switch_session(self, resume: str | None) -> None:
+        """Open another session (`resume` id), or a new one with the current mode and model."""
+        await self.runner.stop()
+        current = self.session
+        if current is None:
+            return
+        if resume == current.id:
+            return
+        update = {"mode": None, "model": None} if resume else {"mode": current.mode, "model": current.model_name}
+        settings = current.settings.model_copy(update=update)
+        from ..session import Session
+
+        self.session_ready.clear()
+        self.refresh_status(state="opening")
+        if not await self._open(lambda: Session.open(settings, resume=resume, store=current.store)):
+            self.refresh_status(state="idle")
+
+    def action_sessions(self) -> None:
+        from .screens.sessions import SessionsScreen
+
+        if self.session is None:
+            self.notify_plain("the session is still opening", "warning")
+            return
+
+        def chosen(session_id: str | None) -> None:
+            if session_id:
+                self.run_worker(self.switch_session(session_id), group="session")
+
+        self.push_screen(SessionsScreen(self.session.store, self.session.id), chosen)
+
+    # input ------------------------------------------------------------------------------
+
+    def on_prompt_input_submitted(self, message: PromptInput.Submitted) -> None:
+        from ..commands import is_command
+
+        text = message.text
+        if is_command(text.strip()):
+            self.run_slash(text.strip())
+        else:
+            self.runner.submit(text)
+
+    def on_prompt_input_completions_shown(self, message: PromptInput.CompletionsShown) -> None:
+        hint = self.query_one("#completions", Static)
+        hint.update(literal("  ".join(option.strip() for option in message.options)))
+        hint.display = bool(message.options)
+
+    def restore_input(self, texts: Iterable[str]) -> None:
+        parts = [*texts, self.prompt.text] if self.prompt.text.strip() else list(texts)
+        self.prompt.set_text("\n\n".join(parts))
+
+    # slash commands and the palette ---------------------------------------------------------
+
+    def run_slash(self, text: str) -> None:
+        if self.session is None:
+            self.notify_plain("the session is still opening: try the command again in a moment", "warning")
+            return
+        from ..commands import run_command
+
+        result = run_command(self.session, text)
+        if result.text or result.error:
+            self.run_worker(self.transcript.add(CommandOutput(text, result.text, result.error)))
+        if result.error:
+            self.notify_plain(result.text, "error")
+        self.perform(result)
+        self.refresh_status()
+
+    def perform(self, result: CommandResult) -> None:
+        """Carry out what a command asked of the UI."""
+        action = result.action
+        if action == "quit":
+            self.run_worker(self.action_quit())
+        elif action in ("new", "resume"):
+            self.run_worker(self.switch_session(result.argument if action == "resume" else None), group="session")
+        elif action == "sessions":
+            self.action_sessions()
+        elif action == "compact":
+            self.run_worker(self.compact())
+        elif action == "export" and result.argument:
+            self.notify_plain(f"exported to {result.argument}")
+        elif action not in (None, "export"):
+            self.notify_plain(f"this app does not know the action {action!r}", "warning")
+
+    async def compact(self) -> None:
+        event = await self.session.compact()
+        if event is None:
+            self.notify_plain("nothing to compact yet")
+        else:
+            await self.transcript.add(CompactionBlock(event))
+        self.refresh_status()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        from ..commands import COMMANDS
+        from ..modes import mode_names
+        from .slash import known_models
+
+        yield from super().get_system_commands(screen)
+        current = self.session.mode if self.session else None
+        for name in mode_names():
+            if name != current:
+                yield SystemCommand(f"Mode: {name}", f"switch the orchestration mode to {name}", self._slash(f"/mode {name}"))
+        for model in known_models(self.session):
+            yield SystemCommand(f"Model: {model}", f"switch the model to {model}", self._slash(f"/model {model}"))
+        yield SystemCommand("Sessions: resume…", "list and search past sessions, open one", self.action_sessions)
+        for name, (_, summary) in COMMANDS.items():
+            yield SystemCommand(f"/{name}", summary, self._slash(f"/{name}"))
+
+    def _candidates(self, text: str) -> list[str]:
+        from .slash import candidates
+
+        return candidates(self.session, text)
+
+    def _slash(self, text: str) -> Callable[[], None]:
+        return lambda: self.run_slash(text)
+
+    # the running turn ---------------------------------------------------------------------
+
+    def ask_approval(self, request: ApprovalRequest) -> None:
+        screen = ApprovalScreen(request)
+        self.pending_approvals.append(screen)
+
+        def decided(decision: Decision | None) -> None:
+            self.pending_approvals.remove(screen)
+            if request.decision is not None and not request.decision.done():
+                request.decision.set_result(decision or Decision.DENY)
+
+        self.push_screen(screen, decided)
+
+    def turn_progress(self, view: TurnView, event: Event) -> None:
+        if event.type != "text" or view.events % STATUS_EVERY == 0:
+            self.refresh_status(state="running", activity=view.events, live=view)
+
+    def turn_finished(self, view: TurnView) -> None:
+        for screen in list(self.pending_approvals):  # the turn ended while a question was open
+            screen.dismiss(Decision.DENY)
+        self.refresh_status(state="idle")
+
+    def action_cancel_turn(self) -> None:
+        if not self.runner.cancel():
+            self.prompt.focus()
+
+    async def action_quit(self) -> None:
+        await self.runner.stop()
+        self.exit(0)
+
+    # status and notifications ---------------------------------------------------------------
+
+    def refresh_status(self, state: str | None = None, activity: int = 0, live: TurnView | None = None) -> None:
+        changes: dict = {"queued": len(self.runner.queue)}
+        if state is not None:
+            changes["state"] = state
+            changes["activity"] = activity
+        if self.session is not None:
+            record = self.session.record
+            cost = None if record.cost is None or (live and live.cost is None) else record.cost + (live.cost if live else 0.0)
+            changes.update(
+                title=record.title, session_id=record.id, mode=record.mode, model=record.model, cost=cost,
+                tokens=record.prompt_tokens + record.completion_tokens + (live.tokens if live else 0),
+            )
+        self.status.show(**changes)
+
+    def notify_plain(self, message: str, severity: str = "information") -> None:
+        self.notify(literal(message).plain, severity=severity, markup=False)

@@ -1,0 +1,55 @@
+"""A stored conversation as the items the transcript shows: user, assistant, tool call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Union
+
+if TYPE_CHECKING:
+    from ..messages import Message, ToolCallPart
+
+
+@dataclass(frozen=True)
+class UserItem:
+    text: str
+
+
+@dataclass(frozen=True)
+class AssistantItem:
+    text: str
+    interrupted: bool = False
+    step_limited: bool = False
+
+
+@dataclass(frozen=True)
+class ToolItem:
+    call: ToolCallPart
+    result: Message | None  # None: the call has no stored result
+
+
+Item = Union[UserItem, AssistantItem, ToolItem]
+
+
+def items_of(messages: list[Message]) -> list[Item]:
+    """One item per thing shown: a tool call carries its result, system messages are left out."""
+    results = {m.tool_call_id: m for m in messages if m.role == "tool"}
+    items: list[Item] = []
+    for message in messages:
+        if message.role == "user":
+            items.append(UserItem(message.content))
+        elif message.role == "assistant":
+            items.extend(_assistant_items(message, results))
+    return items
+
+
+def _assistant_items(message: Message, results: dict[str | None, Message]) -> list[Item]:
+    items: list[Item] = []
+    if message.content or not message.tool_calls:
+        items.append(AssistantItem(message.content, message.interrupted, message.step_limited))
+    items.extend(ToolItem(call, results.get(call.id)) for call in message.tool_calls)
+    return items
+
+
+def user_inputs(messages: list[Message], limit: int = 200) -> list[str]:
+    """The user's own messages, oldest first: the prompt's Up/Down history."""
+    return [m.content for m in messages if m.role == "user"][-limit:]

@@ -1,0 +1,106 @@
+"""Runs the user's messages as turns, one at a time, in a worker.
+
+A message sent while the session opens, while litellm loads or while another turn runs
+waits in a queue and is shown as waiting; nothing typed is lost. Esc cancels the running
+turn (the session saves the partial answer, marked interrupted) and puts the queued
+messages back in the input. Quitting cancels and waits until the turn is saved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from contextlib import aclosing
+from typing import TYPE_CHECKING
+
+from textual.worker import Worker
+
+from .turn_view import TurnView
+from .widgets.messages import NoticeLine, UserMessage
+
+if TYPE_CHECKING:
+    from .app import AgentshApp
+
+STOP_TIMEOUT = 10.0  # seconds quitting waits for a cancelled turn to be saved
+
+
+class TurnRunner:
+    def __init__(self, app: "AgentshApp") -> None:
+        self.app = app
+        self.queue: deque[str] = deque()
+        self.worker: Worker | None = None
+        self.view: TurnView | None = None
+        self.sending = False  # the session is running a turn (not just waiting to start one)
+        self.cancel_requested = False
+
+    @property
+    def busy(self) -> bool:
+        return self.worker is not None and not self.worker.is_finished
+
+    def submit(self, text: str) -> None:
+        self.queue.append(text)
+        self.app.refresh_status()
+        if not self.busy:
+            self.worker = self.app.run_worker(self._drain(), group="turns", exit_on_error=True)
+
+    async def _drain(self) -> None:
+        while self.queue:
+            text = self.queue.popleft()
+            self.cancel_requested = False
+            await self._turn(text)
+
+    async def _turn(self, text: str) -> None:
+        message = UserMessage(text)
+        await self.app.transcript.add(message)
+        try:
+            await self._wait_until_ready()
+        except asyncio.CancelledError:
+            await self.app.transcript.add(NoticeLine("not sent: the message is back in the input", "warning"))
+            self.app.restore_input([text])
+            raise
+        await self._send(text)
+
+    async def _wait_until_ready(self) -> None:
+        if self.app.session is None or self.app.warmup.pending:
+            self.app.refresh_status(state="waiting")
+        await self.app.session_ready.wait()
+        await self.app.warmup.wait()
+
+    async def _send(self, text: str) -> None:
+        session = self.app.session
+        self.view = view = TurnView(self.app.transcript, self.app.notify_plain, self.app.ask_approval)
+        self.sending = True
+        self.app.refresh_status(state="running")
+        try:
+            async with aclosing(session.send(text)) as events:
+                async for event in events:
+                    if self.cancel_requested:
+                        session.cancel()
+                    await view.show(event)
+                    self.app.turn_progress(view, event)
+        finally:
+            self.sending, self.view = False, None
+            self.app.turn_finished(view)
+
+    def cancel(self) -> bool:
+        """Esc: stop the running turn, or the wait before it. False when nothing runs."""
+        if not self.busy:
+            return False
+        queued, self.queue = list(self.queue), deque()
+        if queued:
+            self.app.restore_input(queued)
+        self.cancel_requested = True
+        if self.sending:
+            self.app.session.cancel()
+        else:
+            self.worker.cancel()
+        return True
+
+    async def stop(self) -> None:
+        """Cancel whatever runs and wait until the turn is saved."""
+        if self.cancel():
+            worker = self.worker
+            try:
+                await asyncio.wait_for(worker.wait(), STOP_TIMEOUT)
+            except Exception:  # cancelled or failed: either way it no longer runs
+                pass

@@ -1,0 +1,33 @@
+"""Slash commands in the TUI: completion candidates (commands, modes, sessions, models)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..commands import COMMANDS, completions
+from ..config import PROVIDER_DEFAULTS
+
+if TYPE_CHECKING:
+    from ..session import Session
+
+
+def known_models(session: "Session | None") -> list[str]:
+    """Models worth offering: the built-in one, each provider's default, and those used lately."""
+    names = ["offline", *(model for _, model in PROVIDER_DEFAULTS)]
+    if session is not None:
+        names += [session.model_name, *(record.model for record in session.store.list(50))]
+    return list(dict.fromkeys(names))
+
+
+def candidates(session: "Session | None", text: str) -> list[str]:
+    """Whole-input completions for `text` (which starts with "/")."""
+    if " " not in text:
+        return [f"/{name} " for name in COMMANDS if f"/{name}".startswith(text)]
+    name, _, partial = text[1:].partition(" ")
+    if name == "model":
+        options = [model for model in known_models(session) if model.startswith(partial)]
+    elif session is None:
+        return []
+    else:
+        options = completions(session, text)
+    return [f"/{name} {option}" for option in options]

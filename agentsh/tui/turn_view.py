@@ -1,0 +1,132 @@
+"""One turn's events, shown in the transcript as they arrive."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+from textual.widget import Widget
+
+from .widgets.agent_stream import AgentStream
+from .widgets.extras import CompactionBlock, MemoryBlock
+from .widgets.messages import AssistantMessage, NoticeLine, StreamingAnswer, marker
+from .widgets.steps import PlanChecklist, StepList, group_of
+from .widgets.tool_block import ToolBlock
+
+if TYPE_CHECKING:
+    from ..events import (
+        ApprovalRequest, Compaction, Error, Event, MemoryRecall, Notice, Step, TextDelta, ToolCall, ToolResult, TurnDone,
+        Usage,
+    )
+    from .widgets.transcript import Transcript
+
+PLAN_KINDS = ("plan", "task", "replan", "compensate")
+Notify = Callable[[str, str], None]
+
+
+class TurnView:
+    """Maps each event to the widget that shows it, creating widgets as they are first needed."""
+
+    def __init__(self, transcript: "Transcript", notify: Notify, ask: Callable[[ApprovalRequest], None]) -> None:
+        self.transcript, self.notify, self.ask = transcript, notify, ask
+        self.answer: StreamingAnswer | None = None
+        self.answered = False
+        self.tools: dict[str, ToolBlock] = {}
+        self.groups: dict[str, PlanChecklist | StepList] = {}
+        self.agents: dict[str, AgentStream] = {}
+        self.tokens = 0
+        self.cost: float | None = 0.0
+        self.events = 0
+
+    async def show(self, event: Event) -> None:
+        self.events += 1
+        handler = getattr(self, f"_on_{event.type}", None)
+        if handler is not None:
+            await handler(event)
+
+    async def _add(self, widget: Widget) -> None:
+        await self.transcript.add(widget)
+
+    # the answer and what sub-agents write ---------------------------------------------
+
+    async def _on_text(self, event: TextDelta) -> None:
+        if event.agent is not None:
+            stream = self.agents.get(event.agent)
+            if stream is None:
+                stream = self.agents[event.agent] = AgentStream(event.agent)
+                await self._add(stream)
+            stream.write(event.delta)
+            return
+        if self.answer is None:
+            self.answer = StreamingAnswer()
+            self.answered = True
+            await self._add(self.answer)
+        await self.answer.write(event.delta)
+
+    async def close_answer(self, interrupted: bool = False, step_limited: bool = False) -> None:
+        """Swap the streamed Markdown widget for a cheap static rendering of the same text."""
+        answer, self.answer = self.answer, None
+        if answer is None:
+            return
+        await answer.finish()
+        final = AssistantMessage(answer.source, interrupted, step_limited)
+        await self.transcript.mount(final, after=answer)
+        await answer.remove()
+
+    # tools ----------------------------------------------------------------------------
+
+    async def _on_tool_call(self, event: ToolCall) -> None:
+        await self.close_answer()  # text after the call is a new paragraph below it
+        block = self.tools[event.id] = ToolBlock(event.id, event.name, event.arguments, event.agent)
+        await self._add(block)
+
+    async def _on_tool_result(self, event: ToolResult) -> None:
+        block = self.tools.get(event.id)
+        if block is None:  # a result whose call was not shown (e.g. a resumed or replayed stream)
+            block = self.tools[event.id] = ToolBlock(event.id, event.name, "", event.agent)
+            await self._add(block)
+        block.finish(event.ok, event.output, event.duration_ms)
+
+    async def _on_approval(self, event: ApprovalRequest) -> None:
+        block = self.tools.get(event.id)
+        if block is not None:
+            block.waiting_for_approval(True)
+        self.ask(event)
+
+    # mode steps -------------------------------------------------------------------------
+
+    async def _on_step(self, event: Step) -> None:
+        group = "plan" if event.kind in PLAN_KINDS else group_of(event.kind)
+        widget = self.groups.get(group)
+        if widget is None:
+            widget = self.groups[group] = PlanChecklist() if group == "plan" else StepList(group)
+            await self._add(widget)
+        widget.add_step(event)
+
+    # everything else ----------------------------------------------------------------------
+
+    async def _on_usage(self, event: Usage) -> None:
+        self.tokens += event.prompt_tokens + event.completion_tokens
+        self.cost = None if event.cost is None or self.cost is None else self.cost + event.cost
+
+    async def _on_notice(self, event: Notice) -> None:
+        await self._add(NoticeLine(event.message, event.level))
+        self.notify(event.message, "warning" if event.level == "warning" else "information")
+
+    async def _on_error(self, event: Error) -> None:
+        await self._add(NoticeLine(event.message, "error"))
+        self.notify(event.message, "error")
+
+    async def _on_memory(self, event: MemoryRecall) -> None:
+        if event.memories:
+            await self._add(MemoryBlock(event))
+
+    async def _on_compaction(self, event: Compaction) -> None:
+        await self._add(CompactionBlock(event))
+
+    async def _on_done(self, event: TurnDone) -> None:
+        if self.answer is not None:
+            await self.close_answer(event.interrupted, event.step_limited)
+        elif not self.answered and event.output and not event.failed:
+            await self._add(AssistantMessage(event.output, event.interrupted, event.step_limited))
+        elif (note := marker(event.interrupted, event.step_limited)) is not None:
+            await self._add(NoticeLine(note.plain, "warning"))

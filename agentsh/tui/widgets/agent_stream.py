@@ -1,0 +1,40 @@
+"""What a sub-agent (a plan task, a worker, a debater, a branch) is writing, as it streams."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Collapsible, Static
+
+from ..literal import literal
+
+TAIL_CHARS = 4000  # a long sub-answer shows its end: updating it stays cheap
+
+
+class AgentStream(Collapsible):
+    def __init__(self, agent: str) -> None:
+        self.agent = agent
+        self.parts: list[str] = []
+        self.length = 0
+        self._body = Static(classes="agent-body")
+        super().__init__(self._body, title=self._title(), collapsed=True, classes="agent-stream")
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    def write(self, delta: str) -> None:
+        self.parts.append(delta)
+        self.length += len(delta)
+        self.title = self._title()
+        if not self.collapsed:
+            self._show()
+
+    def _title(self) -> Content:
+        return Content(f"✎ {self.agent} · {self.length} characters")
+
+    def _show(self) -> None:
+        text = self.text
+        self._body.update(literal(text if len(text) <= TAIL_CHARS else "…" + text[-TAIL_CHARS:]))
+
+    def on_collapsible_expanded(self) -> None:
+        self._show()

@@ -1,0 +1,156 @@
+"""The input: Enter sends, Ctrl+J (or Alt+Enter / Shift+Enter where the terminal reports
+them) adds a line, Up/Down walk the history, Tab completes slash commands and arguments."""
+
+from __future__ import annotations
+
+import os
+from typing import Callable
+
+from textual import events
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import TextArea
+
+NEWLINE_KEYS = ("ctrl+j", "alt+enter", "shift+enter")
+PLACEHOLDER = "Message agentsh · / for commands · ctrl+j new line"
+
+
+class InputHistory:
+    """Earlier inputs, walked with Up/Down; the unsent draft comes back at the end."""
+
+    def __init__(self, entries: list[str] | None = None) -> None:
+        self.entries = list(entries or [])
+        self.index: int | None = None
+        self.draft = ""
+
+    def add(self, text: str) -> None:
+        if text.strip() and (not self.entries or self.entries[-1] != text):
+            self.entries.append(text)
+        self.index = None
+
+    def previous(self, current: str) -> str | None:
+        if not self.entries or self.index == 0:
+            return None
+        if self.index is None:
+            self.draft, self.index = current, len(self.entries)
+        self.index -= 1
+        return self.entries[self.index]
+
+    def next(self) -> str | None:
+        if self.index is None:
+            return None
+        self.index += 1
+        if self.index >= len(self.entries):
+            self.index = None
+            return self.draft
+        return self.entries[self.index]
+
+
+class Completion:
+    """Tab: complete to the longest common prefix; Tab again cycles through the candidates."""
+
+    def __init__(self, candidates: Callable[[str], list[str]]) -> None:
+        self.candidates = candidates
+        self.cycle: list[str] = []
+        self.position = -1
+        self.anchor = ""
+        self.shown = False
+
+    def reset(self) -> None:
+        self.cycle, self.position, self.anchor = [], -1, ""
+
+    def complete(self, text: str) -> tuple[str, list[str]]:
+        """The new input text and the candidates to show."""
+        if self.cycle and (text in self.cycle or text == self.anchor):
+            self.position = (self.position + 1) % len(self.cycle)
+            return self.cycle[self.position], self.cycle
+        options = self.candidates(text)
+        if len(options) == 1:
+            self.reset()
+            return options[0], []
+        self.cycle, self.position = options, -1
+        prefix = os.path.commonprefix(options) if options else text
+        self.anchor = prefix if len(prefix) > len(text) else text
+        return self.anchor, options
+
+
+class PromptInput(TextArea):
+    BINDINGS = [
+        Binding("enter", "submit", "send", key_display="⏎"),
+        Binding("ctrl+j", "newline", "new line"),
+        Binding("tab", "complete", "complete", show=False),
+    ]
+
+    class Submitted(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    class CompletionsShown(Message):
+        def __init__(self, options: list[str]) -> None:
+            super().__init__()
+            self.options = options
+
+    def __init__(self, candidates: Callable[[str], list[str]], **kwargs) -> None:
+        super().__init__(id="prompt", soft_wrap=True, tab_behavior="focus", placeholder=PLACEHOLDER, **kwargs)
+        self.inputs = InputHistory()
+        self.completion = Completion(candidates)
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key != "tab" and self.completion.shown:
+            self._show_completions([])
+        if self._special_key(event.key):
+            event.stop()
+            event.prevent_default()
+
+    def _special_key(self, key: str) -> bool:
+        """True when the key was handled here, False to let the text area have it."""
+        if key == "enter":
+            self.action_submit()
+        elif key in NEWLINE_KEYS:
+            self.action_newline()
+        elif key == "tab":
+            return self.action_complete()
+        elif key == "up" and self.cursor_at_first_line:
+            return self._recall(self.inputs.previous(self.text))
+        elif key == "down" and self.cursor_at_last_line:
+            return self._recall(self.inputs.next())
+        else:
+            return False
+        return True
+
+    def action_submit(self) -> None:
+        text = self.text
+        if not text.strip():
+            return
+        self.inputs.add(text)
+        self.completion.reset()
+        self.clear()
+        self.post_message(self.Submitted(text))
+
+    def action_newline(self) -> None:
+        self.insert("\n")
+
+    def action_complete(self) -> bool:
+        if not self.text.startswith("/") or "\n" in self.text:
+            return False
+        text, options = self.completion.complete(self.text)
+        self.set_text(text)
+        self._show_completions(options)
+        return True
+
+    def set_text(self, text: str) -> None:
+        self.text = text
+        self.move_cursor(self.document.end)
+
+    def _recall(self, text: str | None) -> bool:
+        if text is None:
+            return False
+        self.set_text(text)
+        return True
+
+    def _show_completions(self, options: list[str]) -> None:
+        if not options:
+            self.completion.reset()
+        self.completion.shown = bool(options)
+        self.post_message(self.CompletionsShown(options))

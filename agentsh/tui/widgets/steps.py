@@ -1,0 +1,134 @@
+"""Each mode's `Step` events, shown for what they are: a plan as a live checklist, and
+the other kinds (route, critique, debate round, delegation, stage, branch, event...) as
+titled lists whose rows update in place as their status changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.widgets import Static
+
+from ..literal import one_line
+
+if TYPE_CHECKING:
+    from ...events import Step
+
+ICONS = {
+    "pending": "○", "running": "◐", "done": "✓", "failed": "✗", "skipped": "–", "pass": "✓", "passed": "✓",
+    "revise": "↻", "not_passed": "✗", "published": "•", "delivered": "→", "unhandled": "○", "stopped": "■",
+}
+STYLES = {"done": "green", "pass": "green", "passed": "green", "failed": "red", "not_passed": "red", "running": "yellow", "revise": "yellow"}
+GROUPS = {
+    "route": "route", "draft": "review", "critique": "review", "round": "debate", "vote": "debate",
+    "manager": "delegation", "delegate": "delegation", "stage": "pipeline", "gate": "pipeline",
+    "branch": "branches", "aggregate": "branches", "event": "events", "thought": "reasoning",
+}
+DETAIL_CHARS = 100
+
+
+def icon(status: str | None) -> Text:
+    return Text(ICONS.get(status or "", "•"), style=STYLES.get(status or "", ""))
+
+
+def group_of(kind: str) -> str:
+    return GROUPS.get(kind, kind)
+
+
+def detail_of(step: Step) -> str:
+    """The one line that says most about a step, taken from its data."""
+    data = step.data
+    if step.kind == "route":
+        return str(data.get("reason") or "") + (" (fallback)" if data.get("fallback") else "")
+    if step.kind == "vote":
+        return "tally " + ", ".join(f"#{k}: {v}" for k, v in (data.get("tally") or {}).items())
+    if step.kind == "manager":
+        workers = data.get("workers")
+        return f"workers: {', '.join(workers)}" if workers else f"{data.get('delegations', 0)} delegations"
+    for key in ("error", "feedback", "reason", "thought", "answer", "output", "payload", "worker", "agent"):
+        if data.get(key):
+            return str(data[key])
+    return ""
+
+
+def row_text(status: str | None, title: str, detail: str = "", indent: int = 2) -> Text:
+    line = Text(" " * indent)
+    line.append_text(icon(status))
+    line.append(" " + one_line(title, DETAIL_CHARS))
+    if detail:
+        line.append(" — " + one_line(detail, DETAIL_CHARS), style="dim")
+    return line
+
+
+@dataclass
+class _Row:
+    status: str | None
+    title: str
+    detail: str
+    extra: list[str] = field(default_factory=list)
+
+
+class StepList(Static):
+    """One group of steps (e.g. "pipeline"): a row per step, updated when its status changes."""
+
+    def __init__(self, group: str) -> None:
+        super().__init__(classes=f"steps -{group}")
+        self.group = group
+        self.rows: dict[tuple, _Row] = {}
+
+    def add_step(self, step: Step) -> None:
+        key = ("id", step.id) if step.id else (step.kind, step.title)
+        extra = [f"{agent}: {one_line(answer, DETAIL_CHARS)}" for agent, answer in (step.data.get("answers") or {}).items()]
+        self.rows[key] = _Row(step.status, step.title, detail_of(step), extra)
+        self.update(self.render_rows())
+
+    def render_rows(self) -> Text:
+        lines = [Text(self.group, style="bold")]
+        for row in self.rows.values():
+            lines.append(row_text(row.status, row.title, row.detail))
+            lines += [Text("      " + line, style="dim") for line in row.extra]
+        return Text("\n").join(lines)
+
+
+class PlanChecklist(Static):
+    """The planner's plan: one row per task, statuses updated live; replans and undos noted."""
+
+    def __init__(self) -> None:
+        super().__init__(classes="steps -plan")
+        self.goal = ""
+        self.tasks: dict[str, _Row] = {}
+        self.notes: list[Text] = []
+
+    def add_step(self, step: Step) -> None:
+        if step.kind in ("plan", "replan"):
+            self._set_plan(step)
+        elif step.kind == "task":
+            self._set_task(step)
+        elif step.kind == "compensate":
+            self.notes.append(row_text(step.status, "↺ " + step.title, str(step.data.get("result") or "")))
+        self.update(self.render_rows())
+
+    def status_of(self, task_id: str) -> str | None:
+        return self.tasks[task_id].status
+
+    def _set_plan(self, step: Step) -> None:
+        self.goal = step.title
+        if step.kind == "replan":
+            reason = f"replanned (attempt {step.data.get('attempt', '?')})"
+            self.notes.append(row_text("revise", reason, str(step.data.get("error") or "")))
+        self.tasks = {
+            str(task["id"]): _Row(task.get("status"), str(task.get("description", task["id"])), str(task.get("agent") or ""))
+            for task in step.data.get("tasks", [])
+        }
+
+    def _set_task(self, step: Step) -> None:
+        task_id = str(step.data.get("id", step.title))
+        detail = str(step.data.get("error") or step.data.get("result") or step.data.get("agent") or "")
+        self.tasks[task_id] = _Row(step.status, step.title, detail)
+
+    def render_rows(self) -> Text:
+        done = sum(1 for row in self.tasks.values() if row.status == "done")
+        header = Text.assemble(("plan", "bold"), f" {done}/{len(self.tasks)} · ", (one_line(self.goal, DETAIL_CHARS), "italic"))
+        lines = [header] + [row_text(row.status, row.title, row.detail) for row in self.tasks.values()] + self.notes
+        return Text("\n").join(lines)

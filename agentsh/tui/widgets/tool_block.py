@@ -1,0 +1,51 @@
+"""A tool call as a collapsible block: name and arguments in the title; arguments, result,
+duration and outcome inside."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.content import Content
+from textual.widgets import Collapsible, Static
+
+from ..literal import arguments_text, clip_lines, literal, one_line
+
+RESULT_LINES = 200
+
+
+def title_of(name: str, arguments: dict | str, state: str, agent: str | None = None, duration_ms: float | None = None) -> Content:
+    icon = {"running": "◐", "ok": "✓", "error": "✗", "waiting": "?"}[state]
+    who = f"{agent} · " if agent else ""
+    took = f" · {format_duration(duration_ms)}" if duration_ms is not None else ""
+    label = f"{icon} {who}{name}({one_line(arguments_text(arguments), 60)}){took}"
+    return Content(label)
+
+
+def format_duration(ms: float) -> str:
+    return f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
+
+
+class ToolBlock(Collapsible):
+    def __init__(self, call_id: str, name: str, arguments: dict | str, agent: str | None = None) -> None:
+        self.call_id, self.tool_name, self.arguments, self.agent = call_id, name, arguments, agent
+        self.ok: bool | None = None
+        self.output: str | None = None
+        self._body = Static(self._body_text(), classes="tool-body")
+        super().__init__(self._body, title=title_of(name, arguments, "running", agent), collapsed=True, classes="tool -running")
+
+    def finish(self, ok: bool, output: str, duration_ms: float | None) -> None:
+        self.ok, self.output = ok, output
+        self.title = title_of(self.tool_name, self.arguments, "ok" if ok else "error", self.agent, duration_ms)
+        self.remove_class("-running")
+        self.add_class("-ok" if ok else "-error")
+        self._body.update(self._body_text(duration_ms))
+
+    def waiting_for_approval(self, waiting: bool) -> None:
+        self.title = title_of(self.tool_name, self.arguments, "waiting" if waiting else "running", self.agent)
+
+    def _body_text(self, duration_ms: float | None = None) -> Text:
+        parts = [Text("arguments\n", style="bold"), literal(arguments_text(self.arguments, indent=2))]
+        if self.output is not None:
+            outcome = "result" if self.ok else "error"
+            took = f" · {format_duration(duration_ms)}" if duration_ms is not None else ""
+            parts += [Text(f"\n{outcome}{took}\n", style="bold"), literal(clip_lines(self.output, RESULT_LINES))]
+        return Text.assemble(*parts)

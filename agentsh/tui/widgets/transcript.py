@@ -1,0 +1,89 @@
+"""The scrolling transcript. A long session shows its newest page first; older pages are
+mounted above as the user scrolls up, keeping what is on screen in place."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Static
+
+from ..history import AssistantItem, Item, ToolItem, UserItem
+from .messages import AssistantMessage, UserMessage
+from .tool_block import ToolBlock
+
+PAGE = 20  # items mounted at a time: more than a screenful of typical messages
+LOAD_MARGIN = 2  # lines from the top at which the previous page is loaded
+
+
+def widget_for(item: Item) -> Widget:
+    if isinstance(item, UserItem):
+        return UserMessage(item.text)
+    if isinstance(item, AssistantItem):
+        return AssistantMessage(item.text, item.interrupted, item.step_limited)
+    assert isinstance(item, ToolItem)
+    block = ToolBlock(item.call.id, item.call.name, item.call.parsed_arguments())
+    if item.result is None:
+        block.finish(False, "(no result was stored for this call)", None)
+    else:
+        block.finish(not item.result.content.startswith("Error"), item.result.content, None)
+    return block
+
+
+class Transcript(VerticalScroll):
+    def __init__(self) -> None:
+        super().__init__(id="transcript")
+        self.older: list[Item] = []
+        self._loading = False
+        self._top = Static(classes="older-marker")
+
+    def on_mount(self) -> None:
+        self.anchor()
+
+    async def show_history(self, items: list[Item]) -> None:
+        """Replace everything with `items`: the newest page now, the rest on demand."""
+        await self.remove_children()
+        self.older = items[:-PAGE] if len(items) > PAGE else []
+        self._top = Static(classes="older-marker")
+        await self.mount(self._top)
+        await self.mount_all([widget_for(item) for item in items[-PAGE:]])
+        self._update_marker()
+        self.anchor()
+        self.call_after_refresh(self._fill_screen)
+
+    async def add(self, *widgets: Widget) -> None:
+        await self.mount_all(widgets)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if new_value <= LOAD_MARGIN and new_value < old_value and self.older and not self._loading:
+            self.run_worker(self.load_older(), group="older", exclusive=True)
+
+    async def load_older(self) -> None:
+        """Mount the page before the oldest shown, and scroll so the view does not jump."""
+        if not self.older or self._loading:
+            return
+        self._loading = True
+        page, self.older = self.older[-PAGE:], self.older[:-PAGE]
+        height = self.virtual_size.height
+        await self.mount_all([widget_for(item) for item in page], after=self._top)
+        self._update_marker()
+        self.call_after_refresh(self._keep_view, height)
+
+    def _keep_view(self, height_before: int) -> None:
+        self.scroll_to(y=self.scroll_y + self.virtual_size.height - height_before, animate=False, immediate=True)
+        self._loading = False
+
+    def _fill_screen(self) -> None:
+        """A short newest page leaves room at the top: load older pages until the screen is full."""
+        if self.older and self.virtual_size.height <= self.size.height:
+            self.run_worker(self._load_and_fill(), group="older", exclusive=True)
+
+    async def _load_and_fill(self) -> None:
+        await self.load_older()
+        self.call_after_refresh(self._fill_screen)
+
+    def _update_marker(self) -> None:
+        count = len(self.older)
+        self._top.update(Text(f"↑ {count} older items · scroll up to load them", style="dim") if count else Text(""))
+        self._top.display = bool(count)
