@@ -18,12 +18,7 @@ from prompt_toolkit.output import Output
 
 from .agent.approval import Decision
 from .events import ApprovalRequest
-from .repl_render import format_arguments
 from .terminal import neutralize
-
-
-def approval_question(request: ApprovalRequest) -> str:
-    return f"? {request.name}({format_arguments(request.arguments)}) needs your approval"
 
 
 def always_text(request: ApprovalRequest) -> str | None:

@@ -12,7 +12,7 @@ import os
 from typing import Any, TextIO
 
 from .events import (
-    Compaction, Error, Event, MemoryRecall, Notice, SessionInfo, Step, TextDelta, ToolCall, ToolResult, TurnDone,
+    ApprovalRequest, Compaction, Error, Event, MemoryRecall, Notice, SessionInfo, Step, TextDelta, ToolCall, ToolResult, TurnDone,
 )
 from .repl_steps import first_line, step_lines
 from .terminal import neutralize
@@ -100,6 +100,14 @@ class Transcript:
         self.pause()
         self.write(called, "dim")
         self.write(summary + "\n", style)
+
+    def _on_approval(self, event: ApprovalRequest) -> None:
+        """The question goes on the call's own line when that line is still open."""
+        if self._open_call == event.id:
+            self.write("? needs your approval\n", "yellow")
+            self._open_call = None
+        else:
+            self.line(f"? {event.name}({format_arguments(event.arguments)}) needs your approval", "yellow")
 
     def _on_step(self, event: Step) -> None:
         for text in step_lines(event):

@@ -18,7 +18,7 @@ from .config import Settings
 from .errors import AgentshError
 from .events import ApprovalRequest, Notice
 from .messages import Message
-from .repl_approval import approval_question, decision_text
+from .repl_approval import decision_text
 from .repl_render import Transcript
 from .repl_steps import first_line
 from .session import Session
@@ -80,7 +80,7 @@ class Repl:
                         self.transcript.show(event)
 
     async def _approve(self, request: ApprovalRequest) -> None:
-        self.transcript.line(approval_question(request), "yellow")
+        self.transcript.show(request)
         decision = await self.terminal.approve(request)
         if decision is None:  # Ctrl+C at the question: the user wants the turn to stop
             self.session.cancel()
@@ -151,7 +151,8 @@ class Repl:
             try:
                 changes = loader.refresh() + loader.warnings_once()
             except Exception as error:  # the loader isolates plugins; this is a last resort
-                await self.terminal.above_prompt(lambda: self.transcript.line(f"error: plugin check failed: {error}", "red"))
+                message = f"error: plugin check failed: {type(error).__name__}: {error}"
+                await self.terminal.above_prompt(lambda: self.transcript.line(message, "red"))
                 return
             if changes:
                 await self.terminal.above_prompt(lambda: self._show_plugin_changes(changes))
