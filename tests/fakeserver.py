@@ -14,6 +14,9 @@ path is exercised without any network access::
 Each request pops one scripted :class:`Reply` from a FIFO queue.  When the
 queue is empty ``server.default_reply`` is used (not consumed) if set,
 otherwise the server answers 500 with an OpenAI-style error body.
+``server.route``, when set, is asked first: a function of the request body
+returning a :class:`Reply` (used, nothing consumed) or ``None`` (fall through
+to the queue) — for replies that depend on what was asked.
 
 Streaming responses use HTTP/1.1 chunked transfer encoding (like the real
 API).  A ``cut_after`` stream is dropped *abruptly* by default: the socket is
@@ -40,7 +43,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Callable
 
 __all__ = ["FakeOpenAIServer", "Reply"]
 
@@ -237,7 +240,7 @@ class _Handler(BaseHTTPRequestHandler):
                     },
                 )
                 return
-            reply = fake._next_reply()
+            reply = fake._next_reply(body if isinstance(body, dict) else {})
             if reply is None:
                 self._send_json(
                     500,
@@ -430,6 +433,7 @@ class FakeOpenAIServer:
         self.host = host
         self.port = port
         self.default_reply: Reply | None = None
+        self.route: Callable[[dict], Reply | None] | None = None
         self.requests: list[dict] = []
         self.hits = 0
         self._queue: deque[Reply] = deque()
@@ -512,7 +516,12 @@ class FakeOpenAIServer:
             self.requests.append(entry)
             self.hits += 1
 
-    def _next_reply(self) -> Reply | None:
+    def _next_reply(self, body: dict | None = None) -> Reply | None:
+        route = self.route
+        if route is not None:
+            routed = route(body or {})
+            if routed is not None:
+                return routed
         with self._lock:
             if self._queue:
                 return self._queue.popleft()
