@@ -16,7 +16,7 @@ from .agent.approval import Decision
 from .commands import CommandResult, is_command, run_command
 from .config import Settings
 from .errors import AgentshError
-from .events import ApprovalRequest, Notice
+from .events import ApprovalRequest, Event, Notice
 from .messages import Message
 from .repl_approval import decision_text
 from .repl_render import Transcript
@@ -41,18 +41,37 @@ class Terminal(Protocol):
 
 class Repl:
     def __init__(self, session: Session, terminal: Terminal, transcript: Transcript, plugin_poll: float = PLUGIN_POLL) -> None:
-        self.session = session
         self.terminal = terminal
         self.transcript = transcript
         self.plugin_poll = plugin_poll
+        self.opened: list[Session] = []  # closed at exit: sessions left earlier may still consolidate memories
+        self._showing: set[asyncio.Task] = set()
+        self.session = self._adopt(session)
 
     async def run(self) -> int:
-        self.greet()
-        while (text := await self._read()) is not None:
-            if not await self.handle(text):
-                break
-        self.farewell()
+        try:
+            self.greet()
+            while (text := await self._read()) is not None:
+                if not await self.handle(text):
+                    break
+            self.farewell()
+        finally:
+            for session in self.opened:
+                await session.aclose()
         return 0
+
+    def _adopt(self, session: Session) -> Session:
+        """Background memory work runs only in an interactive shell; what it learns is shown as it happens."""
+        session.memory.on_event = self._background_event
+        if self.terminal.can_ask:
+            session.start_background()
+        self.opened.append(session)
+        return session
+
+    def _background_event(self, event: Event) -> None:
+        task = asyncio.get_running_loop().create_task(self.terminal.above_prompt(lambda: self.transcript.show(event)))
+        self._showing.add(task)
+        task.add_done_callback(self._showing.discard)
 
     async def handle(self, text: str) -> bool:
         """Run one line of input; False when the user asked to quit."""
@@ -116,7 +135,7 @@ class Repl:
             await self._compact()
 
     def _switch(self, session: Session) -> None:
-        self.session = session
+        self.session = self._adopt(session)
         self.describe_session()
 
     async def _compact(self) -> None:

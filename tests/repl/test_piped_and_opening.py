@@ -91,8 +91,8 @@ async def test_resume_without_an_id_on_a_terminal_asks_which(home, pipe):
     terminal = PromptTerminal(home / "h", session=lambda: older, status=lambda: "", keyboard=pipe, screen=DummyOutput())
     opening = asyncio.create_task(open_session(settings, "", False, terminal, Transcript(out)))
     await until(lambda: terminal.waiting_for == "question")
-    pipe.send_text("7\r")  # not in the list: asked again
-    await until(lambda: "no session with id '7'" in out.getvalue())
+    pipe.send_text("zz\r")  # neither a number in the list nor an id: asked again
+    await until(lambda: "no session with id 'zz'" in out.getvalue())
     await until(lambda: terminal.waiting_for == "question")
     pipe.send_text("2\r")
     session = await asyncio.wait_for(opening, 5)

@@ -6,7 +6,7 @@ import asyncio
 
 from agentsh.commands import COMMANDS, CommandResult
 from agentsh.config import Settings
-from agentsh.events import Compaction
+from agentsh.events import Compaction, Notice
 from agentsh.models.scripted import Reply, ScriptedModel, calls
 from agentsh.session import Session
 from helpers import scripted_session
@@ -115,3 +115,22 @@ async def test_a_command_action_the_ui_performs_runs_after_the_command(home, dri
 
     assert "compacted 6 earlier messages into a summary: 900 → 200 tokens" in await repl.submit("/compact")
     assert "nothing to compact yet" in await repl.submit("/compact")
+
+
+async def test_background_memory_work_starts_its_results_show_and_every_session_closes(home, drive, monkeypatch):
+    started, closed = [], []
+    monkeypatch.setattr(Session, "start_background", lambda self: started.append(self.id))
+
+    async def aclose(self):
+        closed.append(self.id)
+
+    monkeypatch.setattr(Session, "aclose", aclose)
+    repl = await drive(Session.open(Settings(home=home, model="offline")))
+    first = repl.session.id
+
+    repl.session.memory.on_event(Notice(message="learned 2 facts from session abc (agentsh memory list)"))
+    await repl.wait_for_text("· learned 2 facts from session abc")
+    await repl.submit("/new")
+    assert started == [first, repl.session.id]
+    assert await repl.quit() == 0
+    assert closed == [first, repl.session.id]
