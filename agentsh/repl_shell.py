@@ -8,6 +8,8 @@ prompt-toolkit's pipe input and read everything it printed from a string.
 from __future__ import annotations
 
 import asyncio
+import sys
+import threading
 from contextlib import AbstractContextManager, aclosing
 from typing import Callable, Protocol
 
@@ -46,6 +48,7 @@ class Repl:
         self.plugin_poll = plugin_poll
         self.opened: list[Session] = []  # closed at exit: sessions left earlier may still consolidate memories
         self._showing: set[asyncio.Task] = set()
+        self._warming = False
         self.session = self._adopt(session)
 
     async def run(self) -> int:
@@ -66,7 +69,15 @@ class Repl:
         if self.terminal.can_ask:
             session.start_background()
         self.opened.append(session)
+        self._warm_up(session)
         return session
+
+    def _warm_up(self, session: Session) -> None:
+        """On a litellm model, import litellm now in the background: the first answer need not wait ~2.5 s for it."""
+        module = sys.modules.get("agentsh.models.litellm")  # loaded only when some session uses litellm
+        if not self._warming and module is not None and isinstance(session.model, module.LiteLLMModel):
+            self._warming = True
+            threading.Thread(target=module.load_litellm, name="agentsh-warmup", daemon=True).start()
 
     def _background_event(self, event: Event) -> None:
         task = asyncio.get_running_loop().create_task(self.terminal.above_prompt(lambda: self.transcript.show(event)))
@@ -123,6 +134,7 @@ class Repl:
         if result.action == "quit":
             return False
         await self._perform(result)
+        self._warm_up(self.session)  # after /model
         return True
 
     async def _perform(self, result: CommandResult) -> None:

@@ -9,6 +9,7 @@ from agentsh.config import Settings
 from agentsh.events import Compaction, Notice
 from agentsh.models.scripted import Reply, ScriptedModel, calls
 from agentsh.session import Session
+from conftest import until
 from helpers import scripted_session
 
 
@@ -134,3 +135,19 @@ async def test_background_memory_work_starts_its_results_show_and_every_session_
     assert started == [first, repl.session.id]
     assert await repl.quit() == 0
     assert closed == [first, repl.session.id]
+
+
+async def test_litellm_is_imported_in_the_background_once_a_session_needs_it(home, drive, monkeypatch):
+    import agentsh.models.litellm as litellm_module
+
+    loads = []
+    monkeypatch.setattr(litellm_module, "load_litellm", lambda: loads.append("loaded"))
+    repl = await drive(Session.open(Settings(home=home, model="offline")))
+    await asyncio.sleep(0.05)
+    assert loads == []
+
+    await repl.submit("/model openai/gpt-4o-mini")
+    await until(lambda: loads == ["loaded"], what="the background import")
+    await repl.submit("/new")
+    await asyncio.sleep(0.05)
+    assert loads == ["loaded"]  # once is enough
