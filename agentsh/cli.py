@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print every event as a JSON line")
     run.add_argument("--no-stdin", action="store_true", help="never read stdin (for loops and pipes that stay open)")
     _add_sessions_parser(commands)
+    _add_memory_parser(commands)
     _add_plugin_parsers(commands)
     modes = commands.add_parser("modes", help="the orchestration modes, one line each")
     modes.add_argument("--json", action="store_true")
@@ -70,6 +71,38 @@ def _add_plugin_parsers(commands: argparse._SubParsersAction) -> None:
     trust.add_argument("folder", nargs="?", help="the folder (default: the current one)")
     trust.add_argument("--revoke", action="store_true", help="stop trusting the folder")
     trust.add_argument("--list", action="store_true", help="list the trusted folders")
+
+
+def _add_memory_parser(commands: argparse._SubParsersAction) -> None:
+    memory = commands.add_parser("memory", help="long-term memory: list, add, search, forget, pin, export, import")
+    memory.add_argument("--home", metavar="DIR", help="data home holding the database (env AGENTSH_HOME)")
+    actions = memory.add_subparsers(dest="memory_command", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="memories, pinned first, newest first")
+    listing.add_argument("--limit", "-n", type=int, default=50, metavar="N")
+    listing.add_argument("--pinned", action="store_true", help="only the pinned ones")
+    listing.add_argument("--json", action="store_true")
+    search = actions.add_parser("search", help="the memories most relevant to some words")
+    search.add_argument("query", nargs="+")
+    search.add_argument("--limit", "-n", type=int, default=10, metavar="N")
+    search.add_argument("--json", action="store_true")
+    add = actions.add_parser("add", help="remember something: agentsh memory add \"my favourite colour is teal\"")
+    add.add_argument("text", nargs="+")
+    add.add_argument("--kind", default="fact", help="fact, preference, instruction, decision, person or project")
+    add.add_argument("--tag", action="append", default=[], help="a keyword (repeatable)")
+    add.add_argument("--importance", type=int, default=3, metavar="1-5")
+    add.add_argument("--pin", action="store_true", help="recall it before every answer")
+    forget = actions.add_parser("forget", help="delete memories by id")
+    forget.add_argument("id", nargs="+")
+    for name, summary in (("pin", "recall a memory before every answer"), ("unpin", "recall it only when relevant")):
+        actions.add_parser(name, help=summary).add_argument("id")
+    export = actions.add_parser("export", help="every memory as JSON")
+    export.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    imported = actions.add_parser("import", help="add memories from a JSON export ('-' reads stdin)")
+    imported.add_argument("file")
+    consolidate = actions.add_parser("consolidate", help="summarise sessions and learn their durable facts now")
+    consolidate.add_argument("--session", "-s", metavar="ID", help="only this session (default: every one not yet done)")
+    consolidate.add_argument("--limit", "-n", type=int, default=20, metavar="N")
+    consolidate.add_argument("--model", "-m", help="the model that reads the sessions (default: each session's own)")
 
 
 def _add_sessions_parser(commands: argparse._SubParsersAction) -> None:
@@ -140,6 +173,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .sessions_cli import sessions_command
 
         return sessions_command(args)
+    if args.command == "memory":
+        from .memory_cli import memory_command
+
+        return memory_command(args)
     raise AssertionError(f"unhandled command {args.command}")
 
 

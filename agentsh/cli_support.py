@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from .config import Settings, load_settings
-from .errors import UsageError
+from .errors import AgentshError, UsageError
+from .terminal import neutralize
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -49,3 +52,21 @@ def read_stdin() -> tuple[str, list[str]]:
         text = text.replace("\x00", "\ufffd")
         warnings.append("stdin contains NUL bytes: they were replaced with �")
     return text, warnings
+
+
+def write_new_file(path: Path, text: str) -> None:
+    temporary = path.with_name(path.name + ".partial")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise AgentshError(f"cannot write {path}: {error.strerror}") from None
+
+
+def print_json(value: object) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+def out(text: str) -> None:
+    print(neutralize(text) if sys.stdout.isatty() else text)

@@ -65,8 +65,22 @@ def completions(session: "Session", text: str) -> list[str]:
     if " " not in text:
         return [f"/{n}" for n in COMMANDS if f"/{n}".startswith(text)]
     name, _, partial = text[1:].partition(" ")
-    options = {"mode": mode_names, "resume": lambda: [r.id for r in session.store.list(50)]}.get(name)
+    options = {
+        "mode": mode_names,
+        "resume": lambda: [r.id for r in session.store.list(50)],
+        "model": lambda: known_models(session),
+        "memory": lambda: list(MEMORY_ACTIONS),
+        "export": lambda: ["md", "json"],
+    }.get(name)
     return [o for o in options() if o.startswith(partial)] if options else []
+
+
+def known_models(session: "Session") -> list[str]:
+    """Models to offer: the current one, those of recent sessions, and the usual defaults."""
+    from .config import PROVIDER_DEFAULTS
+
+    recent = [r.model for r in session.store.list(50)]
+    return list(dict.fromkeys([session.model_name, "offline", *recent, *(m for _, m in PROVIDER_DEFAULTS)]))
 
 
 def mode_summary(name: str) -> str:
@@ -106,7 +120,7 @@ def _tools(session: "Session", args: list[str]) -> CommandResult:
 @command("sessions", "recent sessions (resume one with /resume ID)")
 def _sessions(session: "Session", args: list[str]) -> CommandResult:
     lines = [f"{r.id}  {r.mode:<10} {r.title or '(untitled)'}" for r in session.store.list(20)]
-    return CommandResult("\n".join(lines) or "no sessions yet")
+    return CommandResult("\n".join(lines) or "no sessions yet", action="sessions")
 
 
 @command("resume", "resume a past session: /resume ID")
@@ -136,6 +150,60 @@ def _title(session: "Session", args: list[str]) -> CommandResult:
         return CommandResult("give a title: /title New title", error=True)
     session.rename(title)
     return CommandResult(f"title: {title}")
+
+
+MEMORY_ACTIONS = ("list", "search", "add", "forget", "pin", "unpin")
+
+
+@command("memory", "long-term memory: /memory [list | search WORDS | add TEXT | forget ID | pin ID | unpin ID]")
+def _memory(session: "Session", args: list[str]) -> CommandResult:
+    from .memory_cli import memory_line
+
+    store = session.memory.store
+    action, rest = (args[0], args[1:]) if args else ("list", [])
+    if action not in MEMORY_ACTIONS:
+        return CommandResult(f"unknown /memory action {action!r}; use one of: {', '.join(MEMORY_ACTIONS)}", error=True)
+    if action in ("list", "search"):
+        found = store.list(50) if action == "list" else store.search(" ".join(rest), 10)
+        return CommandResult("\n".join(memory_line(m) for m in found) or "no memories")
+    if not rest:
+        return CommandResult(f"/memory {action} needs {'some text' if action == 'add' else 'a memory id'}", error=True)
+    if action == "add":
+        record, created = store.add(" ".join(rest), source_session_id=session.id)
+        return CommandResult(f"remembered as memory {record.id}" if created else f"already known as memory {record.id}")
+    if action == "forget":
+        return CommandResult(f"forgot memory {store.forget(rest[0]).id}")
+    record = store.set_pinned(rest[0], action == "pin")
+    return CommandResult(f"{action}ned memory {record.id}")
+
+
+@command("compact", "summarise the conversation so far to free context")
+def _compact(session: "Session", args: list[str]) -> CommandResult:
+    return CommandResult("compacting the conversation…", action="compact")
+
+
+@command("export", "export this session: /export [md|json] [FILE]")
+def _export(session: "Session", args: list[str]) -> CommandResult:
+    from pathlib import Path
+
+    from .cli_support import write_new_file
+    from .store.transfer import export_json, export_markdown
+
+    if not session.persisted:
+        return CommandResult("nothing to export yet: this session has no messages", error=True)
+    kind = args[0] if args and args[0] in ("md", "json") else "md"
+    rest = args[1:] if args and args[0] in ("md", "json") else args
+    path = Path(rest[0] if rest else f"agentsh-{session.id}.{kind}").expanduser()
+    text = export_json(session.store, session.id) if kind == "json" else export_markdown(session.store, session.id)
+    write_new_file(path, text)
+    return CommandResult(f"exported to {path}", action="export", argument=str(path))
+
+
+@command("plugins", "plugin files and their status")
+def _plugins(session: "Session", args: list[str]) -> CommandResult:
+    session.loader.refresh()
+    lines = [f"{s.name:<24} {'error: ' + s.error if s.error else ', '.join(t.name for t in s.tools)}" for s in session.loader.statuses()]
+    return CommandResult("\n".join(lines) or "no plugins loaded")
 
 
 @command("quit", "leave agentsh")

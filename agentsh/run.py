@@ -17,7 +17,7 @@ from typing import TextIO
 from .agent.approval import Decision
 from .cli_support import read_stdin, settings_from_args
 from .errors import UsageError
-from .events import ApprovalRequest, Error, Event, Notice, TextDelta, ToolCall, ToolResult, TurnDone
+from .events import ApprovalRequest, Compaction, Error, Event, MemoryRecall, Notice, TextDelta, ToolCall, ToolResult, TurnDone
 from .session import Session
 from .terminal import neutralize
 
@@ -124,6 +124,11 @@ class TextPrinter(Printer):
             self._line(f"{'←' if event.ok else '✗'} {event.name}: {_summary(event.output)}")
         elif isinstance(event, Notice):
             self._line(f"agentsh: {event.message}")
+        elif isinstance(event, MemoryRecall):
+            self._line(f"agentsh: recalled {_count(len(event.memories), 'memory', 'memories')}: " + "; ".join(m.text for m in event.memories)[:200])
+        elif isinstance(event, Compaction):
+            self._line(f"agentsh: compacted the conversation: {_count(event.messages, 'earlier message')} now summarised "
+                       f"(~{event.tokens_before} → ~{event.tokens_after} tokens)")
         elif isinstance(event, Error):
             self._line(f"agentsh: error: {event.message}")
         elif isinstance(event, TurnDone):
@@ -153,6 +158,10 @@ class TextPrinter(Printer):
     def _write(self, stream: TextIO, text: str) -> None:
         stream.write(neutralize(text) if stream.isatty() else text)
         stream.flush()
+
+
+def _count(n: int, singular: str, plural: str | None = None) -> str:
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"
 
 
 def _arguments(arguments: dict | str) -> str:

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-from .cli_support import settings_from_args
+from .cli_support import out, print_json, settings_from_args, write_new_file
 from .errors import AgentshError, UsageError
 from .messages import Message
 from .session import open_store
 from .store.records import SessionRecord
-from .store.search import search_messages
+from .memory.summaries import search_summaries
+from .store.search import SearchHit, search_messages
 from .store.sessions import SessionStore
 from .store.transfer import export_json, export_markdown, import_json
-from .terminal import neutralize
 
 
 def sessions_command(args: argparse.Namespace) -> int:
@@ -28,12 +27,14 @@ def _list(store: SessionStore, args: argparse.Namespace) -> None:
     records = store.list(args.limit)
     counts = _message_counts(store, [r.id for r in records])
     if args.json:
-        _print_json([{**r.model_dump(), "messages": counts.get(r.id, 0)} for r in records])
+        print_json([{**r.model_dump(), "messages": counts.get(r.id, 0)} for r in records])
         return
     if not records:
         print("no sessions yet: start one with `agentsh run PROMPT`")
     for record in records:
-        _out(f"{record.id}  {record.updated_at[:16].replace('T', ' ')}  {record.mode:<10} {counts.get(record.id, 0):>5} msgs  {record.model:<24} {record.title or '(untitled)'}")
+        out(f"{record.id}  {record.updated_at[:16].replace('T', ' ')}  {record.mode:<10} {counts.get(record.id, 0):>5} msgs  {record.model:<24} {record.title or '(untitled)'}")
+        if record.summary:
+            out(f"              {' '.join(record.summary.split())}")
 
 
 def _message_counts(store: SessionStore, ids: list[str]) -> dict[str, int]:
@@ -48,11 +49,11 @@ def _show(store: SessionStore, args: argparse.Namespace) -> None:
     record = store.get(args.id)
     messages = store.messages(record.id)
     if args.json:
-        _print_json({"session": record.model_dump(), "messages": [m.model_dump() for m in messages]})
+        print_json({"session": record.model_dump(), "messages": [m.model_dump() for m in messages]})
         return
-    _out(_header(record))
+    out(_header(record))
     for index, message in enumerate(messages):
-        _out(_transcript_line(index, message))
+        out(_transcript_line(index, message))
 
 
 def _header(record: SessionRecord) -> str:
@@ -74,34 +75,30 @@ def _indent(text: str) -> str:
 
 
 def _search(store: SessionStore, args: argparse.Namespace) -> None:
-    hits = search_messages(store.db, " ".join(args.query), args.limit)
+    query = " ".join(args.query)
+    hits = [_summary_hit(r) for r in search_summaries(store.db, query, args.limit)] + search_messages(store.db, query, args.limit)
     if args.json:
-        _print_json([h.model_dump() for h in hits])
+        print_json([h.model_dump() for h in hits])
         return
     if not hits:
         print("no matches")
     for hit in hits:
         snippet = " ".join(hit.snippet.split())
-        _out(f"{hit.session_id}  #{hit.seq:<4} {hit.role:<9} {snippet}   ({hit.title or 'untitled'})")
+        where = "summary" if hit.seq is None else f"#{hit.seq:<4} {hit.role:<9}"
+        out(f"{hit.session_id}  {where} {snippet}   ({hit.title or 'untitled'})")
+
+
+def _summary_hit(record: SessionRecord) -> SearchHit:
+    return SearchHit(session_id=record.id, title=record.title, seq=None, role="summary", snippet=record.summary or "", rank=0.0)
 
 
 def _export(store: SessionStore, args: argparse.Namespace) -> None:
     text = export_json(store, args.id) if args.format == "json" else export_markdown(store, args.id)
     if args.output:
-        _write_new_file(Path(args.output), text)
+        write_new_file(Path(args.output), text)
         print(f"exported to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
-
-
-def _write_new_file(path: Path, text: str) -> None:
-    temporary = path.with_name(path.name + ".partial")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(path)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise AgentshError(f"cannot write {path}: {error.strerror}") from None
 
 
 def _import(store: SessionStore, args: argparse.Namespace) -> None:
@@ -143,14 +140,6 @@ def _confirm(question: str) -> bool:
         raise UsageError("refusing to delete without confirmation: add --yes")
     print(question, end="", file=sys.stderr, flush=True)
     return sys.stdin.readline().strip().lower() in ("y", "yes")
-
-
-def _print_json(value: object) -> None:
-    print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
-
-
-def _out(text: str) -> None:
-    print(neutralize(text) if sys.stdout.isatty() else text)
 
 
 _HANDLERS = {

@@ -10,7 +10,11 @@ from agentsh.tools.tool import Tool
 
 
 def scripted_session(home, model: ScriptedModel, *tools: Tool, **settings) -> Session:
-    """A real Session on a temporary data home, answering with `model`, offering `tools` too."""
+    """A real Session on a temporary data home, answering with `model`, offering `tools` too.
+
+    Background consolidation is off unless `memory=` says otherwise: it would take the model's scripted replies.
+    """
+    settings.setdefault("memory", {"consolidate": False})
     session = Session.open(Settings(home=home, model="offline", **settings))
     session.model = model
     for item in tools:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import ConfigError, ContextWindowError, UsageError
 from ..events import Event, TextDelta, Usage
 from ..messages import Message, system
-from ..models.base import ModelClient, ModelRequest, ModelResponse, TokenCount
+from ..models.base import ModelClient, ModelRequest, ModelResponse, TokenCount, estimate_tokens
 from ..tools.executor import ToolExecutor
 from ..tools.registry import ToolRegistry
 from .profiles import AgentProfile, resolve_profiles
@@ -132,7 +132,7 @@ class Turn:
         history_ids = {id(m) for m in self.history[1:]}
         if not any(id(m) in history_ids for m in request.messages):
             return None  # built apart from the history (a sub-agent's task): compaction cannot shorten it
-        if await self.compactor.compact(self, keep_tokens) is None:
+        if await self.compactor.compact(self, keep_tokens, reserved=estimate_tokens([], request.tools)) is None:
             return None
         removed = history_ids - {id(m) for m in self.history}
         return self._with_background(replace(request, messages=[m for m in request.messages if id(m) not in removed]))

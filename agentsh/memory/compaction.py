@@ -9,22 +9,19 @@ summary stands for. The cut never separates a tool call from its results.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..config import ContextSettings
 from ..events import Compaction
 from ..messages import Message, system, user
-from ..models.base import ModelRequest
+from ..models.base import CHARS_PER_TOKEN, ModelRequest, estimate_tokens
 from ..store.sessions import SessionStore
 from .consolidate import render_transcript
 
 if TYPE_CHECKING:
     from ..agent.turn import Turn
 
-CHARS_PER_TOKEN = 4
-MESSAGE_OVERHEAD = 4  # tokens of role and framing per message
 SUMMARY_KEY = "summary"
 
 SUMMARY_PROMPT = """You compress a conversation so that it can continue with less context. Write a summary of the
@@ -33,33 +30,35 @@ of files, commands and tools with the results that matter, and what is still ope
 write plain prose or short bullets; do not add anything that was not said."""
 
 
-def estimate_tokens(messages: list[Message], tools: list[dict] | None = None) -> int:
-    """A cheap, slightly generous count: about four characters per token."""
-    chars = sum(len(m.content) + sum(len(c.arguments) + len(c.name) for c in m.tool_calls) for m in messages)
-    schema_chars = len(json.dumps(tools)) if tools else 0
-    return (chars + schema_chars) // CHARS_PER_TOKEN + MESSAGE_OVERHEAD * len(messages)
-
-
 def budget_for(settings: ContextSettings, window: int | None) -> int:
     if settings.budget_tokens:
         return settings.budget_tokens
     return int((settings.window or window or settings.default_window) * settings.budget_ratio)
 
 
-def choose_cut(history: list[Message], keep_tokens: int) -> int:
+def choose_cut(history: list[Message], keep_tokens: int, limit_tokens: int) -> int:
     """Index of the first message kept verbatim; history[1:cut] is summarised (history[0] is the system prompt).
 
-    The newest messages that fit in `keep_tokens` are kept (at least the last one); the cut
-    moves back over tool results to their call, then forward to a user message when one follows.
+    Turns stay whole when they can: the cut goes to the first user message among the newest
+    messages that fit in `keep_tokens`, else back to the latest user message if what follows
+    it fits in `limit_tokens`. Otherwise (one long turn) it cuts inside the turn, moving back
+    over tool results to their call so that a call is never separated from its results.
     """
-    cut, used = len(history) - 1, estimate_tokens(history[-1:])
-    while cut > 1 and used + estimate_tokens([history[cut - 1]]) <= keep_tokens:
-        cut -= 1
-        used += estimate_tokens([history[cut]])
-    while cut > 1 and history[cut].role == "tool":
-        cut -= 1
-    following_user = next((i for i in range(cut, len(history)) if history[i].role == "user"), None)
-    return following_user if following_user is not None else cut
+    fit = len(history) - 1
+    used = estimate_tokens(history[fit:])
+    while fit > 1 and used + estimate_tokens([history[fit - 1]]) <= keep_tokens:
+        fit -= 1
+        used += estimate_tokens([history[fit]])
+    users = [i for i in range(1, len(history)) if history[i].role == "user"]
+    later = [i for i in users if i >= fit]
+    if later:
+        return later[0]
+    earlier = [i for i in users if i < fit]
+    if earlier and estimate_tokens(history[earlier[-1]:]) <= limit_tokens:
+        return earlier[-1]
+    while fit > 1 and history[fit].role == "tool":
+        fit -= 1
+    return fit
 
 
 @dataclass
@@ -80,10 +79,17 @@ class Compactor:
     def too_long(self, messages: list[Message], tools: list[dict] | None = None) -> bool:
         return estimate_tokens(messages, tools) > self.budget
 
-    async def compact(self, turn: "Turn", keep_tokens: int | None = None) -> Compaction | None:
-        """Summarise the oldest part of `turn.history` in place; None when there is nothing to summarise."""
+    async def compact(self, turn: "Turn", keep_tokens: int | None = None, reserved: int = 0) -> Compaction | None:
+        """Summarise the oldest part of `turn.history` in place; None when there is nothing to summarise.
+
+        `reserved` is what the request needs besides the conversation (tool schemas); `keep_tokens`
+        how much of the newest conversation to keep verbatim (default: keep_ratio of what is left);
+        1 keeps just the latest exchange, when it fits in half of what is left.
+        """
         history = turn.history
-        cut = choose_cut(history, keep_tokens or int(self.budget * self.settings.keep_ratio))
+        room = max(1, self.budget - reserved - estimate_tokens(history[:1]))
+        keep = keep_tokens or int(room * self.settings.keep_ratio)
+        cut = choose_cut(history, keep, max(keep, room // 2))
         if cut <= 1:
             return None
         before = estimate_tokens(history) + _tokens(self.summary)

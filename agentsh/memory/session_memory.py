@@ -15,7 +15,7 @@ from ..models.base import ModelClient
 from ..models.context import context_window
 from ..store.sessions import SessionStore
 from .background import background_turn
-from .compaction import SUMMARY_KEY, Compactor, summary_block
+from .compaction import SUMMARY_KEY, Compactor, estimate_tokens, summary_block
 from .consolidate import ConsolidationResult, consolidate_session
 from .store import MemoryRecord, MemoryStore
 
@@ -57,8 +57,9 @@ class SessionMemory:
             turn.background[SUMMARY_KEY] = summary_block(self.compactor.summary)
         self._recall(turn)
         self.compactor.window = await _window(model_name)
-        if self.compactor.too_long(turn.history, turn.registry.schemas()):
-            await self.compactor.compact(turn)
+        tools = turn.registry.schemas()
+        if self.compactor.too_long(turn.history, tools):
+            await self.compactor.compact(turn, reserved=estimate_tokens([], tools))
 
     def _recall(self, turn) -> None:
         if not self.settings.memory.recall:

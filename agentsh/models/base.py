@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Protocol, Union, runtime_checkable
 
@@ -51,6 +52,17 @@ class ModelResponse:
 
 
 StreamItem = Union[TextDelta, Notice, ModelResponse]
+
+CHARS_PER_TOKEN = 4
+MESSAGE_OVERHEAD = 4  # tokens of role and framing per message
+
+
+def estimate_tokens(messages: list[Message], tools: list[dict] | None = None) -> int:
+    """A cheap, slightly generous count: about four characters per token."""
+    chars = sum(len(m.content) + sum(len(c.arguments) + len(c.name) for c in m.tool_calls) for m in messages)
+    schema_chars = len(json.dumps(tools)) if tools else 0
+    return (chars + schema_chars) // CHARS_PER_TOKEN + MESSAGE_OVERHEAD * len(messages)
+
 
 
 @runtime_checkable

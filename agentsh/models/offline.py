@@ -49,7 +49,19 @@ class OfflineModel:
         call = _tool_call_for(last.content, tools, self._calls)
         if call is not None:
             return Message(role="assistant", tool_calls=[call])
-        return Message(role="assistant", content=_plain_answer(last.content))
+        return Message(role="assistant", content=_from_memory(request.messages, last.content) or _plain_answer(last.content))
+
+
+def _from_memory(messages: list[Message], question: str) -> str | None:
+    """Recalled memories (agentsh puts them in the system prompt) that share a word with the question."""
+    prompt = messages[0].content if messages and messages[0].role == "system" else ""
+    block = re.search(r"<long-term-memory>(.*?)</long-term-memory>", prompt, re.S)
+    if block is None:
+        return None
+    asked = set(re.findall(r"\w{4,}", question.lower()))
+    facts = [m.group(1) for m in re.finditer(r"^- \[\d+\] (.+)$", block.group(1), re.M)]
+    relevant = [fact for fact in facts if asked & set(re.findall(r"\w{4,}", fact.lower()))]
+    return "(offline model) From long-term memory: " + "; ".join(relevant) if relevant else None
 
 
 def _structured(request: ModelRequest, last: Message) -> Message:

@@ -28,7 +28,7 @@ WHERE m.rowid IN ({marks})
 class SearchHit(BaseModel):
     session_id: str
     title: str | None
-    seq: int
+    seq: int | None  # None for a match in the session's summary
     role: str
     snippet: str
     rank: float

@@ -1,0 +1,104 @@
+"""`agentsh memory ...`: list, add, search, forget, pin, unpin, export, import, consolidate."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from .cli_support import out, print_json, settings_from_args, write_new_file
+from .config import Settings
+from .errors import AgentshError
+from .memory.consolidate import consolidate_session
+from .memory.store import MemoryRecord, MemoryStore, load_export
+from .models import resolve_model
+from .session import open_store
+from .store.sessions import SessionStore
+
+
+def memory_command(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)
+    sessions = open_store(settings)
+    handler = _HANDLERS[args.memory_command]
+    return handler(MemoryStore(sessions.db), args, sessions, settings) or 0
+
+
+def memory_line(memory: MemoryRecord) -> str:
+    flags = " (pinned)" if memory.pinned else ""
+    tags = f"  #{' #'.join(memory.tags)}" if memory.tags else ""
+    return f"{memory.id:>5}  {memory.kind:<11} {memory.text}{flags}{tags}"
+
+
+def _show(memories: list[MemoryRecord], as_json: bool, empty: str) -> None:
+    if as_json:
+        print_json([m.model_dump() for m in memories])
+    elif not memories:
+        print(empty)
+    for memory in [] if as_json else memories:
+        out(memory_line(memory))
+
+
+def _list(store: MemoryStore, args: argparse.Namespace, *_) -> None:
+    _show(store.list(args.limit, pinned_only=args.pinned), args.json, "no memories yet: add one with `agentsh memory add TEXT`")
+
+
+def _search(store: MemoryStore, args: argparse.Namespace, *_) -> None:
+    _show(store.search(" ".join(args.query), args.limit), args.json, "no matching memories")
+
+
+def _add(store: MemoryStore, args: argparse.Namespace, *_) -> None:
+    record, created = store.add(" ".join(args.text), args.kind, args.tag, args.importance, args.pin)
+    print(f"remembered as memory {record.id}" if created else f"already known as memory {record.id}: {record.text}")
+
+
+def _forget(store: MemoryStore, args: argparse.Namespace, *_) -> None:
+    for memory_id in args.id:
+        record = store.forget(memory_id)
+        print(f"forgot memory {record.id}: {record.text}")
+
+
+def _pin(store: MemoryStore, args: argparse.Namespace, *_) -> None:
+    record = store.set_pinned(args.id, True)
+    print(f"pinned memory {record.id}: it is recalled before every answer")
+
+
+def _unpin(store: MemoryStore, args: argparse.Namespace, *_) -> None:
+    record = store.set_pinned(args.id, False)
+    print(f"unpinned memory {record.id}")
+
+
+def _export(store: MemoryStore, args: argparse.Namespace, *_) -> None:
+    text = json.dumps({"memories": store.export()}, indent=2, ensure_ascii=False) + "\n"
+    if args.output:
+        write_new_file(Path(args.output), text)
+        print(f"exported {store.count()} memories to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
+def _import(store: MemoryStore, args: argparse.Namespace, *_) -> None:
+    try:
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise AgentshError(f"cannot read {args.file}: {getattr(error, 'strerror', None) or error}") from None
+    added, known = store.import_(load_export(text))
+    print(f"imported {added} memories ({known} already known)")
+
+
+def _consolidate(store: MemoryStore, args: argparse.Namespace, sessions: SessionStore, settings: Settings) -> None:
+    records = [sessions.get(args.session)] if args.session else sessions.unconsolidated("9999", args.limit)
+    for record in records:
+        model = resolve_model(settings.memory.model or settings.model or record.model, settings)
+        result = asyncio.run(consolidate_session(sessions, store, model, record.id))
+        if result is None:
+            print(f"{record.id}: nothing new since the last consolidation")
+        else:
+            print(f"{record.id}: {result.added} new facts, {result.known} already known — {result.summary}")
+
+
+_HANDLERS = {
+    "list": _list, "search": _search, "add": _add, "forget": _forget, "pin": _pin, "unpin": _unpin,
+    "export": _export, "import": _import, "consolidate": _consolidate,
+}
