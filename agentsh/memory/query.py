@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-MAX_TERMS = 16
+MAX_TERMS = 10
 
 STOPWORDS = frozenset(
     """
@@ -19,7 +19,7 @@ STOPWORDS = frozenset(
     the their theirs them themselves then there these they this those through to too under until up very was we
     were what when where which while who whom why will with would you your yours yourself yourselves
     please tell know remember recall thing things something anything get got also like want need us ok okay
-    hi hello thanks thank yes sure
+    hi hello thanks thank yes sure user users agent assistant
     """.split()
 )
 
