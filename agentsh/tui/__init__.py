@@ -10,10 +10,10 @@ def tui_command(args: argparse.Namespace) -> int:
     from .app import AgentshApp
 
     app = AgentshApp(lambda: _open_session(args), pick_session=args.resume == "")
-    code = app.run()
+    app.run()
     if app.error is not None:
         raise app.error
-    return code or 0
+    return app.return_code or 0
 
 
 def _open_session(args: argparse.Namespace):

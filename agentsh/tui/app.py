@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -87,7 +86,7 @@ class AgentshApp(App[int]):
         except AgentshError as error:
             if self.session is None:  # nothing to go back to: leave, and say why on the terminal
                 self.error = error
-                self.exit(error.exit_code)
+                self.exit(return_code=error.exit_code)
             else:
                 self.notify_plain(str(error), "error")
                 self.session_ready.set()
@@ -250,7 +249,7 @@ class AgentshApp(App[int]):
 
     async def action_quit(self) -> None:
         await self.runner.stop()
-        self.exit(0)
+        self.exit(return_code=0)
 
     # status and notifications ---------------------------------------------------------------
 

@@ -11,8 +11,8 @@ from agentsh.tui.widgets.tool_block import ToolBlock
 
 
 async def test_a_streamed_answer_appears_as_it_arrives(home):
-    text = "Hello **world**, this answer arrives in many small pieces."
-    session = scripted_session(home, ScriptedModel(Reply(text=text, chunk=4, pause=0.03)))
+    text = "Hello **world**, this answer arrives in many small pieces. " * 3
+    session = scripted_session(home, ScriptedModel(Reply(text=text, chunk=4, pause=0.04)))
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)

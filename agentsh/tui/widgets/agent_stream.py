@@ -14,9 +14,8 @@ class AgentStream(Collapsible):
     def __init__(self, agent: str) -> None:
         self.agent = agent
         self.parts: list[str] = []
-        self.length = 0
         self._body = Static(classes="agent-body")
-        super().__init__(self._body, title=self._title(), collapsed=True, classes="agent-stream")
+        super().__init__(self._body, title=Content(f"✎ {agent} (what it wrote)"), collapsed=True, classes="agent-stream")
 
     @property
     def text(self) -> str:
@@ -24,13 +23,8 @@ class AgentStream(Collapsible):
 
     def write(self, delta: str) -> None:
         self.parts.append(delta)
-        self.length += len(delta)
-        self.title = self._title()
         if not self.collapsed:
             self._show()
-
-    def _title(self) -> Content:
-        return Content(f"✎ {self.agent} · {self.length} characters")
 
     def _show(self) -> None:
         text = self.text

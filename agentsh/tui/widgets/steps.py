@@ -36,20 +36,27 @@ def group_of(kind: str) -> str:
     return GROUPS.get(kind, kind)
 
 
-def detail_of(step: Step) -> str:
-    """The one line that says most about a step, taken from its data."""
+DETAIL_KEYS = {
+    "route": ("reason",), "draft": (), "critique": ("feedback",), "round": (), "manager": (),
+    "delegate": ("error", "answer", "worker"), "stage": ("output",), "gate": ("reason",),
+    "branch": ("error", "answer", "agent"), "aggregate": ("agent",), "event": ("payload",), "thought": ("thought",),
+}
+FALLBACK_KEYS = ("error", "result", "feedback", "reason", "answer", "output", "payload")
+
+
+def detail_of(step: "Step") -> str:
+    """The one line that says most about a step, taken from its data (never a repeat of its title)."""
     data = step.data
-    if step.kind == "route":
-        return str(data.get("reason") or "") + (" (fallback)" if data.get("fallback") else "")
+    if step.kind == "route" and data.get("fallback"):
+        return f"{data.get('reason') or ''} (fallback)".strip()
     if step.kind == "vote":
         return "tally " + ", ".join(f"#{k}: {v}" for k, v in (data.get("tally") or {}).items())
     if step.kind == "manager":
         workers = data.get("workers")
         return f"workers: {', '.join(workers)}" if workers else f"{data.get('delegations', 0)} delegations"
-    for key in ("error", "feedback", "reason", "thought", "answer", "output", "payload", "worker", "agent"):
-        if data.get(key):
-            return str(data[key])
-    return ""
+    keys = DETAIL_KEYS.get(step.kind, FALLBACK_KEYS)
+    detail = next((str(data[key]) for key in keys if data.get(key)), "")
+    return "" if detail.strip() == step.title.strip() else detail
 
 
 def row_text(status: str | None, title: str, detail: str = "", indent: int = 2) -> Text:

@@ -1,0 +1,100 @@
+"""Pilot tests of modes and commands: /mode, the palette, the planner's live checklist, completion."""
+
+from __future__ import annotations
+
+from helpers import scripted_session
+from tui_support import SIZE, make_app, of_type, ready, screen_text, send, wait_for
+
+from agentsh.config import Settings
+from agentsh.models.scripted import ScriptedModel
+from agentsh.session import Session
+from agentsh.tui.widgets.messages import AssistantMessage, CommandOutput
+from agentsh.tui.widgets.steps import PlanChecklist
+from agentsh.tui.widgets.tool_block import ToolBlock
+
+
+async def test_slash_mode_switches_the_mode_and_the_status_bar_says_so(home):
+    session = scripted_session(home, ScriptedModel("hi"))
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.prompt.set_text("/mode planner")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert session.mode == "planner"
+        assert "planner ·" in screen_text(app).splitlines()[0]
+        [output] = of_type(app, CommandOutput)
+        assert "mode: planner" in str(output.render())
+
+
+async def test_the_command_palette_switches_the_mode(home):
+    session = scripted_session(home, ScriptedModel("hi"))
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Mode: debate")
+        await wait_for(pilot, lambda: "Mode: debate" in screen_text(app), what="the palette's hit")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: session.mode == "debate", what="the mode to switch")
+        assert "debate ·" in screen_text(app).splitlines()[0]
+
+
+async def test_planner_mode_shows_the_plan_as_a_checklist_with_the_tool_it_ran(home):
+    session = Session.open(Settings(home=home, model="offline"))
+    app = make_app(session)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await send(pilot, "/mode planner")
+        await send(pilot, "use the calculator to add 17 and 25")
+        [plan] = of_type(app, PlanChecklist)
+        assert [row.status for row in plan.tasks.values()] == ["done"]
+        assert "plan 1/1" in screen_text(app)
+        assert any(block.output == "42" for block in of_type(app, ToolBlock))
+        assert of_type(app, AssistantMessage)
+
+
+async def test_tab_completes_commands_and_their_arguments(home):
+    app = make_app(scripted_session(home, ScriptedModel("hi")))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.prompt.set_text("/mo")
+        await pilot.press("tab")
+        assert app.prompt.text == "/mode"
+        assert "/mode  /model" in screen_text(app)
+        app.prompt.set_text("/mode pla")
+        await pilot.press("tab")
+        assert app.prompt.text == "/mode planner"
+        app.prompt.set_text("/model open")
+        await pilot.press("tab")
+        assert app.prompt.text == "/model openai/gpt-4o-mini"
+
+
+async def test_ctrl_j_adds_a_line_enter_sends_and_up_recalls(home):
+    session = scripted_session(home, ScriptedModel(default="ok"))
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press(*"one", "ctrl+j", *"two")
+        assert app.prompt.text == "one\ntwo"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not app.runner.busy)
+        assert session.store.messages(session.id)[0].content == "one\ntwo"
+        assert app.prompt.text == ""
+        await pilot.press("up")
+        assert app.prompt.text == "one\ntwo"
+        await pilot.press("down", "down")
+        assert app.prompt.text == ""
+
+
+async def test_a_large_paste_lands_in_the_input_whole(home):
+    from textual import events
+
+    app = make_app(scripted_session(home, ScriptedModel("ok")))
+    big = "\n".join(f"line {i}: " + "x" * 80 for i in range(3000))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.post_message(events.Paste(big))  # as the driver does: the app forwards it to the focused input
+        await wait_for(pilot, lambda: app.prompt.text == big, what="the pasted text")
