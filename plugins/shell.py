@@ -36,8 +36,10 @@ MAX_TIMEOUT = 600.0
 KILL_GRACE = 1.0
 POLL_INTERVAL = 0.05
 DRAIN_GRACE = 0.5
-HEAD_BYTES = 32 * 1024
-TAIL_BYTES = 32 * 1024
+# Head and tail together stay under the executor's 20,000-character limit, so the marker that
+# says how much output was left out reaches the model instead of being truncated away itself.
+HEAD_BYTES = 8 * 1024
+TAIL_BYTES = 8 * 1024
 CHUNK_BYTES = 64 * 1024
 
 _NOT_SIMPLE = ("&", "|", ";", ">", "<", "$(", "`", "\n", "\r")
