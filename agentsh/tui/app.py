@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Callable, Iterable
 
+from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -35,6 +36,11 @@ if TYPE_CHECKING:  # the core is imported by the thread that opens the session, 
     from ..session import Session
 
 Opener = Callable[[], "Session"]
+WELCOME = Text.assemble(
+    ("agentsh", "bold"), " — chat with an agent that can use tools.\n",
+    "Enter sends · Ctrl+J new line · ↑↓ earlier messages · / commands (Tab completes) · ",
+    "Ctrl+P palette · Ctrl+S sessions · Esc cancels a turn · Ctrl+Q quits",
+)
 STATUS_EVERY = 16  # text deltas between status-bar refreshes while an answer streams
 
 
@@ -98,6 +104,8 @@ class AgentshApp(App[int]):
         first = self.session is None
         self.session = session
         await self.transcript.show_history(items_of(history))
+        if not history:
+            await self.transcript.add(Static(WELCOME, classes="welcome"))
         for notice in session.notices:
             await self.transcript.add(NoticeLine(notice, "warning"))
         self.prompt.inputs.entries = user_inputs(history)

@@ -61,10 +61,17 @@ class TurnRunner:
         await self._send(text)
 
     async def _wait_until_ready(self) -> None:
-        if self.app.session is None or self.app.warmup.pending:
-            self.app.refresh_status(state="waiting")
-        await self.app.session_ready.wait()
-        await self.app.warmup.wait()
+        if self.app.session is not None and not self.app.warmup.pending:
+            return
+        what = "the session is opening" if self.app.session is None else "the model client (litellm) is loading"
+        note = NoticeLine(f"waiting to send: {what}…")
+        await self.app.transcript.add(note)
+        self.app.refresh_status(state="opening" if self.app.session is None else "waiting")
+        try:
+            await self.app.session_ready.wait()
+            await self.app.warmup.wait()
+        finally:
+            await note.remove()
 
     async def _send(self, text: str) -> None:
         session = self.app.session

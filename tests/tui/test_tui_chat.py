@@ -67,5 +67,5 @@ async def test_the_offline_notice_says_how_to_configure_a_model(home):
     async with app.run_test(size=(140, 32)) as pilot:
         await ready(pilot)
         screen = screen_text(app)
-        assert "offline (built-in, no reasoning)" in screen
+        assert "offline (built-in)" in screen
         assert "OPENAI_API_KEY" in screen and "--model" in screen

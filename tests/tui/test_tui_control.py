@@ -129,12 +129,14 @@ async def test_a_message_sent_before_litellm_is_loaded_waits_visibly(home):
         await pilot.press("enter")
         await pilot.pause(0.2)
         screen = screen_text(app)
-        assert "waiting for the model client" in screen
+        assert "loading the model client" in screen
+        assert "waiting to send: the model client (litellm) is loading" in screen
         assert [m.source for m in of_type(app, UserMessage)] == ["are you there?"]
         assert not of_type(app, AssistantMessage)
         release.set()
         await wait_for(pilot, lambda: of_type(app, AssistantMessage), what="the answer after loading")
         assert of_type(app, AssistantMessage)[0].source == "Here I am."
+        assert "waiting to send" not in screen_text(app)
 
 
 HOSTILE = "[bold]not bold[/] and [/] and an unmatched [ and [red]x \x1b]0;pwned\x07 \x1b[2J \x1b]52;c;aGVsbG8=\x07 end"

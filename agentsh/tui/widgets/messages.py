@@ -33,7 +33,8 @@ def marker(interrupted: bool, step_limited: bool) -> Text | None:
 
 class UserMessage(Static):
     def __init__(self, text: str) -> None:
-        super().__init__(rendered_markdown(text) if text.strip() else Text(""))
+        # the user's line breaks are meant: each one is a Markdown hard break
+        super().__init__(rendered_markdown(text.replace("\n", "  \n")) if text.strip() else Text(""))
         self.source = text
 
 

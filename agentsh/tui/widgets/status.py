@@ -28,7 +28,7 @@ class StatusInfo:
 
 
 def model_label(model: str) -> str:
-    return "offline (built-in, no reasoning)" if model == "offline" else model
+    return "offline (built-in)" if model == "offline" else model
 
 
 def cost_label(cost: float | None) -> str:
@@ -38,9 +38,9 @@ def cost_label(cost: float | None) -> str:
 def state_label(info: StatusInfo) -> Text:
     queued = f" +{info.queued} queued" if info.queued else ""
     if info.state == "running":
-        return Text(f"{SPINNER[info.activity % len(SPINNER)]} running · esc cancels{queued}", style="bold yellow")
+        return Text(f"{SPINNER[info.activity % len(SPINNER)]} running{queued}", style="bold yellow")
     if info.state == "waiting":
-        return Text(f"… waiting for the model client{queued}", style="bold yellow")
+        return Text(f"… loading the model client{queued}", style="bold yellow")
     if info.state == "opening":
         return Text("… opening the session", style="yellow")
     return Text("ready", style="green")
