@@ -6,6 +6,7 @@ import asyncio
 
 from agentsh.commands import COMMANDS, CommandResult
 from agentsh.config import Settings
+from agentsh.errors import ModelError
 from agentsh.events import Compaction, Notice
 from agentsh.models.scripted import Reply, ScriptedModel, calls
 from agentsh.session import Session
@@ -151,3 +152,10 @@ async def test_litellm_is_imported_in_the_background_once_a_session_needs_it(hom
     await repl.submit("/new")
     await asyncio.sleep(0.05)
     assert loads == ["loaded"]  # once is enough
+
+
+async def test_a_failed_turn_shows_its_error_and_the_shell_goes_on(home, drive):
+    repl = await drive(scripted_session(home, ScriptedModel(ModelError("the provider said no"), "fine now")))
+
+    assert "error: the provider said no" in await repl.submit("first")
+    assert "fine now" in await repl.submit("second")
