@@ -218,8 +218,12 @@ class Repl:
         session, record = self.session, self.session.record
         title = first_line(record.title, 40) if record.title else "new session"
         tokens = record.prompt_tokens + record.completion_tokens
-        cost = f" · ${record.cost:.4f}" if record.cost else ""
+        cost = f" · {format_cost(record.cost)}" if record.cost else ""
         return f" {session.mode} · {model_label(session.model_name)} · {title} [{session.id}] · {tokens} tokens{cost} "
+
+
+def format_cost(dollars: float) -> str:
+    return f"${dollars:.4f}" if dollars >= 0.0001 else "<$0.0001"
 
 
 def model_label(name: str) -> str:

@@ -8,6 +8,7 @@ from agentsh.events import (
     Compaction, Error, MemoryRecall, Notice, RecalledMemory, SessionInfo, Step, TextDelta, ToolCall, ToolResult, TurnDone,
 )
 from agentsh.repl_render import Transcript, format_arguments, format_duration
+from agentsh.repl_shell import format_cost
 from agentsh.repl_steps import first_line, step_lines
 
 
@@ -98,3 +99,7 @@ def test_formatting_helpers():
     assert format_duration(3.4) == "3 ms" and format_duration(61000) == "61.0 s"
     assert first_line("\n\n  first \nsecond", 100) == "first …"
     assert first_line("x" * 20, 10) == "x" * 9 + "…"
+
+
+def test_costs_in_the_toolbar_stay_readable():
+    assert format_cost(0.01234) == "$0.0123" and format_cost(0.0000035) == "<$0.0001"
