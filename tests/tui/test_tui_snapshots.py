@@ -10,7 +10,7 @@ from tui_support import make_app, ready, wait_for
 
 from agentsh.config import Settings
 from agentsh.events import ApprovalRequest, Step, TextDelta, ToolCall, ToolResult, TurnDone, Usage
-from agentsh.messages import Message, ToolCallPart
+from agentsh.messages import Message
 from agentsh.session import Session
 from agentsh.tui.screens.approval import ApprovalScreen
 from agentsh.tui.screens.sessions import SessionsScreen
