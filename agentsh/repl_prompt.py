@@ -65,7 +65,7 @@ def newline_bindings() -> KeyBindings:
 
 
 class PromptTerminal:
-    """Reads lines with prompt-toolkit; asks approvals and choices with single keys.
+    """Reads lines with prompt-toolkit; asks approvals with single keys.
 
     `waiting_for` says what the terminal is reading right now ("prompt", "approval",
     "question" or None): input typed before a question appears never answers it.
