@@ -16,7 +16,6 @@ from typing import Callable, Protocol
 from . import __version__
 from .agent.approval import Decision
 from .commands import CommandResult, is_command, run_command
-from .config import Settings
 from .errors import AgentshError
 from .events import ApprovalRequest, Event, Notice
 from .messages import Message
@@ -141,7 +140,7 @@ class Repl:
         if result.action == "new":
             self._switch(Session.open(self.session.settings, store=self.session.store))
         elif result.action == "resume" and result.argument:
-            settings = own_mode_and_model(self.session.settings)
+            settings = self.session.settings.without_flags()
             self._switch(Session.open(settings, resume=result.argument, store=self.session.store))
         elif result.action == "compact":
             await self._compact()
@@ -239,14 +238,3 @@ def recap_lines(history: list[Message], count: int = RECAP) -> list[str]:
         mark = " (interrupted)" if message.interrupted else ""
         lines.append(f"  {who}: {first_line(message.content, 100)}{mark}")
     return lines
-
-
-def own_mode_and_model(settings: Settings) -> Settings:
-    """Settings under which a resumed session keeps its own mode and model.
-
-    --mode/--model given at start choose those of the first session; a session resumed
-    later with /resume should come back as it was left.
-    """
-    copy = settings.model_copy()
-    copy._from_flags = set()
-    return copy
