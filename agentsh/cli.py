@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from typing import Sequence
 
@@ -142,6 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .errors import AgentshError
 
     try:
+        _check_encoding(args)
         return _dispatch(args)
     except AgentshError as error:
         print(f"agentsh: {error}", file=sys.stderr)
@@ -152,6 +154,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (`agentsh tools | head`): not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_REPAIRED = {"prompt"}  # `agentsh run` replaces undecodable bytes in its prompt with �, as on stdin
+
+
+def _check_encoding(args: argparse.Namespace) -> None:
+    """An argument that is not valid UTF-8 (Python keeps its bytes as surrogates) is one clear error."""
+    from .errors import UsageError
+
+    for name, value in vars(args).items():
+        for item in value if isinstance(value, list) else [value]:
+            if name not in _REPAIRED and isinstance(item, str) and _SURROGATE.search(item):
+                shown = item.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
+                raise UsageError(f"the {name.replace('_', '-')} argument '{shown}' is not valid UTF-8; agentsh needs UTF-8 names and paths")
 
 
 def _dispatch(args: argparse.Namespace) -> int:

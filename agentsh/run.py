@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import sys
 from contextlib import aclosing
 from typing import TextIO
@@ -22,6 +23,7 @@ from .session import Session
 from .terminal import neutralize
 
 EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE
+_SURROGATE = re.compile("[\ud800-\udfff]")  # how Python keeps argument bytes that are not UTF-8
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -44,6 +46,9 @@ def _output_closed() -> int:
 
 def _prompt(args: argparse.Namespace) -> str:
     words = " ".join(args.prompt)
+    if _SURROGATE.search(words):  # bytes that are not UTF-8: replaced, as read_stdin does
+        words = _SURROGATE.sub("\ufffd", words)
+        print("agentsh: warning: the prompt is not valid UTF-8: undecodable bytes were replaced with \ufffd", file=sys.stderr)
     stdin_piped = not args.no_stdin and not sys.stdin.isatty()
     if words in ("", "-"):
         if not stdin_piped:
