@@ -146,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_encoding(args)
         return _dispatch(args)
     except AgentshError as error:
-        print(f"agentsh: {error}", file=sys.stderr)
+        print(f"agentsh: {_terminal_safe(str(error))}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("agentsh: interrupted", file=sys.stderr)
@@ -154,6 +154,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (`agentsh tools | head`): not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+def _terminal_safe(text: str) -> str:
+    """An error may quote a provider, a file or an argument: escape sequences in it are shown, not run."""
+    if not sys.stderr.isatty():
+        return text
+    from .terminal import neutralize
+
+    return neutralize(text)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

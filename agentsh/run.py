@@ -24,6 +24,11 @@ from .terminal import neutralize
 
 EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE
 _SURROGATE = re.compile("[\ud800-\udfff]")  # how Python keeps argument bytes that are not UTF-8
+_C1 = re.compile("[\x7f-\x9f]")  # JSON leaves DEL and the C1 controls (e.g. 8-bit CSI) raw: escape them too
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group(0)):04x}"
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -105,10 +110,11 @@ class JsonPrinter(Printer):
         self.out = out
 
     def show(self, event: Event) -> None:
-        self.out.write(event.to_json() + "\n")
+        self.out.write(_C1.sub(_json_escape, event.to_json()) + "\n")
         self.out.flush()
         if isinstance(event, Error):
-            print(f"agentsh: error: {event.message}", file=sys.stderr)
+            message = neutralize(event.message) if sys.stderr.isatty() else event.message
+            print(f"agentsh: error: {message}", file=sys.stderr)
 
 
 class TextPrinter(Printer):
