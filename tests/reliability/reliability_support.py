@@ -87,12 +87,11 @@ def done_prompts(path: Path) -> dict[str, list[str]]:
 
 
 def tree_digest(*roots: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
-    """path -> sha256 of every file under `roots` (for "no file was modified or created")."""
+    """path -> sha256 of every file (or "folder") under `roots`: for "no file was modified or created"."""
     digest = {}
     for root in roots:
-        if root.is_file():
-            digest[str(root)] = hashlib.sha256(root.read_bytes()).hexdigest()
-            continue
-        for path in sorted(p for p in root.rglob("*") if p.is_file() and p.name not in skip):
-            digest[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted([root, *root.rglob("*")] if root.is_dir() else [root] if root.exists() else []):
+            if path.name in skip:
+                continue
+            digest[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "folder"
     return digest
