@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..config import Settings, config_dir, config_path
 from .loader import bundled_plugin_dir
-from .trust import is_trusted, trust_file, workspace_plugin_dirs
+from .trust import WORKSPACE_PLUGIN_DIRS, is_trusted, trust_file, workspace_plugin_dirs
 
 
 def user_plugin_dir() -> Path:
@@ -32,8 +32,12 @@ def plugin_directories(settings: Settings, workspace: Path) -> tuple[list[Path],
     return directories, notices
 
 
-def protected_paths(settings: Settings, directories: list[Path], home: Path) -> list[Path]:
-    return [config_dir(), config_path(), trust_file(), home, *directories]
+def protected_paths(settings: Settings, directories: list[Path], home: Path, workspace: Path | None = None) -> list[Path]:
+    """Config, trust list, data home and every plugin directory; in a trusted workspace also its own
+    plugin folders, even before they exist (a tool must not create one that the next session loads)."""
+    workspace = workspace or Path.cwd()
+    trusted = [workspace / name for name in WORKSPACE_PLUGIN_DIRS] if is_trusted(workspace) else []
+    return [config_dir(), config_path(), trust_file(), home, *directories, *trusted]
 
 
 def _real(path: Path) -> Path:
