@@ -47,10 +47,14 @@ def resolve_path(path: str) -> Path:
     if "\0" in path:
         raise ValueError(f"path {path!r} contains a NUL character")
     root = _root()
-    real = Path(os.path.realpath(root / path))
-    if not real.is_relative_to(root):
+    real = os.path.realpath(root / path)
+    # On a symlink loop realpath gives up and returns the rest of the path unresolved, with its ".."
+    # collapsed by text ("loop/../out" becomes "out", still a link): only a fixed point is resolved.
+    if os.path.realpath(real) != real:
+        raise ValueError(f"path {path!r} cannot be resolved (a symlink loop?); use another path")
+    if not Path(real).is_relative_to(root):
         raise ValueError(f"path {path!r} is outside the workspace {root}; use a path inside it")
-    return real
+    return Path(real)
 
 
 def _shown(path: Path) -> str:
