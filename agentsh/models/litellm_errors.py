@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from ..errors import ContextWindowError, ModelAuthError, ModelError, ModelRequestError, ModelStreamError
+from ..secrets import redact_secrets
 
 RETRY = "retry"
 AUTH = "auth"
@@ -146,11 +147,3 @@ def _short_message(error: BaseException) -> str:
     text = text.replace("litellm.", "").split("\n")[0]
     text = _CLASS_PREFIXES.sub("", text) or text
     return redact_secrets(text[:300])
-
-
-def redact_secrets(text: str) -> str:
-    """Replace any provider key found in the environment with ***."""
-    for name, value in os.environ.items():
-        if value and len(value) >= 8 and ("KEY" in name or "TOKEN" in name or "SECRET" in name):
-            text = text.replace(value, "***")
-    return text

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from ..agent.approval import ApprovalPolicy, Decision
 from ..events import ApprovalRequest, Event, ToolResult
 from ..messages import ToolCallPart
+from ..secrets import redact_secrets
 from .output import DEFAULT_MAX_CHARS, to_text, truncate, valid_utf8
 from .registry import ToolRegistry
 from .tool import Tool
@@ -60,7 +61,7 @@ class ToolExecutor:
         except ToolFailure as failure:
             output, ok = f"Error: {failure}", False
         elapsed = (time.perf_counter() - started) * 1000
-        result = ToolResult(id=call.id, name=call.name, ok=ok, output=valid_utf8(output), duration_ms=elapsed, agent=agent)
+        result = ToolResult(id=call.id, name=call.name, ok=ok, output=redact_secrets(valid_utf8(output)), duration_ms=elapsed, agent=agent)
         emit(result)
         return result
 
