@@ -18,7 +18,7 @@ from textual.widgets import Footer, Static
 
 from ..agent.approval import Decision
 from ..errors import AgentshError
-from .history import items_of, user_inputs
+from .history import items_of, recent_messages, user_inputs
 from .literal import literal
 from .runner import TurnRunner
 from .screens.approval import ApprovalScreen
@@ -36,6 +36,20 @@ if TYPE_CHECKING:  # the core is imported by the thread that opens the session, 
     from ..session import Session
 
 Opener = Callable[[], "Session"]
+WELCOME = Text.assemble(
+    ("agentsh", "bold"), " — chat with an agent that can use tools.\n",
+    "Enter sends · Ctrl+J new line · ↑↓ earlier messages · / commands (Tab completes) · ",
+    "Ctrl+P palette · Ctrl+S sessions · Esc cancels a turn · Ctrl+Q quits",
+)
+STATUS_EVERY = 16  # text deltas between status-bar refreshes while an answer streams
+
+
+def open_with_recent(opener: Opener) -> tuple["Session", list, bool]:
+    """Runs in a thread: the session, its newest stored messages, whether they are all of them."""
+    session = opener()
+    return session, *recent_messages(session)
+
+
 WELCOME = Text.assemble(
     ("agentsh", "bold"), " — chat with an agent that can use tools.\n",
     "Enter sends · Ctrl+J new line · ↑↓ earlier messages · / commands (Tab completes) · ",
@@ -88,7 +102,7 @@ class AgentshApp(App[int]):
 
     async def _open(self, opener: Opener) -> bool:
         try:
-            session, history = await asyncio.to_thread(open_with_history, opener)
+            session, recent, complete = await asyncio.to_thread(open_with_recent, opener)
         except AgentshError as error:
             if self.session is None:  # nothing to go back to: leave, and say why on the terminal
                 self.error = error
@@ -97,19 +111,22 @@ class AgentshApp(App[int]):
                 self.notify_plain(str(error), "error")
                 self.session_ready.set()
             return False
-        await self._show_session(session, history)
+        await self._show_session(session, recent, complete)
         return True
 
-    async def _show_session(self, session: Session, history: list) -> None:
+    async def _show_session(self, session: Session, recent: list, complete: bool) -> None:
+        """The newest messages now; then the whole conversation (older pages, input history)."""
         first = self.session is None
         self.session = session
-        await self.transcript.show_history(items_of(history))
-        if not history:
+        await self.transcript.show_history(items_of(recent))
+        if not recent:
             await self.transcript.add(Static(WELCOME, classes="welcome"))
         for notice in session.notices:
             await self.transcript.add(NoticeLine(notice, "warning"))
-        self.prompt.inputs.entries = user_inputs(history)
         self.warmup.start_for(session.model)
+        history = recent if complete else await asyncio.to_thread(session.history)
+        self.transcript.set_older(items_of(history[: len(history) - len(recent)]))
+        self.prompt.inputs.entries = user_inputs(history)
         self.session_ready.set()
         self.refresh_status(state="running" if self.runner.sending else "idle")
         if first and self.pick_session:

@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING, Union
 
 if TYPE_CHECKING:
     from ..messages import Message, ToolCallPart
+    from ..session import Session
+
+RECENT = 120  # stored messages read first: more than the newest page of items needs
 
 
 @dataclass(frozen=True)
@@ -53,3 +56,24 @@ def _assistant_items(message: Message, results: dict[str | None, Message]) -> li
 def user_inputs(messages: list[Message], limit: int = 200) -> list[str]:
     """The user's own messages, oldest first: the prompt's Up/Down history."""
     return [m.content for m in messages if m.role == "user"][-limit:]
+
+
+def recent_messages(session: "Session", limit: int = RECENT) -> tuple[list["Message"], bool]:
+    """The newest stored messages, starting at a user message (so no tool result lacks its call),
+    and whether they are the whole conversation.
+
+    The transcript shows these at once; the whole conversation (10,000 messages take ~100 ms
+    to read) follows from `Session.history()`.
+    """
+    from ..store.records import MESSAGE_COLUMNS, message_from_row
+
+    if not session.persisted:
+        return [], True
+    session.store.recover(session.id)
+    sql = f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY seq DESC LIMIT ?"
+    rows = session.store.db.execute(sql, [session.id, limit]).fetchall()
+    messages = [message_from_row(row) for row in reversed(rows)]
+    if len(rows) < limit:
+        return messages, True
+    start = next((i for i, m in enumerate(messages) if m.role == "user"), len(messages))
+    return messages[start:], False

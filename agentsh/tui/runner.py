@@ -9,6 +9,7 @@ messages back in the input. Quitting cancels and waits until the turn is saved.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from contextlib import aclosing
 from typing import TYPE_CHECKING
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
     from .app import AgentshApp
 
 STOP_TIMEOUT = 10.0  # seconds quitting waits for a cancelled turn to be saved
+# A burst of queued events never suspends the reader (the queue is never empty): hand the
+# loop back to the UI this often, or nothing is drawn until the burst ends.
+YIELD_SECONDS = 0.008
 
 
 class TurnRunner:
@@ -80,11 +84,15 @@ class TurnRunner:
         self.app.refresh_status(state="running")
         try:
             async with aclosing(session.send(text)) as events:
+                last_yield = time.monotonic()
                 async for event in events:
                     if self.cancel_requested:
                         session.cancel()
                     await view.show(event)
                     self.app.turn_progress(view, event)
+                    if time.monotonic() - last_yield > YIELD_SECONDS:
+                        await asyncio.sleep(0)
+                        last_yield = time.monotonic()
         finally:
             self.sending, self.view = False, None
             self.app.turn_finished(view)

@@ -8,7 +8,8 @@ from textual.widget import Widget
 
 from .widgets.agent_stream import AgentStream
 from .widgets.extras import CompactionBlock, MemoryBlock
-from .widgets.messages import AssistantMessage, NoticeLine, StreamingAnswer, marker
+from .widgets.answer import AssistantMessage, StreamingAnswer, marker
+from .widgets.messages import NoticeLine
 from .widgets.steps import PlanChecklist, StepList, group_of
 from .widgets.tool_block import ToolBlock
 
@@ -60,17 +61,12 @@ class TurnView:
             self.answer = StreamingAnswer()
             self.answered = True
             await self._add(self.answer)
-        await self.answer.write(event.delta)
+        self.answer.write(event.delta)
 
     async def close_answer(self, interrupted: bool = False, step_limited: bool = False) -> None:
-        """Swap the streamed Markdown widget for a cheap static rendering of the same text."""
         answer, self.answer = self.answer, None
-        if answer is None:
-            return
-        await answer.finish()
-        final = AssistantMessage(answer.source, interrupted, step_limited)
-        await self.transcript.mount(final, after=answer)
-        await answer.remove()
+        if answer is not None:
+            await answer.finish(interrupted, step_limited)
 
     # tools ----------------------------------------------------------------------------
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from helpers import scripted_session
+from textual.widgets import Markdown
 from tui_support import SIZE, make_app, of_type, ready, screen_text, send, wait_for
 
 from agentsh.models.scripted import Reply, ScriptedModel, calls
-from agentsh.tui.widgets.messages import AssistantMessage, StreamingAnswer, UserMessage
+from agentsh.tui.widgets.answer import AssistantMessage, StreamingAnswer
+from agentsh.tui.widgets.messages import UserMessage
 from agentsh.tui.widgets.tool_block import ToolBlock
 
 
@@ -18,14 +20,14 @@ async def test_a_streamed_answer_appears_as_it_arrives(home):
         await ready(pilot)
         app.prompt.set_text("hi there")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: of_type(app, StreamingAnswer) and 0 < len(of_type(app, StreamingAnswer)[0].source) < len(text),
-                       what="a partly streamed answer")
+        await wait_for(pilot, lambda: of_type(app, StreamingAnswer) and 0 < len(of_type(app, StreamingAnswer)[0].source) < len(text)
+                       and "Hello" in screen_text(app), what="a partly streamed answer on screen")
         assert "hi there" in screen_text(app)
         await wait_for(pilot, lambda: not app.runner.busy, what="the end of the turn")
         await pilot.pause()
         [answer] = of_type(app, AssistantMessage)
-        assert answer.source == text
-        assert not of_type(app, StreamingAnswer)
+        assert answer.source == text and not answer.streaming
+        assert not answer.query(Markdown)  # the streamed Markdown widget became a cheap static rendering
         assert "Hello world, this answer arrives" in screen_text(app)
         assert [m.source for m in of_type(app, UserMessage)] == ["hi there"]
 

@@ -11,7 +11,8 @@ from agentsh.models.scripted import Reply, ScriptedModel, calls
 from agentsh.tools.tool import tool
 from agentsh.tui.screens.approval import ApprovalScreen
 from agentsh.tui.warmup import Warmup
-from agentsh.tui.widgets.messages import AssistantMessage, StreamingAnswer, UserMessage
+from agentsh.tui.widgets.answer import AssistantMessage, StreamingAnswer
+from agentsh.tui.widgets.messages import UserMessage
 from agentsh.tui.widgets.tool_block import ToolBlock
 
 WRITTEN: list[str] = []

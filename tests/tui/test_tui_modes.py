@@ -8,7 +8,8 @@ from tui_support import SIZE, make_app, of_type, ready, screen_text, send, wait_
 from agentsh.config import Settings
 from agentsh.models.scripted import ScriptedModel
 from agentsh.session import Session
-from agentsh.tui.widgets.messages import AssistantMessage, CommandOutput
+from agentsh.tui.widgets.answer import AssistantMessage
+from agentsh.tui.widgets.messages import CommandOutput
 from agentsh.tui.widgets.steps import PlanChecklist
 from agentsh.tui.widgets.tool_block import ToolBlock
 

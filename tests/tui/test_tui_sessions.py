@@ -14,7 +14,8 @@ from agentsh.models.scripted import ScriptedModel
 from agentsh.session import Session
 from agentsh.tui.app import AgentshApp
 from agentsh.tui.screens.sessions import SessionsScreen
-from agentsh.tui.widgets.messages import AssistantMessage, UserMessage
+from agentsh.tui.widgets.answer import AssistantMessage
+from agentsh.tui.widgets.messages import UserMessage
 from agentsh.tui.widgets.transcript import PAGE
 
 

@@ -9,7 +9,8 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from ..history import AssistantItem, Item, ToolItem, UserItem
-from .messages import AssistantMessage, UserMessage
+from .answer import AssistantMessage
+from .messages import UserMessage
 from .tool_block import ToolBlock
 
 PAGE = 20  # items mounted at a time: more than a screenful of typical messages
@@ -49,6 +50,12 @@ class Transcript(VerticalScroll):
         await self.mount_all([widget_for(item) for item in items[-PAGE:]])
         self._update_marker()
         self.anchor()
+        self.call_after_refresh(self._fill_screen)
+
+    def set_older(self, items: list[Item]) -> None:
+        """Items before those shown, mounted a page at a time as the user scrolls up."""
+        self.older = items + self.older
+        self._update_marker()
         self.call_after_refresh(self._fill_screen)
 
     async def add(self, *widgets: Widget) -> None:
