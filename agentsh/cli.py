@@ -74,18 +74,27 @@ def _add_plugin_parsers(commands: argparse._SubParsersAction) -> None:
     trust.add_argument("--list", action="store_true", help="list the trusted folders")
 
 
+def _data_command(commands: argparse._SubParsersAction, name: str, summary: str) -> argparse._SubParsersAction:
+    """A command over the data home (`sessions`, `memory`) with its actions."""
+    parser = commands.add_parser(name, help=summary)
+    parser.add_argument("--home", metavar="DIR", help="data home holding the database (env AGENTSH_HOME)")
+    return parser.add_subparsers(dest=f"{name}_command", metavar="ACTION", required=True)
+
+
+def _listing(actions: argparse._SubParsersAction, name: str, summary: str, limit: int, query: bool = False) -> argparse.ArgumentParser:
+    parser = actions.add_parser(name, help=summary)
+    if query:
+        parser.add_argument("query", nargs="+")
+    parser.add_argument("--limit", "-n", type=int, default=limit, metavar="N")
+    parser.add_argument("--json", action="store_true")
+    return parser
+
+
 def _add_memory_parser(commands: argparse._SubParsersAction) -> None:
-    memory = commands.add_parser("memory", help="long-term memory: list, add, search, forget, pin, export, import")
-    memory.add_argument("--home", metavar="DIR", help="data home holding the database (env AGENTSH_HOME)")
-    actions = memory.add_subparsers(dest="memory_command", metavar="ACTION", required=True)
-    listing = actions.add_parser("list", help="memories, pinned first, newest first")
-    listing.add_argument("--limit", "-n", type=int, default=50, metavar="N")
+    actions = _data_command(commands, "memory", "long-term memory: list, add, search, forget, pin, export, import")
+    listing = _listing(actions, "list", "memories, pinned first, newest first", 50)
     listing.add_argument("--pinned", action="store_true", help="only the pinned ones")
-    listing.add_argument("--json", action="store_true")
-    search = actions.add_parser("search", help="the memories most relevant to some words")
-    search.add_argument("query", nargs="+")
-    search.add_argument("--limit", "-n", type=int, default=10, metavar="N")
-    search.add_argument("--json", action="store_true")
+    _listing(actions, "search", "the memories most relevant to some words", 10, query=True)
     add = actions.add_parser("add", help="remember something: agentsh memory add \"my favourite colour is teal\"")
     add.add_argument("text", nargs="+")
     add.add_argument("--kind", default="fact", help="fact, preference, instruction, decision, person or project")
@@ -107,19 +116,12 @@ def _add_memory_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def _add_sessions_parser(commands: argparse._SubParsersAction) -> None:
-    sessions = commands.add_parser("sessions", help="list, search, show, export, import, fork, rename, delete sessions")
-    sessions.add_argument("--home", metavar="DIR", help="data home holding the session database (env AGENTSH_HOME)")
-    actions = sessions.add_subparsers(dest="sessions_command", metavar="ACTION", required=True)
-    listing = actions.add_parser("list", help="the most recent sessions")
-    listing.add_argument("--limit", "-n", type=int, default=20, metavar="N")
-    listing.add_argument("--json", action="store_true")
+    actions = _data_command(commands, "sessions", "list, search, show, export, import, fork, rename, delete sessions")
+    _listing(actions, "list", "the most recent sessions", 20)
     show = actions.add_parser("show", help="a session's transcript")
     show.add_argument("id")
     show.add_argument("--json", action="store_true")
-    search = actions.add_parser("search", help="full-text search over every message")
-    search.add_argument("query", nargs="+")
-    search.add_argument("--limit", "-n", type=int, default=20, metavar="N")
-    search.add_argument("--json", action="store_true")
+    _listing(actions, "search", "full-text search over every message and session summary", 20, query=True)
     export = actions.add_parser("export", help="export a session as Markdown or JSON")
     export.add_argument("id")
     export.add_argument("--format", "-f", choices=["md", "json"], default="md")
