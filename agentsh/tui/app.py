@@ -80,6 +80,7 @@ class AgentshApp(App[int]):
         self.warmup = warmup or Warmup()
         self.session: Session | None = None
         self.session_ready = asyncio.Event()
+        self.history_ready = asyncio.Event()
         self.error: AgentshError | None = None
         self.runner = TurnRunner(self)
         self.pending_approvals: list[ApprovalScreen] = []
@@ -110,27 +111,43 @@ class AgentshApp(App[int]):
             else:
                 self.notify_plain(str(error), "error")
                 self.session_ready.set()
+                self.history_ready.set()
             return False
-        await self._show_session(session, recent, complete)
+        previous = self.session
+        await self._show_session(session, recent)
+        if previous is not None:
+            await previous.aclose()
+        await self._load_history(session, recent, complete)
         return True
 
-    async def _show_session(self, session: Session, recent: list, complete: bool) -> None:
-        """The newest messages now; then the whole conversation (older pages, input history)."""
+    async def _show_session(self, session: Session, recent: list) -> None:
+        """The newest messages, and the session is ready to use."""
         first = self.session is None
         self.session = session
+        self.history_ready.clear()
         await self.transcript.show_history(items_of(recent))
         if not recent:
             await self.transcript.add(Static(WELCOME, classes="welcome"))
         for notice in session.notices:
             await self.transcript.add(NoticeLine(notice, "warning"))
         self.warmup.start_for(session.model)
-        history = recent if complete else await asyncio.to_thread(session.history)
-        self.transcript.set_older(items_of(history[: len(history) - len(recent)]))
-        self.prompt.inputs.entries = user_inputs(history)
+        session.memory.on_event = self._background_event
+        session.start_background()
         self.session_ready.set()
         self.refresh_status(state="running" if self.runner.sending else "idle")
         if first and self.pick_session:
             self.action_sessions()
+
+    async def _load_history(self, session: Session, recent: list, complete: bool) -> None:
+        """The whole conversation, read in a thread: older pages, Up/Down input history.
+
+        A turn waits for it: the session reads the same history when it starts one.
+        """
+        history = recent if complete else await asyncio.to_thread(session.history)
+        if self.session is session:
+            self.transcript.set_older(items_of(history[: len(history) - len(recent)]))
+            self.prompt.inputs.entries = user_inputs(history)
+            self.history_ready.set()
 
     async def switch_session(self, resume: str | None) -> None:
         """Open another session (`resume` id), or a new one with the current mode and model."""
@@ -145,6 +162,7 @@ class AgentshApp(App[int]):
         from ..session import Session
 
         self.session_ready.clear()
+        self.history_ready.clear()
         self.refresh_status(state="opening")
         if not await self._open(lambda: Session.open(settings, resume=resume, store=current.store)):
             self.refresh_status(state="idle")
@@ -209,9 +227,7 @@ class AgentshApp(App[int]):
             self.action_sessions()
         elif action == "compact":
             self.run_worker(self.compact())
-        elif action == "export" and result.argument:
-            self.notify_plain(f"exported to {result.argument}")
-        elif action not in (None, "export"):
+        elif action not in (None, "export"):  # export: the command wrote the file and said where
             self.notify_plain(f"this app does not know the action {action!r}", "warning")
 
     async def compact(self) -> None:
@@ -223,20 +239,12 @@ class AgentshApp(App[int]):
         self.refresh_status()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        from ..commands import COMMANDS
-        from ..modes import mode_names
-        from .slash import known_models
+        from .palette import entries
 
         yield from super().get_system_commands(screen)
-        current = self.session.mode if self.session else None
-        for name in mode_names():
-            if name != current:
-                yield SystemCommand(f"Mode: {name}", f"switch the orchestration mode to {name}", self._slash(f"/mode {name}"))
-        for model in known_models(self.session):
-            yield SystemCommand(f"Model: {model}", f"switch the model to {model}", self._slash(f"/model {model}"))
-        yield SystemCommand("Sessions: resume…", "list and search past sessions, open one", self.action_sessions)
-        for name, (_, summary) in COMMANDS.items():
-            yield SystemCommand(f"/{name}", summary, self._slash(f"/{name}"))
+        for entry in entries(self.session):
+            action = self._slash(entry.command) if entry.command else self.action_sessions
+            yield SystemCommand(entry.title, entry.help, action)
 
     def _candidates(self, text: str) -> list[str]:
         from .slash import candidates
@@ -247,6 +255,11 @@ class AgentshApp(App[int]):
         return lambda: self.run_slash(text)
 
     # the running turn ---------------------------------------------------------------------
+
+    def _background_event(self, event: Event) -> None:
+        """What background memory work reports (facts learned, failures) joins the transcript."""
+        view = TurnView(self.transcript, self.notify_plain, self.ask_approval)
+        self.run_worker(view.show(event))
 
     def ask_approval(self, request: ApprovalRequest) -> None:
         screen = ApprovalScreen(request)
@@ -274,6 +287,8 @@ class AgentshApp(App[int]):
 
     async def action_quit(self) -> None:
         await self.runner.stop()
+        if self.session is not None:
+            await self.session.aclose()
         self.exit(return_code=0)
 
     # status and notifications ---------------------------------------------------------------

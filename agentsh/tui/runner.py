@@ -65,15 +65,18 @@ class TurnRunner:
         await self._send(text)
 
     async def _wait_until_ready(self) -> None:
-        if self.app.session is not None and not self.app.warmup.pending:
+        app = self.app
+        if app.session is not None and app.history_ready.is_set() and not app.warmup.pending:
             return
-        what = "the session is opening" if self.app.session is None else "the model client (litellm) is loading"
+        opening = app.session is None or not app.history_ready.is_set()
+        what = "the session is opening" if opening else "the model client (litellm) is loading"
         note = NoticeLine(f"waiting to send: {what}…")
-        await self.app.transcript.add(note)
-        self.app.refresh_status(state="opening" if self.app.session is None else "waiting")
+        await app.transcript.add(note)
+        app.refresh_status(state="opening" if opening else "waiting")
         try:
-            await self.app.session_ready.wait()
-            await self.app.warmup.wait()
+            await app.session_ready.wait()
+            await app.history_ready.wait()
+            await app.warmup.wait()
         finally:
             await note.remove()
 

@@ -99,3 +99,43 @@ async def test_a_large_paste_lands_in_the_input_whole(home):
         await ready(pilot)
         app.post_message(events.Paste(big))  # as the driver does: the app forwards it to the focused input
         await wait_for(pilot, lambda: app.prompt.text == big, what="the pasted text")
+
+
+def test_the_palette_offers_every_command_and_each_mode_and_model(home):
+    from agentsh.tui.palette import entries
+
+    session = scripted_session(home, ScriptedModel("hi"))
+    titles = {entry.title: entry.command for entry in entries(session)}
+    assert titles["Mode: planner"] == "/mode planner" and "Mode: tools" not in titles  # the current mode is not offered
+    assert titles["Model: offline"] == "/model offline"
+    assert titles["Sessions: resume…"] is None
+    for title, command in [("New session", "/new"), ("Fork this session", "/fork"), ("Tools: what the model can call", "/tools")]:
+        assert titles[title] == command
+    assert {"/export", "/memory"} <= set(titles.values())
+
+
+async def test_compact_shows_what_was_summarised(home):
+    from agentsh.tui.widgets.extras import CompactionBlock
+
+    session = Session.open(Settings(home=home, model="offline"))
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        for text in ("first question about kiwis", "second question about kiwis", "third question"):
+            await send(pilot, text)
+        await send(pilot, "/compact")
+        await wait_for(pilot, lambda: of_type(app, CompactionBlock), what="the compaction block")
+        [block] = of_type(app, CompactionBlock)
+        assert block.event.messages >= 2
+        assert "compacted" in screen_text(app)
+
+
+async def test_background_memory_work_is_reported_in_the_transcript(home):
+    from agentsh.events import Notice
+
+    session = scripted_session(home, ScriptedModel("hi"))
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        session.memory.on_event(Notice(message="learned 2 facts from session abc (agentsh memory list)"))
+        await wait_for(pilot, lambda: "learned 2 facts" in screen_text(app), what="the background notice")

@@ -39,6 +39,7 @@ async def wait_for(pilot, condition: Callable[[], object], timeout: float = 5.0,
 
 async def ready(pilot) -> None:
     await asyncio.wait_for(pilot.app.session_ready.wait(), 5)
+    await asyncio.wait_for(pilot.app.history_ready.wait(), 5)
     await pilot.pause()
 
 
