@@ -17,7 +17,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 from harness import table  # noqa: E402
 
-SUITES = ["bench_startup", "bench_sessions", "bench_memory", "bench_plugins"]
+SUITES = ["bench_startup", "bench_sessions", "bench_memory", "bench_plugins", "bench_tui"]
 
 
 def main() -> int:

@@ -1,0 +1,265 @@
+"""TUI figures: first paint, opening a 10,000-message session, streaming, render lag, memory.
+
+Start-up and memory are measured on the real `agentsh` console script in tmux (a real
+terminal), from launch until the screen shows what is measured; the floor, in the same run,
+is a bare Textual app (Header + Input). Streaming is measured in-process on the headless
+driver, feeding the app's real event path from a fake turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench_sessions import conversation
+from harness import Figure, median
+
+from agentsh.config import Settings
+from agentsh.events import TextDelta, TurnDone
+from agentsh.messages import Message
+from agentsh.session import Session, open_store
+
+TMUX = shutil.which("tmux")
+AGENTSH = Path(sys.executable).with_name("agentsh")
+SESSION_MESSAGES = 10_000
+ANSWER_TOKENS = 20_000
+PACED_RATE = 2_000  # tokens per second for the render-lag figure
+
+FLOOR_APP = """
+import sys
+from textual.app import App
+from textual.widgets import Header, Input
+class Floor(App):
+    def compose(self):
+        yield Header()
+        yield Input(placeholder="FLOOR-READY")
+    def on_mount(self):
+        if "--litellm" in sys.argv:  # litellm as agentsh loads it (with what its first call imports)
+            from agentsh.models.litellm import load_litellm
+            load_litellm()
+Floor().run()
+"""
+
+
+class Pane:
+    """A tmux server of its own running one command in a 120x40 terminal."""
+
+    def __init__(self, command: str) -> None:
+        self.socket = f"agentsh-bench-{os.getpid()}-{time.monotonic_ns()}"
+        self.started = time.perf_counter()
+        self.tmux("new-session", "-d", "-s", "b", "-x", "120", "-y", "40", command)
+
+    def tmux(self, *args: str) -> str:
+        # os.environ explicitly: a COLUMNS left in the C-level environment would override the tmux size
+        done = subprocess.run([TMUX, "-L", self.socket, *args], capture_output=True, text=True, env=dict(os.environ))
+        return done.stdout
+
+    def seconds_until(self, *markers: str, timeout: float = 20.0) -> float:
+        while time.perf_counter() - self.started < timeout:
+            screen = self.tmux("capture-pane", "-p", "-t", "b")
+            if all(marker in screen for marker in markers):
+                return time.perf_counter() - self.started
+            time.sleep(0.003)
+        raise RuntimeError(f"{markers} never appeared:\n{screen}")
+
+    def rss_mb(self) -> float:
+        pid = self.tmux("display", "-p", "-t", "b", "#{pane_pid}").strip()
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmRSS")
+
+    def close(self) -> None:
+        self.tmux("kill-server")
+
+
+def timed(command: str, *markers: str) -> float:
+    pane = Pane(command)
+    try:
+        return pane.seconds_until(*markers) * 1000
+    finally:
+        pane.close()
+
+
+def big_session(home: Path) -> str:
+    store = open_store(Settings(home=home))
+    record = store.create(mode="tools", model="offline", title="ten thousand messages")
+    messages = conversation(random.Random(7), SESSION_MESSAGES - 2)
+    messages += [Message(role="user", content="one last question"), Message(role="assistant", content="THE-NEWEST-ANSWER")]
+    store.add_messages(record.id, messages)
+    return record.id
+
+
+# start-up ------------------------------------------------------------------------------------
+
+
+def startup_figures(work: Path, repeat: int) -> list[Figure]:
+    floor_script = work / "floor_app.py"
+    floor_script.write_text(FLOOR_APP)
+    home = work / "home"
+    session_id = big_session(home)
+    floor, paint, opened = [], [], []
+    for _ in range(repeat):
+        floor.append(timed(f"exec {sys.executable} {floor_script}", "FLOOR-READY"))
+        paint.append(timed(f"cd {work} && exec {AGENTSH} --home {work / 'fresh'}", "Message agentsh"))
+        opened.append(timed(f"cd {work} && exec {AGENTSH} --home {home} -r {session_id}", "THE-NEWEST-ANSWER", "ready"))
+    base = median(floor)
+    first, ready = median(paint), median(opened)
+    return [
+        Figure("TUI first paint, input focused (floor: Textual Header + Input)", first, base, "≤ 500 ms", met=first <= 500),
+        Figure("TUI `-r` a 10,000-message session: newest messages on screen, ready", ready, base, "≤ 500 ms", met=ready <= 500),
+    ]
+
+
+def memory_figure(work: Path) -> Figure:
+    """RSS once a 10,000-message session is open on a litellm model (litellm warmed up)."""
+    home = work / "home"
+    session_id = open_store(Settings(home=home)).list(1)[0].id
+    floor = Pane(f"exec {sys.executable} {work / 'floor_app.py'} --litellm")
+    ours = Pane(f"cd {work} && exec {AGENTSH} --home {home} -r {session_id} --model openai/gpt-4o-mini")
+    try:
+        floor.seconds_until("FLOOR-READY")
+        ours.seconds_until("THE-NEWEST-ANSWER", "ready")
+        time.sleep(8)  # both import litellm after painting; let them settle
+        base, measured = floor.rss_mb(), ours.rss_mb()
+    finally:
+        floor.close()
+        ours.close()
+    return Figure("TUI RSS, 10,000-message session + litellm (floor: Textual + litellm)", measured, base, "≤ floor + 60 MB", "MB",
+                  met=measured <= base + 60)
+
+
+# in-app opening and streaming (headless) -----------------------------------------------------
+
+
+def tokens(count: int) -> list[str]:
+    """A long Markdown answer in word-sized pieces, a paragraph every ~60 of them."""
+    rng = random.Random(3)
+    words = "the agent streams a long answer with **bold** words, `code`, and lists of things".split()
+    pieces = []
+    for index in range(count):
+        pieces.append(rng.choice(words) + (".\n\n" if index % 60 == 59 else " "))
+    pieces[-1] = "THE-END"
+    return pieces
+
+
+def fake_turn(app, session: Session, pieces: list[str], marks: dict, rate: float | None = None) -> None:
+    """`session.send` yields the pieces (as fast as consumed, or paced at `rate` per second)."""
+
+    async def send(text: str):
+        started = time.perf_counter()
+        for index, piece in enumerate(pieces):
+            if index in marks:
+                marks[index] = time.perf_counter()
+            if rate and index % 20 == 0:
+                await asyncio.sleep(max(0.0, started + index / rate - time.perf_counter()))
+            yield TextDelta(delta=piece)
+        marks["last"] = time.perf_counter()
+        await until_on_screen(app)
+        marks["shown"] = time.perf_counter()
+        yield TurnDone(session_id=session.id, output="".join(pieces))
+
+    session.send = send
+
+
+async def until_on_screen(app) -> None:
+    """Until the streamed Markdown holds the last piece, nothing is pending, and a frame was drawn."""
+    from agentsh.tui.widgets.answer import StreamingAnswer
+
+    while True:
+        answers = list(app.transcript.query(StreamingAnswer))
+        stream = answers[0]._stream if answers else None
+        if answers and answers[0]._markdown.source.endswith("THE-END") and (stream is None or not stream._pending):
+            break
+        await asyncio.sleep(0.001)
+    await asyncio.sleep(1 / 60)  # the compositor draws at most one frame later
+
+
+async def stream_once(pieces: list[str], rate: float | None) -> dict:
+    from agentsh.tui.app import AgentshApp
+    from agentsh.tui.warmup import Warmup
+
+    home = Path(tempfile.mkdtemp(prefix="agentsh-bench-tui-"))
+    session = Session.open(Settings(home=home, model="offline"))
+    quarter = len(pieces) // 4
+    marks: dict = {0: 0.0, quarter: 0.0, 3 * quarter: 0.0, len(pieces) - 1: 0.0}
+    app = AgentshApp(lambda: session, warmup=Warmup(needed=lambda model: False))
+    fake_turn(app, session, pieces, marks, rate)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.session_ready.wait()
+        app.prompt.set_text("go")
+        await pilot.press("enter")
+        while "shown" not in marks:
+            await asyncio.sleep(0.01)
+        while app.runner.busy:
+            await asyncio.sleep(0.01)
+    shutil.rmtree(home, ignore_errors=True)
+    marks["quarter"] = quarter
+    return marks
+
+
+def streaming_figures(quick: bool) -> list[Figure]:
+    count = ANSWER_TOKENS // (4 if quick else 1)
+    pieces = tokens(count)
+    fast = asyncio.run(stream_once(pieces, None))
+    quarter = fast["quarter"]
+    total = fast["shown"] - fast[0]
+    first = (fast[quarter] - fast[0]) / quarter * 1e6
+    last = (fast[len(pieces) - 1] - fast[3 * quarter]) / (len(pieces) - 1 - 3 * quarter) * 1e6
+    paced = asyncio.run(stream_once(pieces, PACED_RATE))
+    lag = (paced["shown"] - paced["last"]) * 1000
+    rate = count / total
+    return [
+        Figure(f"TUI streaming a {count:,}-token answer: tokens/s kept up with", rate, None, "≥ 5,000 /s", "tok/s", met=rate >= 5000),
+        Figure("TUI time per token, last quarter (floor: first quarter)", last, first, "no growth (≤ 1.5×)", "µs", met=last <= 1.5 * first),
+        Figure(f"TUI render lag after the last token at {PACED_RATE:,} tok/s", lag, None, "≤ 150 ms", met=lag <= 150),
+    ]
+
+
+def switch_figure() -> Figure:
+    """In a running app: resume the 10,000-message session until its newest page is shown."""
+    return asyncio.run(_switch())
+
+
+async def _switch() -> Figure:
+    from agentsh.tui.app import AgentshApp
+    from agentsh.tui.warmup import Warmup
+
+    home = Path(tempfile.mkdtemp(prefix="agentsh-bench-tui-"))
+    session_id = big_session(home)
+    app = AgentshApp(lambda: Session.open(Settings(home=home, model="offline")), warmup=Warmup(needed=lambda model: False))
+    samples = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.session_ready.wait()
+        for _ in range(5):
+            started = time.perf_counter()
+            await app.switch_session(session_id)
+            await pilot.pause()
+            samples.append((time.perf_counter() - started) * 1000)
+            await app.switch_session(None)
+    shutil.rmtree(home, ignore_errors=True)
+    measured = median(samples)
+    return Figure("TUI in-app resume of a 10,000-message session", measured, None, "≤ 500 ms", met=measured <= 500)
+
+
+def figures(quick: bool = False) -> list[Figure]:
+    results = streaming_figures(quick) + [switch_figure()]
+    if TMUX is None:
+        print("bench_tui: tmux is not installed: start-up and memory figures skipped", file=sys.stderr)
+        return results
+    with tempfile.TemporaryDirectory(prefix="agentsh-bench-tui-") as work:
+        results = startup_figures(Path(work), 3 if quick else 9) + results + [memory_figure(Path(work))]
+    return results
+
+
+if __name__ == "__main__":
+    from harness import table
+
+    print(table(figures(quick="--quick" in sys.argv)))
