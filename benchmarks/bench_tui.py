@@ -223,34 +223,42 @@ def streaming_figures(quick: bool) -> list[Figure]:
     ]
 
 
-def switch_figure() -> Figure:
-    """In a running app: resume the 10,000-message session until its newest page is shown."""
+def switch_figures() -> list[Figure]:
+    """In a running app: resume the 10,000-message session (newest page shown, then all of it read)."""
     return asyncio.run(_switch())
 
 
-async def _switch() -> Figure:
+async def _switch() -> list[Figure]:
     from agentsh.tui.app import AgentshApp
     from agentsh.tui.warmup import Warmup
+    from agentsh.tui.widgets.answer import AssistantMessage
 
     home = Path(tempfile.mkdtemp(prefix="agentsh-bench-tui-"))
     session_id = big_session(home)
     app = AgentshApp(lambda: Session.open(Settings(home=home, model="offline")), warmup=Warmup(needed=lambda model: False))
-    samples = []
+    shown, loaded = [], []
     async with app.run_test(size=(120, 40)) as pilot:
         await app.session_ready.wait()
         for _ in range(5):
             started = time.perf_counter()
-            await app.switch_session(session_id)
+            switching = asyncio.create_task(app.switch_session(session_id))
+            while not (app.session_ready.is_set() and any(m.source == "THE-NEWEST-ANSWER" for m in app.transcript.query(AssistantMessage))):
+                await asyncio.sleep(0.001)
+            shown.append((time.perf_counter() - started) * 1000)
+            await switching
+            loaded.append((time.perf_counter() - started) * 1000)
             await pilot.pause()
-            samples.append((time.perf_counter() - started) * 1000)
             await app.switch_session(None)
     shutil.rmtree(home, ignore_errors=True)
-    measured = median(samples)
-    return Figure("TUI in-app resume of a 10,000-message session", measured, None, "≤ 500 ms", met=measured <= 500)
+    on_screen, whole = median(shown), median(loaded)
+    return [
+        Figure("TUI in-app resume of a 10,000-message session: newest page shown, ready", on_screen, None, "≤ 500 ms", met=on_screen <= 500),
+        Figure("TUI in-app resume: all 10,000 messages read (older pages, history)", whole, None, "—"),
+    ]
 
 
 def figures(quick: bool = False) -> list[Figure]:
-    results = streaming_figures(quick) + [switch_figure()]
+    results = streaming_figures(quick) + switch_figures()
     if TMUX is None:
         print("bench_tui: tmux is not installed: start-up and memory figures skipped", file=sys.stderr)
         return results
