@@ -8,13 +8,18 @@ treats a stream that ends without a finish reason, or stalls, as an error.
 from __future__ import annotations
 
 import asyncio
+import functools
+import gc
+import importlib
 import json
 import logging
 import os
 import random
+import sys
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, AsyncIterator
+from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator
 
 from ..errors import ModelError, ModelStreamError
 from ..events import Notice, TextDelta
@@ -28,19 +33,77 @@ if TYPE_CHECKING:
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 30.0
 _import_lock = threading.Lock()
+_litellm: Any = None  # the configured module, once loaded
 
 
 def load_litellm() -> Any:
     """Import litellm quietly and offline (its cost map ships with it). Thread-safe."""
+    global _litellm
+    if _litellm is not None:
+        return _litellm
     with _import_lock:
-        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-        import litellm
+        if _litellm is None:
+            os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+            with _collector_paused():
+                import litellm
 
-        litellm.suppress_debug_info = True
-        litellm.drop_params = True
-        for name in ("LiteLLM", "LiteLLM Proxy", "LiteLLM Router", "litellm"):
-            logging.getLogger(name).setLevel(logging.CRITICAL)
-        return litellm
+                _import_first_call_modules()
+
+            litellm.suppress_debug_info = True
+            litellm.drop_params = True
+            for name in ("LiteLLM", "LiteLLM Proxy", "LiteLLM Router", "litellm"):
+                logging.getLogger(name).setLevel(logging.CRITICAL)
+            _litellm = litellm
+        return _litellm
+
+
+# What litellm imports only on its first call (~0.4 s: the OpenAI SDK's resources, the
+# tokenizer, the types its logging uses), found with `python -X importtime`. Imported with
+# litellm, so that the background warm-up leaves the first message nothing to import.
+FIRST_CALL_MODULES = (
+    "openai.resources.chat",
+    "litellm.litellm_core_utils.default_encoding",
+    "litellm.proxy._types",
+    "litellm.proxy.openai_files_endpoints.common_utils",
+)
+
+
+def _import_first_call_modules() -> None:
+    for name in FIRST_CALL_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # another litellm version, another layout: only a warm-up is lost
+            pass
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No garbage collection while litellm imports, then freeze what it built.
+
+    The import allocates ~300,000 objects; each full collection it triggers scans them all
+    while holding the GIL, and they grow to ~130 ms: the UI's event loop stalls that long,
+    five times over, and the import takes a third longer. Frozen (gc.freeze), those objects,
+    which live as long as the process, are never scanned again, so later full collections
+    (on the UI thread too) do not pay for them either. A few cycles of import garbage stay
+    uncollected: their memory is negligible.
+    """
+    if "litellm" in sys.modules:  # imported already (by a plugin, say): nothing to spare
+        yield
+        return
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+async def _loaded_litellm() -> Any:
+    """litellm for a model call: imported off the event loop the first time, then at no cost
+    (a thread hop per call costs a GIL hand-over, up to the 5 ms switch interval)."""
+    return _litellm if _litellm is not None else await asyncio.to_thread(load_litellm)
 
 
 class LiteLLMModel:
@@ -49,9 +112,10 @@ class LiteLLMModel:
         self.retries = settings.retries if settings else 3
         self.request_timeout = settings.request_timeout if settings else 600.0
         self.idle_timeout = settings.stream_idle_timeout if settings else 60.0
+        self._unpriced = False
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[StreamItem]:
-        litellm = await asyncio.to_thread(load_litellm)
+        litellm = await _loaded_litellm()
         attempt = 0
         while True:
             state = _StreamState()
@@ -79,18 +143,21 @@ class LiteLLMModel:
     async def _attempt(self, litellm: Any, request: ModelRequest, state: "_StreamState") -> AsyncIterator[StreamItem]:
         stream = await litellm.acompletion(**self._arguments(request))
         chunks = aiter(stream)
-        while True:
-            try:
-                async with asyncio.timeout(self.idle_timeout):
-                    chunk = await anext(chunks)
-            except StopAsyncIteration:
-                break
-            except TimeoutError:
-                raise ModelStreamError(f"{self._where}: the answer stream stalled (no data for {self.idle_timeout:g} s)") from None
-            text = state.absorb(chunk)
-            if text:
-                state.text_shown = True
-                yield TextDelta(delta=text)
+        watch = _IdleWatch(self.idle_timeout)
+        try:
+            while True:
+                try:
+                    chunk = await watch.wait(anext(chunks))
+                except StopAsyncIteration:
+                    break
+                except _Stalled:
+                    raise ModelStreamError(f"{self._where}: the answer stream stalled (no data for {self.idle_timeout:g} s)") from None
+                text = state.absorb(chunk)
+                if text:
+                    state.text_shown = True
+                    yield TextDelta(delta=text)
+        finally:
+            watch.close()
         self._check_complete(stream, state)
         yield state.response(self.name, self._cost(litellm, state.usage))
 
@@ -129,15 +196,93 @@ class LiteLLMModel:
             raise ModelStreamError(f"{self._where}: the answer stream ended before the model finished")
 
     def _cost(self, litellm: Any, usage: TokenCount) -> float | None:
+        if self._unpriced:
+            return None
         try:
             prompt, completion = litellm.cost_per_token(model=self.name, prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens)
-        except Exception:  # unknown model: litellm has no price for it
+        except Exception:  # unknown model (a local server, say): litellm has no price for it, nor will it next call
+            self._unpriced = True
             return None
         return prompt + completion
 
 
+class _Stalled(Exception):
+    """No chunk came for the idle timeout."""
+
+
+class _IdleWatch:
+    """The stall timeout of a stream: one timer, re-armed lazily, for the whole stream.
+
+    `asyncio.timeout` per chunk costs a Timeout and a TimerHandle each (~3.5 µs, 1% of a
+    chunk's time through litellm); here each wait only notes when it began, and the timer,
+    when it fires, cancels the waiting task only if that wait has lasted `seconds`.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.loop = asyncio.get_running_loop()
+        self.task = asyncio.current_task()
+        self.since: float | None = None  # when the current wait began; None between waits
+        self.timer: asyncio.TimerHandle | None = None
+        self.fired = False
+
+    async def wait(self, awaitable: Any) -> Any:
+        self.since = self.loop.time()
+        if self.timer is None:
+            self.timer = self.loop.call_at(self.since + self.seconds, self._check)
+        cancelling = self.task.cancelling() if self.task else 0
+        try:
+            return await awaitable
+        except asyncio.CancelledError:
+            if self.fired and self.task is not None and self.task.uncancel() <= cancelling:
+                raise _Stalled from None
+            raise
+        finally:
+            self.since = None
+
+    def _check(self) -> None:
+        self.timer = None
+        if self.since is None or self.task is None:
+            return  # not waiting: the next wait re-arms the timer
+        due = self.since + self.seconds
+        if self.loop.time() >= due:
+            self.fired = True
+            self.task.cancel()
+        else:
+            self.timer = self.loop.call_at(due, self._check)
+
+    def close(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+
 def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _field(obj: Any, name: str) -> Any:
+    """`getattr(obj, name, None)`, cheap on litellm's stream objects.
+
+    They are pydantic models that keep most fields as extras: each lookup goes through
+    pydantic's `__getattr__`, and a missing one (`usage` on all but the last chunk) raises
+    and catches an AttributeError: ~6 µs a chunk in all, 2% of its time through litellm.
+    """
+    extra = getattr(obj, "__pydantic_extra__", None)
+    if extra is None:
+        return getattr(obj, name, None)
+    values = obj.__dict__
+    if name in values:
+        return values[name]
+    if name in extra:
+        return extra[name]
+    return getattr(obj, name, None) if _on_class(type(obj), name) else None
+
+
+@functools.lru_cache(maxsize=256)
+def _on_class(cls: type, name: str) -> bool:
+    """Whether `name` is a class attribute (a property, say) rather than a missing field."""
+    return any(name in vars(klass) for klass in cls.__mro__)
 
 
 @dataclass
@@ -158,17 +303,18 @@ class _StreamState:
     text_shown: bool = False
 
     def absorb(self, chunk: Any) -> str:
-        usage = getattr(chunk, "usage", None)
+        usage = _field(chunk, "usage")
         if usage:
             self.usage = TokenCount(prompt_tokens=usage.prompt_tokens or 0, completion_tokens=usage.completion_tokens or 0)
-        if not chunk.choices:
+        choices = _field(chunk, "choices")
+        if not choices:
             return ""
-        choice = chunk.choices[0]
-        self.finish_reason = choice.finish_reason or self.finish_reason
-        delta = choice.delta
-        for call in getattr(delta, "tool_calls", None) or []:
+        choice = choices[0]
+        self.finish_reason = _field(choice, "finish_reason") or self.finish_reason
+        delta = _field(choice, "delta")
+        for call in _field(delta, "tool_calls") or []:
             self._absorb_call(call)
-        text = getattr(delta, "content", None) or ""
+        text = _field(delta, "content") or ""
         if text:
             self.text.append(text)
         return text

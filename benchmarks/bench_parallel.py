@@ -1,0 +1,66 @@
+"""Parallel mode: four branches of a model that takes 1 s per call, on the litellm path
+against the local fake server; the aggregator (a fifth call, after the branches) answers at
+once, so the turn's wall time shows how well the branches overlap. Beside it, one raw
+`litellm.acompletion` call of the same 1 s model."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from fake_llm import Reply, data_home, fake_server, litellm_kwargs, open_session, settle
+from harness import Figure, median
+
+DELAY = 1.0
+BRANCHES = ["researcher", "coder", "writer", "critic"]
+SETTINGS = {"parallel": {"branches": BRANCHES, "aggregate": "merge", "aggregator": "writer"}}
+
+
+def script(body: dict) -> Reply:
+    if "answered it independently" in body["messages"][-1]["content"]:
+        return Reply(text="The merged answer.")
+    return Reply(text="One branch's answer, after a second of thought.", delay=DELAY)
+
+
+async def through_session(session) -> float:
+    started = time.perf_counter()
+    events = [event async for event in session.send("Compare the options.")]
+    elapsed = time.perf_counter() - started
+    await session.aclose()
+    done = events[-1]
+    assert done.type == "done" and not done.failed and done.model_calls == len(BRANCHES) + 1, events
+    return elapsed
+
+
+async def one_call(litellm, server) -> float:
+    started = time.perf_counter()
+    stream = await litellm.acompletion(messages=[{"role": "user", "content": "Compare the options."}], **litellm_kwargs(server))
+    async for _ in stream:
+        pass
+    elapsed = time.perf_counter() - started
+    await settle()
+    return elapsed
+
+
+async def _measure(repeat: int) -> tuple[list[float], list[float]]:
+    from agentsh.models.litellm import load_litellm
+
+    litellm = load_litellm()
+    ours, floor = [], []
+    with fake_server() as server, data_home() as home:
+        server.answer = script
+        for sample in range(repeat + 1):  # the first warms both paths up
+            measured = await through_session(open_session(home, mode="parallel", modes=SETTINGS))
+            await settle()
+            base = await one_call(litellm, server)
+            if sample:
+                ours.append(measured)
+                floor.append(base)
+    return ours, floor
+
+
+def figures(quick: bool = False) -> list[Figure]:
+    ours, floor = asyncio.run(_measure(2 if quick else 5))
+    measured, base = median(ours), median(floor)
+    return [Figure(f"parallel mode: {len(BRANCHES)} branches of a {DELAY:g} s model (+ instant merge)", measured, base,
+                   "≤ 1.15 s wall", unit="s", met=measured <= 1.15)]
