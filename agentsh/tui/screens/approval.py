@@ -19,7 +19,15 @@ if TYPE_CHECKING:
     from ...events import ApprovalRequest
 
 
-def always_label(request: ApprovalRequest) -> str | None:
+def always_meaning(request: "ApprovalRequest") -> str:
+    if request.always_covers is None:
+        return "This call can only be allowed once (e.g. a chained or redirected command)."
+    if request.always_covers == "*":
+        return f"“Always” allows every {request.name} call for the rest of this session."
+    return f"“Always” allows {request.name} calls within “{request.always_covers}” for the rest of this session."
+
+
+def always_label(request: "ApprovalRequest") -> str | None:
     """What the "Always" button allows from now on, or None when only this call can be allowed."""
     if request.always_covers is None:
         return None
@@ -45,8 +53,7 @@ class ApprovalScreen(ModalScreen[Decision]):
             yield Static(Text.assemble(("Allow this tool call?", "bold"), "\n", literal(self.request.name, "bold cyan")), id="approval-title")
             with VerticalScroll(id="approval-call"):
                 yield Static(literal(arguments_text(self.request.arguments, indent=2)), id="approval-arguments")
-            if always is None:
-                yield Static(Text("This call can only be allowed once (e.g. a chained or redirected command).", style="italic"))
+            yield Static(literal(always_meaning(self.request), "italic"), id="approval-scope")
             with Horizontal(id="approval-buttons"):
                 yield Button(Content("Allow once (y)"), id="once", variant="primary")
                 if always is not None:

@@ -32,7 +32,7 @@ def record_line(record: SessionRecord, current: str | None) -> Text:
 
 
 def hit_lines(hit: SearchHit) -> Text:
-    line = Text(f"  {hit.session_id}  #{hit.seq} {hit.role:<9} ")
+    line = Text(f"  {hit.session_id}  #{hit.seq:<5} {hit.role:<9} ")
     line.append_text(literal(one_line(hit.title or "(untitled)", 50), "bold"))
     line.append("\n      ")
     line.append_text(highlighted(one_line(hit.snippet, 110)))
