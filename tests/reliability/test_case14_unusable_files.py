@@ -8,8 +8,6 @@ Each damaged setup is met by the commands a user would run (`agentsh run`, `agen
 from __future__ import annotations
 
 import os
-import sqlite3
-from contextlib import closing
 from pathlib import Path
 
 import pytest
