@@ -135,7 +135,7 @@ async def test_a_message_sent_before_litellm_is_loaded_waits_visibly(home):
         assert [m.source for m in of_type(app, UserMessage)] == ["are you there?"]
         assert not of_type(app, AssistantMessage)
         release.set()
-        await wait_for(pilot, lambda: of_type(app, AssistantMessage), what="the answer after loading")
+        await wait_for(pilot, lambda: of_type(app, AssistantMessage) and not app.runner.busy, what="the answer after loading")
         assert of_type(app, AssistantMessage)[0].source == "Here I am."
         assert "waiting to send" not in screen_text(app)
 
@@ -166,3 +166,46 @@ async def test_markup_and_escape_sequences_are_shown_literally(home):
     assert "\x1b" not in screen.replace("\x1b[0m", "")
     assert "[bold]not bold[/] and [/] and an unmatched [ and [red]x ␛]0;pwned\\x07 ␛[2J ␛]52;c;aGVsbG8=\\x07 end" in screen
     assert screen.count("␛]52;c;aGVsbG8=") >= 3  # the user message, the tool block and the answer
+
+
+def toasts(app) -> list[str]:
+    return [str(toast.render()) for toast in app.screen.query("Toast")]
+
+
+async def test_a_plugin_reload_and_an_error_are_notified(home, tmp_path):
+    from agentsh.errors import ModelError
+
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    model = ScriptedModel("first", ModelError("the provider is down"))
+    app = make_app(scripted_session(home, model, plugin_dirs=[plugins]))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
+        await send(pilot, "hello")
+        (plugins / "greet.py").write_text(
+            "from agentsh import tool\n\n@tool\ndef greet(name: str) -> str:\n"
+            '    """Greet someone.\n\n    Args:\n        name: who\n    """\n    return f"hi {name}"\n'
+        )
+        await send(pilot, "again")
+        await wait_for(pilot, lambda: len(toasts(app)) >= 2, what="two notifications")
+        shown = "\n".join(toasts(app))
+        assert "greet.py: 1 tool loaded" in shown
+        assert "the provider is down" in shown
+        assert "the provider is down" in screen_text(app)  # and in the transcript, where it stays
+
+
+async def test_sending_during_a_turn_queues_and_esc_puts_the_queue_back_in_the_input(home):
+    session = scripted_session(home, ScriptedModel(Reply(text="long " * 300, chunk=5, pause=0.02), default="short"))
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.prompt.set_text("first")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: of_type(app, StreamingAnswer))
+        app.prompt.set_text("second")
+        await pilot.press("enter")
+        assert "+1 queued" in screen_text(app)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not app.runner.busy)
+        assert app.prompt.text == "second"
+        assert [m.source for m in of_type(app, UserMessage)] == ["first"]

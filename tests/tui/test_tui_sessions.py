@@ -97,3 +97,28 @@ async def test_an_error_while_opening_closes_the_app_and_is_reported(home):
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: not app.is_running, what="the app to exit")
     assert isinstance(app.error, StoreError) and app.return_code == app.error.exit_code
+
+
+def test_the_command_line_options_choose_the_session(home):
+    import argparse
+
+    from agentsh.tui import _open_session
+
+    past = stored_session(home, 1)
+    def args(**given):
+        values = dict(model=None, mode=None, plugins=[], home=str(home), max_steps=None, yes=False, continue_latest=False, resume=None)
+        return argparse.Namespace(**{**values, **given})
+
+    assert _open_session(args(resume=past.id[:6])).id == past.id
+    assert _open_session(args(continue_latest=True)).id == past.id
+    assert _open_session(args(resume="")).id != past.id  # "pick one": a new session, with the sessions screen over it
+
+
+async def test_tab_completes_session_ids_for_resume(home):
+    past = stored_session(home, 1)
+    app = make_app(scripted_session(home, ScriptedModel("hi")))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.prompt.set_text(f"/resume {past.id[:4]}")
+        await pilot.press("tab")
+        assert app.prompt.text == f"/resume {past.id}"
