@@ -11,6 +11,7 @@ of `agentsh.events`; the store records the turn as it goes.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,8 @@ from .tools.registry import ToolRegistry
 
 CHECKPOINT_INTERVAL = 0.25  # seconds between saves of a streaming answer
 _END = object()
+# What a terminal's undecodable bytes become (surrogateescape): they cannot be stored, so they show as �.
+_LONE_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 @dataclass
@@ -182,7 +185,7 @@ class Session:
             self._task.cancel()
 
     def _start_turn(self, text: str, queue: asyncio.Queue) -> tuple[Turn, _TurnLog]:
-        message = user(text)
+        message = user(_LONE_SURROGATES.sub("\ufffd", text))
         history = [system(self.settings.system_prompt), *self.memory.context(self.history()), message]
         if not self.persisted:
             self.store.insert(self.record)
