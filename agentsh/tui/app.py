@@ -50,20 +50,6 @@ def open_with_recent(opener: Opener) -> tuple["Session", list, bool]:
     return session, *recent_messages(session)
 
 
-WELCOME = Text.assemble(
-    ("agentsh", "bold"), " — chat with an agent that can use tools.\n",
-    "Enter sends · Ctrl+J new line · ↑↓ earlier messages · / commands (Tab completes) · ",
-    "Ctrl+P palette · Ctrl+S sessions · Esc cancels a turn · Ctrl+Q quits",
-)
-STATUS_EVERY = 16  # text deltas between status-bar refreshes while an answer streams
-
-
-def open_with_history(opener: Opener) -> tuple[Session, list]:
-    """Runs in a thread: the session, and its stored conversation."""
-    session = opener()
-    return session, session.history()
-
-
 class AgentshApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "agentsh"
@@ -231,7 +217,14 @@ class AgentshApp(App[int]):
             self.notify_plain(f"this app does not know the action {action!r}", "warning")
 
     async def compact(self) -> None:
-        event = await self.session.compact()
+        if self.runner.busy:
+            self.notify_plain("a turn is running: compact once it has finished", "warning")
+            return
+        try:
+            event = await self.session.compact()
+        except AgentshError as error:
+            self.notify_plain(f"compaction failed: {error}", "error")
+            return
         if event is None:
             self.notify_plain("nothing to compact yet")
         else:

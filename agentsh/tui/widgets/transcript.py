@@ -27,6 +27,7 @@ def widget_for(item: Item) -> Widget:
     if item.result is None:
         block.finish(False, "(no result was stored for this call)", None)
     else:
+        # the store keeps no ok flag: failed calls are stored as results the model can read, "Error: ..."
         block.finish(not item.result.content.startswith("Error"), item.result.content, None)
     return block
 
@@ -78,7 +79,8 @@ class Transcript(VerticalScroll):
         self.call_after_refresh(self._keep_view, height)
 
     def _keep_view(self, height_before: int) -> None:
-        self.scroll_to(y=self.scroll_y + self.virtual_size.height - height_before, animate=False, immediate=True)
+        grown = self.virtual_size.height - height_before
+        self.scroll_to(y=self.scroll_y + grown, animate=False, immediate=True, release_anchor=False)
         self._loading = False
 
     def _fill_screen(self) -> None:
