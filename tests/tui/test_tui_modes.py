@@ -139,3 +139,16 @@ async def test_background_memory_work_is_reported_in_the_transcript(home):
         await ready(pilot)
         session.memory.on_event(Notice(message="learned 2 facts from session abc (agentsh memory list)"))
         await wait_for(pilot, lambda: "learned 2 facts" in screen_text(app), what="the background notice")
+
+
+async def test_recalled_memories_are_shown_with_the_turn(home):
+    from agentsh.tui.widgets.extras import MemoryBlock
+
+    app = make_app(scripted_session(home, ScriptedModel(default="noted")))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "/memory add the cat of the user is called Miso")
+        await send(pilot, "what is my cat called?")
+        [block] = of_type(app, MemoryBlock)
+        assert "Miso" in block.event.memories[0].text
+        assert "recalled 1 memory" in screen_text(app)
