@@ -99,7 +99,7 @@ async def _measure(repeat: int) -> tuple[list[float], list[float]]:
 
 
 def figures(quick: bool = False) -> list[Figure]:
-    ours, floor = asyncio.run(_measure(10 if quick else 40))
+    ours, floor = asyncio.run(_measure(15 if quick else 80))
     measured, base = median(ours), median(floor)
     return [Figure("one tool-loop step (2 model calls + tool + persistence), model excluded", measured, base,
                    "≤ 1.2× floor", met=measured <= 1.2 * base)]

@@ -100,6 +100,11 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def is_loaded() -> bool:
+    """Whether litellm is imported already (then calls into it need no thread to wait in)."""
+    return _litellm is not None
+
+
 async def _loaded_litellm() -> Any:
     """litellm for a model call: imported off the event loop the first time, then at no cost
     (a thread hop per call costs a GIL hand-over, up to the 5 ms switch interval)."""
