@@ -23,9 +23,10 @@ if TYPE_CHECKING:
     from .app import AgentshApp
 
 STOP_TIMEOUT = 10.0  # seconds quitting waits for a cancelled turn to be saved
-# A burst of queued events never suspends the reader (the queue is never empty): hand the
-# loop back to the UI this often, or nothing is drawn until the burst ends.
-YIELD_SECONDS = 0.008
+# A burst of queued events never suspends the reader (the queue is never empty): every
+# BURST_SECONDS, give the UI BREATHE_SECONDS to draw, or nothing is drawn until the burst ends.
+BURST_SECONDS = 0.008
+BREATHE_SECONDS = 0.002
 
 
 class TurnRunner:
@@ -93,8 +94,8 @@ class TurnRunner:
                         session.cancel()
                     await view.show(event)
                     self.app.turn_progress(view, event)
-                    if time.monotonic() - last_yield > YIELD_SECONDS:
-                        await asyncio.sleep(0)
+                    if time.monotonic() - last_yield > BURST_SECONDS:
+                        await asyncio.sleep(BREATHE_SECONDS)
                         last_yield = time.monotonic()
         finally:
             self.sending, self.view = False, None

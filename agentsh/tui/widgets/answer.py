@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 
-from rich.console import RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType
+from rich.segment import Segment as RichSegment
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -21,14 +22,31 @@ from textual.widgets import Markdown, Static
 from ..literal import markdown_source
 
 SEGMENT_CHARS = 2000
+GROUP = 8  # segments per widget
 FLUSH_SECONDS = 1 / 30
 FENCE = "```"
+
+
+class RenderedOnce:
+    """A renderable drawn once per width. Textual renders a Static's content for its height
+    and again for its lines at every layout pass of its container; a Markdown segment costs
+    milliseconds each time, so an answer that keeps growing would cost more and more."""
+
+    def __init__(self, renderable: RenderableType) -> None:
+        self.renderable = renderable
+        self._segments: dict[tuple, list[RichSegment]] = {}
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> list[RichSegment]:
+        key = (options.max_width, options.height)
+        if key not in self._segments:
+            self._segments[key] = list(console.render(self.renderable, options))
+        return self._segments[key]
 
 
 def rendered_markdown(text: str) -> RenderableType:
     from rich.markdown import Markdown as RichMarkdown  # imported on first use: not needed to paint
 
-    return RichMarkdown(markdown_source(text), code_theme="ansi_dark", hyperlinks=False)
+    return RenderedOnce(RichMarkdown(markdown_source(text), code_theme="ansi_dark", hyperlinks=False))
 
 
 def marker(interrupted: bool, step_limited: bool) -> Text | None:
@@ -59,9 +77,31 @@ def split_segments(text: str, size: int = SEGMENT_CHARS) -> list[str]:
     return segments + [text]
 
 
-class Segment(Static):
-    def __init__(self, text: str) -> None:
-        super().__init__(rendered_markdown(text))
+class Segments(Static):
+    """Up to GROUP segments in one widget: a layout pass costs Textual time per widget, so a
+    long answer as one widget per segment would make every frame slower as it grows."""
+
+    def __init__(self, texts: list[str] = ()) -> None:
+        self.rendered = [rendered_markdown(text) for text in texts]
+        super().__init__(self._group())
+
+    @property
+    def room(self) -> int:
+        return GROUP - len(self.rendered)
+
+    def extend(self, texts: list[str]) -> None:
+        self.rendered += [rendered_markdown(text) for text in texts]
+        self.update(self._group())
+
+    def _group(self) -> Group:
+        parts: list[RenderableType] = []
+        for rendered in self.rendered:
+            parts += [Text(""), rendered] if parts else [rendered]
+        return Group(*parts)
+
+
+def in_groups(texts: list[str]) -> list[list[str]]:
+    return [texts[start : start + GROUP] for start in range(0, len(texts), GROUP)]
 
 
 class AssistantMessage(Vertical):
@@ -77,8 +117,8 @@ class AssistantMessage(Vertical):
         return "".join(self.parts)
 
     def compose(self) -> ComposeResult:
-        for segment in split_segments(self.source):
-            yield Segment(segment)
+        for texts in in_groups(split_segments(self.source)):
+            yield Segments(texts)
         yield from self._marker()
 
     def _marker(self) -> list[Static]:
@@ -119,24 +159,36 @@ class StreamingAnswer(AssistantMessage):
                 return
             text = "".join(self._pending)
             self._pending.clear()
-            self._live.append(text)
-            if self._stream is None:
-                self._stream = Markdown.get_stream(self._markdown)
-            await self._stream.write(text)
-            live = "".join(self._live)
-            cut = safe_cut(live, SEGMENT_CHARS)
-            if cut is not None:
-                await self._freeze(live[:cut], live[cut:])
+            *done, rest = split_segments("".join(self._live) + text)
+            if done:
+                await self._freeze(done, rest)
+            else:
+                self._live.append(text)
+                if self._stream is None:
+                    self._stream = Markdown.get_stream(self._markdown)
+                await self._stream.write(text)
 
-    async def _freeze(self, done: str, rest: str) -> None:
-        """Render `done` as a static segment; a new Markdown widget carries on from `rest`."""
+    async def _freeze(self, done: list[str], rest: str) -> None:
+        """Render `done` as static segments; a new Markdown widget carries on from `rest`."""
         old, stream = self._markdown, self._stream
         self._markdown, self._stream, self._live = Markdown(rest), None, [rest] if rest else []
-        await stream.stop()
+        if stream is not None:
+            await stream.stop()
         with self.app.batch_update():
-            await self.mount(Segment(done), before=old)
+            await self._add_segments(done, before=old)
             await self.mount(self._markdown, after=old)
             await old.remove()
+
+    async def _add_segments(self, texts: list[str], before: Markdown) -> None:
+        """Fill the last group of segments, then new groups, all above the live tail."""
+        groups = self.query_children(Segments)
+        group = groups.last() if groups else None
+        while texts:
+            if group is None or group.room == 0:
+                group = Segments()
+                await self.mount(group, before=before)
+            taken, texts = texts[: group.room], texts[group.room :]
+            group.extend(taken)
 
     async def finish(self, interrupted: bool = False, step_limited: bool = False) -> None:
         """Everything received on screen, as static segments; the marker when it ended early."""
@@ -149,5 +201,8 @@ class StreamingAnswer(AssistantMessage):
             self.streaming = False
             self.interrupted, self.step_limited = interrupted, step_limited
             with self.app.batch_update():
-                await self.mount_all([*(Segment(s) for s in split_segments("".join(self._live))), *self._marker()], before=self._markdown)
+                live = "".join(self._live)
+                if live:
+                    await self._add_segments(split_segments(live), before=self._markdown)
+                await self.mount_all(self._marker(), before=self._markdown)
                 await self._markdown.remove()
