@@ -209,3 +209,19 @@ async def test_sending_during_a_turn_queues_and_esc_puts_the_queue_back_in_the_i
         await wait_for(pilot, lambda: not app.runner.busy)
         assert app.prompt.text == "second"
         assert [m.source for m in of_type(app, UserMessage)] == ["first"]
+
+
+async def test_ctrl_q_while_an_approval_is_asked_quits_and_saves_the_turn(home):
+    session = approval_session(home)
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.prompt.set_text("note it")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen), what="the approval modal")
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running, what="the app to exit")
+    assert WRITTEN == []
+    stored = session.store.messages(session.id)
+    assert stored[0].content == "note it"
+    assert [m.role for m in stored[1:]] == ["assistant", "tool"]  # the call, with the interrupted result the store gives it
