@@ -13,6 +13,7 @@ from ..events import Compaction, Event, MemoryRecall, Notice, RecalledMemory
 from ..messages import Message, system
 from ..models.base import ModelClient
 from ..models.context import context_window
+from ..models.litellm import is_loaded
 from ..store.sessions import SessionStore
 from .background import background_turn
 from .compaction import SUMMARY_KEY, Compactor, estimate_tokens, summary_block
@@ -141,4 +142,6 @@ class SessionMemory:
 async def _window(model_name: str) -> int | None:
     if model_name in ("offline", "scripted"):
         return None
+    if is_loaded():  # then it is a cached lookup: a thread hop would cost more than the call
+        return context_window(model_name)
     return await asyncio.to_thread(context_window, model_name)

@@ -16,6 +16,7 @@ import socket
 from typing import Any, Iterable
 
 from sqlite_utils import Database
+from sqlite_utils.db import NotFoundError
 
 from ..errors import StoreError
 from ..messages import MESSAGES_ADAPTER, Message
@@ -46,7 +47,7 @@ class SessionStore:
     def insert(self, record: SessionRecord) -> SessionRecord:
         row = record.model_dump(exclude={"prompt_tokens", "completion_tokens", "cost", "consolidated_turns"})
         with write_transaction(self.db):
-            self.db["sessions"].insert(row)
+            _insert_rows(self.db, "sessions", [row])
         return self.get(record.id)
 
     def create(self, **fields: Any) -> SessionRecord:
@@ -170,8 +171,7 @@ class SessionStore:
 
     def _insert_messages(self, session_id: str, messages: list[Message], turn_id: int | None) -> None:
         start = self.message_count(session_id)
-        rows = [message_row(m, session_id, turn_id, start + i) for i, m in enumerate(messages)]
-        self.db["messages"].insert_all(rows)
+        _insert_rows(self.db, "messages", [message_row(m, session_id, turn_id, start + i) for i, m in enumerate(messages)])
 
     def add_event(self, session_id: str, event_type: str, data: dict[str, Any], turn_id: int | None = None) -> None:
         with write_transaction(self.db):
@@ -183,7 +183,7 @@ class SessionStore:
             {"session_id": session_id, "turn_id": turn_id, "type": kind, "data": json.dumps(data, default=str), "created_at": stamp}
             for kind, data in events
         ]
-        self.db["events"].insert_all(rows)
+        _insert_rows(self.db, "events", rows)
 
     # turns ------------------------------------------------------------------
 
@@ -193,24 +193,26 @@ class SessionStore:
             "pid": os.getpid(), "host": self.host, "draft": _dump([user_message]), "partial_text": "",
         }
         with write_transaction(self.db):
-            turn_id = self.db["turns"].insert(row).last_pk
+            turn_id = _insert_rows(self.db, "turns", [row])
             self._set_title_if_missing(session_id, user_message.content)
         _LIVE_TURNS.add((self._db_key, turn_id))
         return turn_id
 
     def checkpoint(self, turn_id: int, messages: list[Message], partial_text: str) -> None:
         with write_transaction(self.db):
-            self.db["turns"].update(turn_id, {"draft": _dump(messages), "partial_text": partial_text})
+            _update_row(self.db, "turns", turn_id, {"draft": _dump(messages), "partial_text": partial_text})
 
     def finish_turn(self, turn_id: int, messages: list[Message], events: list[tuple[str, dict]], summary: dict[str, Any]) -> None:
         """Write the whole turn, its events and the session totals in one transaction."""
-        turn = self.db["turns"].get(turn_id)
-        session_id = turn["session_id"]
+        found = self.db.execute("SELECT session_id FROM turns WHERE id = ?", [turn_id]).fetchone()
+        if found is None:
+            raise NotFoundError(turn_id)
+        session_id = found[0]
         try:
             with write_transaction(self.db):
                 self._insert_messages(session_id, messages, turn_id)
                 self._insert_events(session_id, turn_id, events)
-                self.db["turns"].update(turn_id, {**summary, "draft": None, "partial_text": None, "ended_at": now()})
+                _update_row(self.db, "turns", turn_id, {**summary, "draft": None, "partial_text": None, "ended_at": now()})
                 self._add_totals(session_id, summary)
         finally:
             _LIVE_TURNS.discard((self._db_key, turn_id))  # if the write failed, recovery saves the draft
@@ -274,6 +276,24 @@ def repair_history(messages: list[Message], partial_text: str = "") -> list[Mess
     if partial_text:
         repaired.append(Message(role="assistant", content=partial_text, interrupted=True))
     return repaired
+
+
+def _insert_rows(db: Database, table: str, rows: list[dict[str, Any]]) -> int | None:
+    """INSERT rows that share their keys; returns the last rowid. (sqlite-utils re-reads the schema on every call.)"""
+    if not rows:
+        return None
+    columns = list(rows[0])
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    if len(rows) == 1:
+        return db.execute(sql, [rows[0][c] for c in columns]).lastrowid
+    db.conn.executemany(sql, [[row[c] for c in columns] for row in rows])
+    return None
+
+
+def _update_row(db: Database, table: str, row_id: int, values: dict[str, Any]) -> None:
+    sql = f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in values)} WHERE id = ?"
+    if db.execute(sql, [*values.values(), row_id]).rowcount == 0:
+        raise NotFoundError(row_id)
 
 
 def _database_key(db: Database) -> str:
