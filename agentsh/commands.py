@@ -47,8 +47,8 @@ def is_command(text: str) -> bool:
 def run_command(session: "Session", text: str) -> CommandResult:
     try:
         words = shlex.split(text[1:])
-    except ValueError as error:
-        return CommandResult(f"cannot read that command: {error}", error=True)
+    except ValueError:  # an apostrophe in free text ("/memory add the user's cat") is not a quoting error
+        words = text[1:].split()
     if not words:
         return _help(session, [])
     entry = COMMANDS.get(words[0])

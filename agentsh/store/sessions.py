@@ -162,6 +162,13 @@ class SessionStore:
         rows = self.db.execute(f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY seq", [session_id])
         return [message_from_row(r) for r in rows.fetchall()]
 
+    def recent_messages(self, session_id: str, limit: int) -> list[Message]:
+        """The newest `limit` messages, oldest first (dead turns recovered first)."""
+        self.recover(session_id)
+        sql = f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY seq DESC LIMIT ?"
+        rows = self.db.execute(sql, [session_id, limit]).fetchall()
+        return [message_from_row(r) for r in reversed(rows)]
+
     def message_count(self, session_id: str) -> int:
         return self.db.execute("SELECT count(*) FROM messages WHERE session_id = ?", [session_id]).fetchone()[0]
 

@@ -65,15 +65,10 @@ def recent_messages(session: "Session", limit: int = RECENT) -> tuple[list["Mess
     The transcript shows these at once; the whole conversation (10,000 messages take ~100 ms
     to read) follows from `Session.history()`.
     """
-    from ..store.records import MESSAGE_COLUMNS, message_from_row
-
     if not session.persisted:
         return [], True
-    session.store.recover(session.id)
-    sql = f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY seq DESC LIMIT ?"
-    rows = session.store.db.execute(sql, [session.id, limit]).fetchall()
-    messages = [message_from_row(row) for row in reversed(rows)]
-    if len(rows) < limit:
+    messages = session.store.recent_messages(session.id, limit)
+    if len(messages) < limit:
         return messages, True
     start = next((i for i, m in enumerate(messages) if m.role == "user"), len(messages))
     return messages[start:], False
