@@ -51,6 +51,7 @@ class _TurnLog:
 
     turn_id: int
     messages: list[Message]
+    stored: list[Message] = field(default_factory=list)  # the conversation before this turn
     events: list[tuple[str, dict]] = field(default_factory=list)
     partial: list[str] = field(default_factory=list)
     last_checkpoint: float = 0.0
@@ -186,11 +187,12 @@ class Session:
 
     def _start_turn(self, text: str, queue: asyncio.Queue) -> tuple[Turn, _TurnLog]:
         message = user(_LONE_SURROGATES.sub("\ufffd", text))
-        history = [system(self.settings.system_prompt), *self.memory.context(self.history()), message]
+        history = [system(self.settings.system_prompt), message]  # the stored context joins in _run
+        stored = self.history()  # read now: a damaged store fails here, before the turn starts
         if not self.persisted:
             self.store.insert(self.record)
             self._persisted = True
-        log = _TurnLog(turn_id=self.store.begin_turn(self.id, message, self.mode, self.model_name), messages=[message])
+        log = _TurnLog(turn_id=self.store.begin_turn(self.id, message, self.mode, self.model_name), messages=[message], stored=stored)
         self.record = self.store.get(self.id)
 
         def emit(event: Event) -> None:
@@ -213,8 +215,9 @@ class Session:
     async def _run(self, turn: Turn, log: _TurnLog, queue: asyncio.Queue) -> None:
         status, error = "done", None
         try:
-            await self.memory.prepare(turn, self.model_name)
-            await get_mode(self.mode).run(turn)
+            async with self.memory.lock:
+                await self.memory.prepare(turn, self.model_name, log.stored)
+                await get_mode(self.mode).run(turn)
         except asyncio.CancelledError:
             status = "interrupted"
         except AgentshError as failure:

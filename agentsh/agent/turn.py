@@ -9,13 +9,16 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import ConfigError, ContextWindowError, UsageError
 from ..events import Event, TextDelta, Usage
-from ..messages import Message, system
+from ..messages import Message, system, user
 from ..models.base import ModelClient, ModelRequest, ModelResponse, TokenCount, estimate_tokens
 from ..tools.executor import ToolExecutor
 from ..tools.registry import ToolRegistry
 from .profiles import AgentProfile, resolve_profiles
 
 C = TypeVar("C", bound=BaseModel)
+
+SUMMARY_BLOCK = "summary"  # the background key of the compaction summary
+CONTINUE_AFTER_SUMMARY = "(The earlier conversation is summarised in the system prompt. Continue from there.)"
 
 Emit = Callable[[Event], None]
 
@@ -43,6 +46,9 @@ class Turn:
     # Blocks appended to the system prompt of every model call: recalled memories, the summary of compacted turns.
     background: dict[str, str] = field(default_factory=dict)
     compactor: Any = None  # agentsh.memory.compaction.Compactor: shrinks `history` when a request is too long
+    # Messages a compaction summarised, by id (holding them keeps the ids unique): stripped from every
+    # later request, including those a mode builds from its own copy of the conversation.
+    _compacted_away: dict[int, Message] = field(default_factory=dict)
     _models: dict[str, ModelClient] = field(default_factory=dict)
     usage: TokenCount = field(default_factory=TokenCount)
     cost: float | None = 0.0
@@ -111,15 +117,19 @@ class Turn:
         raise RuntimeError(f"model {client.name!r} ended its stream without a response")
 
     def _with_background(self, request: ModelRequest) -> ModelRequest:
+        """The request as the model must see it: without compacted messages, with the background blocks."""
+        messages = [m for m in request.messages if id(m) not in self._compacted_away]
         if not self.background:
-            return request
+            return replace(request, messages=messages)
         block = "\n\n".join(self.background.values())
-        messages = request.messages
-        if messages and messages[0].role == "system":
-            if messages[0].content.endswith(block):
-                return request
-            return replace(request, messages=[system(f"{messages[0].content}\n\n{block}"), *messages[1:]])
-        return replace(request, messages=[system(block), *messages])
+        head, rest = (messages[0], messages[1:]) if messages and messages[0].role == "system" else (None, messages)
+        if rest and rest[0].role != "user" and SUMMARY_BLOCK in self.background:
+            rest = [user(CONTINUE_AFTER_SUMMARY), *rest]  # providers want a user message first
+        if head is None:
+            return replace(request, messages=[system(block), *rest])
+        if head.content.endswith(block):
+            return replace(request, messages=[head, *rest])
+        return replace(request, messages=[system(f"{head.content}\n\n{block}"), *rest])
 
     async def _fit(self, request: ModelRequest) -> ModelRequest:
         prepared = self._with_background(request)
@@ -128,14 +138,16 @@ class Turn:
         return await self._compacted(request) or prepared
 
     async def _compacted(self, request: ModelRequest, keep_tokens: int | None = None) -> ModelRequest | None:
-        """The request without the history messages a compaction just summarised; None when nothing shrank."""
-        history_ids = {id(m) for m in self.history[1:]}
-        if not any(id(m) in history_ids for m in request.messages):
+        """The request after compacting the history; None when compaction could not shorten it."""
+        before = self.history[1:]
+        ids = {id(m) for m in before}
+        if not any(id(m) in ids for m in request.messages):
             return None  # built apart from the history (a sub-agent's task): compaction cannot shorten it
         if await self.compactor.compact(self, keep_tokens, reserved=estimate_tokens([], request.tools)) is None:
             return None
-        removed = history_ids - {id(m) for m in self.history}
-        return self._with_background(replace(request, messages=[m for m in request.messages if id(m) not in removed]))
+        kept = {id(m) for m in self.history}
+        self._compacted_away.update({id(m): m for m in before if id(m) not in kept})
+        return self._with_background(request)
 
     def _account(self, response: ModelResponse, agent: str | None) -> None:
         self.model_calls += 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..agent.turn import SUMMARY_BLOCK
 from ..config import ContextSettings
 from ..events import Compaction
 from ..messages import Message, system, user
@@ -22,7 +23,6 @@ from .consolidate import render_transcript
 if TYPE_CHECKING:
     from ..agent.turn import Turn
 
-SUMMARY_KEY = "summary"
 
 SUMMARY_PROMPT = """You compress a conversation so that it can continue with less context. Write a summary of the
 earlier conversation for your own later use: the user's goals and requests, decisions, facts and numbers, names
@@ -96,7 +96,7 @@ class Compactor:
         self.summary = await summarise(turn, self.summary, history[1:cut], self.budget)
         del history[1:cut]
         self.covers += cut - 1
-        turn.background[SUMMARY_KEY] = summary_block(self.summary)
+        turn.background[SUMMARY_BLOCK] = summary_block(self.summary)
         after = estimate_tokens(history) + _tokens(self.summary)
         self.store.add_compaction(self.session_id, self.covers, self.summary, before, after)
         event = Compaction(messages=self.covers, tokens_before=before, tokens_after=after, summary=self.summary)

@@ -16,7 +16,7 @@ from ..models.context import context_window
 from ..models.litellm import is_loaded
 from ..store.sessions import SessionStore
 from .background import background_turn
-from .compaction import SUMMARY_KEY, Compactor, estimate_tokens, summary_block
+from .compaction import SUMMARY_BLOCK, Compactor, estimate_tokens, summary_block
 from .consolidate import ConsolidationResult, consolidate_session
 from .store import MemoryRecord, MemoryStore
 
@@ -42,8 +42,11 @@ class SessionMemory:
         covers, summary = sessions.latest_compaction(session_id) or (0, None)
         self.compactor = Compactor(sessions, session_id, settings.context, covers=covers, summary=summary)
         self.on_event: Callable[[Event], None] = lambda event: None  # background results, for the UIs
+        self.lock = asyncio.Lock()  # a turn and /compact never change the context at the same time
         self._tasks: set[asyncio.Task] = set()
         self._idle: asyncio.Task | None = None
+        self._consolidation: asyncio.Task | None = None
+        self._next_consolidation = 0  # finished-turn count before which every-N consolidation waits
 
     # the read path: every turn ----------------------------------------------
 
@@ -51,11 +54,13 @@ class SessionMemory:
         """What the model sees of the stored conversation: the messages after the latest compaction."""
         return history[min(self.compactor.covers, len(history)) :]
 
-    async def prepare(self, turn, model_name: str) -> None:
-        """Before the mode runs: recalled memories and the compaction summary in the system prompt; compact if too long."""
+    async def prepare(self, turn, model_name: str, stored: list[Message]) -> None:
+        """Before the mode runs (holding `lock`): the stored context after the system prompt, recalled memories
+        and the compaction summary in the system prompt; compact if too long."""
+        turn.history[1:1] = self.context(stored)
         turn.compactor = self.compactor
         if self.compactor.summary:
-            turn.background[SUMMARY_KEY] = summary_block(self.compactor.summary)
+            turn.background[SUMMARY_BLOCK] = summary_block(self.compactor.summary)
         self._recall(turn)
         self.compactor.window = await _window(model_name)
         tools = turn.registry.schemas()
@@ -74,9 +79,10 @@ class SessionMemory:
         """/compact: summarise all but the latest exchange, outside a turn."""
         events: list[Event] = []
         turn = background_turn(model, self.session_id, events)
-        turn.history = [system(self.settings.system_prompt), *self.context(history)]
-        self.compactor.window = await _window(model.name)
-        compaction = await self.compactor.compact(turn, keep_tokens=1)
+        async with self.lock:
+            turn.history = [system(self.settings.system_prompt), *self.context(history)]
+            self.compactor.window = await _window(model.name)
+            compaction = await self.compactor.compact(turn, keep_tokens=1)
         self.sessions.add_usage(self.session_id, turn.usage.prompt_tokens, turn.usage.completion_tokens, turn.cost)
         if compaction is not None:
             self.sessions.add_event(self.session_id, "compaction", compaction.model_dump(mode="json"))
@@ -88,9 +94,13 @@ class SessionMemory:
         """Consolidate every N turns, and when the session then stays idle."""
         if not self._consolidating:
             return
-        record = self.sessions.get(self.session_id)
-        if self.sessions.finished_turns(self.session_id) - record.consolidated_turns >= self.settings.memory.consolidate_every:
-            self._spawn(self.consolidate(self.session_id))
+        finished = self.sessions.finished_turns(self.session_id)
+        every = self.settings.memory.consolidate_every
+        due = finished - self.sessions.get(self.session_id).consolidated_turns >= every
+        running = self._consolidation is not None and not self._consolidation.done()
+        if due and not running and finished >= self._next_consolidation:
+            self._next_consolidation = finished + every  # a failed run is retried N turns later, not every turn
+            self._consolidation = self._spawn(self.consolidate(self.session_id))
         if self._idle is not None:
             self._idle.cancel()
         self._idle = self._spawn(self._consolidate_when_idle())
