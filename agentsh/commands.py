@@ -172,7 +172,7 @@ def _memory(session: "Session", args: list[str]) -> CommandResult:
         record, created = store.add(" ".join(rest), source_session_id=session.id)
         return CommandResult(f"remembered as memory {record.id}" if created else f"already known as memory {record.id}")
     if action == "forget":
-        return CommandResult(f"forgot memory {store.forget(rest[0]).id}")
+        return CommandResult("forgot " + ", ".join(f"memory {m.id}" for m in store.forget(*rest)))
     record = store.set_pinned(rest[0], action == "pin")
     return CommandResult(f"{action}ned memory {record.id}")
 

@@ -54,8 +54,7 @@ def _add(store: MemoryStore, args: argparse.Namespace, *_) -> None:
 
 
 def _forget(store: MemoryStore, args: argparse.Namespace, *_) -> None:
-    for memory_id in args.id:
-        record = store.forget(memory_id)
+    for record in store.forget(*args.id):
         print(f"forgot memory {record.id}: {record.text}")
 
 

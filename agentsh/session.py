@@ -68,7 +68,7 @@ class Session:
         self.approvals = ApprovalPolicy(settings.approval, settings.allow_tools, settings.deny_tools)
         self.executor = ToolExecutor(self.registry, self.approvals, timeout=settings.tool_timeout)
         self.notices: list[str] = []
-        self.memory = SessionMemory(settings, store, record.id, self._memory_model)
+        self.memory = SessionMemory(settings, store, record.id, self._memory_model, self._model_for_memory)
         self._task: asyncio.Task | None = None
         self._history: list[Message] | None = None
         self._persisted = store.exists(record.id)
@@ -142,6 +142,11 @@ class Session:
         """The model consolidation uses: `[memory] model`, else the session's own."""
         name = self.settings.memory.model
         return resolve_model(name, self.settings) if name and name != self.model_name else self.model
+
+    def _model_for_memory(self, session_model: str) -> ModelClient:
+        if self.settings.memory.model:
+            return resolve_model(self.settings.memory.model, self.settings)
+        return self.model if session_model == self.model_name else resolve_model(session_model, self.settings)
 
     async def compact(self) -> Compaction | None:
         """/compact: summarise the conversation so far (all but the latest exchange); None when too short."""

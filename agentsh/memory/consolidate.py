@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from ..agent.structured import ask_structured
+from ..errors import UsageError
 from ..messages import Message, system, user
 from ..models.base import ModelClient
 from ..store.sessions import SessionStore
@@ -53,6 +54,7 @@ class ConsolidationResult:
     summary: str
     added: int = 0
     known: int = 0
+    skipped: int = 0
 
 
 async def consolidate_session(
@@ -65,15 +67,22 @@ async def consolidate_session(
         return None
     messages = sessions.messages(session_id)
     if model.name == "offline":  # it cannot read a conversation: summarise without it, learn nothing
-        return _finish(sessions, session_id, turns, extractive_summary(_first_user_text(messages)))
+        summary = extractive_summary(_first_user_text(messages))
+        sessions.set_summary(session_id, summary, turns)
+        return ConsolidationResult(session_id=session_id, summary=summary)
     answer = await _ask(sessions, model, session_id, record.summary, messages, memories)
     if answer is None:
         return None
-    result = _finish(sessions, session_id, turns, answer.summary.strip() or extractive_summary(_first_user_text(messages)))
+    result = ConsolidationResult(session_id=session_id, summary=answer.summary.strip() or extractive_summary(_first_user_text(messages)))
     for fact in answer.facts:
-        _, created = memories.add(fact.text, fact.kind, fact.tags, fact.importance, source_session_id=session_id)
+        try:
+            _, created = memories.add(fact.text, fact.kind, fact.tags, fact.importance, source_session_id=session_id)
+        except UsageError:  # one unusable fact (empty, too long) must not cost the others
+            result.skipped += 1
+            continue
         result.added += created
         result.known += not created
+    sessions.set_summary(session_id, result.summary, turns)  # last: an interrupted run is simply run again
     return result
 
 
@@ -111,8 +120,3 @@ def _clip(text: str, limit: int) -> str:
 
 def _first_user_text(messages: list[Message]) -> str:
     return next((m.content for m in messages if m.role == "user"), "")
-
-
-def _finish(sessions: SessionStore, session_id: str, turns: int, summary: str) -> ConsolidationResult:
-    sessions.set_summary(session_id, summary, turns)
-    return ConsolidationResult(session_id=session_id, summary=summary)

@@ -24,11 +24,29 @@ STOPWORDS = frozenset(
 )
 
 
-def recall_query(text: str) -> str:
-    """`"favourite" OR "colour"` for "what is my favourite colour?"; "" when nothing is worth looking up."""
+def content_words(text: str) -> list[str]:
+    """The words of `text` worth looking up, longest first (longer words are usually the rarer ones)."""
     terms: list[str] = []
     for word in re.findall(r"\w+", text.lower()):
         if len(word) > 1 and word not in STOPWORDS and word not in terms:
             terms.append(word)
-    terms = sorted(terms, key=len, reverse=True)[:MAX_TERMS]  # longer words are usually the rarer ones
+    return sorted(terms, key=len, reverse=True)[:MAX_TERMS]
+
+
+def match_any(terms: list[str]) -> str:
+    """An FTS5 query matching any of `terms`; each is quoted, so no user text is FTS syntax."""
     return " OR ".join(f'"{t}"' for t in terms)
+
+
+def recall_query(text: str) -> str:
+    """`"favourite" OR "colour"` for "what is my favourite colour?"; "" when nothing is worth looking up."""
+    return match_any(content_words(text))
+
+
+def stem_candidates(word: str) -> list[str]:
+    """Forms the porter tokenizer may have indexed `word` under (a cheap stand-in for stemming it)."""
+    forms = [word]
+    for suffix in ("ies", "es", "s", "ing", "ed", "ly", "e", "y"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 2:
+            forms.append(word[: -len(suffix)])
+    return forms + [f + "i" for f in forms if word.endswith(("y", "ies"))]

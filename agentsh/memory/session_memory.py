@@ -5,6 +5,7 @@ consolidation in the background (slow write path).
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
@@ -25,20 +26,29 @@ SWEEP_LIMIT = 5  # ended sessions consolidated per start
 
 
 def memory_block(memories: list[MemoryRecord]) -> str:
-    lines = "\n".join(f"- [{m.id}] {m.text}" for m in memories)
+    lines = "\n".join(f"- [{m.id}] {_inert(m.text)}" for m in memories)
     return (
         "<long-term-memory>\nWhat you know from earlier sessions (it may be out of date: the user's latest word wins). "
         f"Use it when it is relevant; do not mention it otherwise.\n{lines}\n</long-term-memory>"
     )
 
 
+def _inert(text: str) -> str:
+    """A memory cannot close the block it sits in (or open another) by containing its tag."""
+    return re.sub(r"</?\s*long-term-memory\s*>", "(long-term-memory)", text, flags=re.I)
+
+
 class SessionMemory:
-    def __init__(self, settings: Settings, sessions: SessionStore, session_id: str, memory_model: Callable[[], ModelClient]) -> None:
+    def __init__(
+        self, settings: Settings, sessions: SessionStore, session_id: str,
+        memory_model: Callable[[], ModelClient], model_for: Callable[[str], ModelClient],
+    ) -> None:
         self.settings = settings
         self.sessions = sessions
         self.store = MemoryStore(sessions.db)
         self.session_id = session_id
-        self.memory_model = memory_model
+        self.memory_model = memory_model  # the model that consolidates this session
+        self.model_for = model_for  # ... and another session, given that session's model name
         covers, summary = sessions.latest_compaction(session_id) or (0, None)
         self.compactor = Compactor(sessions, session_id, settings.context, covers=covers, summary=summary)
         self.on_event: Callable[[Event], None] = lambda event: None  # background results, for the UIs
@@ -114,10 +124,11 @@ class SessionMemory:
     def _consolidating(self) -> bool:
         return self.settings.memory.consolidate
 
-    async def consolidate(self, session_id: str) -> ConsolidationResult | None:
-        """Consolidate one session now; failures become a notice, never an exception in the chat."""
+    async def consolidate(self, session_id: str, model_name: str | None = None) -> ConsolidationResult | None:
+        """Consolidate one session now (with the model named, else this session's); failures become a notice."""
         try:
-            result = await consolidate_session(self.sessions, self.store, self.memory_model(), session_id)
+            model = self.model_for(model_name) if model_name else self.memory_model()
+            result = await consolidate_session(self.sessions, self.store, model, session_id)
         except Exception as error:  # a background job must never break the chat: report it
             self.on_event(Notice(message=f"memory consolidation of session {session_id} failed: {error}", level="warning"))
             return None
@@ -131,10 +142,16 @@ class SessionMemory:
         await self.consolidate(self.session_id)
 
     async def _sweep(self) -> None:
+        """Each ended session is read by its own model (or `[memory] model`), not the current session's."""
         cutoff = datetime.now(timezone.utc) - timedelta(seconds=self.settings.memory.idle_seconds)
-        for record in self.sessions.unconsolidated(cutoff.isoformat(timespec="milliseconds"), SWEEP_LIMIT):
+        try:
+            ended = self.sessions.unconsolidated(cutoff.isoformat(timespec="milliseconds"), SWEEP_LIMIT)
+        except Exception as error:  # a damaged store is reported by the chat itself; the sweep just stops
+            self.on_event(Notice(message=f"memory consolidation skipped: {error}", level="warning"))
+            return
+        for record in ended:
             if record.id != self.session_id:
-                await self.consolidate(record.id)
+                await self.consolidate(record.id, record.model)
 
     def _spawn(self, coroutine) -> asyncio.Task:
         task = asyncio.get_running_loop().create_task(coroutine)

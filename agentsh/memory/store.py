@@ -10,19 +10,21 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from difflib import SequenceMatcher
 from typing import Any, Iterable
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlite_utils import Database
 
 from ..errors import StoreError, UsageError
 from ..store.db import write_transaction
 from ..store.records import now
-from .query import recall_query
+from .query import content_words, match_any
+from .term_stats import TermStats
 
 MAX_MEMORY_CHARS = 2000
 KINDS = ("fact", "preference", "instruction", "decision", "person", "project")
-NEAR_DUPLICATE = 0.8  # word-set overlap above which a new memory restates a known one
+NEAR_DUPLICATE = 0.9  # similarity (word order counts) above which a new memory restates a known one
 
 RANK_SQL = "SELECT rowid FROM memories_fts WHERE memories_fts MATCH ? ORDER BY rank LIMIT ?"
 
@@ -51,18 +53,15 @@ def normalize(text: str) -> str:
     return " ".join(text.lower().split()).rstrip(".!;, ")
 
 
-def _words(text: str) -> set[str]:
-    return set(re.findall(r"\w+", text.lower()))
-
-
-def overlap(a: str, b: str) -> float:
-    left, right = _words(a), _words(b)
-    return len(left & right) / len(left | right) if left | right else 1.0
+def similarity(a: str, b: str) -> float:
+    """How alike two statements are, word by word and in order ("spaces over tabs" is not "tabs over spaces")."""
+    return SequenceMatcher(None, re.findall(r"\w+", a.lower()), re.findall(r"\w+", b.lower())).ratio()
 
 
 class MemoryStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.terms = TermStats(db)
 
     def add(
         self, text: str, kind: str = "fact", tags: Iterable[str] = (), importance: int = 3,
@@ -87,7 +86,7 @@ class MemoryStore:
         rows = list(self.db.query("SELECT * FROM memories WHERE normalized = ?", [normalize(text)]))
         if rows:
             return MemoryRecord.from_row(rows[0])
-        return next((m for m in self.search(text, limit=5) if overlap(m.text, text) >= NEAR_DUPLICATE), None)
+        return next((m for m in self.search(text, limit=5) if similarity(m.text, text) >= NEAR_DUPLICATE), None)
 
     def get(self, memory_id: int | str) -> MemoryRecord:
         rows = list(self.db.query("SELECT * FROM memories WHERE id = ?", [_memory_id(memory_id)]))
@@ -105,7 +104,7 @@ class MemoryStore:
 
     def search(self, text: str, limit: int = 5) -> list[MemoryRecord]:
         """The memories most relevant to `text` by bm25 (any of its words; common words ignored)."""
-        query = recall_query(text)
+        query = match_any(self.terms.rare_enough(content_words(text)))
         if not query:
             return []
         try:
@@ -127,11 +126,12 @@ class MemoryStore:
         rows = {r["id"]: r for r in self.db.query(f"SELECT * FROM memories WHERE id IN ({marks})", ids)}
         return [MemoryRecord.from_row(rows[i]) for i in ids if i in rows]
 
-    def forget(self, memory_id: int | str) -> MemoryRecord:
-        record = self.get(memory_id)
+    def forget(self, *memory_ids: int | str) -> list[MemoryRecord]:
+        """Delete the memories: all of them, or none when one id is unknown."""
+        records = [self.get(memory_id) for memory_id in memory_ids]
         with write_transaction(self.db):
-            self.db.execute("DELETE FROM memories WHERE id = ?", [record.id])
-        return record
+            self.db.execute(f"DELETE FROM memories WHERE id IN ({','.join('?' * len(records))})", [r.id for r in records])
+        return records
 
     def set_pinned(self, memory_id: int | str, pinned: bool = True) -> MemoryRecord:
         record = self.get(memory_id)
@@ -142,16 +142,39 @@ class MemoryStore:
     def export(self) -> list[dict[str, Any]]:
         return [m.model_dump() for m in self.list(limit=-1)]
 
-    def import_(self, items: list[dict[str, Any]]) -> tuple[int, int]:
-        """Add exported memories; returns (added, already known)."""
+    def import_(self, items: list["ImportedMemory"]) -> tuple[int, int]:
+        """Add exported memories in one transaction; returns (added, already known)."""
         added = 0
-        for item in items:
-            _, created = self.add(
-                item["text"], item.get("kind", "fact"), item.get("tags", []), item.get("importance", 3),
-                bool(item.get("pinned")), item.get("source_session_id"),
-            )
-            added += created
+        with write_transaction(self.db):
+            for item in items:
+                _, created = self.add(item.text, item.kind, item.tags, item.importance, item.pinned, item.source_session_id)
+                added += created
         return added, len(items) - added
+
+
+class ImportedMemory(BaseModel):
+    """One memory of an export file, checked before anything is written."""
+
+    text: str
+    kind: str = "fact"
+    tags: list[str] = Field(default_factory=list)
+    importance: int = Field(3, ge=1, le=5)
+    pinned: bool = False
+    source_session_id: str | None = None
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags(cls, value: Any) -> list[str]:
+        if value is None:
+            return []
+        return [t for t in value.split(",") if t] if isinstance(value, str) else value
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, value: str) -> str:
+        if value not in KINDS:
+            raise ValueError(f"unknown kind {value!r}; use one of: {', '.join(KINDS)}")
+        return value
 
 
 def _checked(text: str, kind: str, tags: Iterable[str], importance: int) -> tuple[str, str, str]:
@@ -176,7 +199,7 @@ def _memory_id(value: int | str) -> int:
         raise UsageError(f"a memory id is a number, not {value!r}") from None
 
 
-def load_export(text: str) -> list[dict[str, Any]]:
+def load_export(text: str) -> list[ImportedMemory]:
     """Parse `agentsh memory export` output, with one clear error when it is not that."""
     try:
         data = json.loads(text)
@@ -185,4 +208,11 @@ def load_export(text: str) -> list[dict[str, Any]]:
     items = data.get("memories") if isinstance(data, dict) else data
     if not isinstance(items, list) or not all(isinstance(i, dict) and isinstance(i.get("text"), str) for i in items):
         raise UsageError("not a memory export: expected a list of memories with a 'text' field")
-    return items
+    memories = []
+    for number, item in enumerate(items, 1):
+        try:
+            memories.append(ImportedMemory.model_validate(item))
+        except ValidationError as error:
+            first = error.errors()[0]
+            raise UsageError(f"not a valid memory export: memory {number}, {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+    return memories

@@ -48,7 +48,7 @@ def memory_tools(memories: MemoryStore, session_id: Callable[[], str]) -> list[T
         Args:
             id: the memory's number, as shown by recall.
         """
-        record = memories.forget(id)
+        [record] = memories.forget(id)
         return f"forgot memory {record.id}: {record.text}"
 
     async def search_sessions(query: str, limit: int = 5) -> str:

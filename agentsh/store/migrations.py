@@ -91,6 +91,12 @@ def m002_memory(db: Database) -> None:
     )
     db["compactions"].create_index(["session_id", "id"])
 
+
+@migrations()
+def m003_memory_vocabulary(db: Database) -> None:
+    """Word counts over the memories, so that recall can leave out words most memories contain."""
+    db.execute("CREATE VIRTUAL TABLE memories_vocab USING fts5vocab(memories_fts, 'row')")
+
 def refuse_newer_schema(db: Database, path: Path | str) -> None:
     """A migration this agentsh does not know means a newer agentsh wrote the file: never downgrade it."""
     known = {m.name for m in migrations._migrations}

@@ -95,3 +95,24 @@ async def test_export_slash_command_writes_a_file(home, tmp_path):
     result = run_command(session, f"/export json {target}")
     assert result.argument == str(target)
     assert json.loads(target.read_text())["messages"][1]["content"] == "hello back"
+
+
+@pytest.mark.parametrize(
+    "export",
+    [
+        '[{"text": "a"}, {"text": "b", "importance": "high"}]',
+        '[{"text": "a"}, {"text": "b", "importance": 9}]',
+        '[{"text": "a"}, {"text": "b", "kind": "gossip"}]',
+        '[{"text": "a"}, {"text": "b", "pinned": "maybe"}]',
+    ],
+)
+def test_a_bad_memory_in_an_import_means_nothing_is_imported(memory, export):
+    result = memory("import", "-", stdin=export)
+    assert result.returncode != 0 and "memory 2" in result.stderr and "Traceback" not in result.stderr
+    assert json.loads(memory("list", "--json").stdout) == []
+
+
+def test_forget_several_is_all_or_nothing(memory):
+    memory("add", "keep me")
+    assert memory("forget", "1", "999").returncode != 0
+    assert len(json.loads(memory("list", "--json").stdout)) == 1
