@@ -101,7 +101,21 @@ def big_session(home: Path) -> str:
 # start-up ------------------------------------------------------------------------------------
 
 
+def compile_package() -> None:
+    """agentsh's bytecode, as `pip install` writes it. Without it, PYTHONDONTWRITEBYTECODE (set in
+    some environments) has an editable install compile every module from source at every start
+    (~40 ms), while Textual, the floor, loads its installed bytecode."""
+    import compileall
+
+    import agentsh
+    from agentsh.plugins.loader import bundled_plugin_dir
+
+    for directory in (Path(agentsh.__file__).parent, bundled_plugin_dir()):
+        compileall.compile_dir(directory, quiet=1)
+
+
 def startup_figures(work: Path, repeat: int) -> list[Figure]:
+    compile_package()
     floor_script = work / "floor_app.py"
     floor_script.write_text(FLOOR_APP)
     home = work / "home"

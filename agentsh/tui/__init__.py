@@ -7,10 +7,16 @@ import argparse
 
 def tui_command(args: argparse.Namespace) -> int:
     """Run the full-screen app; errors found while opening the session are raised after it closes."""
-    from .app import AgentshApp
+    from . import collector
 
-    app = AgentshApp(lambda: _open_session(args), pick_session=args.resume == "")
-    app.run()
+    collector.pause()  # the app resumes it once the session is on screen
+    try:
+        from .app import AgentshApp
+
+        app = AgentshApp(lambda: _open_session(args), pick_session=args.resume == "")
+        app.run()
+    finally:
+        collector.resume()
     if app.error is not None:
         raise app.error
     return app.return_code or 0

@@ -1,13 +1,14 @@
 """The agentsh Textual app: transcript, status bar, input; sessions and approvals screens.
 
 The app paints before the session exists: opening it (imports, database, plugins, the
-stored conversation) runs in a thread after the first paint, and whatever the user sends
-meanwhile waits in the turn queue.
+stored conversation) runs in a thread started as the app mounts, and whatever the user
+sends meanwhile waits in the turn queue.
 """
 
 from __future__ import annotations
 
 import asyncio
+from contextlib import suppress
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from rich.text import Text
@@ -18,6 +19,7 @@ from textual.widgets import Footer, Static
 
 from ..agent.approval import Decision
 from ..errors import AgentshError
+from . import collector
 from .history import items_of, recent_messages, user_inputs
 from .literal import literal
 from .runner import TurnRunner
@@ -30,7 +32,7 @@ from .widgets.prompt import PromptInput
 from .widgets.status import StatusBar
 from .widgets.transcript import Transcript
 
-if TYPE_CHECKING:  # the core is imported by the thread that opens the session, after the first paint
+if TYPE_CHECKING:  # the core is imported by the thread that opens the session
     from ..commands import CommandResult
     from ..events import ApprovalRequest, Event
     from ..session import Session
@@ -42,6 +44,7 @@ WELCOME = Text.assemble(
     "Ctrl+P palette · Ctrl+S sessions · Esc cancels a turn · Ctrl+Q quits",
 )
 STATUS_EVERY = 16  # text deltas between status-bar refreshes while an answer streams
+DRAWN_TIMEOUT = 0.5  # seconds: the most background work waits for the newest page to be drawn
 
 
 def open_with_recent(opener: Opener) -> tuple["Session", list, bool]:
@@ -83,7 +86,9 @@ class AgentshApp(App[int]):
 
     def on_mount(self) -> None:
         self.prompt.focus()
-        self.call_after_refresh(self.run_worker, self._open(self.opener), group="session")
+        # Started now rather than after the first paint: the thread's imports fill the ~20 ms
+        # the first frames wait for Textual's refresh timer, and cost that paint only ~5 ms.
+        self.run_worker(self._open(self.opener), group="session")
 
     # sessions ---------------------------------------------------------------------------
 
@@ -103,26 +108,46 @@ class AgentshApp(App[int]):
         await self._show_session(session, recent)
         if previous is not None:
             await previous.aclose()
-        await self._load_history(session, recent, complete)
+        await self._drawn()
+        if self.session is session:  # not switched away from meanwhile
+            self._start_background_work(session)
+            await self._load_history(session, recent, complete)
         return True
+
+    async def _drawn(self) -> None:
+        """Until the screen has been redrawn: work started in a thread before then would hold
+        the GIL half the time and delay drawing the newest page. Bounded: a callback queued on
+        a screen that is dismissed first never runs."""
+        drawn = asyncio.Event()
+        self.call_after_refresh(drawn.set)
+        with suppress(TimeoutError):
+            await asyncio.wait_for(drawn.wait(), DRAWN_TIMEOUT)
 
     async def _show_session(self, session: Session, recent: list) -> None:
         """The newest messages, and the session is ready to use."""
         first = self.session is None
         self.session = session
         self.history_ready.clear()
+        with self.batch_update():  # one frame once all is mounted, not one per await
+            await self._show_transcript(session, recent)
+            self.session_ready.set()
+            self.refresh_status(state="running" if self.runner.sending else "idle")
+        if first and self.pick_session:
+            self.action_sessions()
+
+    async def _show_transcript(self, session: Session, recent: list) -> None:
         await self.transcript.show_history(items_of(recent))
         if not recent:
             await self.transcript.add(Static(WELCOME, classes="welcome"))
         for notice in session.notices:
             await self.transcript.add(NoticeLine(notice, "warning"))
+
+    def _start_background_work(self, session: Session) -> None:
+        """Once the session is on screen: litellm's import, background memory work."""
+        collector.resume()  # before litellm's import, which pauses collection itself
         self.warmup.start_for(session.model)
         session.memory.on_event = self._background_event
         session.start_background()
-        self.session_ready.set()
-        self.refresh_status(state="running" if self.runner.sending else "idle")
-        if first and self.pick_session:
-            self.action_sessions()
 
     async def _load_history(self, session: Session, recent: list, complete: bool) -> None:
         """The whole conversation, read in a thread: older pages, Up/Down input history.

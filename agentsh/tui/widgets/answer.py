@@ -10,6 +10,7 @@ segment, so each append costs the same at the 20,000th token as at the first.
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType
 from rich.segment import Segment as RichSegment
@@ -17,9 +18,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.timer import Timer
-from textual.widgets import Markdown, Static
+from textual.widgets import Static
 
 from ..literal import markdown_source
+
+if TYPE_CHECKING:
+    from textual.widgets import Markdown
 
 SEGMENT_CHARS = 2000
 GROUP = 8  # segments per widget
@@ -47,6 +51,12 @@ def rendered_markdown(text: str) -> RenderableType:
     from rich.markdown import Markdown as RichMarkdown  # imported on first use: not needed to paint
 
     return RenderedOnce(RichMarkdown(markdown_source(text), code_theme="ansi_dark", hyperlinks=False))
+
+
+def markdown_widget(text: str = "") -> Markdown:
+    from textual.widgets import Markdown  # with markdown-it ~15 ms: imported once an answer streams, not to paint
+
+    return Markdown(text)
 
 
 def marker(interrupted: bool, step_limited: bool) -> Text | None:
@@ -137,7 +147,7 @@ class StreamingAnswer(AssistantMessage):
         self.streaming = True
         self._pending: list[str] = []
         self._live: list[str] = []
-        self._markdown = Markdown()
+        self._markdown = markdown_widget()
         self._stream = None
         self._timer: Timer | None = None
         self._lock = asyncio.Lock()
@@ -165,13 +175,13 @@ class StreamingAnswer(AssistantMessage):
             else:
                 self._live.append(text)
                 if self._stream is None:
-                    self._stream = Markdown.get_stream(self._markdown)
+                    self._stream = self._markdown.get_stream(self._markdown)
                 await self._stream.write(text)
 
     async def _freeze(self, done: list[str], rest: str) -> None:
         """Render `done` as static segments; a new Markdown widget carries on from `rest`."""
         old, stream = self._markdown, self._stream
-        self._markdown, self._stream, self._live = Markdown(rest), None, [rest] if rest else []
+        self._markdown, self._stream, self._live = markdown_widget(rest), None, [rest] if rest else []
         if stream is not None:
             await stream.stop()
         with self.app.batch_update():

@@ -1,0 +1,67 @@
+"""Start-up order: no garbage collection until the session is on screen; background work
+(litellm's import, the full history) only once the newest page has been drawn."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+from helpers import scripted_session
+from tui_support import SIZE, make_app, ready, screen_text
+
+from agentsh.config import Settings
+from agentsh.messages import Message
+from agentsh.models.scripted import ScriptedModel
+from agentsh.session import Session
+from agentsh.tui import collector
+from agentsh.tui.warmup import Warmup
+
+
+@pytest.fixture
+def collection_restored():
+    """Whatever a test does to the collector, the next test finds it on and nothing frozen."""
+    yield
+    collector.resume()
+    gc.unfreeze()
+    gc.enable()
+
+
+def test_pause_then_resume_freezes_what_start_up_built_and_collects_again(collection_restored):
+    collector.pause()
+    assert not gc.isenabled()
+    built = [object() for _ in range(10)]
+    collector.resume()
+    assert gc.isenabled()
+    assert gc.get_freeze_count() >= len(built)
+
+
+def test_resume_leaves_a_collector_it_did_not_pause_alone(collection_restored):
+    gc.disable()
+    collector.pause()  # someone else turned it off: not ours to turn back on
+    collector.resume()
+    assert not gc.isenabled()
+
+
+async def test_the_app_collects_again_once_the_session_is_on_screen(home, collection_restored):
+    collector.pause()
+    app = make_app(scripted_session(home, ScriptedModel("hi")))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert gc.isenabled()
+
+
+async def test_litellm_starts_loading_only_once_the_newest_page_is_drawn(home):
+    stored = scripted_session(home, ScriptedModel("hi"))
+    stored.store.insert(stored.record)
+    stored.store.add_messages(stored.id, [Message(role="user", content="hello"), Message(role="assistant", content="NEWEST-ANSWER")])
+    session = Session.open(Settings(home=home, memory={"consolidate": False}), resume=stored.id)
+    on_screen_when_started = []
+
+    def needed(model) -> bool:
+        on_screen_when_started.append("NEWEST-ANSWER" in screen_text(app))
+        return False
+
+    app = make_app(session, warmup=Warmup(needed=needed))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+    assert on_screen_when_started == [True]
