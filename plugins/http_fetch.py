@@ -13,11 +13,13 @@ from __future__ import annotations
 import asyncio
 import re
 from html.parser import HTMLParser
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import httpx
-
 from agentsh import tool
+
+if TYPE_CHECKING:  # httpx costs ~20 ms to import: only a fetch pays for it, not every session start
+    import httpx
 
 TIMEOUT = 20.0
 MAX_REDIRECTS = 5
@@ -114,6 +116,8 @@ def _decode(response: httpx.Response, body: bytes) -> str:
 
 async def _get(url: str) -> tuple[str, str]:
     """(status line, text) for a GET of `url`."""
+    import httpx
+
     async with httpx.AsyncClient(follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=TIMEOUT) as client:
         async with client.stream("GET", url) as response:
             content_type = response.headers.get("content-type", "")
@@ -149,6 +153,8 @@ async def http_fetch(url: str, max_chars: int = 20000) -> str:
         url: The full URL, starting with http:// or https://.
         max_chars: The most characters of text to return; the rest is cut with a note.
     """
+    import httpx
+
     _check_url(url)
     if max_chars < 1:
         raise ValueError("max_chars must be at least 1")
