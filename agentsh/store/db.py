@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import sqlite3
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -146,9 +147,22 @@ def _configure(db: Database) -> None:
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     db.execute("PRAGMA foreign_keys = ON")
     if not db.memory:
-        with db.ensure_autocommit_on():
-            db.execute("PRAGMA journal_mode = WAL")
+        _switch_to_wal(db)
         db.execute("PRAGMA synchronous = NORMAL")
+
+
+def _switch_to_wal(db: Database, attempts: int = 250) -> None:
+    """Two first runs racing on a new file: the journal-mode switch can meet the other's lock without
+    SQLite's busy handler being asked, so wait and try again here (up to ~5 s)."""
+    for attempt in range(attempts):
+        try:
+            with db.ensure_autocommit_on():
+                db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(0.02)
 
 
 @contextlib.contextmanager
