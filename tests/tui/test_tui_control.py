@@ -35,13 +35,18 @@ def approval_session(home):
     return scripted_session(home, model, write_note)
 
 
+async def until_approval(app, pilot) -> None:
+    """Send a message whose tool call needs approval, and wait for the modal."""
+    await ready(pilot)
+    app.prompt.set_text("note it")
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen), what="the approval modal")
+
+
 async def test_approve_once_runs_the_exact_call_shown(home):
     app = make_app(approval_session(home))
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        app.prompt.set_text("note it")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen), what="the approval modal")
+        await until_approval(app, pilot)
         screen = screen_text(app)
         assert "write_note" in screen and '"text": "buy [bold]milk[/]"' in screen
         assert "Always allow write_note" in screen
@@ -55,10 +60,7 @@ async def test_approve_once_runs_the_exact_call_shown(home):
 async def test_deny_refuses_the_call_and_the_turn_goes_on(home):
     app = make_app(approval_session(home))
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        app.prompt.set_text("note it")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen), what="the approval modal")
+        await until_approval(app, pilot)
         await pilot.click("#deny")
         await wait_for(pilot, lambda: not app.runner.busy)
         [block] = of_type(app, ToolBlock)
@@ -215,10 +217,7 @@ async def test_ctrl_q_while_an_approval_is_asked_quits_and_saves_the_turn(home):
     session = approval_session(home)
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        app.prompt.set_text("note it")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen), what="the approval modal")
+        await until_approval(app, pilot)
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: not app.is_running, what="the app to exit")
     assert WRITTEN == []
