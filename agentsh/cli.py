@@ -47,7 +47,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_plugin_parsers(commands)
     modes = commands.add_parser("modes", help="the orchestration modes, one line each")
     modes.add_argument("--json", action="store_true")
+    _keep_values_given_before_the_command(parser, {a.dest for a in parser._actions})
     return parser
+
+
+def _keep_values_given_before_the_command(parser: argparse.ArgumentParser, shared: set[str]) -> None:
+    """`agentsh --home X sessions list`: a command's own default for an option must not undo a value given before it."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                for option in command._actions:
+                    if option.dest in shared and option.option_strings:
+                        option.default = argparse.SUPPRESS
+                _keep_values_given_before_the_command(command, shared)
 
 
 def _add_shell_options(parser: argparse.ArgumentParser) -> None:

@@ -382,3 +382,16 @@ def test_a_default_mode_from_the_environment_does_not_override_a_resumed_session
     code, out, _ = agentsh(capsys, "run", "--home", str(home), "-c", "--json", "again")
     assert code == 0
     assert json.loads(out.splitlines()[0])["mode"] == "chat"
+
+
+def test_options_given_before_the_command_count(home, tmp_path):
+    """`agentsh --home X sessions list` is `agentsh sessions --home X list`: the command must not reset it."""
+    import subprocess
+    import sys
+
+    agentsh = [sys.executable, "-m", "agentsh", "--home", str(home)]
+    ran = subprocess.run([*agentsh, "run", "--no-stdin", "hello there"], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    assert (home / "agentsh.db").exists()
+    listed = subprocess.run([*agentsh, "sessions", "list"], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert "hello there" in listed.stdout
