@@ -34,9 +34,10 @@ def memory_line(memory: MemoryRecord) -> str:
 def _show(memories: list[MemoryRecord], as_json: bool, empty: str) -> None:
     if as_json:
         print_json([m.model_dump() for m in memories])
-    elif not memories:
+        return
+    if not memories:
         print(empty)
-    for memory in [] if as_json else memories:
+    for memory in memories:
         out(memory_line(memory))
 
 
@@ -87,7 +88,7 @@ def _import(store: MemoryStore, args: argparse.Namespace, *_) -> None:
 
 
 def _consolidate(store: MemoryStore, args: argparse.Namespace, sessions: SessionStore, settings: Settings) -> None:
-    records = [sessions.get(args.session)] if args.session else sessions.unconsolidated("9999", args.limit)
+    records = [sessions.get(args.session)] if args.session else sessions.unconsolidated(limit=args.limit)
     for record in records:
         model = resolve_model(settings.memory.model or settings.model or record.model, settings)
         result = asyncio.run(consolidate_session(sessions, store, model, record.id))

@@ -24,7 +24,6 @@ from .config import Settings, choose_model, data_home
 from .errors import AgentshError
 from .events import Compaction, Error, Event, Notice, SessionInfo, TextDelta, TurnDone
 from .memory.session_memory import SessionMemory
-from .memory.store import MemoryStore
 from .memory.tools import memory_tools
 from .messages import Message, system, user
 from .models import resolve_model
@@ -69,6 +68,7 @@ class Session:
         self.executor = ToolExecutor(self.registry, self.approvals, timeout=settings.tool_timeout)
         self.notices: list[str] = []
         self.memory = SessionMemory(settings, store, record.id, self._memory_model, self._model_for_memory)
+        loader.add_builtin(memory_tools(self.memory.store, lambda: self.id))
         self._task: asyncio.Task | None = None
         self._history: list[Message] | None = None
         self._persisted = store.exists(record.id)
@@ -87,7 +87,7 @@ class Session:
             mode = settings.mode or DEFAULT_MODE
             get_mode(mode)
             record = store.new_record(mode=mode, model=model_name)
-        loader, plugin_notices = _make_loader(settings, memory_tools(MemoryStore(store.db), lambda: record.id))
+        loader, plugin_notices = _make_loader(settings)
         problems = [change for change in loader.refresh() if "failed to load" in change]
         session = cls(settings, store, record, resolve_model(record.model, settings), loader)
         session._apply_flags(settings)
@@ -234,7 +234,7 @@ class Session:
         done = self._done_event(turn, status, log)
         try:
             self._finish(turn, log, status, str(error) if error else None)
-            self.memory.after_turn()
+            self.memory.after_turn(self.record)
         except AgentshError as failure:  # the turn could not be saved: say so, and still end the stream
             queue.put_nowait(Error(message=str(failure), kind=type(failure).__name__))
             done = done.model_copy(update={"failed": True})
@@ -312,9 +312,9 @@ def _existing_record(store: SessionStore, resume: str | None, latest: bool) -> S
     return None
 
 
-def _make_loader(settings: Settings, builtin_tools: list) -> tuple[PluginLoader, list[str]]:
+def _make_loader(settings: Settings) -> tuple[PluginLoader, list[str]]:
     workspace = Path.cwd()
     directories, notices = plugin_directories(settings, workspace)
     set_workspace(workspace)
     set_protected(protected_paths(settings, directories, data_home(settings)))
-    return PluginLoader(directories, ToolRegistry(builtin_tools)), notices
+    return PluginLoader(directories, ToolRegistry()), notices

@@ -13,8 +13,9 @@ from ..config import Settings
 from ..events import Compaction, Event, MemoryRecall, Notice, RecalledMemory
 from ..messages import Message, system
 from ..models.base import ModelClient
-from ..models.context import context_window
+from ..models.context import BUILTIN, context_window
 from ..models.litellm import is_loaded
+from ..store.records import SessionRecord
 from ..store.sessions import SessionStore
 from .background import background_turn
 from .compaction import SUMMARY_BLOCK, Compactor, estimate_tokens, summary_block
@@ -100,13 +101,13 @@ class SessionMemory:
 
     # the write path: in the background ---------------------------------------
 
-    def after_turn(self) -> None:
-        """Consolidate every N turns, and when the session then stays idle."""
+    def after_turn(self, record: SessionRecord) -> None:
+        """Consolidate every N turns, and when the session then stays idle. `record`: the session as just saved."""
         if not self._consolidating:
             return
         finished = self.sessions.finished_turns(self.session_id)
         every = self.settings.memory.consolidate_every
-        due = finished - self.sessions.get(self.session_id).consolidated_turns >= every
+        due = finished - record.consolidated_turns >= every
         running = self._consolidation is not None and not self._consolidation.done()
         if due and not running and finished >= self._next_consolidation:
             self._next_consolidation = finished + every  # a failed run is retried N turns later, not every turn
@@ -167,8 +168,6 @@ class SessionMemory:
 
 
 async def _window(model_name: str) -> int | None:
-    if model_name in ("offline", "scripted"):
-        return None
-    if is_loaded():  # then it is a cached lookup: a thread hop would cost more than the call
+    if model_name in BUILTIN or is_loaded():  # no litellm import to wait for: a thread hop would cost more
         return context_window(model_name)
     return await asyncio.to_thread(context_window, model_name)

@@ -65,6 +65,11 @@ class PluginLoader:
         self._snapshot: tuple = ()
         self._reported: set[str] = set()
 
+    def add_builtin(self, tools: list[Tool]) -> None:
+        """Tools that come with agentsh itself: kept through every reload (a plugin may still replace one)."""
+        self._builtin += tools
+        self._rebuild()
+
     def refresh(self) -> list[str]:
         """Bring tools and hooks in line with the files on disk; return what changed, a line each."""
         snapshot = _snapshot(self.directories)

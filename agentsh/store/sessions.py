@@ -129,8 +129,8 @@ class SessionStore:
     def finished_turns(self, session_id: str) -> int:
         return self.db.execute("SELECT count(*) FROM turns WHERE session_id = ? AND status != 'running'", [session_id]).fetchone()[0]
 
-    def unconsolidated(self, idle_before: str, limit: int = 20) -> list[SessionRecord]:
-        """Sessions with turns consolidation has not read, untouched since `idle_before` (an ISO time)."""
+    def unconsolidated(self, idle_before: str = "9999", limit: int = 20) -> list[SessionRecord]:
+        """Sessions with turns consolidation has not read, untouched since `idle_before` (an ISO time; default: any)."""
         sql = """SELECT s.* FROM sessions s WHERE s.updated_at < ? AND
                  (SELECT count(*) FROM turns t WHERE t.session_id = s.id AND t.status != 'running') > s.consolidated_turns
                  ORDER BY s.updated_at DESC LIMIT ?"""
