@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from fake_llm import Reply, data_home, fake_server, litellm_kwargs, open_session, settle
+from fake_llm import Reply, alternate, data_home, fake_server, litellm_kwargs, open_session, settle
 from harness import Figure, median
 
 DELAY = 1.0
@@ -46,17 +46,12 @@ async def _measure(repeat: int) -> tuple[list[float], list[float]]:
     from agentsh.models.litellm import load_litellm
 
     litellm = load_litellm()
-    ours, floor = [], []
     with fake_server() as server, data_home() as home:
         server.answer = script
-        for sample in range(repeat + 1):  # the first warms both paths up
-            measured = await through_session(open_session(home, mode="parallel", modes=SETTINGS))
-            await settle()
-            base = await one_call(litellm, server)
-            if sample:
-                ours.append(measured)
-                floor.append(base)
-    return ours, floor
+        return await alternate(
+            lambda: through_session(open_session(home, mode="parallel", modes=SETTINGS)),
+            lambda: one_call(litellm, server), repeat, warmup=1, between=settle,
+        )
 
 
 def figures(quick: bool = False) -> list[Figure]:

@@ -12,7 +12,7 @@ import asyncio
 import json
 import time
 
-from fake_llm import Reply, data_home, fake_server, fresh, litellm_kwargs, open_session, settle
+from fake_llm import Reply, alternate, data_home, fake_server, fresh, litellm_kwargs, open_session, settle
 from harness import Figure, median
 
 QUESTION = "What is 17*23+4?"
@@ -80,22 +80,19 @@ async def _measure(repeat: int) -> tuple[list[float], list[float]]:
     from agentsh.models.litellm import load_litellm
 
     litellm = load_litellm()
-    ours, floor = [], []
     with fake_server() as server, data_home() as home:
         server.answer = script
         probe = open_session(home)
         tools, system_prompt = probe.registry.schemas(), probe.settings.system_prompt
         calculator = probe.registry.get("calculator").function
-        for sample in range(repeat + 2):  # the first two warm up both paths
-            session = open_session(home)  # a new session each time: the same requests each time
-            await fresh()
-            measured = await through_session(session)
-            await fresh()
-            base = await through_litellm(litellm, server, system_prompt, tools, calculator)
-            if sample >= 2:
-                ours.append(measured * 1000)
-                floor.append(base * 1000)
-    return ours, floor
+
+        async def ours() -> float:  # a new session each time: the same requests each time
+            return await through_session(open_session(home)) * 1000
+
+        async def floor() -> float:
+            return await through_litellm(litellm, server, system_prompt, tools, calculator) * 1000
+
+        return await alternate(ours, floor, repeat, warmup=2, between=fresh)
 
 
 def figures(quick: bool = False) -> list[Figure]:

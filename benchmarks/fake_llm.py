@@ -75,6 +75,19 @@ def litellm_kwargs(server: FakeOpenAIServer) -> dict:
             "stream_options": {"include_usage": True}, "max_retries": 0, "num_retries": 0}
 
 
+async def alternate(ours, floor, repeat: int, warmup: int, between=None) -> tuple[list[float], list[float]]:
+    """Await `ours()` and `floor()` in turn (each returns its figure), `warmup` times unrecorded first."""
+    measured, base = [], []
+    for sample in range(warmup + repeat):
+        for function, samples in ((ours, measured), (floor, base)):
+            if between is not None:
+                await between()
+            value = await function()
+            if sample >= warmup:
+                samples.append(value)
+    return measured, base
+
+
 async def settle(limit: float = 5.0) -> None:
     """Wait until no other task is left: litellm logs each call in tasks of its own after
     the stream ends, work that belongs to the exchange that caused it. Close sessions
