@@ -8,6 +8,7 @@ import json
 from helpers import done, of, scripted_session, send
 from test_compaction import PADDING, answering, assert_no_orphans, budget_for, is_summary_call
 
+from agentsh.agent.turn import CONTINUE_AFTER_SUMMARY
 from agentsh.errors import ContextWindowError
 from agentsh.events import Compaction
 from agentsh.memory.consolidate import consolidate_session
@@ -45,18 +46,36 @@ async def test_requests_built_from_a_modes_own_copy_lose_the_compacted_messages_
     assert not any(m is s for m in second.messages for s in OwnCopyMode.summarised)
 
 
-async def test_a_retry_after_a_context_window_error_is_never_larger_than_the_failed_request(home):
-    too_long = ContextWindowError("the conversation is longer than the model's context window.")
+class OneCallMode:
+    """A mode whose single request is over budget: compacted before it is sent, then rejected once."""
+
+    @staticmethod
+    async def run(turn) -> None:
+        own = [*turn.history, user("working notes " * 300)]
+        await turn.call_model(ModelRequest(messages=own, tools=turn.registry.schemas()))
+
+
+async def test_a_retry_after_a_context_window_error_is_never_larger_than_the_failed_request(home, monkeypatch):
+    rejected = []
+
+    def reply(request):
+        if is_summary_call(request) or rejected:
+            return answering(request)
+        rejected.append(request)
+        return ContextWindowError("the conversation is longer than the model's context window.")
+
     model = ScriptedModel(default=answering)
     session = scripted_session(home, model, context={"budget_tokens": budget_for(home)})
     for number in range(5):
         await send(session, f"Question {number}. {PADDING}")
-    sizes = []
-    model.add(lambda request: sizes.append(len(request.messages)) or too_long)
+    model.default = reply
+    monkeypatch.setattr("agentsh.session.get_mode", lambda name: OneCallMode)
     events = await send(session, f"Question 5. {PADDING}")
-    assert not done(events).failed
+    assert not done(events).failed and len(of(events, Compaction)) == 2
     retry = [r.request for r in model.requests if not is_summary_call(r.request)][-1]
-    assert len(retry.messages) <= sizes[0]
+    failed = {(m.role, m.content) for m in rejected[0].messages[1:]} | {("user", CONTINUE_AFTER_SUMMARY)}
+    assert {(m.role, m.content) for m in retry.messages[1:]} <= failed  # nothing summarised comes back
+    assert len(retry.messages) < len(rejected[0].messages)
 
 
 async def test_compact_and_a_turn_at_once_keep_the_summary_consistent_with_the_store(home):
