@@ -79,16 +79,21 @@ async def test_a_retry_after_a_context_window_error_is_never_larger_than_the_fai
 
 
 async def test_compact_and_a_turn_at_once_keep_the_summary_consistent_with_the_store(home):
-    model = ScriptedModel(default=lambda r: Reply("SUMMARY") if is_summary_call(r) else Reply("ok", delay=0.01))
+    slow_summaries = lambda r: Reply("SUMMARY", delay=0.2) if is_summary_call(r) else Reply(f"answer {PADDING}")  # noqa: E731
+    model = ScriptedModel(default=slow_summaries)
     session = scripted_session(home, model)
-    for number in range(4):
-        await send(session, f"Question {number}")
-    await asyncio.gather(session.compact(), send(session, "Question 4"), session.compact())
+    for number in range(8):
+        await send(session, f"Question {number}. {PADDING}")
+    session.settings.context.budget_tokens = budget_for(home) + 200  # the next turn compacts too
+    compacting = asyncio.create_task(session.compact())
+    await asyncio.sleep(0.01)
+    await send(session, f"Newest question. {PADDING}")
+    await compacting
     covers, _ = session.store.latest_compaction(session.id)
     assert covers <= len(session.history())
-    await send(session, "Question 5")
-    request = model.requests[-1].request
-    assert request.messages[-1].content == "Question 5" and request.messages[1].role == "user"
+    await send(session, "And now?")
+    sent = [m.content for m in model.requests[-1].request.messages]
+    assert any(c.startswith("Newest question") for c in sent) and sent[-1] == "And now?"
 
 
 async def test_a_cut_inside_a_long_turn_still_starts_the_conversation_with_a_user_message(home):
