@@ -1,4 +1,9 @@
-"""Self-tests for tests/fakeserver.py, driven through the real ``openai`` client."""
+"""Self-tests for tests/fakeserver.py: what it sends on the wire, read with httpx.
+
+These tests state the server's own contract (JSON bodies, SSE events, how a stream is cut or
+stalled at the HTTP level), so they do not change when an API client changes which exception
+it wraps a transport failure in.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,9 @@ import os
 import sys
 import threading
 import time
+from dataclasses import dataclass, field
 
 import httpx
-import openai
 import pytest
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -18,6 +23,7 @@ if _HERE not in sys.path:  # works with or without tests/__init__.py / conftest
 from fakeserver import FakeOpenAIServer, Reply  # noqa: E402
 
 MSGS = [{"role": "user", "content": "hi"}]
+AUTH = {"Authorization": "Bearer sk-test"}
 
 
 @pytest.fixture
@@ -26,28 +32,59 @@ def server():
         yield srv
 
 
-def client_for(srv: FakeOpenAIServer, **kw) -> openai.OpenAI:
-    kw.setdefault("max_retries", 0)
-    kw.setdefault("timeout", 5)
-    return openai.OpenAI(base_url=srv.base_url, api_key="sk-test", **kw)
+@dataclass
+class Wire:
+    """One streamed answer as it arrived: the parsed events, and how the body ended."""
+
+    events: list[dict] = field(default_factory=list)
+    done: bool = False
+    transport_error: httpx.TransportError | None = None
+    headers: httpx.Headers | None = None
+
+    def text(self) -> str:
+        return "".join(e["choices"][0]["delta"].get("content") or "" for e in self.events if e["choices"])
+
+    def finish_reasons(self) -> list[str]:
+        return [e["choices"][0]["finish_reason"] for e in self.events if e["choices"] and e["choices"][0]["finish_reason"]]
 
 
-def collect(stream) -> list:
-    chunks = []
-    for c in stream:
-        chunks.append(c)
-    return chunks
+def post(srv: FakeOpenAIServer, **body) -> httpx.Response:
+    return httpx.post(srv.base_url + "/chat/completions", json={"model": "m", "messages": MSGS, **body}, headers=AUTH, timeout=5)
+
+
+def stream(srv: FakeOpenAIServer, timeout: float = 5, **body) -> Wire:
+    wire = Wire()
+    payload = {"model": "m", "messages": MSGS, "stream": True, **body}
+    try:
+        with httpx.stream("POST", srv.base_url + "/chat/completions", json=payload, headers=AUTH, timeout=timeout) as response:
+            wire.headers = response.headers
+            for line in response.iter_lines():
+                _take(wire, line)
+    except httpx.TransportError as error:
+        wire.transport_error = error
+    return wire
+
+
+def _take(wire: Wire, line: str) -> None:
+    if not line.startswith("data: "):
+        assert line == "", f"unexpected SSE line {line!r}"
+        return
+    data = line[len("data: "):]
+    if data == "[DONE]":
+        wire.done = True
+    else:
+        wire.events.append(json.loads(data))
 
 
 def test_non_streaming_text_and_recording(server):
     server.enqueue(Reply(text="hello there"))
-    resp = client_for(server).chat.completions.create(model="fake-model", messages=MSGS)
-    assert resp.object == "chat.completion"
-    assert resp.model == "fake-model"
-    assert resp.choices[0].message.role == "assistant"
-    assert resp.choices[0].message.content == "hello there"
-    assert resp.choices[0].finish_reason == "stop"
-    assert resp.usage.total_tokens == 15
+    body = post(server).json()
+    assert body["object"] == "chat.completion"
+    assert body["model"] == "m"
+    message = body["choices"][0]["message"]
+    assert (message["role"], message["content"]) == ("assistant", "hello there")
+    assert body["choices"][0]["finish_reason"] == "stop"
+    assert body["usage"]["total_tokens"] == 15
     assert server.hits == 1
     req = server.requests[0]
     assert req["path"] == "/v1/chat/completions"
@@ -57,26 +94,25 @@ def test_non_streaming_text_and_recording(server):
 
 def test_non_streaming_tool_calls(server):
     server.enqueue(Reply(tool_calls=[{"name": "ls", "arguments": {"path": "/tmp"}}, {"name": "x", "arguments": "{}", "id": "abc"}]))
-    resp = client_for(server).chat.completions.create(model="m", messages=MSGS)
-    msg = resp.choices[0].message
-    assert msg.content is None
-    assert resp.choices[0].finish_reason == "tool_calls"
-    assert [tc.function.name for tc in msg.tool_calls] == ["ls", "x"]
-    assert json.loads(msg.tool_calls[0].function.arguments) == {"path": "/tmp"}
-    assert msg.tool_calls[0].id.startswith("call_")
-    assert msg.tool_calls[1].id == "abc"
+    choice = post(server).json()["choices"][0]
+    message = choice["message"]
+    assert message["content"] is None
+    assert choice["finish_reason"] == "tool_calls"
+    assert [tc["function"]["name"] for tc in message["tool_calls"]] == ["ls", "x"]
+    assert all(tc["type"] == "function" for tc in message["tool_calls"])
+    assert json.loads(message["tool_calls"][0]["function"]["arguments"]) == {"path": "/tmp"}
+    assert message["tool_calls"][0]["id"].startswith("call_")
+    assert message["tool_calls"][1]["id"] == "abc"
 
 
 def test_empty_queue_500_default_reply_and_404(server):
-    c = client_for(server)
-    with pytest.raises(openai.InternalServerError) as ei:
-        c.chat.completions.create(model="m", messages=MSGS)
-    assert ei.value.status_code == 500
-    assert ei.value.body["message"] == "fake server: no scripted reply"
+    response = post(server)
+    assert response.status_code == 500
+    assert response.json()["error"]["message"] == "fake server: no scripted reply"
 
     server.default_reply = Reply(text="again")
     for _ in range(2):
-        assert c.chat.completions.create(model="m", messages=MSGS).choices[0].message.content == "again"
+        assert post(server).json()["choices"][0]["message"]["content"] == "again"
 
     r = httpx.get(server.base_url + "/models")
     assert r.status_code == 404 and "error" in r.json()
@@ -88,99 +124,97 @@ def test_empty_queue_500_default_reply_and_404(server):
 
 def test_streaming_text_with_usage(server):
     server.enqueue(Reply(text="The quick brown fox", chunk_size=3))
-    stream = client_for(server).chat.completions.create(
-        model="m", messages=MSGS, stream=True, stream_options={"include_usage": True}
-    )
-    chunks = collect(stream)
-    assert chunks[0].choices[0].delta.role == "assistant"
-    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
-    assert text == "The quick brown fox"
-    finish = [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason]
-    assert finish == ["stop"]
-    assert chunks[-1].choices == [] and chunks[-1].usage.total_tokens == 15
+    wire = stream(server, stream_options={"include_usage": True})
+    assert wire.headers["content-type"].startswith("text/event-stream")
+    assert wire.events[0]["choices"][0]["delta"]["role"] == "assistant"
+    assert all(e["object"] == "chat.completion.chunk" for e in wire.events)
+    assert wire.text() == "The quick brown fox"
+    assert len(wire.events) == 1 + 7 + 1 + 1  # role, 7 pieces of 3 characters, finish, usage
+    assert wire.finish_reasons() == ["stop"]
+    assert wire.events[-1]["choices"] == [] and wire.events[-1]["usage"]["total_tokens"] == 15
+    assert wire.done and wire.transport_error is None
 
 
 def test_streaming_tool_calls_reassemble(server):
     args = {"command": "echo hi && ls -la", "timeout": 30}
     server.enqueue(Reply(text="ok", tool_calls=[{"name": "bash", "arguments": args}, {"name": "noop", "arguments": {}}]))
-    chunks = collect(client_for(server).chat.completions.create(model="m", messages=MSGS, stream=True))
+    wire = stream(server)
     calls: dict[int, dict] = {}
     arg_pieces = 0
-    for c in chunks:
-        for tc in c.choices[0].delta.tool_calls or []:
-            entry = calls.setdefault(tc.index, {"id": None, "name": "", "arguments": ""})
-            if tc.id:
-                entry["id"] = tc.id
-            if tc.function and tc.function.name:
-                entry["name"] += tc.function.name
-            if tc.function and tc.function.arguments:
-                entry["arguments"] += tc.function.arguments
-                arg_pieces += 1
+    for event in wire.events:
+        for tc in event["choices"][0]["delta"].get("tool_calls") or []:
+            entry = calls.setdefault(tc["index"], {"id": None, "name": "", "arguments": ""})
+            entry["id"] = tc.get("id") or entry["id"]
+            entry["name"] += tc.get("function", {}).get("name") or ""
+            piece = tc.get("function", {}).get("arguments") or ""
+            entry["arguments"] += piece
+            arg_pieces += bool(piece)
     assert calls[0]["name"] == "bash" and json.loads(calls[0]["arguments"]) == args
     assert calls[1]["name"] == "noop" and json.loads(calls[1]["arguments"]) == {}
     assert calls[0]["id"] != calls[1]["id"]
     assert arg_pieces > 5  # arguments were split across several chunks
-    assert chunks[-1].choices[0].finish_reason == "tool_calls"
+    assert wire.finish_reasons() == ["tool_calls"] and wire.done
 
 
 def test_429_with_retry_after(server):
     server.enqueue(Reply(status=429, error_message="slow down", headers={"Retry-After": "1"}))
-    with pytest.raises(openai.RateLimitError) as ei:
-        client_for(server).chat.completions.create(model="m", messages=MSGS)
-    e = ei.value
-    assert e.status_code == 429
-    assert e.response.headers["retry-after"] == "1"
-    assert e.body["message"] == "slow down"
-    assert e.body["type"] == "rate_limit_error"
+    response = post(server)
+    assert response.status_code == 429
+    assert response.headers["retry-after"] == "1"
+    error = response.json()["error"]
+    assert error["message"] == "slow down"
+    assert error["type"] == "rate_limit_error"
+    assert error["code"] == "rate_limit_exceeded"
 
 
 def test_cut_after_abrupt_has_no_finish(server):
     server.enqueue(Reply(text="abcdefghijklmnop", cut_after=2))
-    got = []
-    with pytest.raises(httpx.RemoteProtocolError):
-        for c in client_for(server).chat.completions.create(model="m", messages=MSGS, stream=True):
-            got.append(c)
-    assert "".join(c.choices[0].delta.content or "" for c in got) == "abcdefgh"
-    assert all(c.choices[0].finish_reason is None for c in got)
+    wire = stream(server)
+    assert wire.text() == "abcdefgh"
+    assert wire.finish_reasons() == [] and not wire.done
+    # the chunked body never ended: the client sees a broken transfer, not an end of stream
+    assert isinstance(wire.transport_error, httpx.RemoteProtocolError)
 
 
 def test_cut_after_clean_ends_silently_without_finish(server):
     server.enqueue(Reply(text="abcdefghijklmnop", cut_after=2, cut_mode="clean"))
-    got = collect(client_for(server).chat.completions.create(model="m", messages=MSGS, stream=True))
-    assert len(got) == 3  # role chunk + 2 content chunks
-    assert all(c.choices[0].finish_reason is None for c in got)
+    wire = stream(server)
+    assert len(wire.events) == 3  # role chunk + 2 content chunks
+    assert wire.finish_reasons() == [] and not wire.done
+    assert wire.transport_error is None  # the HTTP body ended properly
 
 
 def test_stall_after_ends(server):
     server.enqueue(Reply(text="abcdefgh", stall_after=1, stall_seconds=0.5))
     t0 = time.monotonic()
-    got = []
-    with pytest.raises(httpx.RemoteProtocolError):
-        for c in client_for(server).chat.completions.create(model="m", messages=MSGS, stream=True):
-            got.append(c)
+    wire = stream(server)
     assert 0.4 < time.monotonic() - t0 < 3
-    assert [c.choices[0].delta.content for c in got] == ["", "abcd"]
+    assert [e["choices"][0]["delta"]["content"] for e in wire.events] == ["", "abcd"]
+    assert isinstance(wire.transport_error, httpx.RemoteProtocolError) and not wire.done
 
 
 def test_stop_returns_promptly_during_stall():
     srv = FakeOpenAIServer().start()
     srv.enqueue(Reply(text="abcdefgh", stall_after=1, stall_seconds=30))
-    first_chunk = threading.Event()
     outcome: dict = {}
+    first_event = threading.Event()
 
     def consume():
+        payload = {"model": "m", "messages": MSGS, "stream": True}
         try:
-            for _ in client_for(srv, timeout=10).chat.completions.create(model="m", messages=MSGS, stream=True):
-                first_chunk.set()
-        except Exception as exc:  # noqa: BLE001
-            outcome["exc"] = exc
+            with httpx.stream("POST", srv.base_url + "/chat/completions", json=payload, timeout=10) as response:
+                for line in response.iter_lines():
+                    if line.startswith("data: "):
+                        first_event.set()
+        except httpx.TransportError as error:
+            outcome["error"] = error
         outcome["done"] = True
 
     th = threading.Thread(target=consume, daemon=True)
     th.start()
-    assert first_chunk.wait(3)
+    assert first_event.wait(3)
     t0 = time.monotonic()
     srv.stop()
     assert time.monotonic() - t0 < 1
     th.join(2)
-    assert outcome.get("done")  # client was released too
+    assert outcome.get("done")  # the client was released too

@@ -1,7 +1,10 @@
-"""Map every exception litellm exports to agentsh's errors: retry or not, and what to say.
+"""Decide what a litellm exception means: retry or not, and what to tell the user.
 
-`CLASSIFICATION` names each litellm exception class; a test fails when a litellm
-release exports one that is not listed here, so nothing new goes unmapped.
+litellm adds exception classes often, so nothing here lists them. An exception is judged by
+what it is: a few kinds need their own handling and are known by a base class (a context
+window that is too small, a key that was refused, a stream that broke off); everything else
+by its HTTP status (429, 408, 409 and 5xx are transient, any other 4xx is final); and an
+exception without a status by whether it is a timeout or a lost connection.
 """
 
 from __future__ import annotations
@@ -19,45 +22,25 @@ REQUEST = "request"
 CONTEXT = "context"
 STREAM = "stream"
 
-CLASSIFICATION: dict[str, str] = {
-    "RateLimitError": RETRY,
-    "RouterRateLimitError": RETRY,
-    "InternalServerError": RETRY,
-    "ServiceUnavailableError": RETRY,
-    "BadGatewayError": RETRY,
-    "APIConnectionError": RETRY,
-    "Timeout": RETRY,
-    "MidStreamFallbackError": STREAM,
-    "APIError": RETRY,  # generic: decided by its status code below
-    "OpenAIError": RETRY,
-    "AuthenticationError": AUTH,
-    "PermissionDeniedError": AUTH,
-    "PaymentRequiredError": AUTH,
-    "BudgetExceededError": AUTH,
-    "ContextWindowExceededError": CONTEXT,
-    "BadRequestError": REQUEST,
-    "InvalidRequestError": REQUEST,
-    "UnprocessableEntityError": REQUEST,
-    "NotFoundError": REQUEST,
-    "UnsupportedParamsError": REQUEST,
-    "ContentPolicyViolationError": REQUEST,
-    "APIResponseValidationError": REQUEST,
-    "JSONSchemaValidationError": REQUEST,
-    "ImageFetchError": REQUEST,
-    "ErrorEventError": RETRY,
-    "VectorStoreSearchError": REQUEST,
-    "ModelNotMappedError": REQUEST,
-    "MockException": REQUEST,
-    "ZoneInfoNotFoundError": REQUEST,
-    "RouterRateLimitErrorBasic": RETRY,
-    "LiteLLMUnknownProvider": REQUEST,
-    "RejectedRequestError": REQUEST,
-    "BlockedPiiEntityError": REQUEST,
-    "GuardrailRaisedException": REQUEST,
-    "ModifyResponseException": REQUEST,
-    "SensitiveDataRouteException": REQUEST,
-    "ToolLoopMaxRoundsExceeded": REQUEST,
-}
+# Base classes (litellm's, and the openai SDK's it builds on) whose meaning a status does not
+# carry, most specific first: a context-window error is a 400 that compaction can fix; a
+# mid-stream failure is a 503 after text was shown; a refused key may arrive with any status.
+KIND_BY_BASE_CLASS: tuple[tuple[str, str], ...] = (
+    ("ContextWindowExceededError", CONTEXT),
+    ("MidStreamFallbackError", STREAM),
+    ("AuthenticationError", AUTH),
+    ("PermissionDeniedError", AUTH),
+    ("PaymentRequiredError", AUTH),
+    ("BudgetExceededError", AUTH),
+    ("RateLimitError", RETRY),
+    ("RouterRateLimitError", RETRY),  # litellm's router: every deployment cooling down; no status before 1.110
+    ("RouterRateLimitErrorBasic", RETRY),
+    ("APITimeoutError", RETRY),
+    ("APIConnectionError", RETRY),
+)
+TRANSIENT_STATUSES = frozenset({408, 409, 429})
+# Without a status: a network failure is transient; a bug or a refusal is not.
+TRANSIENT_BASES = ("TimeoutError", "ConnectionError", "TransportError", "TimeoutException")
 
 KEY_VARIABLES = {
     "openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY", "gemini": "GEMINI_API_KEY",
@@ -80,18 +63,31 @@ def key_variable(model: str) -> str:
 
 
 def classify(error: BaseException) -> str:
-    for cls in type(error).__mro__:
-        kind = CLASSIFICATION.get(cls.__name__)
-        if kind is not None:
-            return _by_status(error) if kind == RETRY and cls.__name__ in ("APIError", "OpenAIError") else kind
-    return RETRY if isinstance(error, (TimeoutError, ConnectionError, OSError)) else REQUEST
+    """RETRY, AUTH, REQUEST, CONTEXT or STREAM, from the class hierarchy and the HTTP status."""
+    ancestors = {cls.__name__ for cls in type(error).__mro__}
+    for base, kind in KIND_BY_BASE_CLASS:
+        if base in ancestors:
+            return kind
+    status = status_of(error)
+    if status is not None:
+        return _by_status(status)
+    return RETRY if ancestors.intersection(TRANSIENT_BASES) else REQUEST
 
 
-def _by_status(error: BaseException) -> str:
-    status = getattr(error, "status_code", None)
+def status_of(error: BaseException) -> int | None:
+    """The HTTP status the provider answered with, when there was an answer."""
+    for value in (getattr(error, "status_code", None), getattr(getattr(error, "response", None), "status_code", None)):
+        if isinstance(value, int) and 100 <= value <= 599:
+            return value
+    return None
+
+
+def _by_status(status: int) -> str:
     if status in (401, 403):
         return AUTH
-    return RETRY if status is None or status == 429 or status >= 500 else REQUEST
+    if status in TRANSIENT_STATUSES or status >= 500:
+        return RETRY
+    return REQUEST
 
 
 def retry_after(error: BaseException) -> float | None:
@@ -118,7 +114,7 @@ def translate(error: BaseException, model: str) -> ModelError:
     """One clear sentence: what failed, and what to change."""
     kind = classify(error)
     detail = _short_message(error)
-    status = getattr(error, "status_code", None)
+    status = status_of(error)
     where = f"{provider_of(model)} ({model})"
     variable = key_variable(model)
     if not os.environ.get(variable) and (kind == AUTH and status in (None, 401) or _mentions_credentials(error)):
