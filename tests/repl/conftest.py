@@ -12,9 +12,9 @@ import pytest
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from agentsh.repl_prompt import PromptTerminal
-from agentsh.repl_render import Transcript
-from agentsh.repl_shell import Repl
+from agentsh.repl.prompt import PromptTerminal
+from agentsh.repl.render import Transcript
+from agentsh.repl.shell import Repl
 from agentsh.session import Session
 
 TIMEOUT = 5.0

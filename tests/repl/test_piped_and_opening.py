@@ -10,10 +10,10 @@ import sys
 from prompt_toolkit.output import DummyOutput
 
 from agentsh.config import Settings
-from agentsh.repl import open_session, repl_command
-from agentsh.repl_lines import LineTerminal
-from agentsh.repl_prompt import PromptTerminal
-from agentsh.repl_render import Transcript
+from agentsh.repl.main import open_session, repl_command
+from agentsh.repl.lines import LineTerminal
+from agentsh.repl.prompt import PromptTerminal
+from agentsh.repl.render import Transcript
 from agentsh.session import Session
 from conftest import until
 from helpers import send

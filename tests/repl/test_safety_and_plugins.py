@@ -9,7 +9,7 @@ from agentsh import tool
 from agentsh.config import Settings
 from agentsh.events import Step
 from agentsh.models.scripted import Reply, ScriptedModel, calls
-from agentsh.repl_render import Transcript
+from agentsh.repl.render import Transcript
 from agentsh.session import Session
 from helpers import scripted_session
 

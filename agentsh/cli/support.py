@@ -10,9 +10,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .config import Settings, load_settings
-from .errors import AgentshError, UsageError
-from .terminal import neutralize
+from ..config import Settings, load_settings
+from ..errors import AgentshError, UsageError
+from ..terminal import neutralize
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:

@@ -15,14 +15,14 @@ import os
 import sys
 from typing import TextIO
 
-from .cli_support import settings_from_args
-from .config import Settings, data_home
-from .errors import AgentshError
-from .repl_lines import LineTerminal
-from .repl_render import Transcript, wants_color
-from .repl_shell import Repl, Terminal
-from .session import Session, open_store
-from .store.sessions import SessionStore
+from ..cli.support import settings_from_args
+from ..config import Settings, data_home
+from ..errors import AgentshError
+from .lines import LineTerminal
+from .render import Transcript, wants_color
+from .shell import Repl, Terminal
+from ..session import Session, open_store
+from ..store.sessions import SessionStore
 
 PICK_COUNT = 10
 
@@ -37,7 +37,7 @@ def repl_command(args: argparse.Namespace) -> int:
 
 
 async def interactive(settings: Settings, resume: str | None, latest: bool) -> int:
-    from .repl_prompt import HISTORY_FILE, PromptTerminal
+    from .prompt import HISTORY_FILE, PromptTerminal
 
     shell: Repl | None = None
     terminal = PromptTerminal(

@@ -13,16 +13,16 @@ import threading
 from contextlib import AbstractContextManager, aclosing
 from typing import Callable, Protocol
 
-from . import __version__
-from .agent.approval import Decision
-from .commands import CommandResult, is_command, run_command
-from .errors import AgentshError
-from .events import ApprovalRequest, Event, Notice
-from .messages import Message
-from .repl_approval import decision_text
-from .repl_render import Transcript
-from .repl_steps import first_line
-from .session import Session
+from .. import __version__
+from ..agent.approval import Decision
+from ..commands import CommandResult, is_command, run_command
+from ..errors import AgentshError
+from ..events import ApprovalRequest, Event, Notice
+from ..messages import Message
+from .approval import decision_text
+from .render import Transcript
+from .steps import first_line
+from ..session import Session
 
 PLUGIN_POLL = 1.0  # seconds between checks of the plugin directories while the prompt waits
 RECAP = 4  # messages of a resumed session shown when it opens

@@ -8,14 +8,14 @@ import json
 import sys
 from pathlib import Path
 
-from .cli_support import out, print_json, settings_from_args, write_new_file
-from .config import Settings
-from .errors import AgentshError
-from .memory.consolidate import consolidate_session
-from .memory.store import MemoryRecord, MemoryStore, load_export
-from .models import resolve_model
-from .session import open_store
-from .store.sessions import SessionStore
+from .support import out, print_json, settings_from_args, write_new_file
+from ..config import Settings
+from ..errors import AgentshError
+from ..memory.consolidate import consolidate_session
+from ..memory.store import MemoryRecord, MemoryStore, load_export
+from ..models import resolve_model
+from ..session import open_store
+from ..store.sessions import SessionStore
 
 
 def memory_command(args: argparse.Namespace) -> int:
