@@ -157,7 +157,7 @@ MEMORY_ACTIONS = ("list", "search", "add", "forget", "pin", "unpin")
 
 @command("memory", "long-term memory: /memory [list | search WORDS | add TEXT | forget ID | pin ID | unpin ID]")
 def _memory(session: "Session", args: list[str]) -> CommandResult:
-    from .cli.memory import memory_line
+    from .memory.store import memory_line
 
     store = session.memory.store
     action, rest = (args[0], args[1:]) if args else ("list", [])
@@ -186,8 +186,7 @@ def _compact(session: "Session", args: list[str]) -> CommandResult:
 def _export(session: "Session", args: list[str]) -> CommandResult:
     from pathlib import Path
 
-    from .cli.support import write_new_file
-    from .store.transfer import export_json, export_markdown
+    from .store.transfer import export_json, export_markdown, write_new_file
 
     if not session.persisted:
         return CommandResult("nothing to export yet: this session has no messages", error=True)

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import AsyncIterator
 
-from .agent.approval import ApprovalPolicy
-from .agent.profiles import resolve_profiles
+from .tools.approval import ApprovalPolicy
+from .profiles import resolve_profiles
 from .agent.turn import Turn
 from .config import Settings, choose_model, data_home
 from .errors import AgentshError

@@ -13,7 +13,7 @@ from ..messages import Message, system, user
 from ..models.base import ModelClient, ModelRequest, ModelResponse, TokenCount, estimate_tokens
 from ..tools.executor import ToolExecutor
 from ..tools.registry import ToolRegistry
-from .profiles import AgentProfile, resolve_profiles
+from ..profiles import AgentProfile, resolve_profiles
 
 C = TypeVar("C", bound=BaseModel)
 

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from .support import settings_from_args
+from ..config import settings_from_args
 from ..plugins.directories import plugin_directories
 from ..plugins.loader import PluginLoader
 from ..plugins.trust import set_trust, trust_file, trusted_folders, workspace_plugin_dirs

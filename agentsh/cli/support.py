@@ -1,44 +1,11 @@
-"""Helpers shared by the commands: settings from flags, reading stdin safely."""
+"""Helpers shared by the commands: reading stdin safely, printing JSON and terminal-safe text."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
-from pathlib import Path
-from typing import Any
 
-from pydantic import ValidationError
-
-from ..config import Settings, load_settings
-from ..errors import AgentshError, UsageError
 from ..terminal import neutralize
-
-
-def settings_from_args(args: argparse.Namespace) -> Settings:
-    overrides: dict[str, Any] = {
-        "model": getattr(args, "model", None),
-        "mode": getattr(args, "mode", None),
-        "home": getattr(args, "home", None),
-        "max_steps": getattr(args, "max_steps", None),
-        "approval": "auto" if getattr(args, "yes", False) else None,
-    }
-    _check_flags(overrides)
-    settings = load_settings(overrides)
-    extra = getattr(args, "plugins", None) or []
-    if extra:
-        settings = settings.model_copy(update={"plugin_dirs": [*settings.plugin_dirs, *extra]})
-    return settings
-
-
-def _check_flags(overrides: dict[str, Any]) -> None:
-    """A bad flag is a usage error that names the flag, not a problem with the config file."""
-    try:
-        Settings.model_validate({k: v for k, v in overrides.items() if v is not None})
-    except ValidationError as error:
-        first = error.errors()[0]
-        flag = "--" + str(first["loc"][0]).replace("_", "-")
-        raise UsageError(f"{flag}: {first['msg']}") from None
 
 
 def read_stdin() -> tuple[str, list[str]]:
@@ -52,16 +19,6 @@ def read_stdin() -> tuple[str, list[str]]:
         text = text.replace("\x00", "\ufffd")
         warnings.append("stdin contains NUL bytes: they were replaced with �")
     return text, warnings
-
-
-def write_new_file(path: Path, text: str) -> None:
-    temporary = path.with_name(path.name + ".partial")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(path)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise AgentshError(f"cannot write {path}: {error.strerror}") from None
 
 
 def print_json(value: object) -> None:

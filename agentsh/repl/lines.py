@@ -11,7 +11,7 @@ import asyncio
 from contextlib import AbstractContextManager
 from typing import Callable, TextIO
 
-from ..agent.approval import Decision
+from ..tools.approval import Decision
 from ..events import ApprovalRequest
 from .keys import interrupt_on_sigint
 

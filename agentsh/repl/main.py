@@ -15,8 +15,7 @@ import os
 import sys
 from typing import TextIO
 
-from ..cli.support import settings_from_args
-from ..config import Settings, data_home
+from ..config import Settings, data_home, settings_from_args
 from ..errors import AgentshError
 from .lines import LineTerminal
 from .render import Transcript, wants_color

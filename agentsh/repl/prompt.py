@@ -20,7 +20,7 @@ from prompt_toolkit.input import Input
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.output import Output
 
-from ..agent.approval import Decision
+from ..tools.approval import Decision
 from ..commands import COMMANDS, completions, is_command
 from ..events import ApprovalRequest
 from .approval import ask_decision

@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager, aclosing
 from typing import Callable, Protocol
 
 from .. import __version__
-from ..agent.approval import Decision
+from ..tools.approval import Decision
 from ..commands import CommandResult, is_command, run_command
 from ..errors import AgentshError
 from ..events import ApprovalRequest, Event, Notice

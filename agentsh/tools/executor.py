@@ -13,7 +13,7 @@ from typing import Callable, Iterable
 
 from pydantic import ValidationError
 
-from ..agent.approval import ApprovalPolicy, Decision
+from .approval import ApprovalPolicy, Decision
 from ..events import ApprovalRequest, Event, ToolResult
 from ..messages import ToolCallPart
 from ..secrets import redact_secrets

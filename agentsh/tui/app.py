@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from ..agent.approval import Decision
+from ..tools.approval import Decision
 from ..errors import AgentshError
 from . import collector
 from .history import items_of, recent_messages, user_inputs

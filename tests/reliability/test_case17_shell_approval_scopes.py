@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from fakeserver import Reply
 
-from agentsh.agent.approval import ApprovalPolicy, Decision
+from agentsh.tools.approval import ApprovalPolicy, Decision
 from agentsh.events import ApprovalRequest, ToolResult
 from agentsh.messages import ToolCallPart
 from agentsh.tools.context import set_workspace

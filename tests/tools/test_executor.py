@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from agentsh.agent.approval import ApprovalPolicy, Decision
+from agentsh.tools.approval import ApprovalPolicy, Decision
 from agentsh.events import ApprovalRequest, ToolResult
 from agentsh.messages import ToolCallPart
 from agentsh.tools.executor import ToolExecutor
