@@ -1,6 +1,6 @@
 """Slash commands, as pure functions shared by the TUI and the REPL.
 
-`run_command(session, "/mode planner")` returns a `CommandResult`: text to show, and
+`run_slash_command(session, "/mode planner")` returns a `CommandResult`: text to show, and
 an optional action the UI performs (quit, new session, resume...). Nothing here
 touches a terminal.
 """
@@ -44,7 +44,7 @@ def is_command(text: str) -> bool:
     return text.startswith("/") and not text.startswith("//")
 
 
-def run_command(session: "Session", text: str) -> CommandResult:
+def run_slash_command(session: "Session", text: str) -> CommandResult:
     try:
         words = shlex.split(text[1:])
     except ValueError:  # an apostrophe in free text ("/memory add the user's cat") is not a quoting error

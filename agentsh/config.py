@@ -14,8 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from .profiles import AgentProfile
 from .errors import ConfigError, UsageError
+from .profiles import AgentProfile
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are agentsh, a capable assistant working in the user's terminal. "

@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import AsyncIterator
 
-from .tools.approval import ApprovalPolicy
-from .profiles import resolve_profiles
 from .agent.turn import Turn
 from .config import Settings, choose_model, data_home
 from .errors import AgentshError
@@ -29,12 +27,14 @@ from .messages import Message, system, user
 from .models import resolve_model
 from .models.base import ModelClient
 from .modes import DEFAULT_MODE, get_mode
-from .plugins.directories import plugin_directories, protected_paths
-from .plugins.loader import PluginLoader
-from .tools.context import set_protected, set_workspace
+from .plugin_loader.directories import plugin_directories, protected_paths
+from .plugin_loader.loader import PluginLoader
+from .profiles import resolve_profiles
 from .store.db import DB_FILENAME, open_database
 from .store.records import SessionRecord
 from .store.sessions import SessionStore, repair_history
+from .tools.approval import ApprovalPolicy
+from .tools.context import set_protected, set_workspace
 from .tools.executor import ToolExecutor
 from .tools.registry import ToolRegistry
 

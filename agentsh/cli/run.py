@@ -15,12 +15,12 @@ import sys
 from contextlib import aclosing
 from typing import TextIO
 
-from ..tools.approval import Decision
 from ..config import settings_from_args
 from ..errors import UsageError
 from ..events import ApprovalRequest, Compaction, Error, Event, MemoryRecall, Notice, TextDelta, ToolCall, ToolResult, TurnDone
 from ..session import Session
 from ..terminal import neutralize
+from ..tools.approval import Decision
 from .support import read_stdin
 
 EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE

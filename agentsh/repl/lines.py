@@ -11,8 +11,8 @@ import asyncio
 from contextlib import AbstractContextManager
 from typing import Callable, TextIO
 
-from ..tools.approval import Decision
 from ..events import ApprovalRequest
+from ..tools.approval import Decision
 from .keys import interrupt_on_sigint
 
 

@@ -13,7 +13,7 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from agentsh.repl.prompt import PromptTerminal
-from agentsh.repl.render import Transcript
+from agentsh.repl.render import TranscriptPrinter
 from agentsh.repl.shell import Repl
 from agentsh.session import Session
 
@@ -38,7 +38,7 @@ class Driver:
         self.terminal = PromptTerminal(
             history, session=lambda: self.repl.session, status=lambda: self.repl.status(), keyboard=pipe, screen=DummyOutput(),
         )
-        self.repl = Repl(session, self.terminal, Transcript(self.out), plugin_poll=plugin_poll)
+        self.repl = Repl(session, self.terminal, TranscriptPrinter(self.out), plugin_poll=plugin_poll)
         self._count_prompts()
         self.task: asyncio.Task | None = None
 
