@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "tool": "agentsh.tools.tool",
-    "on": "agentsh.plugins.hooks",
+    "on": "agentsh.plugin_loader.hooks",
     "Tool": "agentsh.tools.tool",
     "Session": "agentsh.session",
     "Settings": "agentsh.config",

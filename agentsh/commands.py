@@ -1,6 +1,6 @@
 """Slash commands, as pure functions shared by the TUI and the REPL.
 
-`run_command(session, "/mode planner")` returns a `CommandResult`: text to show, and
+`run_slash_command(session, "/mode planner")` returns a `CommandResult`: text to show, and
 an optional action the UI performs (quit, new session, resume...). Nothing here
 touches a terminal.
 """
@@ -44,7 +44,7 @@ def is_command(text: str) -> bool:
     return text.startswith("/") and not text.startswith("//")
 
 
-def run_command(session: "Session", text: str) -> CommandResult:
+def run_slash_command(session: "Session", text: str) -> CommandResult:
     try:
         words = shlex.split(text[1:])
     except ValueError:  # an apostrophe in free text ("/memory add the user's cat") is not a quoting error
@@ -157,7 +157,7 @@ MEMORY_ACTIONS = ("list", "search", "add", "forget", "pin", "unpin")
 
 @command("memory", "long-term memory: /memory [list | search WORDS | add TEXT | forget ID | pin ID | unpin ID]")
 def _memory(session: "Session", args: list[str]) -> CommandResult:
-    from .memory_cli import memory_line
+    from .memory.store import memory_line
 
     store = session.memory.store
     action, rest = (args[0], args[1:]) if args else ("list", [])
@@ -186,8 +186,7 @@ def _compact(session: "Session", args: list[str]) -> CommandResult:
 def _export(session: "Session", args: list[str]) -> CommandResult:
     from pathlib import Path
 
-    from .cli_support import write_new_file
-    from .store.transfer import export_json, export_markdown
+    from .store.transfer import export_json, export_markdown, write_new_file
 
     if not session.persisted:
         return CommandResult("nothing to export yet: this session has no messages", error=True)

@@ -6,6 +6,7 @@ The config file is `$AGENTSH_CONFIG`, else `$XDG_CONFIG_HOME/agentsh/config.toml
 
 from __future__ import annotations
 
+import argparse
 import os
 import tomllib
 from pathlib import Path
@@ -13,8 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from .agent.profiles import AgentProfile
-from .errors import ConfigError
+from .errors import ConfigError, UsageError
+from .profiles import AgentProfile
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are agentsh, a capable assistant working in the user's terminal. "
@@ -119,6 +120,33 @@ def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
         raise ConfigError(f"invalid setting {where!r}: {first['msg']} (config file: {config_path()})") from None
     settings._from_flags = {key for key, value in (overrides or {}).items() if value is not None}
     return settings
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """load_settings with the flags a command line gave (an argparse namespace; missing flags are unset)."""
+    overrides: dict[str, Any] = {
+        "model": getattr(args, "model", None),
+        "mode": getattr(args, "mode", None),
+        "home": getattr(args, "home", None),
+        "max_steps": getattr(args, "max_steps", None),
+        "approval": "auto" if getattr(args, "yes", False) else None,
+    }
+    _check_flags(overrides)
+    settings = load_settings(overrides)
+    extra = getattr(args, "plugins", None) or []
+    if extra:
+        settings = settings.model_copy(update={"plugin_dirs": [*settings.plugin_dirs, *extra]})
+    return settings
+
+
+def _check_flags(overrides: dict[str, Any]) -> None:
+    """A bad flag is a usage error that names the flag, not a problem with the config file."""
+    try:
+        Settings.model_validate({k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as error:
+        first = error.errors()[0]
+        flag = "--" + str(first["loc"][0]).replace("_", "-")
+        raise UsageError(f"{flag}: {first['msg']}") from None
 
 
 def _read_file(path: Path) -> dict[str, Any]:

@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import AsyncIterator
 
-from .agent.approval import ApprovalPolicy
-from .agent.profiles import resolve_profiles
 from .agent.turn import Turn
 from .config import Settings, choose_model, data_home
 from .errors import AgentshError
@@ -29,12 +27,14 @@ from .messages import Message, system, user
 from .models import resolve_model
 from .models.base import ModelClient
 from .modes import DEFAULT_MODE, get_mode
-from .plugins.directories import plugin_directories, protected_paths
-from .plugins.loader import PluginLoader
-from .tools.context import set_protected, set_workspace
+from .plugin_loader.directories import plugin_directories, protected_paths
+from .plugin_loader.loader import PluginLoader
+from .profiles import resolve_profiles
 from .store.db import DB_FILENAME, open_database
 from .store.records import SessionRecord
 from .store.sessions import SessionStore, repair_history
+from .tools.approval import ApprovalPolicy
+from .tools.context import ToolContext, using
 from .tools.executor import ToolExecutor
 from .tools.registry import ToolRegistry
 
@@ -57,12 +57,16 @@ class _TurnLog:
 
 
 class Session:
-    def __init__(self, settings: Settings, store: SessionStore, record: SessionRecord, model: ModelClient, loader: PluginLoader) -> None:
+    def __init__(
+        self, settings: Settings, store: SessionStore, record: SessionRecord, model: ModelClient, loader: PluginLoader,
+        tool_context: ToolContext | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.record = record
         self.model = model
         self.loader = loader
+        self.tool_context = tool_context or ToolContext.create(Path.cwd())  # what this session's tools see
         self.registry = loader.registry
         self.approvals = ApprovalPolicy(settings.approval, settings.allow_tools, settings.deny_tools)
         self.executor = ToolExecutor(self.registry, self.approvals, timeout=settings.tool_timeout)
@@ -87,9 +91,9 @@ class Session:
             mode = settings.mode or DEFAULT_MODE
             get_mode(mode)
             record = store.new_record(mode=mode, model=model_name)
-        loader, plugin_notices = _make_loader(settings)
+        loader, plugin_notices, tool_context = _make_loader(settings)
         problems = [change for change in loader.refresh() if "failed to load" in change]
-        session = cls(settings, store, record, resolve_model(record.model, settings), loader)
+        session = cls(settings, store, record, resolve_model(record.model, settings), loader, tool_context)
         session._apply_flags(settings)
         session.notices = notices + plugin_notices + problems + loader.warnings
         return session
@@ -220,9 +224,10 @@ class Session:
     async def _run(self, turn: Turn, log: _TurnLog, queue: asyncio.Queue) -> None:
         status, error = "done", None
         try:
-            async with self.memory.lock:
-                await self.memory.prepare(turn, self.model_name, log.stored)
-                await get_mode(self.mode).run(turn)
+            with using(self.tool_context):
+                async with self.memory.lock:
+                    await self.memory.prepare(turn, self.model_name, log.stored)
+                    await get_mode(self.mode).run(turn)
         except asyncio.CancelledError:
             status = "interrupted"
         except AgentshError as failure:
@@ -312,9 +317,9 @@ def _existing_record(store: SessionStore, resume: str | None, latest: bool) -> S
     return None
 
 
-def _make_loader(settings: Settings) -> tuple[PluginLoader, list[str]]:
+def _make_loader(settings: Settings) -> tuple[PluginLoader, list[str], ToolContext]:
+    """This folder's plugin loader, its notices, and what the session's tools see: the folder and what they must not touch."""
     workspace = Path.cwd()
     directories, notices = plugin_directories(settings, workspace)
-    set_workspace(workspace)
-    set_protected(protected_paths(settings, directories, data_home(settings)))
-    return PluginLoader(directories, ToolRegistry()), notices
+    tool_context = ToolContext.create(workspace, protected_paths(settings, directories, data_home(settings)))
+    return PluginLoader(directories, ToolRegistry()), notices, tool_context

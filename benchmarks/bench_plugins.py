@@ -8,7 +8,7 @@ from pathlib import Path
 
 from harness import Figure, median, time_calls
 
-from agentsh.plugins.loader import PluginLoader
+from agentsh.plugin_loader.loader import PluginLoader
 from agentsh.tools.registry import ToolRegistry
 
 PLUGIN = '''

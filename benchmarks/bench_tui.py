@@ -108,7 +108,7 @@ def compile_package() -> None:
     import compileall
 
     import agentsh
-    from agentsh.plugins.loader import bundled_plugin_dir
+    from agentsh.plugin_loader.loader import bundled_plugin_dir
 
     for directory in (Path(agentsh.__file__).parent, bundled_plugin_dir()):
         compileall.compile_dir(directory, quiet=1)

@@ -11,9 +11,9 @@ from ..errors import ConfigError, ContextWindowError, UsageError
 from ..events import Event, TextDelta, Usage
 from ..messages import Message, system, user
 from ..models.base import ModelClient, ModelRequest, ModelResponse, TokenCount, estimate_tokens
+from ..profiles import AgentProfile, resolve_profiles
 from ..tools.executor import ToolExecutor
 from ..tools.registry import ToolRegistry
-from .profiles import AgentProfile, resolve_profiles
 
 C = TypeVar("C", bound=BaseModel)
 

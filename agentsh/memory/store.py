@@ -48,6 +48,13 @@ class MemoryRecord(BaseModel):
         return cls.model_validate(data)
 
 
+def memory_line(memory: MemoryRecord) -> str:
+    """One memory as one line of a listing (`agentsh memory list`, `/memory`)."""
+    flags = " (pinned)" if memory.pinned else ""
+    tags = f"  #{' #'.join(memory.tags)}" if memory.tags else ""
+    return f"{memory.id:>5}  {memory.kind:<11} {memory.text}{flags}{tags}"
+
+
 def normalize(text: str) -> str:
     """The form two memories are compared in: lower case, single spaces, no closing punctuation."""
     return " ".join(text.lower().split()).rstrip(".!;, ")

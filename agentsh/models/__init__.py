@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from .base import ModelClient, ModelRequest, ModelResponse, complete
+from .base import ModelClient, ModelRequest, ModelResponse, ModelSettings, complete
 from .offline import OfflineModel
 
-if TYPE_CHECKING:
-    from ..config import Settings
-
-__all__ = ["ModelClient", "ModelRequest", "ModelResponse", "complete", "resolve_model"]
+__all__ = ["ModelClient", "ModelRequest", "ModelResponse", "ModelSettings", "complete", "resolve_model"]
 
 
-def resolve_model(name: str, settings: "Settings | None" = None) -> ModelClient:
+def resolve_model(name: str, settings: ModelSettings | None = None) -> ModelClient:
     if name == OfflineModel.name:
         return OfflineModel()
     from .litellm import LiteLLMModel  # litellm itself is imported on the first call, not here

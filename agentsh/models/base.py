@@ -23,6 +23,19 @@ class ModelRequest:
     text_tools: list[dict[str, Any]] = field(default_factory=list)
 
 
+class ModelSettings(Protocol):
+    """What a model client reads from the settings; `agentsh.config.Settings` has all of it."""
+
+    @property
+    def retries(self) -> int: ...
+
+    @property
+    def request_timeout(self) -> float: ...
+
+    @property
+    def stream_idle_timeout(self) -> float: ...
+
+
 @dataclass
 class TokenCount:
     prompt_tokens: int = 0

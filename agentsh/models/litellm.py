@@ -19,16 +19,13 @@ import sys
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator
+from typing import Any, AsyncIterator, Iterator
 
 from ..errors import ModelError, ModelStreamError
 from ..events import Notice, TextDelta
 from ..messages import Message, ToolCallPart
-from .base import ModelRequest, ModelResponse, StreamItem, TokenCount
+from .base import ModelRequest, ModelResponse, ModelSettings, StreamItem, TokenCount
 from .litellm_errors import provider_of, retry_after, translate
-
-if TYPE_CHECKING:
-    from ..config import Settings
 
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 30.0
@@ -112,7 +109,7 @@ async def _loaded_litellm() -> Any:
 
 
 class LiteLLMModel:
-    def __init__(self, name: str, settings: "Settings | None" = None) -> None:
+    def __init__(self, name: str, settings: ModelSettings | None = None) -> None:
         self.name = name
         self.retries = settings.retries if settings else 3
         self.request_timeout = settings.request_timeout if settings else 600.0

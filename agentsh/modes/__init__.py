@@ -18,7 +18,7 @@ MODE_CLASSES: dict[str, str] = {
     "parallel": "agentsh.modes.parallel:ParallelMode",
     "reflect": "agentsh.modes.reflect:ReflectMode",
     "debate": "agentsh.modes.debate:DebateMode",
-    "events": "agentsh.modes.events:EventsMode",
+    "events": "agentsh.modes.choreography:EventsMode",
 }
 DEFAULT_MODE = "tools"
 

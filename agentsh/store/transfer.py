@@ -1,8 +1,9 @@
-"""Export a session as Markdown or JSON, and import a JSON export back."""
+"""Export a session as Markdown or JSON, write an export to a file, and import a JSON export back."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -79,3 +80,13 @@ def _markdown_message(message: Message) -> list[str]:
     for call in message.tool_calls:
         lines += [f"**Tool call** `{call.name}`", "", "```json", call.arguments, "```", ""]
     return lines
+
+
+def write_new_file(path: Path, text: str) -> None:
+    temporary = path.with_name(path.name + ".partial")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise AgentshError(f"cannot write {path}: {error.strerror}") from None

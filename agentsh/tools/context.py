@@ -1,40 +1,64 @@
 """What tools may ask about where they run: the workspace root, and what they must never touch.
 
-The session sets these when it opens. Tools read them at call time:
+Each turn runs inside `using(session_context)`; tools read it at call time:
 
     from agentsh.tools.context import workspace_root, is_protected
+
+Outside a turn (a command, a test calling a tool directly) the workspace is the current
+directory and nothing is protected.
 """
 
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
-
-_workspace: Path | None = None
-_protected: list[Path] = []
+from typing import Iterable, Iterator
 
 
-def set_workspace(root: Path) -> None:
-    global _workspace
-    _workspace = Path(root).resolve()
+@dataclass(frozen=True)
+class ToolContext:
+    """The folder file tools are confined to, and agentsh's own files no tool may write."""
+
+    workspace: Path
+    protected: tuple[Path, ...] = ()
+
+    @classmethod
+    def create(cls, workspace: Path, protected: Iterable[Path] = ()) -> "ToolContext":
+        """Paths resolved once: the workspace as given, protected paths with symlinks followed."""
+        return cls(Path(workspace).resolve(), tuple(Path(os.path.realpath(p)) for p in protected))
+
+
+_current: ContextVar[ToolContext | None] = ContextVar("agentsh_tool_context", default=None)
+
+
+@contextmanager
+def using(context: ToolContext) -> Iterator[ToolContext]:
+    """Make `context` the one tools see, in this task (and the threads it starts tools in)."""
+    token = _current.set(context)
+    try:
+        yield context
+    finally:
+        _current.reset(token)
+
+
+def current() -> ToolContext:
+    return _current.get() or ToolContext(Path.cwd().resolve())
 
 
 def workspace_root() -> Path:
     """The folder file tools are confined to (the directory agentsh started in, by default)."""
-    return _workspace or Path.cwd().resolve()
-
-
-def set_protected(paths: list[Path]) -> None:
-    """agentsh's own config, plugin directories, trust list and data home: no tool may write there."""
-    global _protected
-    _protected = [Path(os.path.realpath(p)) for p in paths]
+    return current().workspace
 
 
 def protected_paths() -> list[Path]:
-    return list(_protected)
+    """agentsh's own config, plugin directories, trust list and data home: no tool may write there."""
+    return list(current().protected)
 
 
 def is_protected(path: Path) -> bool:
     """True when `path` (resolved, symlinks followed) is or lies inside a protected path."""
     real = Path(os.path.realpath(path))
-    return any(real == p or p in real.parents for p in _protected)
+    return any(real == p or p in real.parents for p in current().protected)

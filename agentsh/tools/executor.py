@@ -13,10 +13,10 @@ from typing import Callable, Iterable
 
 from pydantic import ValidationError
 
-from ..agent.approval import ApprovalPolicy, Decision
 from ..events import ApprovalRequest, Event, ToolResult
 from ..messages import ToolCallPart
 from ..secrets import redact_secrets
+from .approval import ApprovalPolicy, Decision
 from .output import DEFAULT_MAX_CHARS, to_text, truncate, valid_utf8
 from .registry import ToolRegistry
 from .tool import Tool

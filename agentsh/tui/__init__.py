@@ -24,7 +24,7 @@ def tui_command(args: argparse.Namespace) -> int:
 
 def _open_session(args: argparse.Namespace):
     """Runs in the app's opening thread: settings from the flags, then the session."""
-    from ..cli_support import settings_from_args
+    from ..config import settings_from_args
     from ..session import Session
 
     settings = settings_from_args(args)

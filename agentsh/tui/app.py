@@ -17,8 +17,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from ..agent.approval import Decision
 from ..errors import AgentshError
+from ..tools.approval import Decision
 from . import collector
 from .history import items_of, recent_messages, user_inputs
 from .literal import literal
@@ -30,7 +30,7 @@ from .widgets.extras import CompactionBlock
 from .widgets.messages import CommandOutput, NoticeLine
 from .widgets.prompt import PromptInput
 from .widgets.status import StatusBar
-from .widgets.transcript import Transcript
+from .widgets.transcript import TranscriptView
 
 if TYPE_CHECKING:  # the core is imported by the thread that opens the session
     from ..commands import CommandResult
@@ -76,7 +76,7 @@ class AgentshApp(App[int]):
 
     def compose(self) -> ComposeResult:
         self.status = StatusBar()
-        self.transcript = Transcript()
+        self.transcript = TranscriptView()
         self.prompt = PromptInput(self._candidates)
         yield self.status
         yield self.transcript
@@ -217,9 +217,9 @@ class AgentshApp(App[int]):
         if self.session is None:
             self.notify_plain("the session is still opening: try the command again in a moment", "warning")
             return
-        from ..commands import run_command
+        from ..commands import run_slash_command
 
-        result = run_command(self.session, text)
+        result = run_slash_command(self.session, text)
         if result.text or result.error:
             self.run_worker(self.transcript.add(CommandOutput(text, result.text, result.error)))
         if result.error:

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Callable
 from textual.widget import Widget
 
 from .widgets.agent_stream import AgentStream
-from .widgets.extras import CompactionBlock, MemoryBlock
 from .widgets.answer import AssistantMessage, StreamingAnswer, marker
+from .widgets.extras import CompactionBlock, MemoryBlock
 from .widgets.messages import NoticeLine
 from .widgets.steps import PlanChecklist, StepList, group_of
 from .widgets.tool_block import ToolBlock
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
         ApprovalRequest, Compaction, Error, Event, MemoryRecall, Notice, Step, TextDelta, ToolCall, ToolResult, TurnDone,
         Usage,
     )
-    from .widgets.transcript import Transcript
+    from .widgets.transcript import TranscriptView
 
 PLAN_KINDS = ("plan", "task", "replan", "compensate")
 Notify = Callable[[str, str], None]
@@ -27,7 +27,7 @@ Notify = Callable[[str, str], None]
 class TurnView:
     """Maps each event to the widget that shows it, creating widgets as they are first needed."""
 
-    def __init__(self, transcript: "Transcript", notify: Notify, ask: Callable[[ApprovalRequest], None]) -> None:
+    def __init__(self, transcript: "TranscriptView", notify: Notify, ask: Callable[[ApprovalRequest], None]) -> None:
         self.transcript, self.notify, self.ask = transcript, notify, ask
         self.answer: StreamingAnswer | None = None
         self.answered = False

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from agentsh.agent.approval import Decision
+from agentsh.tools.approval import Decision
 from agentsh.agent.loop import STEP_LIMIT_NOTE
 from agentsh.config import Settings
 from agentsh.errors import ModelAuthError

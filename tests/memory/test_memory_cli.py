@@ -9,7 +9,7 @@ import sys
 import pytest
 from helpers import scripted_session, send
 
-from agentsh.commands import run_command
+from agentsh.commands import run_slash_command
 from agentsh.models.scripted import Reply, ScriptedModel
 
 
@@ -67,18 +67,18 @@ def test_mistakes_get_one_clear_line_and_change_nothing(memory, args, stdin, mes
 
 async def test_memory_slash_command(home):
     session = scripted_session(home, ScriptedModel(Reply("ok")))
-    assert run_command(session, "/memory add I take my tea without sugar").text == "remembered as memory 1"
-    assert "without sugar" in run_command(session, "/memory search tea").text
-    assert run_command(session, "/memory pin 1").text == "pinned memory 1"
-    assert run_command(session, "/memory forget 7").error
-    assert run_command(session, "/memory shout").error
-    assert run_command(session, "/memory forget 1").text == "forgot memory 1"
-    assert run_command(session, "/memory").text == "no memories"
+    assert run_slash_command(session, "/memory add I take my tea without sugar").text == "remembered as memory 1"
+    assert "without sugar" in run_slash_command(session, "/memory search tea").text
+    assert run_slash_command(session, "/memory pin 1").text == "pinned memory 1"
+    assert run_slash_command(session, "/memory forget 7").error
+    assert run_slash_command(session, "/memory shout").error
+    assert run_slash_command(session, "/memory forget 1").text == "forgot memory 1"
+    assert run_slash_command(session, "/memory").text == "no memories"
 
 
 async def test_compact_slash_command_is_an_action_the_ui_runs(home):
     session = scripted_session(home, ScriptedModel(Reply("one"), Reply("two"), Reply("SUMMARY")))
-    assert run_command(session, "/compact").action == "compact"
+    assert run_slash_command(session, "/compact").action == "compact"
     assert await session.compact() is None  # nothing stored yet
     await send(session, "first")
     await send(session, "second")
@@ -89,10 +89,10 @@ async def test_compact_slash_command_is_an_action_the_ui_runs(home):
 
 async def test_export_slash_command_writes_a_file(home, tmp_path):
     session = scripted_session(home, ScriptedModel(Reply("hello back")))
-    assert run_command(session, "/export").error  # nothing yet
+    assert run_slash_command(session, "/export").error  # nothing yet
     await send(session, "hello")
     target = tmp_path / "out.json"
-    result = run_command(session, f"/export json {target}")
+    result = run_slash_command(session, f"/export json {target}")
     assert result.argument == str(target)
     assert json.loads(target.read_text())["messages"][1]["content"] == "hello back"
 

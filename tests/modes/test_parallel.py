@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from agentsh.agent.profiles import BUNDLED_PROFILES
+from agentsh.profiles import BUNDLED_PROFILES
 from agentsh.config import Settings
 from agentsh.errors import ModelError
 from agentsh.events import Notice, Step, TextDelta

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agentsh.agent.profiles import BUNDLED_PROFILES
+from agentsh.profiles import BUNDLED_PROFILES
 from agentsh.config import Settings
 from agentsh.events import Error, Step, TextDelta
 from agentsh.models.scripted import ScriptedModel

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from agentsh.agent.profiles import BUNDLED_PROFILES
+from agentsh.profiles import BUNDLED_PROFILES
 from agentsh.config import Settings
 from agentsh.errors import ModelStreamError
 from agentsh.events import Error, Notice, Step, ToolCall

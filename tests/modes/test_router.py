@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from agentsh.agent.profiles import BUNDLED_PROFILES
+from agentsh.profiles import BUNDLED_PROFILES
 from agentsh.events import Error, Notice, Step, TextDelta, ToolCall
 from agentsh.models.scripted import ScriptedModel, calls
 from agentsh.session import Session

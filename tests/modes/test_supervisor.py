@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agentsh.agent.profiles import BUNDLED_PROFILES
+from agentsh.profiles import BUNDLED_PROFILES
 from agentsh.events import Step, ToolCall, ToolResult
 from agentsh.models.scripted import Reply, ScriptedModel, calls
 from agentsh.session import Session

@@ -26,10 +26,8 @@ files = _load(PLUGIN_PATH)
 
 
 @pytest.fixture
-def tree(tmp_path, monkeypatch):
+def tree(tmp_path):
     """work/ is the workspace; workshop/ (a sibling sharing its prefix) and outside/ are not."""
-    monkeypatch.setattr(context, "_workspace", None)
-    monkeypatch.setattr(context, "_protected", [])
     root, sibling, outside = tmp_path / "work", tmp_path / "workshop", tmp_path / "outside"
     for folder in (root / "sub", root / "agentsh-data", sibling, outside / "deep"):
         folder.mkdir(parents=True)
@@ -41,9 +39,8 @@ def tree(tmp_path, monkeypatch):
     (root / "filelink").symlink_to(outside / "a")
     (root / "sub" / "up").symlink_to("..", target_is_directory=True)  # stays inside: allowed
     (root / "sub" / "alias").symlink_to(root / "a")
-    context.set_workspace(root)
-    context.set_protected([root / "agentsh-data"])
-    return root
+    with context.using(context.ToolContext.create(root, [root / "agentsh-data"])):
+        yield root
 
 
 def _outside_error(call, *args, **kwargs):

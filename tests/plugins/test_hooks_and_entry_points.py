@@ -7,7 +7,7 @@ from pathlib import Path
 
 from agentsh.config import Settings
 from agentsh.events import Notice, TurnDone
-from agentsh.plugins.loader import PluginLoader
+from agentsh.plugin_loader.loader import PluginLoader
 from agentsh.session import Session
 from agentsh.tools.registry import ToolRegistry
 

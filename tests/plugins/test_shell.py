@@ -16,13 +16,11 @@ shell = load_bundled_plugin("shell")
 
 
 @pytest.fixture
-def workspace(tmp_path, monkeypatch):
-    monkeypatch.setattr(context, "_workspace", None)
-    monkeypatch.setattr(context, "_protected", [])
+def workspace(tmp_path):
     root = tmp_path / "work"
     root.mkdir()
-    context.set_workspace(root)
-    return root
+    with context.using(context.ToolContext.create(root)):
+        yield root
 
 
 def _gone(pid: int) -> bool:
@@ -127,12 +125,12 @@ async def test_commands_naming_a_protected_path_are_refused(workspace, tmp_path)
     home = Path(os.environ["HOME"])
     data = home / ".local" / "share" / "agentsh"
     data.mkdir(parents=True)
-    context.set_protected([data, tmp_path / "plugins"])
-    for command in (f"rm -rf {data}", "rm -rf ~/.local/share/agentsh", "ls $HOME/.local/share/agentsh/x",
-                    'cat "${HOME}/.local/share/agentsh"', f"echo x > {tmp_path}/plugins/evil.py"):
-        with pytest.raises(PermissionError, match="protected"):
-            await shell.run_shell(command)
-    assert await shell.run_shell("echo ~/.local/share/agentsh2") == f"exit code 0\n{home}/.local/share/agentsh2"
+    with context.using(context.ToolContext.create(workspace, [data, tmp_path / "plugins"])):
+        for command in (f"rm -rf {data}", "rm -rf ~/.local/share/agentsh", "ls $HOME/.local/share/agentsh/x",
+                        'cat "${HOME}/.local/share/agentsh"', f"echo x > {tmp_path}/plugins/evil.py"):
+            with pytest.raises(PermissionError, match="protected"):
+                await shell.run_shell(command)
+        assert await shell.run_shell("echo ~/.local/share/agentsh2") == f"exit code 0\n{home}/.local/share/agentsh2"
     assert data.exists()
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from agentsh.config import Settings
 from agentsh.events import TextDelta
 from agentsh.models.offline import OfflineModel
-from agentsh.run import JsonPrinter, _run_turn
+from agentsh.cli.run import JsonPrinter, _run_turn
 from agentsh.session import Session
 
 SLOW_STEP_PLUGIN = '''

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from fakeserver import Reply
 
-from agentsh.agent.approval import ApprovalPolicy, Decision
+from agentsh.tools.approval import ApprovalPolicy, Decision
 from agentsh.events import ApprovalRequest, ToolResult
 from agentsh.messages import ToolCallPart
-from agentsh.tools.context import set_workspace
+from agentsh.tools.context import ToolContext, using
 from agentsh.tools.executor import ToolExecutor
 from agentsh.tools.registry import ToolRegistry
 
@@ -30,8 +30,8 @@ CHAINED = [
 
 @pytest.fixture
 def shell_tool(tmp_path):
-    set_workspace(tmp_path)
-    return load_bundled_plugin("shell").run_shell
+    with using(ToolContext.create(tmp_path)):
+        yield load_bundled_plugin("shell").run_shell
 
 
 async def run(executor: ToolExecutor, command: str, answer: Decision) -> tuple[list[ApprovalRequest], str]:

@@ -12,9 +12,9 @@ import pytest
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from agentsh.repl_prompt import PromptTerminal
-from agentsh.repl_render import Transcript
-from agentsh.repl_shell import Repl
+from agentsh.repl.prompt import PromptTerminal
+from agentsh.repl.render import TranscriptPrinter
+from agentsh.repl.shell import Repl
 from agentsh.session import Session
 
 TIMEOUT = 5.0
@@ -38,7 +38,7 @@ class Driver:
         self.terminal = PromptTerminal(
             history, session=lambda: self.repl.session, status=lambda: self.repl.status(), keyboard=pipe, screen=DummyOutput(),
         )
-        self.repl = Repl(session, self.terminal, Transcript(self.out), plugin_poll=plugin_poll)
+        self.repl = Repl(session, self.terminal, TranscriptPrinter(self.out), plugin_poll=plugin_poll)
         self._count_prompts()
         self.task: asyncio.Task | None = None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from agentsh import tool
 from agentsh.events import ApprovalRequest
 from agentsh.models.scripted import ScriptedModel, calls
-from agentsh.repl_approval import always_text, choices_text
+from agentsh.repl.approval import always_text, choices_text
 from helpers import scripted_session
 
 

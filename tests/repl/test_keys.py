@@ -10,7 +10,7 @@ from prompt_toolkit.document import Document
 
 from agentsh.config import Settings
 from agentsh.models.scripted import Reply, ScriptedModel
-from agentsh.repl_prompt import SlashCompleter
+from agentsh.repl.prompt import SlashCompleter
 from agentsh.session import Session
 from conftest import until
 from helpers import scripted_session

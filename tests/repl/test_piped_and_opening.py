@@ -10,10 +10,10 @@ import sys
 from prompt_toolkit.output import DummyOutput
 
 from agentsh.config import Settings
-from agentsh.repl import open_session, repl_command
-from agentsh.repl_lines import LineTerminal
-from agentsh.repl_prompt import PromptTerminal
-from agentsh.repl_render import Transcript
+from agentsh.repl.main import open_session, repl_command
+from agentsh.repl.lines import LineTerminal
+from agentsh.repl.prompt import PromptTerminal
+from agentsh.repl.render import TranscriptPrinter
 from agentsh.session import Session
 from conftest import until
 from helpers import send
@@ -89,7 +89,7 @@ async def test_resume_without_an_id_on_a_terminal_asks_which(home, pipe):
 
     out = io.StringIO()
     terminal = PromptTerminal(home / "h", session=lambda: older, status=lambda: "", keyboard=pipe, screen=DummyOutput())
-    opening = asyncio.create_task(open_session(settings, "", False, terminal, Transcript(out)))
+    opening = asyncio.create_task(open_session(settings, "", False, terminal, TranscriptPrinter(out)))
     await until(lambda: terminal.waiting_for == "question")
     pipe.send_text("zz\r")  # neither a number in the list nor an id: asked again
     await until(lambda: "no session with id 'zz'" in out.getvalue())
@@ -112,5 +112,5 @@ async def test_resume_picker_enter_starts_a_new_session(home):
         async def ask(self, question):
             return ""
 
-    session = await open_session(settings, "", False, Nothing(io.StringIO()), Transcript(io.StringIO()))
+    session = await open_session(settings, "", False, Nothing(io.StringIO()), TranscriptPrinter(io.StringIO()))
     assert not session.persisted

@@ -9,7 +9,7 @@ from agentsh import tool
 from agentsh.config import Settings
 from agentsh.events import Step
 from agentsh.models.scripted import Reply, ScriptedModel, calls
-from agentsh.repl_render import Transcript
+from agentsh.repl.render import TranscriptPrinter
 from agentsh.session import Session
 from helpers import scripted_session
 
@@ -55,7 +55,7 @@ def test_our_own_colours_are_the_only_escape_codes_on_a_colour_terminal():
             pass
 
     screen = Screen()
-    transcript = Transcript(screen, color=True)
+    transcript = TranscriptPrinter(screen, color=True)
     transcript.line(HOSTILE, "red")
     written = "".join(screen.parts)
     assert written.startswith("\x1b[31m") and written.count("\x1b") == 2 and written.endswith("\x1b[0m\n")

@@ -7,14 +7,14 @@ import io
 from agentsh.events import (
     Compaction, Error, MemoryRecall, Notice, RecalledMemory, SessionInfo, Step, TextDelta, ToolCall, ToolResult, TurnDone,
 )
-from agentsh.repl_render import Transcript, format_arguments, format_duration
-from agentsh.repl_shell import format_cost
-from agentsh.repl_steps import first_line, step_lines
+from agentsh.repl.render import TranscriptPrinter, format_arguments, format_duration
+from agentsh.repl.shell import format_cost
+from agentsh.repl.steps import first_line, step_lines
 
 
 def shown(*events) -> str:
     out = io.StringIO()
-    transcript = Transcript(out)
+    transcript = TranscriptPrinter(out)
     for event in events:
         transcript.show(event)
     return out.getvalue()

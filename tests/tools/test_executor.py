@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from agentsh.agent.approval import ApprovalPolicy, Decision
 from agentsh.events import ApprovalRequest, ToolResult
 from agentsh.messages import ToolCallPart
+from agentsh.tools.approval import ApprovalPolicy, Decision
 from agentsh.tools.executor import ToolExecutor
 from agentsh.tools.registry import ToolRegistry
 from agentsh.tools.tool import tool

@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from ...agent.approval import Decision
+from ...tools.approval import Decision
 from ..literal import arguments_text, literal
 
 if TYPE_CHECKING:

@@ -32,7 +32,7 @@ def widget_for(item: Item) -> Widget:
     return block
 
 
-class Transcript(VerticalScroll):
+class TranscriptView(VerticalScroll):
     def __init__(self) -> None:
         super().__init__(id="transcript")
         self.older: list[Item] = []

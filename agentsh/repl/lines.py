@@ -11,9 +11,9 @@ import asyncio
 from contextlib import AbstractContextManager
 from typing import Callable, TextIO
 
-from .agent.approval import Decision
-from .events import ApprovalRequest
-from .repl_keys import interrupt_on_sigint
+from ..events import ApprovalRequest
+from ..tools.approval import Decision
+from .keys import interrupt_on_sigint
 
 
 class LineTerminal:

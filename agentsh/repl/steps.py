@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .events import Step
+from ..events import Step
 
 GLYPHS = {
     "running": "▸", "done": "✓", "pass": "✓", "passed": "✓", "failed": "✗", "not_passed": "✗",

@@ -11,11 +11,11 @@ import json
 import os
 from typing import Any, TextIO
 
-from .events import (
+from ..events import (
     ApprovalRequest, Compaction, Error, Event, MemoryRecall, Notice, SessionInfo, Step, TextDelta, ToolCall, ToolResult, TurnDone,
 )
-from .repl_steps import first_line, step_lines
-from .terminal import neutralize
+from ..terminal import neutralize
+from .steps import first_line, step_lines
 
 STYLES = {"dim": "2", "red": "31", "yellow": "33", "green": "32", "cyan": "36", "bold": "1"}
 ARGUMENT_LIMIT = 80
@@ -27,7 +27,7 @@ def wants_color(stream: TextIO) -> bool:
     return stream.isatty() and not os.environ.get("NO_COLOR")
 
 
-class Transcript:
+class TranscriptPrinter:
     """Writes what the user sees. Answer text streams; everything else is whole lines."""
 
     def __init__(self, out: TextIO, color: bool = False) -> None:

@@ -15,14 +15,13 @@ import os
 import sys
 from typing import TextIO
 
-from .cli_support import settings_from_args
-from .config import Settings, data_home
-from .errors import AgentshError
-from .repl_lines import LineTerminal
-from .repl_render import Transcript, wants_color
-from .repl_shell import Repl, Terminal
-from .session import Session, open_store
-from .store.sessions import SessionStore
+from ..config import Settings, data_home, settings_from_args
+from ..errors import AgentshError
+from ..session import Session, open_store
+from ..store.sessions import SessionStore
+from .lines import LineTerminal
+from .render import TranscriptPrinter, wants_color
+from .shell import Repl, Terminal
 
 PICK_COUNT = 10
 
@@ -31,30 +30,30 @@ def repl_command(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     if sys.stdin.isatty() and sys.stdout.isatty():
         return asyncio.run(interactive(settings, args.resume, args.continue_latest))
-    transcript = Transcript(sys.stdout, color=wants_color(sys.stdout))
+    transcript = TranscriptPrinter(sys.stdout, color=wants_color(sys.stdout))
     terminal = LineTerminal(_text_stdin(), prompt=sys.stderr if sys.stdin.isatty() else None)
     return asyncio.run(_run(settings, args.resume, args.continue_latest, terminal, transcript))
 
 
 async def interactive(settings: Settings, resume: str | None, latest: bool) -> int:
-    from .repl_prompt import HISTORY_FILE, PromptTerminal
+    from .prompt import HISTORY_FILE, PromptTerminal
 
     shell: Repl | None = None
     terminal = PromptTerminal(
         data_home(settings) / HISTORY_FILE, session=lambda: shell.session, status=lambda: shell.status(),
     )
-    transcript = Transcript(sys.stdout, color=not os.environ.get("NO_COLOR"))
+    transcript = TranscriptPrinter(sys.stdout, color=not os.environ.get("NO_COLOR"))
     session = await open_session(settings, resume, latest, terminal, transcript)
     shell = Repl(session, terminal, transcript)
     return await shell.run()
 
 
-async def _run(settings: Settings, resume: str | None, latest: bool, terminal: Terminal, transcript: Transcript) -> int:
+async def _run(settings: Settings, resume: str | None, latest: bool, terminal: Terminal, transcript: TranscriptPrinter) -> int:
     session = await open_session(settings, resume, latest, terminal, transcript)
     return await Repl(session, terminal, transcript).run()
 
 
-async def open_session(settings: Settings, resume: str | None, latest: bool, terminal: Terminal, transcript: Transcript) -> Session:
+async def open_session(settings: Settings, resume: str | None, latest: bool, terminal: Terminal, transcript: TranscriptPrinter) -> Session:
     """`--resume` with no id: list the recent sessions and let the user pick one (or start anew)."""
     store = open_store(settings)
     if resume == "":
@@ -62,7 +61,7 @@ async def open_session(settings: Settings, resume: str | None, latest: bool, ter
     return Session.open(settings, resume=resume or None, latest=latest, store=store)
 
 
-async def pick_session(store: SessionStore, terminal: Terminal, transcript: Transcript) -> str | None:
+async def pick_session(store: SessionStore, terminal: Terminal, transcript: TranscriptPrinter) -> str | None:
     records = store.list(PICK_COUNT)
     if not records:
         transcript.line("· no earlier sessions: starting a new one", "dim")

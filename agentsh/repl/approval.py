@@ -16,9 +16,9 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.layout import FormattedTextControl, Layout, Window
 from prompt_toolkit.output import Output
 
-from .agent.approval import Decision
-from .events import ApprovalRequest
-from .terminal import neutralize
+from ..events import ApprovalRequest
+from ..terminal import neutralize
+from ..tools.approval import Decision
 
 
 def always_text(request: ApprovalRequest) -> str | None:

@@ -1,7 +1,7 @@
 """The plain REPL's loop: read a line, run it as a turn or a slash command, show what happens.
 
 The loop talks to a *terminal* (`PromptTerminal` on a tty, `LineTerminal` on a pipe)
-for input and questions, and to a `Transcript` for output, so tests can drive it with
+for input and questions, and to a `TranscriptPrinter` for output, so tests can drive it with
 prompt-toolkit's pipe input and read everything it printed from a string.
 """
 
@@ -13,16 +13,16 @@ import threading
 from contextlib import AbstractContextManager, aclosing
 from typing import Callable, Protocol
 
-from . import __version__
-from .agent.approval import Decision
-from .commands import CommandResult, is_command, run_command
-from .errors import AgentshError
-from .events import ApprovalRequest, Event, Notice
-from .messages import Message
-from .repl_approval import decision_text
-from .repl_render import Transcript
-from .repl_steps import first_line
-from .session import Session
+from .. import __version__
+from ..commands import CommandResult, is_command, run_slash_command
+from ..errors import AgentshError
+from ..events import ApprovalRequest, Event, Notice
+from ..messages import Message
+from ..session import Session
+from ..tools.approval import Decision
+from .approval import decision_text
+from .render import TranscriptPrinter
+from .steps import first_line
 
 PLUGIN_POLL = 1.0  # seconds between checks of the plugin directories while the prompt waits
 RECAP = 4  # messages of a resumed session shown when it opens
@@ -41,7 +41,7 @@ class Terminal(Protocol):
 
 
 class Repl:
-    def __init__(self, session: Session, terminal: Terminal, transcript: Transcript, plugin_poll: float = PLUGIN_POLL) -> None:
+    def __init__(self, session: Session, terminal: Terminal, transcript: TranscriptPrinter, plugin_poll: float = PLUGIN_POLL) -> None:
         self.terminal = terminal
         self.transcript = transcript
         self.plugin_poll = plugin_poll
@@ -124,7 +124,7 @@ class Repl:
 
     async def _command(self, text: str) -> bool:
         try:
-            result = run_command(self.session, text)
+            result = run_slash_command(self.session, text)
         except Exception as error:  # a command's bug must not end the shell
             self.transcript.line(f"error: /{text[1:].split(' ')[0]} failed: {type(error).__name__}: {error}", "red")
             return True

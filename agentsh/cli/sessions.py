@@ -6,15 +6,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from .cli_support import out, print_json, settings_from_args, write_new_file
-from .errors import AgentshError, UsageError
-from .messages import Message
-from .session import open_store
-from .store.records import SessionRecord
-from .memory.summaries import search_summaries
-from .store.search import SearchHit, search_messages
-from .store.sessions import SessionStore
-from .store.transfer import export_json, export_markdown, import_json
+from ..config import settings_from_args
+from ..errors import AgentshError, UsageError
+from ..memory.summaries import search_summaries
+from ..messages import Message
+from ..session import open_store
+from ..store.records import SessionRecord
+from ..store.search import SearchHit, search_messages
+from ..store.sessions import SessionStore
+from ..store.transfer import export_json, export_markdown, import_json, write_new_file
+from .support import out, print_json
 
 
 def sessions_command(args: argparse.Namespace) -> int:

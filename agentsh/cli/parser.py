@@ -1,4 +1,4 @@
-"""Command-line parsing only: each command's work lives in its own module.
+"""The command line's grammar: `build_parser` and every command's options.
 
 Nothing heavy is imported here, so `agentsh --help` stays fast (litellm is never loaded).
 """
@@ -6,12 +6,8 @@ Nothing heavy is imported here, so `agentsh --help` stays fast (litellm is never
 from __future__ import annotations
 
 import argparse
-import os
-import re
-import sys
-from typing import Sequence
 
-from . import __version__
+from .. import __version__
 
 MODES_HELP = "chat, tools (default), react, pipeline, router, planner, supervisor, parallel, reflect, debate, events"
 
@@ -149,82 +145,3 @@ def _add_sessions_parser(commands: argparse._SubParsersAction) -> None:
     delete = actions.add_parser("delete", help="delete a session (asks first)")
     delete.add_argument("id")
     delete.add_argument("--yes", "-y", action="store_true", help="do not ask")
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    from .errors import AgentshError
-
-    try:
-        _check_encoding(args)
-        return _dispatch(args)
-    except AgentshError as error:
-        print(f"agentsh: {_terminal_safe(str(error))}", file=sys.stderr)
-        return error.exit_code
-    except KeyboardInterrupt:
-        print("agentsh: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # the reader went away (`agentsh tools | head`): not an error
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-
-
-def _terminal_safe(text: str) -> str:
-    """An error may quote a provider, a file or an argument: escape sequences in it are shown, not run."""
-    if not sys.stderr.isatty():
-        return text
-    from .terminal import neutralize
-
-    return neutralize(text)
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_REPAIRED = {"prompt"}  # `agentsh run` replaces undecodable bytes in its prompt with �, as on stdin
-
-
-def _check_encoding(args: argparse.Namespace) -> None:
-    """An argument that is not valid UTF-8 (Python keeps its bytes as surrogates) is one clear error."""
-    from .errors import UsageError
-
-    for name, value in vars(args).items():
-        for item in value if isinstance(value, list) else [value]:
-            if name not in _REPAIRED and isinstance(item, str) and _SURROGATE.search(item):
-                shown = item.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
-                raise UsageError(f"the {name.replace('_', '-')} argument '{shown}' is not valid UTF-8; agentsh needs UTF-8 names and paths")
-
-
-def _dispatch(args: argparse.Namespace) -> int:
-    if args.command is None:
-        return _open_shell(args)
-    if args.command == "run":
-        from .run import run_command
-
-        return run_command(args)
-    if args.command in ("plugins", "tools", "trust"):
-        from . import plugins_cli
-
-        return getattr(plugins_cli, f"{args.command}_command")(args)
-    if args.command == "modes":
-        from .commands import modes_command
-
-        return modes_command(args)
-    if args.command == "sessions":
-        from .sessions_cli import sessions_command
-
-        return sessions_command(args)
-    if args.command == "memory":
-        from .memory_cli import memory_command
-
-        return memory_command(args)
-    raise AssertionError(f"unhandled command {args.command}")
-
-
-def _open_shell(args: argparse.Namespace) -> int:
-    if args.plain or not (sys.stdin.isatty() and sys.stdout.isatty()):
-        from .repl import repl_command
-
-        return repl_command(args)
-    from .tui import tui_command
-
-    return tui_command(args)

@@ -15,12 +15,13 @@ import sys
 from contextlib import aclosing
 from typing import TextIO
 
-from .agent.approval import Decision
-from .cli_support import read_stdin, settings_from_args
-from .errors import UsageError
-from .events import ApprovalRequest, Compaction, Error, Event, MemoryRecall, Notice, TextDelta, ToolCall, ToolResult, TurnDone
-from .session import Session
-from .terminal import neutralize
+from ..config import settings_from_args
+from ..errors import UsageError
+from ..events import ApprovalRequest, Compaction, Error, Event, MemoryRecall, Notice, TextDelta, ToolCall, ToolResult, TurnDone
+from ..session import Session
+from ..terminal import neutralize
+from ..tools.approval import Decision
+from .support import read_stdin
 
 EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE
 _SURROGATE = re.compile("[\ud800-\udfff]")  # how Python keeps argument bytes that are not UTF-8

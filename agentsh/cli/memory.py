@@ -8,14 +8,15 @@ import json
 import sys
 from pathlib import Path
 
-from .cli_support import out, print_json, settings_from_args, write_new_file
-from .config import Settings
-from .errors import AgentshError
-from .memory.consolidate import consolidate_session
-from .memory.store import MemoryRecord, MemoryStore, load_export
-from .models import resolve_model
-from .session import open_store
-from .store.sessions import SessionStore
+from ..config import Settings, settings_from_args
+from ..errors import AgentshError
+from ..memory.consolidate import consolidate_session
+from ..memory.store import MemoryRecord, MemoryStore, load_export, memory_line
+from ..models import resolve_model
+from ..session import open_store
+from ..store.sessions import SessionStore
+from ..store.transfer import write_new_file
+from .support import out, print_json
 
 
 def memory_command(args: argparse.Namespace) -> int:
@@ -23,12 +24,6 @@ def memory_command(args: argparse.Namespace) -> int:
     sessions = open_store(settings)
     handler = _HANDLERS[args.memory_command]
     return handler(MemoryStore(sessions.db), args, sessions, settings) or 0
-
-
-def memory_line(memory: MemoryRecord) -> str:
-    flags = " (pinned)" if memory.pinned else ""
-    tags = f"  #{' #'.join(memory.tags)}" if memory.tags else ""
-    return f"{memory.id:>5}  {memory.kind:<11} {memory.text}{flags}{tags}"
 
 
 def _show(memories: list[MemoryRecord], as_json: bool, empty: str) -> None:

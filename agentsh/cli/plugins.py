@@ -7,11 +7,11 @@ import json
 import sys
 from pathlib import Path
 
-from .cli_support import settings_from_args
-from .plugins.directories import plugin_directories
-from .plugins.loader import PluginLoader
-from .plugins.trust import set_trust, trust_file, trusted_folders, workspace_plugin_dirs
-from .tools.registry import ToolRegistry
+from ..config import settings_from_args
+from ..plugin_loader.directories import plugin_directories
+from ..plugin_loader.loader import PluginLoader
+from ..plugin_loader.trust import set_trust, trust_file, trusted_folders, workspace_plugin_dirs
+from ..tools.registry import ToolRegistry
 
 
 def _loader(args: argparse.Namespace) -> tuple[PluginLoader, list[str]]:

@@ -20,15 +20,15 @@ from prompt_toolkit.input import Input
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.output import Output
 
-from .agent.approval import Decision
-from .commands import COMMANDS, completions, is_command
-from .events import ApprovalRequest
-from .repl_approval import ask_decision
-from .repl_keys import watch_turn_keys
-from .terminal import neutralize
+from ..commands import COMMANDS, completions, is_command
+from ..events import ApprovalRequest
+from ..terminal import neutralize
+from ..tools.approval import Decision
+from .approval import ask_decision
+from .keys import watch_turn_keys
 
 if TYPE_CHECKING:
-    from .session import Session
+    from ..session import Session
 
 HISTORY_FILE = "repl_history"
 

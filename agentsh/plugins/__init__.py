@@ -1,1 +1,0 @@
-"""Plugin directories: loading, hot reload, isolation."""

@@ -1,0 +1,146 @@
+"""The house plan (ARCHITECTURE.md): which room of agentsh may import which, and no cycles.
+
+A room is a sub-package (`agentsh/tools/`) or a top-level module (`agentsh/session.py`).
+Every import counts, wherever it is written: at the top, inside a function, under
+TYPE_CHECKING. An import of a room by a room is an edge; the graph must have no cycle.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "agentsh"
+
+ROOT = "agentsh"  # agentsh/__init__.py: the version and the lazily imported public API
+BASE = {ROOT, "errors", "events", "messages", "profiles", "secrets", "terminal"}
+LOW = {"config", "models", "store", "tools"}  # import only the base
+FRONT_DOORS = {"cli", "repl", "tui"}  # nothing below them imports them
+MIDDLE = {"agent", "commands", "memory", "modes", "plugin_loader", "session"}  # between the two
+# The front doors that may import another: `agentsh` with no command opens the REPL or the TUI.
+FRONT_DOOR_EDGES = {("cli", "repl"), ("cli", "tui"), ("__main__", "cli")}
+
+Graph = dict[str, dict[str, set[str]]]  # room -> imported room -> the files that import it
+
+
+def module_name(path: Path, package: Path) -> str:
+    parts = list(path.relative_to(package.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_modules(path: Path, package_dir: Path) -> set[str]:
+    """Every module `path` imports, as absolute dotted names (`from . import x` gives `pkg.x`)."""
+    module = module_name(path, package_dir)
+    package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            source = ".".join(base + ([node.module] if node.module else []))
+            found.add(source)
+            found.update(f"{source}.{alias.name}" for alias in node.names)  # a name may be a submodule
+    return found
+
+
+def room_of(module: str, package: Path) -> str | None:
+    """`agentsh.tools.executor` -> `tools`; `agentsh` -> the root; None outside agentsh or for a
+    name that is not a module (`agentsh.__version__`, `agentsh.errors.UsageError` stay in their rooms)."""
+    parts = module.split(".")
+    if parts[0] != ROOT:
+        return None
+    if len(parts) == 1:
+        return ROOT
+    head = package / parts[1]
+    return parts[1] if head.is_dir() or head.with_suffix(".py").is_file() else ROOT
+
+
+def import_graph(package: Path = PACKAGE) -> Graph:
+    graph: Graph = defaultdict(lambda: defaultdict(set))
+    for path in sorted(package.rglob("*.py")):
+        room = room_of(module_name(path, package), package)
+        assert room is not None
+        for module in imported_modules(path, package):
+            target = room_of(module, package)
+            if target is not None and target != room:
+                graph[room][target].add(str(path.relative_to(package.parent)))
+    return graph
+
+
+def find_cycle(graph: Graph) -> list[str] | None:
+    """One cycle as a path of rooms (first room repeated at the end), or None."""
+    state: dict[str, str] = {}
+    trail: list[str] = []
+
+    def visit(room: str) -> list[str] | None:
+        state[room] = "open"
+        trail.append(room)
+        for target in sorted(graph.get(room, {})):
+            if state.get(target) == "open":
+                return trail[trail.index(target):] + [target]
+            if target not in state and (cycle := visit(target)):
+                return cycle
+        state[room] = "done"
+        trail.pop()
+        return None
+
+    for room in sorted(graph):
+        if room not in state and (cycle := visit(room)):
+            return cycle
+    return None
+
+
+def describe(graph: Graph, edges: list[tuple[str, str]]) -> str:
+    return "\n".join(f"  {a} -> {b}: {', '.join(sorted(graph[a][b]))}" for a, b in edges)
+
+
+@pytest.fixture(scope="module")
+def graph() -> Graph:
+    return import_graph()
+
+
+def test_the_rooms_import_each_other_without_a_cycle(graph):
+    cycle = find_cycle(graph)
+    assert cycle is None, "package cycle: " + " -> ".join(cycle) + "\n" + describe(graph, list(zip(cycle, cycle[1:])))
+
+
+def test_nothing_below_the_front_doors_imports_them(graph):
+    wrong = [(a, b) for a in graph for b in graph[a] if b in FRONT_DOORS and (a, b) not in FRONT_DOOR_EDGES]
+    assert not wrong, "imports of a front door (cli, repl, tui) from below it:\n" + describe(graph, wrong)
+
+
+@pytest.mark.parametrize("room", sorted(LOW))
+def test_the_low_rooms_import_only_the_base(graph, room):
+    wrong = [(room, b) for b in graph.get(room, {}) if b not in BASE]
+    assert not wrong, f"{room} may import only {sorted(BASE)}:\n" + describe(graph, wrong)
+
+
+@pytest.mark.parametrize("room", sorted(BASE))
+def test_the_base_imports_only_the_base(graph, room):
+    wrong = [(room, b) for b in graph.get(room, {}) if b not in BASE]
+    assert not wrong, f"{room} is a base module and may import only {sorted(BASE)}:\n" + describe(graph, wrong)
+
+
+def test_every_room_is_named_in_the_plan():
+    """A new room must be placed: a base module, a low room, a front door, or in between (MIDDLE)."""
+    rooms = {room_of(module_name(path, PACKAGE), PACKAGE) for path in PACKAGE.rglob("*.py")}
+    unplaced = rooms - BASE - LOW - FRONT_DOORS - MIDDLE - {"__main__"}
+    assert not unplaced, f"rooms missing from tests/test_architecture.py and ARCHITECTURE.md: {sorted(unplaced)}"
+
+
+def test_the_checker_sees_a_cycle(tmp_path):
+    """The rules above are only as good as the graph: a planted cycle, in a function and under
+    TYPE_CHECKING, must be found."""
+    package = tmp_path / "agentsh"
+    (package / "tools").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "tools" / "__init__.py").write_text("")
+    (package / "tools" / "executor.py").write_text("def run():\n    from ..session import Session\n")
+    (package / "session.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from agentsh.tools import executor\n"
+    )
+    assert find_cycle(import_graph(package)) == ["session", "tools", "session"]
