@@ -9,8 +9,10 @@ import pytest
 from agentsh.agent.approval import Decision
 from agentsh.agent.loop import STEP_LIMIT_NOTE
 from agentsh.config import Settings
-from agentsh.errors import ModelAuthError
+from agentsh.errors import ModelAuthError, ModelStreamError
 from agentsh.events import ApprovalRequest, Error, SessionInfo, TextDelta, ToolCall, ToolResult, Usage
+from agentsh.messages import user
+from agentsh.models.base import ModelRequest, complete
 from agentsh.models.scripted import Reply, ScriptedModel, calls
 from agentsh.session import Session
 from agentsh.tools.tool import tool
@@ -203,6 +205,33 @@ async def test_a_bug_in_the_model_client_ends_the_turn_visibly(home):
     [error] = of(events, Error)
     assert "ZeroDivisionError" in error.message
     assert done(events).failed is True
+
+
+class EndsWithoutResponse:
+    """A broken client: some text, then its stream just ends (no ModelResponse)."""
+
+    name = "broken-client"
+
+    async def stream(self, request: ModelRequest):
+        yield TextDelta(delta="Half an ans")
+
+
+async def test_a_stream_that_ends_without_a_response_is_one_clear_error_not_an_internal_one(home):
+    session = open_session(home, ScriptedModel())
+    session.model = EndsWithoutResponse()
+
+    events = await send(session, "hello")
+
+    [error] = of(events, Error)
+    assert error.kind == "ModelStreamError"
+    assert error.message == "the model 'broken-client' ended its answer without a response; try again, or use another model"
+    assert done(events).failed is True
+
+
+async def test_complete_on_a_stream_that_ends_without_a_response_raises_the_model_stream_error():
+    with pytest.raises(ModelStreamError) as raised:
+        await complete(EndsWithoutResponse(), ModelRequest(messages=[user("hello")]))
+    assert str(raised.value) == "the model 'broken-client' ended its answer without a response; try again, or use another model"
 
 
 async def test_a_model_error_after_a_tool_call_keeps_the_tool_result(home):
