@@ -19,6 +19,7 @@ from .commands import CommandResult, is_command, run_command
 from .errors import AgentshError
 from .events import ApprovalRequest, Event, Notice
 from .messages import Message
+from .plugins.loader import PluginChange
 from .repl_approval import decision_text
 from .repl_render import Transcript
 from .repl_steps import first_line
@@ -179,7 +180,7 @@ class Repl:
             await asyncio.sleep(self.plugin_poll)
             loader = self.session.loader
             try:
-                changes = loader.refresh() + loader.warnings_once()
+                changes = loader.news()
             except Exception as error:  # the loader isolates plugins; this is a last resort
                 message = f"error: plugin check failed: {type(error).__name__}: {error}"
                 await self.terminal.above_prompt(lambda: self.transcript.line(message, "red"))
@@ -187,10 +188,9 @@ class Repl:
             if changes:
                 await self.terminal.above_prompt(lambda: self._show_plugin_changes(changes))
 
-    def _show_plugin_changes(self, changes: list[str]) -> None:
+    def _show_plugin_changes(self, changes: list[PluginChange]) -> None:
         for change in changes:
-            warning = "failed" in change or "replaces" in change
-            self.transcript.show(Notice(message=change, level="warning" if warning else "info"))
+            self.transcript.show(Notice(message=change.message, level=change.level))
 
     # what the user sees at the edges ----------------------------------------------
 

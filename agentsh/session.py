@@ -88,7 +88,7 @@ class Session:
             get_mode(mode)
             record = store.new_record(mode=mode, model=model_name)
         loader, plugin_notices = _make_loader(settings)
-        problems = [change for change in loader.refresh() if "failed to load" in change]
+        problems = [change.message for change in loader.refresh() if change.level == "warning"]
         session = cls(settings, store, record, resolve_model(record.model, settings), loader)
         session._apply_flags(settings)
         session.notices = notices + plugin_notices + problems + loader.warnings
@@ -206,8 +206,8 @@ class Session:
             self.loader.hooks.dispatch(event, lambda failure: _report(failure, log, queue, self._observe))
 
         def refresh_tools() -> None:
-            for change in self.loader.refresh() + self.loader.warnings_once():
-                emit(Notice(message=change, level="warning" if "failed" in change or "replaces" in change else "info"))
+            for change in self.loader.news():
+                emit(Notice(message=change.message, level=change.level))
 
         turn = Turn(
             session_id=self.id, model=self.model, registry=self.registry, executor=self.executor, history=history,
