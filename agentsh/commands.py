@@ -75,12 +75,14 @@ def completions(session: "Session", text: str) -> list[str]:
     return [o for o in options() if o.startswith(partial)] if options else []
 
 
-def known_models(session: "Session") -> list[str]:
-    """Models to offer: the current one, those of recent sessions, and the usual defaults."""
+def known_models(session: "Session | None") -> list[str]:
+    """Models worth offering: the built-in one, each provider's default, then the current and recent ones."""
     from .config import PROVIDER_DEFAULTS
 
-    recent = [r.model for r in session.store.list(50)]
-    return list(dict.fromkeys([session.model_name, "offline", *recent, *(m for _, m in PROVIDER_DEFAULTS)]))
+    names = ["offline", *(model for _, model in PROVIDER_DEFAULTS)]
+    if session is not None:
+        names += [session.model_name, *(record.model for record in session.store.list(50))]
+    return list(dict.fromkeys(names))
 
 
 def mode_summary(name: str) -> str:

@@ -16,6 +16,7 @@ from .events import (
 )
 from .repl_steps import first_line, step_lines
 from .terminal import neutralize
+from .text import format_duration
 
 STYLES = {"dim": "2", "red": "31", "yellow": "33", "green": "32", "cyan": "36", "bold": "1"}
 ARGUMENT_LIMIT = 80
@@ -162,9 +163,3 @@ def format_arguments(arguments: dict[str, Any] | str) -> str:
         text = arguments
     text = " ".join(text.split())
     return text if len(text) <= ARGUMENT_LIMIT else text[: ARGUMENT_LIMIT - 1] + "…"
-
-
-def format_duration(milliseconds: float) -> str:
-    if milliseconds < 1000:
-        return f"{milliseconds:.0f} ms"
-    return f"{milliseconds / 1000:.1f} s"

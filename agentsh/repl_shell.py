@@ -19,6 +19,7 @@ from .commands import CommandResult, is_command, run_command
 from .errors import AgentshError
 from .events import ApprovalRequest, Event, Notice
 from .messages import Message
+from .models import model_label
 from .plugins.loader import PluginChange
 from .repl_approval import decision_text
 from .repl_render import Transcript
@@ -223,10 +224,6 @@ class Repl:
 
 def format_cost(dollars: float) -> str:
     return f"${dollars:.4f}" if dollars >= 0.0001 else "<$0.0001"
-
-
-def model_label(name: str) -> str:
-    return "offline (built-in, no reasoning)" if name == "offline" else name
 
 
 def recap_lines(history: list[Message], count: int = RECAP) -> list[str]:

@@ -11,7 +11,6 @@ of `agentsh.events`; the store records the turn as it goes.
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,13 +34,12 @@ from .tools.context import set_protected, set_workspace
 from .store.db import DB_FILENAME, open_database
 from .store.records import SessionRecord
 from .store.sessions import SessionStore, repair_history
+from .text import replace_lone_surrogates
 from .tools.executor import ToolExecutor
 from .tools.registry import ToolRegistry
 
 CHECKPOINT_INTERVAL = 0.25  # seconds between saves of a streaming answer
 _END = object()
-# What a terminal's undecodable bytes become (surrogateescape): they cannot be stored, so they show as �.
-_LONE_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 @dataclass
@@ -191,7 +189,7 @@ class Session:
             self._task.cancel()
 
     def _start_turn(self, text: str, queue: asyncio.Queue) -> tuple[Turn, _TurnLog]:
-        message = user(_LONE_SURROGATES.sub("\ufffd", text))
+        message = user(replace_lone_surrogates(text))  # a terminal's undecodable bytes cannot be stored
         history = [system(self.settings.system_prompt), message]  # the stored context joins in _run
         stored = self.history()  # read now: a damaged store fails here, before the turn starts
         if not self.persisted:

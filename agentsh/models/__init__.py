@@ -10,7 +10,7 @@ from .offline import OfflineModel
 if TYPE_CHECKING:
     from ..config import Settings
 
-__all__ = ["ModelClient", "ModelRequest", "ModelResponse", "complete", "resolve_model"]
+__all__ = ["ModelClient", "ModelRequest", "ModelResponse", "complete", "model_label", "resolve_model"]
 
 
 def resolve_model(name: str, settings: "Settings | None" = None) -> ModelClient:
@@ -19,3 +19,8 @@ def resolve_model(name: str, settings: "Settings | None" = None) -> ModelClient:
     from .litellm import LiteLLMModel  # litellm itself is imported on the first call, not here
 
     return LiteLLMModel(name, settings)
+
+
+def model_label(name: str) -> str:
+    """A model's name as the UIs show it: the built-in model says what it is."""
+    return "offline (built-in)" if name == OfflineModel.name else name

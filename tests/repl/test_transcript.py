@@ -7,7 +7,8 @@ import io
 from agentsh.events import (
     Compaction, Error, MemoryRecall, Notice, RecalledMemory, SessionInfo, Step, TextDelta, ToolCall, ToolResult, TurnDone,
 )
-from agentsh.repl_render import Transcript, format_arguments, format_duration
+from agentsh.repl_render import Transcript, format_arguments
+from agentsh.text import format_duration
 from agentsh.repl_shell import format_cost
 from agentsh.repl_steps import first_line, step_lines
 
