@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .config import Settings, load_settings
-from .errors import AgentshError, UsageError
+from .errors import UsageError
 from .terminal import neutralize
 
 
@@ -54,14 +54,15 @@ def read_stdin() -> tuple[str, list[str]]:
     return text, warnings
 
 
-def write_new_file(path: Path, text: str) -> None:
-    temporary = path.with_name(path.name + ".partial")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(path)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise AgentshError(f"cannot write {path}: {error.strerror}") from None
+def write_export(text: str, output: str | None, note: str) -> None:
+    """An export goes to the file `output` (and `note` to stderr), or without one to stdout."""
+    from .store.transfer import write_new_file
+
+    if output:
+        write_new_file(Path(output), text)
+        print(note, file=sys.stderr)
+    else:
+        sys.stdout.write(text)
 
 
 def print_json(value: object) -> None:

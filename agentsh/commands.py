@@ -188,16 +188,14 @@ def _compact(session: "Session", args: list[str]) -> CommandResult:
 def _export(session: "Session", args: list[str]) -> CommandResult:
     from pathlib import Path
 
-    from .cli_support import write_new_file
-    from .store.transfer import export_json, export_markdown
+    from .store.transfer import export_text, write_new_file
 
     if not session.persisted:
         return CommandResult("nothing to export yet: this session has no messages", error=True)
     kind = args[0] if args and args[0] in ("md", "json") else "md"
     rest = args[1:] if args and args[0] in ("md", "json") else args
     path = Path(rest[0] if rest else f"agentsh-{session.id}.{kind}").expanduser()
-    text = export_json(session.store, session.id) if kind == "json" else export_markdown(session.store, session.id)
-    write_new_file(path, text)
+    write_new_file(path, export_text(session.store, session.id, kind))
     return CommandResult(f"exported to {path}", action="export", argument=str(path))
 
 

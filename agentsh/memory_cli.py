@@ -6,16 +6,15 @@ import argparse
 import asyncio
 import json
 import sys
-from pathlib import Path
 
-from .cli_support import out, print_json, settings_from_args, write_new_file
+from .cli_support import out, print_json, settings_from_args, write_export
 from .config import Settings
-from .errors import AgentshError
 from .memory.consolidate import consolidate_session
 from .memory.store import MemoryRecord, MemoryStore, load_export
 from .models import resolve_model
 from .session import open_store
 from .store.sessions import SessionStore
+from .store.transfer import read_text_file
 
 
 def memory_command(args: argparse.Namespace) -> int:
@@ -71,18 +70,11 @@ def _unpin(store: MemoryStore, args: argparse.Namespace, *_) -> None:
 
 def _export(store: MemoryStore, args: argparse.Namespace, *_) -> None:
     text = json.dumps({"memories": store.export()}, indent=2, ensure_ascii=False) + "\n"
-    if args.output:
-        write_new_file(Path(args.output), text)
-        print(f"exported {store.count()} memories to {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    write_export(text, args.output, f"exported {store.count()} memories to {args.output}")
 
 
 def _import(store: MemoryStore, args: argparse.Namespace, *_) -> None:
-    try:
-        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise AgentshError(f"cannot read {args.file}: {getattr(error, 'strerror', None) or error}") from None
+    text = sys.stdin.read() if args.file == "-" else read_text_file(args.file)
     added, known = store.import_(load_export(text))
     print(f"imported {added} memories ({known} already known)")
 
