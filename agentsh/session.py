@@ -233,8 +233,9 @@ class Session:
         try:
             self._finish(turn, log, status, str(error) if error else None)
             self.memory.after_turn(self.record)
-        except AgentshError as failure:  # the turn could not be saved: say so, and still end the stream
-            queue.put_nowait(Error(message=str(failure), kind=type(failure).__name__))
+        except AgentshError as failure:  # the turn could not be saved: say so (once), and still end the stream
+            if str(failure) != str(error):
+                queue.put_nowait(Error(message=str(failure), kind=type(failure).__name__))
             done = done.model_copy(update={"failed": True})
         finally:
             queue.put_nowait(done)
