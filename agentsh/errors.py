@@ -14,8 +14,7 @@
     └── PluginError           a plugin file failed to load (reported, skipped; the others work)
 
 `str(error)` is always a complete sentence fit for a terminal: no traceback needed.
-Elsewhere in the package, subclasses that add no new meaning for a user live beside
-their one raiser (e.g. `modes.supervisor.DelegationError`, a `ToolError`).
+Anything else that escapes a turn is a bug, and is shown as "internal error: ...".
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ __all__ = [
 
 
 class AgentshError(Exception):
-    """Base of every error agentsh reports to the user; anything else escaping a turn is a bug."""
+    """Base of every error agentsh reports to the user; `exit_code` is the CLI's exit status for it."""
 
     exit_code = 1
 
@@ -67,7 +66,11 @@ class ContextWindowError(ModelError):
 
 
 class ToolError(AgentshError):
-    """A tool call that cannot produce a result: its message becomes the error result the model reads."""
+    """A tool call that cannot produce a result: its message becomes the error result the model reads.
+
+    The executor raises it for an unknown tool, bad arguments, a denial or a timeout; a tool may
+    raise it to word its own failure (any other exception is reported with its type's name).
+    """
 
 
 class ToolExit(ToolError):
