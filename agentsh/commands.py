@@ -75,12 +75,14 @@ def completions(session: "Session", text: str) -> list[str]:
     return [o for o in options() if o.startswith(partial)] if options else []
 
 
-def known_models(session: "Session") -> list[str]:
-    """Models to offer: the current one, those of recent sessions, and the usual defaults."""
+def known_models(session: "Session | None") -> list[str]:
+    """Models worth offering: the built-in one, each provider's default, then the current and recent ones."""
     from .config import PROVIDER_DEFAULTS
 
-    recent = [r.model for r in session.store.list(50)]
-    return list(dict.fromkeys([session.model_name, "offline", *recent, *(m for _, m in PROVIDER_DEFAULTS)]))
+    names = ["offline", *(model for _, model in PROVIDER_DEFAULTS)]
+    if session is not None:
+        names += [session.model_name, *(record.model for record in session.store.list(50))]
+    return list(dict.fromkeys(names))
 
 
 def mode_summary(name: str) -> str:
@@ -186,15 +188,14 @@ def _compact(session: "Session", args: list[str]) -> CommandResult:
 def _export(session: "Session", args: list[str]) -> CommandResult:
     from pathlib import Path
 
-    from .store.transfer import export_json, export_markdown, write_new_file
+    from .store.transfer import export_text, write_new_file
 
     if not session.persisted:
         return CommandResult("nothing to export yet: this session has no messages", error=True)
     kind = args[0] if args and args[0] in ("md", "json") else "md"
     rest = args[1:] if args and args[0] in ("md", "json") else args
     path = Path(rest[0] if rest else f"agentsh-{session.id}.{kind}").expanduser()
-    text = export_json(session.store, session.id) if kind == "json" else export_markdown(session.store, session.id)
-    write_new_file(path, text)
+    write_new_file(path, export_text(session.store, session.id, kind))
     return CommandResult(f"exported to {path}", action="export", argument=str(path))
 
 

@@ -11,7 +11,6 @@ of `agentsh.events`; the store records the turn as it goes.
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +32,7 @@ from .profiles import resolve_profiles
 from .store.db import DB_FILENAME, open_database
 from .store.records import SessionRecord
 from .store.sessions import SessionStore, repair_history
+from .text import replace_lone_surrogates
 from .tools.approval import ApprovalPolicy
 from .tools.context import ToolContext, using
 from .tools.executor import ToolExecutor
@@ -40,8 +40,6 @@ from .tools.registry import ToolRegistry
 
 CHECKPOINT_INTERVAL = 0.25  # seconds between saves of a streaming answer
 _END = object()
-# What a terminal's undecodable bytes become (surrogateescape): they cannot be stored, so they show as �.
-_LONE_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 @dataclass
@@ -92,7 +90,7 @@ class Session:
             get_mode(mode)
             record = store.new_record(mode=mode, model=model_name)
         loader, plugin_notices, tool_context = _make_loader(settings)
-        problems = [change for change in loader.refresh() if "failed to load" in change]
+        problems = [change.message for change in loader.refresh() if change.level == "warning"]
         session = cls(settings, store, record, resolve_model(record.model, settings), loader, tool_context)
         session._apply_flags(settings)
         session.notices = notices + plugin_notices + problems + loader.warnings
@@ -195,7 +193,7 @@ class Session:
             self._task.cancel()
 
     def _start_turn(self, text: str, queue: asyncio.Queue) -> tuple[Turn, _TurnLog]:
-        message = user(_LONE_SURROGATES.sub("\ufffd", text))
+        message = user(replace_lone_surrogates(text))  # a terminal's undecodable bytes cannot be stored
         history = [system(self.settings.system_prompt), message]  # the stored context joins in _run
         stored = self.history()  # read now: a damaged store fails here, before the turn starts
         if not self.persisted:
@@ -210,8 +208,8 @@ class Session:
             self.loader.hooks.dispatch(event, lambda failure: _report(failure, log, queue, self._observe))
 
         def refresh_tools() -> None:
-            for change in self.loader.refresh() + self.loader.warnings_once():
-                emit(Notice(message=change, level="warning" if "failed" in change or "replaces" in change else "info"))
+            for change in self.loader.news():
+                emit(Notice(message=change.message, level=change.level))
 
         turn = Turn(
             session_id=self.id, model=self.model, registry=self.registry, executor=self.executor, history=history,
@@ -240,8 +238,9 @@ class Session:
         try:
             self._finish(turn, log, status, str(error) if error else None)
             self.memory.after_turn(self.record)
-        except AgentshError as failure:  # the turn could not be saved: say so, and still end the stream
-            queue.put_nowait(Error(message=str(failure), kind=type(failure).__name__))
+        except AgentshError as failure:  # the turn could not be saved: say so (once), and still end the stream
+            if str(failure) != str(error):
+                queue.put_nowait(Error(message=str(failure), kind=type(failure).__name__))
             done = done.model_copy(update={"failed": True})
         finally:
             queue.put_nowait(done)

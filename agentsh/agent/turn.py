@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import ConfigError, ContextWindowError, UsageError
 from ..events import Event, TextDelta, Usage
 from ..messages import Message, system, user
-from ..models.base import ModelClient, ModelRequest, ModelResponse, TokenCount, estimate_tokens
+from ..models.base import ModelClient, ModelRequest, ModelResponse, TokenCount, estimate_tokens, no_response
 from ..profiles import AgentProfile, resolve_profiles
 from ..tools.executor import ToolExecutor
 from ..tools.registry import ToolRegistry
@@ -114,7 +114,7 @@ class Turn:
                 return item
             if stream_text or not isinstance(item, TextDelta):
                 self.emit(item.model_copy(update={"agent": agent}) if isinstance(item, TextDelta) and agent else item)
-        raise RuntimeError(f"model {client.name!r} ended its stream without a response")
+        raise no_response(client)
 
     def _with_background(self, request: ModelRequest) -> ModelRequest:
         """The request as the model must see it: without compacted messages, with the background blocks."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from typing import Sequence
 
@@ -42,17 +41,17 @@ def _terminal_safe(text: str) -> str:
     return neutralize(text)
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _REPAIRED = {"prompt"}  # `agentsh run` replaces undecodable bytes in its prompt with �, as on stdin
 
 
 def _check_encoding(args: argparse.Namespace) -> None:
     """An argument that is not valid UTF-8 (Python keeps its bytes as surrogates) is one clear error."""
     from ..errors import UsageError
+    from ..text import has_lone_surrogates
 
     for name, value in vars(args).items():
         for item in value if isinstance(value, list) else [value]:
-            if name not in _REPAIRED and isinstance(item, str) and _SURROGATE.search(item):
+            if name not in _REPAIRED and isinstance(item, str) and has_lone_surrogates(item):
                 shown = item.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
                 raise UsageError(f"the {name.replace('_', '-')} argument '{shown}' is not valid UTF-8; agentsh needs UTF-8 names and paths")
 

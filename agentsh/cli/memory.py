@@ -6,17 +6,15 @@ import argparse
 import asyncio
 import json
 import sys
-from pathlib import Path
 
 from ..config import Settings, settings_from_args
-from ..errors import AgentshError
 from ..memory.consolidate import consolidate_session
 from ..memory.store import MemoryRecord, MemoryStore, load_export, memory_line
 from ..models import resolve_model
 from ..session import open_store
 from ..store.sessions import SessionStore
-from ..store.transfer import write_new_file
-from .support import out, print_json
+from ..store.transfer import read_text_file
+from .support import out, print_json, write_export
 
 
 def memory_command(args: argparse.Namespace) -> int:
@@ -66,18 +64,11 @@ def _unpin(store: MemoryStore, args: argparse.Namespace, *_) -> None:
 
 def _export(store: MemoryStore, args: argparse.Namespace, *_) -> None:
     text = json.dumps({"memories": store.export()}, indent=2, ensure_ascii=False) + "\n"
-    if args.output:
-        write_new_file(Path(args.output), text)
-        print(f"exported {store.count()} memories to {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    write_export(text, args.output, f"exported {store.count()} memories to {args.output}")
 
 
 def _import(store: MemoryStore, args: argparse.Namespace, *_) -> None:
-    try:
-        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise AgentshError(f"cannot read {args.file}: {getattr(error, 'strerror', None) or error}") from None
+    text = sys.stdin.read() if args.file == "-" else read_text_file(args.file)
     added, known = store.import_(load_export(text))
     print(f"imported {added} memories ({known} already known)")
 

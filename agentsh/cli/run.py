@@ -20,11 +20,11 @@ from ..errors import UsageError
 from ..events import ApprovalRequest, Compaction, Error, Event, MemoryRecall, Notice, TextDelta, ToolCall, ToolResult, TurnDone
 from ..session import Session
 from ..terminal import neutralize
+from ..text import has_lone_surrogates, replace_lone_surrogates
 from ..tools.approval import Decision
 from .support import read_stdin
 
 EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE
-_SURROGATE = re.compile("[\ud800-\udfff]")  # how Python keeps argument bytes that are not UTF-8
 _C1 = re.compile("[\x7f-\x9f]")  # JSON leaves DEL and the C1 controls (e.g. 8-bit CSI) raw: escape them too
 
 
@@ -52,8 +52,8 @@ def _output_closed() -> int:
 
 def _prompt(args: argparse.Namespace) -> str:
     words = " ".join(args.prompt)
-    if _SURROGATE.search(words):  # bytes that are not UTF-8: replaced, as read_stdin does
-        words = _SURROGATE.sub("\ufffd", words)
+    if has_lone_surrogates(words):  # bytes that are not UTF-8: replaced, as read_stdin does
+        words = replace_lone_surrogates(words)
         print("agentsh: warning: the prompt is not valid UTF-8: undecodable bytes were replaced with \ufffd", file=sys.stderr)
     stdin_piped = not args.no_stdin and not sys.stdin.isatty()
     if words in ("", "-"):

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from ..config import settings_from_args
-from ..errors import AgentshError, UsageError
+from ..errors import UsageError
 from ..memory.summaries import search_summaries
 from ..messages import Message
 from ..session import open_store
 from ..store.records import SessionRecord
 from ..store.search import SearchHit, search_messages
 from ..store.sessions import SessionStore
-from ..store.transfer import export_json, export_markdown, import_json, write_new_file
-from .support import out, print_json
+from ..store.transfer import export_text, import_json, read_text_file
+from .support import out, print_json, write_export
 
 
 def sessions_command(args: argparse.Namespace) -> int:
@@ -94,20 +93,11 @@ def _summary_hit(record: SessionRecord) -> SearchHit:
 
 
 def _export(store: SessionStore, args: argparse.Namespace) -> None:
-    text = export_json(store, args.id) if args.format == "json" else export_markdown(store, args.id)
-    if args.output:
-        write_new_file(Path(args.output), text)
-        print(f"exported to {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    write_export(export_text(store, args.id, args.format), args.output, f"exported to {args.output}")
 
 
 def _import(store: SessionStore, args: argparse.Namespace) -> None:
-    try:
-        text = Path(args.file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise AgentshError(f"cannot read {args.file}: {getattr(error, 'strerror', None) or error}") from None
-    record, kept = import_json(store, text)
+    record, kept = import_json(store, read_text_file(args.file))
     note = "" if kept else " (a new id: the original id is already in use)"
     print(f"imported session {record.id}{note}: {record.title or 'untitled'}")
 

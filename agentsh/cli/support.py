@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 from ..terminal import neutralize
 
@@ -19,6 +20,17 @@ def read_stdin() -> tuple[str, list[str]]:
         text = text.replace("\x00", "\ufffd")
         warnings.append("stdin contains NUL bytes: they were replaced with �")
     return text, warnings
+
+
+def write_export(text: str, output: str | None, note: str) -> None:
+    """An export goes to the file `output` (and `note` to stderr), or without one to stdout."""
+    from ..store.transfer import write_new_file
+
+    if output:
+        write_new_file(Path(output), text)
+        print(note, file=sys.stderr)
+    else:
+        sys.stdout.write(text)
 
 
 def print_json(value: object) -> None:

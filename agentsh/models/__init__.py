@@ -5,7 +5,7 @@ from __future__ import annotations
 from .base import ModelClient, ModelRequest, ModelResponse, ModelSettings, complete
 from .offline import OfflineModel
 
-__all__ = ["ModelClient", "ModelRequest", "ModelResponse", "ModelSettings", "complete", "resolve_model"]
+__all__ = ["ModelClient", "ModelRequest", "ModelResponse", "ModelSettings", "complete", "model_label", "resolve_model"]
 
 
 def resolve_model(name: str, settings: ModelSettings | None = None) -> ModelClient:
@@ -14,3 +14,8 @@ def resolve_model(name: str, settings: ModelSettings | None = None) -> ModelClie
     from .litellm import LiteLLMModel  # litellm itself is imported on the first call, not here
 
     return LiteLLMModel(name, settings)
+
+
+def model_label(name: str) -> str:
+    """A model's name as the UIs show it: the built-in model says what it is."""
+    return "offline (built-in)" if name == OfflineModel.name else name

@@ -8,6 +8,7 @@ from typing import Any, AsyncIterator, Protocol, Union, runtime_checkable
 
 from pydantic import BaseModel
 
+from ..errors import ModelStreamError
 from ..events import Notice, TextDelta
 from ..messages import Message
 
@@ -92,4 +93,9 @@ async def complete(client: ModelClient, request: ModelRequest) -> ModelResponse:
     async for item in client.stream(request):
         if isinstance(item, ModelResponse):
             return item
-    raise RuntimeError(f"model client {client.name!r} ended its stream without a response")
+    raise no_response(client)
+
+
+def no_response(client: ModelClient) -> ModelStreamError:
+    """The error for a client whose stream ended without its ModelResponse (a broken client or provider)."""
+    return ModelStreamError(f"the model {client.name!r} ended its answer without a response; try again, or use another model")

@@ -34,10 +34,6 @@ class SupervisorConfig(BaseModel):
     max_delegations: int = Field(6, ge=1, le=100)
 
 
-class DelegationError(ToolError):
-    """A delegate call the manager must correct; its message becomes the tool result."""
-
-
 class SupervisorMode:
     name = "supervisor"
     summary = "a manager agent delegates focused tasks to worker agents and combines their answers"
@@ -92,11 +88,11 @@ class Team:
 
     async def delegate(self, worker: str, task: str) -> str:
         if worker not in self.profiles:
-            raise DelegationError(f"unknown worker {worker!r}; valid workers: {', '.join(self.workers)}")
+            raise ToolError(f"unknown worker {worker!r}; valid workers: {', '.join(self.workers)}")
         if not task.strip():
-            raise DelegationError("the task is empty; say what the worker should do")
+            raise ToolError("the task is empty; say what the worker should do")
         if self.count >= self.limit:
-            raise DelegationError(
+            raise ToolError(
                 f"the delegation limit ({self.limit} per turn) is reached: do not call delegate again; "
                 "answer the user now with what the workers have told you"
             )

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from importlib import metadata, resources
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Literal
 
+from ..errors import PluginError
 from ..tools.registry import ToolRegistry
 from ..tools.tool import Tool
 from .hooks import Hook, HookBus
@@ -36,16 +37,29 @@ class PluginStatus:
     path: Path | None
     tools: list[Tool] = field(default_factory=list)
     hooks: list[Hook] = field(default_factory=list)
-    error: str | None = None
+    failure: PluginError | None = None
     stamp: tuple[int, int] = (0, 0)
 
     @property
     def ok(self) -> bool:
-        return self.error is None
+        return self.failure is None
+
+    @property
+    def error(self) -> str | None:
+        """Why it failed to load, without the plugin's name (as `/plugins` lists it)."""
+        return None if self.failure is None else self.failure.detail
 
     @property
     def tool_names(self) -> list[str]:
         return [t.name for t in self.tools]
+
+
+@dataclass(frozen=True)
+class PluginChange:
+    """One line about the tool set for the user: a file loaded, removed or broken, or a name clash."""
+
+    message: str
+    level: Literal["info", "warning"] = "info"  # a file that failed to load, or a name clash, is a warning
 
 
 def bundled_plugin_dir() -> Path:
@@ -70,7 +84,7 @@ class PluginLoader:
         self._builtin += tools
         self._rebuild()
 
-    def refresh(self) -> list[str]:
+    def refresh(self) -> list[PluginChange]:
         """Bring tools and hooks in line with the files on disk; return what changed, a line each."""
         snapshot = _snapshot(self.directories)
         if snapshot == self._snapshot and self._built:
@@ -86,31 +100,34 @@ class PluginLoader:
             self._rebuild()
         return changes
 
-    def warnings_once(self) -> list[str]:
+    def warnings_once(self) -> list[PluginChange]:
         """Name-clash warnings not reported yet (each is shown once per session)."""
         fresh = [w for w in self.warnings if w not in self._reported]
         self._reported.update(fresh)
-        return fresh
+        return [PluginChange(w, "warning") for w in fresh]
+
+    def news(self) -> list[PluginChange]:
+        """What to tell the user now: changes on disk since the last look, then clashes not reported yet."""
+        return self.refresh() + self.warnings_once()
 
     def statuses(self) -> list[PluginStatus]:
         return [*self.installed, *(self.plugins[p] for p in self._ordered_paths())]
 
-    def _load(self, path: Path, stamp: tuple[int, int]) -> str:
+    def _load(self, path: Path, stamp: tuple[int, int]) -> PluginChange:
         status = PluginStatus(name=path.name, path=path, stamp=stamp)
         try:
-            module = _import_file(path)
-            status.tools, status.hooks = _collect(module, str(path))
-        except BaseException as error:  # a plugin may raise anything, even SystemExit
-            status.error = _describe_failure(path, error)
+            status.tools, status.hooks = _load_file(path)
+        except PluginError as failure:
+            status.failure = failure
         self.plugins[path] = status
-        if status.error:
-            return f"{path.name}: failed to load: {status.error}"
+        if status.failure:
+            return PluginChange(str(status.failure), "warning")
         count = len(status.tools)
-        return f"{path.name}: {count} tool{'' if count == 1 else 's'} loaded"
+        return PluginChange(f"{path.name}: {count} tool{'' if count == 1 else 's'} loaded")
 
-    def _unload(self, path: Path) -> str:
+    def _unload(self, path: Path) -> PluginChange:
         self.plugins.pop(path, None)
-        return f"{path.name}: removed"
+        return PluginChange(f"{path.name}: removed")
 
     def _rebuild(self) -> None:
         self._built = True
@@ -151,13 +168,21 @@ def _snapshot(directories: list[Path]) -> tuple[tuple[str, int, int], ...]:
         with entries:
             for entry in entries:
                 name = entry.name
-                if name.endswith(".py") and name[0] not in "_.":
+                if name.endswith(".py") and name[0] not in "_.":  # _helpers.py are a plugin's own modules
                     try:
                         stat = entry.stat()
                     except OSError:
                         continue
                     stamps.append((entry.path, stat.st_mtime_ns, stat.st_size))
     return tuple(stamps)
+
+
+def _load_file(path: Path) -> tuple[list[Tool], list[Hook]]:
+    """The tools and hooks one plugin file defines; PluginError says why it cannot be used."""
+    try:
+        return _collect(_import_file(path), str(path))
+    except BaseException as error:  # a plugin may raise anything, even SystemExit
+        raise PluginError(path.name, _describe_failure(path, error)) from None
 
 
 def _import_file(path: Path) -> ModuleType:
@@ -199,7 +224,7 @@ def _load_entry_points() -> list[PluginStatus]:
         try:
             status.tools, status.hooks = _collect(entry.load(), f"entry point {entry.name}")
         except BaseException as error:
-            status.error = f"{type(error).__name__}: {error}"
+            status.failure = PluginError(status.name, f"{type(error).__name__}: {error}")
         statuses.append(status)
     return statuses
 

@@ -15,6 +15,7 @@ from ..events import (
     ApprovalRequest, Compaction, Error, Event, MemoryRecall, Notice, SessionInfo, Step, TextDelta, ToolCall, ToolResult, TurnDone,
 )
 from ..terminal import neutralize
+from ..text import format_duration
 from .steps import first_line, step_lines
 
 STYLES = {"dim": "2", "red": "31", "yellow": "33", "green": "32", "cyan": "36", "bold": "1"}
@@ -162,9 +163,3 @@ def format_arguments(arguments: dict[str, Any] | str) -> str:
         text = arguments
     text = " ".join(text.split())
     return text if len(text) <= ARGUMENT_LIMIT else text[: ARGUMENT_LIMIT - 1] + "…"
-
-
-def format_duration(milliseconds: float) -> str:
-    if milliseconds < 1000:
-        return f"{milliseconds:.0f} ms"
-    return f"{milliseconds / 1000:.1f} s"

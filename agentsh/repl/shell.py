@@ -18,6 +18,8 @@ from ..commands import CommandResult, is_command, run_slash_command
 from ..errors import AgentshError
 from ..events import ApprovalRequest, Event, Notice
 from ..messages import Message
+from ..models import model_label
+from ..plugin_loader.loader import PluginChange
 from ..session import Session
 from ..tools.approval import Decision
 from .approval import decision_text
@@ -179,7 +181,7 @@ class Repl:
             await asyncio.sleep(self.plugin_poll)
             loader = self.session.loader
             try:
-                changes = loader.refresh() + loader.warnings_once()
+                changes = loader.news()
             except Exception as error:  # the loader isolates plugins; this is a last resort
                 message = f"error: plugin check failed: {type(error).__name__}: {error}"
                 await self.terminal.above_prompt(lambda: self.transcript.line(message, "red"))
@@ -187,10 +189,9 @@ class Repl:
             if changes:
                 await self.terminal.above_prompt(lambda: self._show_plugin_changes(changes))
 
-    def _show_plugin_changes(self, changes: list[str]) -> None:
+    def _show_plugin_changes(self, changes: list[PluginChange]) -> None:
         for change in changes:
-            warning = "failed" in change or "replaces" in change
-            self.transcript.show(Notice(message=change, level="warning" if warning else "info"))
+            self.transcript.show(Notice(message=change.message, level=change.level))
 
     # what the user sees at the edges ----------------------------------------------
 
@@ -223,10 +224,6 @@ class Repl:
 
 def format_cost(dollars: float) -> str:
     return f"${dollars:.4f}" if dollars >= 0.0001 else "<$0.0001"
-
-
-def model_label(name: str) -> str:
-    return "offline (built-in, no reasoning)" if name == "offline" else name
 
 
 def recap_lines(history: list[Message], count: int = RECAP) -> list[str]:

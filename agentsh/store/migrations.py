@@ -97,9 +97,14 @@ def m003_memory_vocabulary(db: Database) -> None:
     """Word counts over the memories, so that recall can leave out words most memories contain."""
     db.execute("CREATE VIRTUAL TABLE memories_vocab USING fts5vocab(memories_fts, 'row')")
 
+def known_migrations() -> list[str]:
+    """The names of every migration this agentsh has, in order: all a fresh database would apply."""
+    return [m.name for m in migrations.pending(Database(memory=True))]
+
+
 def refuse_newer_schema(db: Database, path: Path | str) -> None:
     """A migration this agentsh does not know means a newer agentsh wrote the file: never downgrade it."""
-    known = {m.name for m in migrations._migrations}
+    known = set(known_migrations())
     unknown = [m.name for m in migrations.applied(db) if m.name not in known]
     if unknown:
         raise StoreError(

@@ -16,7 +16,6 @@ import socket
 from typing import Any, Iterable
 
 from sqlite_utils import Database
-from sqlite_utils.db import NotFoundError
 
 from ..errors import StoreError
 from ..messages import MESSAGES_ADAPTER, Message
@@ -207,19 +206,19 @@ class SessionStore:
 
     def checkpoint(self, turn_id: int, messages: list[Message], partial_text: str) -> None:
         with write_transaction(self.db):
-            _update_row(self.db, "turns", turn_id, {"draft": _dump(messages), "partial_text": partial_text})
+            _update_turn(self.db, turn_id, {"draft": _dump(messages), "partial_text": partial_text})
 
     def finish_turn(self, turn_id: int, messages: list[Message], events: list[tuple[str, dict]], summary: dict[str, Any]) -> None:
         """Write the whole turn, its events and the session totals in one transaction."""
         found = self.db.execute("SELECT session_id FROM turns WHERE id = ?", [turn_id]).fetchone()
         if found is None:
-            raise NotFoundError(turn_id)
+            raise _turn_gone(turn_id)
         session_id = found[0]
         try:
             with write_transaction(self.db):
                 self._insert_messages(session_id, messages, turn_id)
                 self._insert_events(session_id, turn_id, events)
-                _update_row(self.db, "turns", turn_id, {**summary, "draft": None, "partial_text": None, "ended_at": now()})
+                _update_turn(self.db, turn_id, {**summary, "draft": None, "partial_text": None, "ended_at": now()})
                 self._add_totals(session_id, summary)
         finally:
             _LIVE_TURNS.discard((self._db_key, turn_id))  # if the write failed, recovery saves the draft
@@ -297,10 +296,15 @@ def _insert_rows(db: Database, table: str, rows: list[dict[str, Any]]) -> int | 
     return None
 
 
-def _update_row(db: Database, table: str, row_id: int, values: dict[str, Any]) -> None:
-    sql = f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in values)} WHERE id = ?"
-    if db.execute(sql, [*values.values(), row_id]).rowcount == 0:
-        raise NotFoundError(row_id)
+def _update_turn(db: Database, turn_id: int, values: dict[str, Any]) -> None:
+    sql = f"UPDATE turns SET {', '.join(f'{c} = ?' for c in values)} WHERE id = ?"
+    if db.execute(sql, [*values.values(), turn_id]).rowcount == 0:
+        raise _turn_gone(turn_id)
+
+
+def _turn_gone(turn_id: int) -> StoreError:
+    """A running turn's row vanished: its session was deleted meanwhile (`agentsh sessions delete`)."""
+    return StoreError(f"this turn cannot be saved: its session was deleted from the session database while it ran (turn {turn_id})")
 
 
 def _database_key(db: Database) -> str:

@@ -1,4 +1,4 @@
-"""Export a session as Markdown or JSON, write an export to a file, and import a JSON export back."""
+"""Export a session as Markdown or JSON, and import a JSON export back; the files they go to and come from."""
 
 from __future__ import annotations
 
@@ -23,6 +23,30 @@ class SessionExport(BaseModel):
     version: int = EXPORT_VERSION
     session: SessionRecord
     messages: list[Message]
+
+
+def export_text(store: SessionStore, session_id: str, kind: str) -> str:
+    """The session as `kind`: "json" (importable again) or "md"."""
+    return export_json(store, session_id) if kind == "json" else export_markdown(store, session_id)
+
+
+def write_new_file(path: Path, text: str) -> None:
+    """Write `text` whole or not at all: an interrupted write leaves no half file at `path`."""
+    temporary = path.with_name(path.name + ".partial")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise AgentshError(f"cannot write {path}: {error.strerror}") from None
+
+
+def read_text_file(name: str) -> str:
+    """The text of a file to import, or one clear error."""
+    try:
+        return Path(name).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise AgentshError(f"cannot read {name}: {getattr(error, 'strerror', None) or error}") from None
 
 
 def export_json(store: SessionStore, session_id: str) -> str:

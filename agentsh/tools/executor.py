@@ -13,6 +13,7 @@ from typing import Callable, Iterable
 
 from pydantic import ValidationError
 
+from ..errors import ToolError
 from ..events import ApprovalRequest, Event, ToolResult
 from ..messages import ToolCallPart
 from ..secrets import redact_secrets
@@ -23,10 +24,6 @@ from .tool import Tool
 
 DEFAULT_TIMEOUT = 60.0
 Emit = Callable[[Event], None]
-
-
-class ToolFailure(Exception):
-    """A call that cannot produce a result; its message goes to the model."""
 
 
 class ToolExecutor:
@@ -58,7 +55,7 @@ class ToolExecutor:
         started = time.perf_counter()
         try:
             output, ok = await self._execute(call, emit, allowed), True
-        except ToolFailure as failure:
+        except ToolError as failure:
             output, ok = f"Error: {failure}", False
         elapsed = (time.perf_counter() - started) * 1000
         result = ToolResult(id=call.id, name=call.name, ok=ok, output=redact_secrets(valid_utf8(output)), duration_ms=elapsed, agent=agent)
@@ -77,7 +74,7 @@ class ToolExecutor:
         tool = self.registry.get(name)
         if tool is None or (allowed is not None and name not in allowed):
             usable = [n for n in self.registry.names() if allowed is None or n in allowed]
-            raise ToolFailure(f"unknown tool {name!r}. Valid tools: {', '.join(usable) or '(none)'}.")
+            raise ToolError(f"unknown tool {name!r}. Valid tools: {', '.join(usable) or '(none)'}.")
         return tool
 
     async def _approve(self, tool: Tool, call: ToolCallPart, arguments: dict, emit: Emit) -> None:
@@ -90,16 +87,18 @@ class ToolExecutor:
             self.approvals.record(tool.name, decision, scope)
             verdict = "deny" if decision is Decision.DENY else "allow"
         if verdict == "deny":
-            raise ToolFailure(f"the user denied this call to {tool.name!r}. Do not retry it; continue without it or ask the user.")
+            raise ToolError(f"the user denied this call to {tool.name!r}. Do not retry it; continue without it or ask the user.")
 
     async def _invoke(self, tool: Tool, values: dict) -> object:
         limit = tool.timeout or self.timeout
         try:
             return await asyncio.wait_for(tool.run(values), limit)
         except TimeoutError:
-            raise ToolFailure(f"{tool.name} timed out after {limit:g} s.") from None
+            raise ToolError(f"{tool.name} timed out after {limit:g} s.") from None
+        except ToolError:  # the tool worded its own failure for the model (a delegation refused, sys.exit)
+            raise
         except Exception as error:  # a tool's own failure is a result, never a crash
-            raise ToolFailure(f"{tool.name} raised {type(error).__name__}: {error}") from None
+            raise ToolError(f"{tool.name} raised {type(error).__name__}: {error}") from None
 
 
 async def _ask(call: ToolCallPart, arguments: dict, scope: str | None, emit: Emit) -> Decision:
@@ -115,7 +114,7 @@ def _decode_arguments(call: ToolCallPart) -> dict:
     arguments = call.parsed_arguments()
     if isinstance(arguments, dict):
         return arguments
-    raise ToolFailure(
+    raise ToolError(
         f"the arguments for {call.name!r} are not a JSON object: {call.arguments[:200]!r}. "
         "Call the tool again with a JSON object that matches its schema."
     )
@@ -125,7 +124,7 @@ def _validate(tool: Tool, arguments: dict) -> dict:
     try:
         return tool.validate(arguments)
     except ValidationError as error:
-        raise ToolFailure(_describe_validation(tool, error)) from None
+        raise ToolError(_describe_validation(tool, error)) from None
 
 
 def _describe_validation(tool: Tool, error: ValidationError) -> str:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from pydantic import BaseModel
 
+from ..text import has_lone_surrogates, replace_lone_surrogates
+
 DEFAULT_MAX_CHARS = 20_000
-_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def to_text(value: Any) -> str:
@@ -40,9 +40,9 @@ def truncate(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
 def valid_utf8(text: str) -> str:
     """Text that can be stored and sent: bytes that were not UTF-8 (a file name, say), which Python
     keeps as lone surrogates, are shown as \\xNN escapes."""
-    if not _SURROGATES.search(text):
+    if not has_lone_surrogates(text):
         return text
     try:
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     except UnicodeEncodeError:  # a surrogate that did not come from a byte
-        return _SURROGATES.sub("\ufffd", text)
+        return replace_lone_surrogates(text)

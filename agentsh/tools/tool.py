@@ -11,11 +11,8 @@ from typing import Any, Callable
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from ..errors import ToolExit
 from .docstrings import parse_docstring
-
-
-class ToolExit(Exception):
-    """A tool called `sys.exit()`: its failure, reported like any other exception."""
 
 
 @dataclass
@@ -67,7 +64,7 @@ class Tool:
                 return await self.function(**values)
             return await _in_daemon_thread(self.name, self.function, values)
         except SystemExit as exit:  # must not end agentsh, nor escape the event loop
-            raise ToolExit(f"the tool called sys.exit({exit.code!r})") from None
+            raise ToolExit(f"{self.name} called sys.exit({exit.code!r})") from None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.function(*args, **kwargs)

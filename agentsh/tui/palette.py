@@ -23,9 +23,8 @@ class Entry(NamedTuple):
 
 
 def entries(session: "Session | None") -> list[Entry]:
-    from ..commands import COMMANDS
+    from ..commands import COMMANDS, known_models
     from ..modes import mode_names
-    from .slash import known_models
 
     current = session.mode if session else None
     found = [Entry(f"Mode: {name}", f"switch the orchestration mode to {name}", f"/mode {name}") for name in mode_names() if name != current]

@@ -4,19 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..commands import COMMANDS, completions
-from ..config import PROVIDER_DEFAULTS
+from ..commands import COMMANDS, completions, known_models
 
 if TYPE_CHECKING:
     from ..session import Session
-
-
-def known_models(session: "Session | None") -> list[str]:
-    """Models worth offering: the built-in one, each provider's default, and those used lately."""
-    names = ["offline", *(model for _, model in PROVIDER_DEFAULTS)]
-    if session is not None:
-        names += [session.model_name, *(record.model for record in session.store.list(50))]
-    return list(dict.fromkeys(names))
 
 
 def candidates(session: "Session | None", text: str) -> list[str]:

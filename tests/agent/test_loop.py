@@ -9,10 +9,14 @@ import pytest
 from agentsh.tools.approval import Decision
 from agentsh.agent.loop import STEP_LIMIT_NOTE
 from agentsh.config import Settings
-from agentsh.errors import ModelAuthError
+from agentsh.errors import ModelAuthError, ModelStreamError
 from agentsh.events import ApprovalRequest, Error, SessionInfo, TextDelta, ToolCall, ToolResult, Usage
+from agentsh.messages import user
+from agentsh.models.base import ModelRequest, complete
 from agentsh.models.scripted import Reply, ScriptedModel, calls
 from agentsh.session import Session
+from agentsh.store.db import DB_FILENAME, open_database
+from agentsh.store.sessions import SessionStore
 from agentsh.tools.tool import tool
 
 from helpers import done, of, scripted_session, send
@@ -202,6 +206,48 @@ async def test_a_bug_in_the_model_client_ends_the_turn_visibly(home):
 
     [error] = of(events, Error)
     assert "ZeroDivisionError" in error.message
+    assert done(events).failed is True
+
+
+class EndsWithoutResponse:
+    """A broken client: some text, then its stream just ends (no ModelResponse)."""
+
+    name = "broken-client"
+
+    async def stream(self, request: ModelRequest):
+        yield TextDelta(delta="Half an ans")
+
+
+async def test_a_stream_that_ends_without_a_response_is_one_clear_error_not_an_internal_one(home):
+    session = open_session(home, ScriptedModel())
+    session.model = EndsWithoutResponse()
+
+    events = await send(session, "hello")
+
+    [error] = of(events, Error)
+    assert error.kind == "ModelStreamError"
+    assert error.message == "the model 'broken-client' ended its answer without a response; try again, or use another model"
+    assert done(events).failed is True
+
+
+async def test_complete_on_a_stream_that_ends_without_a_response_raises_the_model_stream_error():
+    with pytest.raises(ModelStreamError) as raised:
+        await complete(EndsWithoutResponse(), ModelRequest(messages=[user("hello")]))
+    assert str(raised.value) == "the model 'broken-client' ended its answer without a response; try again, or use another model"
+
+
+async def test_a_session_deleted_while_its_turn_runs_is_one_clear_error_not_an_internal_one(home):
+    def delete_the_session_then_answer(request):
+        SessionStore(open_database(home / DB_FILENAME)).delete(session.id)  # as `agentsh sessions delete` elsewhere
+        return "an answer nobody can save"
+
+    session = open_session(home, ScriptedModel(default=delete_the_session_then_answer))
+
+    events = await send(session, "hello")
+
+    [error] = of(events, Error)  # said once, though the checkpoint and the final save both failed
+    assert error.kind == "StoreError"
+    assert error.message.startswith("this turn cannot be saved: its session was deleted from the session database while it ran")
     assert done(events).failed is True
 
 

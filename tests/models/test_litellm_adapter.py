@@ -177,6 +177,28 @@ async def test_server_error_is_retried(server):
     assert response_of(items).message.content == "recovered"
 
 
+async def test_a_generic_api_error_with_status_429_is_retried_like_a_rate_limit(server, monkeypatch):
+    """Some providers' rate limits reach us as litellm's generic APIError: its status decides."""
+    litellm = adapter.load_litellm()
+    real_acompletion = litellm.acompletion
+    attempts = []
+
+    async def rate_limited_once(**arguments):
+        attempts.append(arguments["model"])
+        if len(attempts) == 1:
+            raise litellm.APIError(status_code=429, message="slow down", llm_provider="openai", model="fake-model")
+        return await real_acompletion(**arguments)
+
+    monkeypatch.setattr(litellm, "acompletion", rate_limited_once)
+    server.enqueue(Reply(text="after the wait"))
+    items, error = await collect(make_model())
+    assert error is None
+    assert len(attempts) == 2 and server.hits == 1
+    [notice] = notices(items)
+    assert "429" in notice and "retry" in notice.lower()
+    assert response_of(items).message.content == "after the wait"
+
+
 async def test_retries_give_up_with_one_error(server):
     server.enqueue(Reply(status=503), Reply(status=503), Reply(status=503))
     items, error = await collect(make_model(retries=2))

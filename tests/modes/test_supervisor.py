@@ -118,3 +118,26 @@ async def test_workers_of_one_response_run_concurrently(home):
     first, second = [r for r in model.requests if not is_manager(r)]
     assert second.started < first.finished  # overlapping, not one after the other
     assert done(events).output == "Both done."
+
+
+async def test_a_worker_out_of_steps_says_so_in_its_result_but_the_turn_is_not_step_limited(home):
+    def reply(request):
+        if is_manager(request):
+            if request.messages[-1].role == "user":
+                return calls(("delegate", {"worker": "researcher", "task": "look x up"}))
+            return "x is probably 42."
+        if request.tool_choice == "none":
+            return "x might be 42."
+        return calls(("lookup", {"key": "x"}))  # the worker never stops looking
+
+    model = ScriptedModel(default=reply)
+    session = open_session(home, model, max_steps=2)
+
+    events = await send(session, "what is x?")
+
+    delegation = next(r for r in of(events, ToolResult) if r.name == "delegate")
+    assert delegation.output == "x might be 42.\n\n(note: researcher ran out of steps; this answer may be incomplete)"
+    finished = done(events)
+    assert finished.output == "x is probably 42."
+    assert finished.step_limited is False  # the worker's limit is its own, not the turn's
+    assert session.history()[-1].step_limited is False

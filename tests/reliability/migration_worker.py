@@ -12,12 +12,14 @@ import sys
 import time
 from pathlib import Path
 
+from sqlite_utils import Database
+
 from agentsh.store.db import open_database
 from agentsh.store.migrations import migrations
 
 
 def stall_inside_the_newest_migration(ready: Path) -> None:
-    newest = migrations._migrations[-1]
+    newest = migrations.pending(Database(memory=True))[-1]  # every migration is pending on an empty database
     run = newest.fn
 
     def stalled(db) -> None:

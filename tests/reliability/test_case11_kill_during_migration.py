@@ -20,10 +20,10 @@ from reliability_support import agentsh_env, assert_integrity, connect
 from sqlite_utils import Database
 
 from agentsh.store.db import DB_FILENAME, open_database
-from agentsh.store.migrations import migrations
+from agentsh.store.migrations import known_migrations, migrations
 
 WORKER = Path(__file__).with_name("migration_worker.py")
-NAMES = [m.name for m in migrations._migrations]
+NAMES = known_migrations()
 
 
 def schema(path: Path) -> set[tuple[str, str]]:

@@ -7,9 +7,10 @@ import io
 from agentsh.events import (
     Compaction, Error, MemoryRecall, Notice, RecalledMemory, SessionInfo, Step, TextDelta, ToolCall, ToolResult, TurnDone,
 )
-from agentsh.repl.render import TranscriptPrinter, format_arguments, format_duration
+from agentsh.repl.render import TranscriptPrinter, format_arguments
 from agentsh.repl.shell import format_cost
 from agentsh.repl.steps import first_line, step_lines
+from agentsh.text import format_duration
 
 
 def shown(*events) -> str:

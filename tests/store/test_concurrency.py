@@ -12,7 +12,7 @@ from pathlib import Path
 from agentsh.config import Settings
 from agentsh.session import Session
 from agentsh.store.db import DB_FILENAME, open_database
-from agentsh.store.migrations import migrations
+from agentsh.store.migrations import known_migrations
 from agentsh.store.sessions import SessionStore
 
 TURNS = 15
@@ -77,7 +77,7 @@ def test_first_runs_racing_on_an_empty_data_home_all_succeed(tmp_path):
     store = SessionStore(open_database(home / DB_FILENAME))
     assert len(store.list()) == 4
     applied = [r[0] for r in store.db.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
-    assert applied == [m.name for m in migrations._migrations], "each migration applied exactly once"
+    assert applied == known_migrations(), "each migration applied exactly once"
 
 
 def test_opening_the_database_again_keeps_this_process_locks(home):

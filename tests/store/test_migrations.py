@@ -18,7 +18,7 @@ from agentsh.store.db import DB_FILENAME, open_database
 from agentsh.store.sessions import SessionStore
 from agentsh.messages import user
 
-MIGRATION_NAMES = [m.name for m in schema.migrations._migrations]
+MIGRATION_NAMES = schema.known_migrations()
 
 
 def sha256(path: Path) -> str:

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from agentsh.errors import ToolError
 from agentsh.events import ApprovalRequest, ToolResult
 from agentsh.messages import ToolCallPart
 from agentsh.tools.approval import ApprovalPolicy, Decision
@@ -79,7 +80,13 @@ async def exits_async() -> str:
     raise SystemExit(3)
 
 
-ALL_TOOLS = [add, explode, echo, slow_async, slow_sync, nap, huge, delete_file, exits, exits_async]
+@tool
+def refuses(reason: str) -> str:
+    """Refuses, with a message worded for the model."""
+    raise ToolError(reason)
+
+
+ALL_TOOLS = [add, explode, echo, slow_async, slow_sync, nap, huge, delete_file, exits, exits_async, refuses]
 
 
 def call(name: str, arguments: dict | str, id: str | None = None) -> ToolCallPart:
@@ -189,7 +196,13 @@ async def test_a_tool_that_raises_gives_its_exception_type_and_message_and_the_o
 async def test_a_tool_that_calls_sys_exit_is_an_error_result_not_the_end_of_the_program(name):
     result = await run_one(call(name, {}))
     assert result.ok is False
-    assert "sys.exit(3)" in result.output
+    assert result.output == f"Error: {name} called sys.exit(3)"
+
+
+async def test_a_tool_error_raised_by_the_tool_reaches_the_model_as_worded():
+    result = await run_one(call("refuses", {"reason": "the printer is offline; try again later"}))
+    assert result.ok is False
+    assert result.output == "Error: the printer is offline; try again later"
 
 
 @pytest.mark.parametrize("name", ["slow_async", "slow_sync"])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+from textual.widgets import Static
+
 from helpers import scripted_session
 from tui_support import SIZE, make_app, of_type, ready, screen_text, send, wait_for
 
@@ -86,7 +88,7 @@ async def test_a_10000_message_session_shows_its_newest_page_fast_and_older_ones
         shown = len(app.transcript.children)
         app.transcript.scroll_home(animate=False)
         await wait_for(pilot, lambda: len(app.transcript.children) > shown, what="an older page")
-        assert "↑" in str(app.transcript._top.render())
+        assert "↑" in str(app.transcript.query_one(".older-marker", Static).render())
 
 
 async def test_an_error_while_opening_closes_the_app_and_is_reported(home):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import io
+import html
+import re
 import time
 from typing import Callable
 
-from rich.console import Console
+from rich.cells import cell_len
 
 from agentsh.tui.app import AgentshApp
 from agentsh.tui.warmup import Warmup
@@ -21,12 +22,26 @@ def make_app(session, **kwargs) -> AgentshApp:
     return AgentshApp(lambda: session, **kwargs)
 
 
+# One run of text in Textual's SVG screenshot: x and width in pixels, then its row, then the text.
+_SVG_TEXT = re.compile(r'<text [^>]*?x="([\d.]+)" y="[\d.]+" textLength="([\d.]+)" clip-path="url\(#[\w-]+-line-(\d+)\)">(.*?)</text>')
+
+
 def screen_text(app) -> str:
-    """What the terminal shows, as plain text."""
-    width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, record=True, legacy_windows=False)
-    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
-    return console.export_text()
+    """What the terminal shows, as plain text, read from the app's public SVG screenshot."""
+    rows: dict[int, list[tuple[float, float, str]]] = {}
+    for x, length, row, escaped in _SVG_TEXT.findall(app.export_screenshot()):
+        text = html.unescape(escaped).replace("\xa0", " ")
+        rows.setdefault(int(row), []).append((float(x), float(length) / len(text), text))
+    return "\n".join(_line(rows.get(row, [])) for row in range(app.size.height))
+
+
+def _line(runs: list[tuple[float, float, str]]) -> str:
+    line, cells = "", 0
+    for x, cell_width, text in runs:
+        column = round(x / cell_width)
+        line += " " * max(0, column - cells) + text
+        cells = max(cells, column) + cell_len(text)
+    return line.rstrip()
 
 
 async def wait_for(pilot, condition: Callable[[], object], timeout: float = 5.0, what: str = "condition") -> None:

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
+from ...models import model_label
 from ..literal import one_line
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -25,10 +26,6 @@ class StatusInfo:
     state: str = "opening"  # opening | idle | waiting | running
     activity: int = 0  # events seen in the running turn: the spinner moves when something happens
     queued: int = 0
-
-
-def model_label(model: str) -> str:
-    return "offline (built-in)" if model == "offline" else model
 
 
 def cost_label(cost: float | None) -> str:

@@ -7,6 +7,7 @@ from rich.text import Text
 from textual.content import Content
 from textual.widgets import Collapsible, Static
 
+from ...text import format_duration
 from ..literal import arguments_text, clip_lines, literal, one_line
 
 RESULT_LINES = 200
@@ -18,10 +19,6 @@ def title_of(name: str, arguments: dict | str, state: str, agent: str | None = N
     took = f" · {format_duration(duration_ms)}" if duration_ms is not None else ""
     label = f"{icon} {who}{name}({one_line(arguments_text(arguments), 60)}){took}"
     return Content(label)
-
-
-def format_duration(ms: float) -> str:
-    return f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
 
 
 class ToolBlock(Collapsible):

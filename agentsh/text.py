@@ -1,0 +1,25 @@
+"""Plain-text helpers that the core and every UI share."""
+
+from __future__ import annotations
+
+import re
+
+# How Python keeps bytes that are not UTF-8 (a terminal's input, an argument, a file name): as lone
+# surrogates, which cannot be encoded, stored or sent.
+LONE_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def has_lone_surrogates(text: str) -> bool:
+    return LONE_SURROGATES.search(text) is not None
+
+
+def replace_lone_surrogates(text: str) -> str:
+    """`text` with each lone surrogate replaced by �, as undecodable bytes are elsewhere."""
+    return LONE_SURROGATES.sub("\ufffd", text)
+
+
+def format_duration(milliseconds: float) -> str:
+    """A tool call's duration as the UIs show it: "340 ms", "2.5 s"."""
+    if milliseconds < 1000:
+        return f"{milliseconds:.0f} ms"
+    return f"{milliseconds / 1000:.1f} s"
