@@ -14,7 +14,7 @@ from typing import Any, TextIO
 from ..events import (
     ApprovalRequest, Compaction, Error, Event, MemoryRecall, Notice, SessionInfo, Step, TextDelta, ToolCall, ToolResult, TurnDone,
 )
-from ..terminal import neutralize
+from ..terminal import neutralize, reveal
 from .steps import first_line, step_lines
 
 STYLES = {"dim": "2", "red": "31", "yellow": "33", "green": "32", "cyan": "36", "bold": "1"}
@@ -160,7 +160,7 @@ def format_arguments(arguments: dict[str, Any] | str) -> str:
         text = ", ".join(f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in arguments.items())
     else:
         text = arguments
-    text = " ".join(text.split())
+    text = " ".join(reveal(text).split())
     return text if len(text) <= ARGUMENT_LIMIT else text[: ARGUMENT_LIMIT - 1] + "…"
 
 
