@@ -7,6 +7,7 @@ The config file is `$AGENTSH_CONFIG`, else `$XDG_CONFIG_HOME/agentsh/config.toml
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import tomllib
 from pathlib import Path
@@ -21,6 +22,8 @@ DEFAULT_SYSTEM_PROMPT = (
     "You are agentsh, a capable assistant working in the user's terminal. "
     "Use the tools you are given when they help; answer concisely and say plainly when you are unsure."
 )
+
+PROJECT_STORE_DIR = "sessions"
 
 # Provider key → the model agentsh uses when that key is the only configuration found.
 PROVIDER_DEFAULTS = [
@@ -74,6 +77,7 @@ class Settings(BaseModel):
     stream_idle_timeout: float = Field(60.0, gt=0)
     retries: int = Field(3, ge=0, le=10)
     home: Path | None = None
+    project_store: bool = False  # ./sessions of the current folder as the data home, in a trusted folder only
     agents: dict[str, AgentProfile] = Field(default_factory=dict)
     modes: dict[str, dict[str, Any]] = Field(default_factory=dict)
     memory: MemorySettings = Field(default_factory=MemorySettings)
@@ -128,6 +132,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "model": getattr(args, "model", None),
         "mode": getattr(args, "mode", None),
         "home": getattr(args, "home", None),
+        "project_store": True if getattr(args, "project_store", False) else None,
         "max_steps": getattr(args, "max_steps", None),
         "approval": "auto" if getattr(args, "yes", False) else None,
     }
@@ -167,14 +172,47 @@ def _from_environment() -> dict[str, Any]:
 
 
 def data_home(settings: Settings) -> Path:
-    """--home / AGENTSH_HOME > ./sessions/ in a source checkout > the XDG data dir."""
+    """--home > AGENTSH_HOME > the config's `home` > ./sessions when opted in > the XDG data dir.
+
+    What the current folder contains never decides: a cloned repository could otherwise ship a
+    database whose memories reach the model. The project store (`project_store = true`, or
+    --project-store) is used only in a folder the user trusts, and refused anywhere else.
+    """
     if settings.home is not None:
         return Path(settings.home).expanduser()
-    checkout = Path.cwd() / "sessions"
-    if checkout.is_dir() and (Path.cwd() / "agentsh" / "__init__.py").is_file():
-        return checkout
+    if settings.project_store:
+        return project_store(Path.cwd())
     base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
     return Path(base) / "agentsh"
+
+
+def project_store(folder: Path) -> Path:
+    """`folder`/sessions, when the user trusts `folder`."""
+    if not is_trusted(folder):
+        raise ConfigError(
+            f"refused to keep sessions in {folder / PROJECT_STORE_DIR}: {folder} is not a trusted folder "
+            "(run `agentsh trust` there first, or use --home)"
+        )
+    return folder / PROJECT_STORE_DIR
+
+
+def trust_file() -> Path:
+    """The user's list of trusted folders (`agentsh trust`), in the user's own config folder."""
+    return config_dir() / "trusted.json"
+
+
+def trusted_folders() -> list[Path]:
+    try:
+        data = json.loads(trust_file().read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"cannot read the trust list {trust_file()}: {error}") from None
+    return [Path(p) for p in data.get("trusted", []) if isinstance(p, str)]
+
+
+def is_trusted(folder: Path) -> bool:
+    return Path(os.path.realpath(folder)) in trusted_folders()
 
 
 def choose_model(settings: Settings) -> tuple[str, str | None]:

@@ -1,12 +1,14 @@
 """Make model and tool text safe to print on a terminal.
 
 Escape sequences are shown, never executed: no title changes, no OSC 52 clipboard
-writes, no screen clears, no cursor moves that hide text.
+writes, no screen clears, no cursor moves that hide text. For a question the user must
+read exactly (an approval), `reveal` also shows what looks like something else.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # C0 controls except tab and newline, DEL, and C1 controls.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -24,3 +26,34 @@ def _visible(match: re.Match[str]) -> str:
 def neutralize(text: str) -> str:
     """Replace every control character (but tab and newline) with a visible stand-in."""
     return _CONTROL.sub(_visible, text)
+
+
+# Scripts with letters that pass for Latin ones (Cyrillic "а", Greek "ο", fullwidth "ｌ", ...).
+_LOOKALIKE_SCRIPTS = (
+    "LATIN", "GREEK", "CYRILLIC", "ARMENIAN", "CHEROKEE", "COPTIC", "GEORGIAN", "FULLWIDTH", "HALFWIDTH",
+    "MATHEMATICAL", "MODIFIER", "SUPERSCRIPT", "SUBSCRIPT", "SMALL", "DESERET", "LISU", "VAI", "NKO",
+)
+
+
+def _hidden(char: str) -> bool:
+    """True for a character that is invisible, moves text, or passes for an ASCII one."""
+    if " " <= char <= "~" or char in "\n\t":
+        return False
+    if char.isascii():  # controls, tab, DEL
+        return True
+    kept = unicodedata.category(char) in ("Lo", "Lm", "So", "No") and unicodedata.bidirectional(char) in ("L", "ON")
+    if not kept or any(c.isascii() for c in unicodedata.normalize("NFKC", char)):
+        return True
+    return unicodedata.name(char, "").split(" ")[0] in _LOOKALIKE_SCRIPTS
+
+
+def reveal(text: str) -> str:
+    """`text` with every character that could hide or disguise what it says shown as ⟨U+XXXX⟩.
+
+    That is: controls (vertical tab, form feed, escape...; not tab or newline), no-break and other unusual
+    spaces, zero-width and bidirectional-override characters, combining marks, right-to-left
+    letters, cased letters outside ASCII (Cyrillic "а" for "a"), and anything whose compatibility
+    form is ASCII (fullwidth "ｌ"). Printable ASCII, tabs, newlines, emoji and uncased scripts such as
+    CJK are kept as they are.
+    """
+    return "".join(f"⟨U+{ord(c):04X}⟩" if _hidden(c) else c for c in text)

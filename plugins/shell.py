@@ -16,9 +16,11 @@ of the user's approval of every command, not a sandbox: a command can always rea
 a path without spelling it out (``cd ~/.config && rm -r agentsh``, variables,
 globs, scripts). The approval is what keeps the user in control.
 
-``is_simple_command`` and ``command_prefix`` are pure helpers for approval rules:
-an "always allow commands starting with ``ls``" rule may only ever cover simple
-commands — no chaining, pipes, redirection, substitution or background jobs.
+``is_simple_command`` and ``always_scope`` are pure helpers for approval rules: an
+"always allow commands starting with ``ls``" rule may only ever cover simple commands — no
+chaining, pipes, redirection, substitution or background jobs — that ``/bin/sh`` reads exactly
+as agentsh does. Anything else (a no-break space or vertical tab that sh does not split on,
+quotes or escapes in the command's name, globs, comments, non-ASCII text) is asked every time.
 """
 from __future__ import annotations
 
@@ -44,6 +46,11 @@ CHUNK_BYTES = 64 * 1024
 
 _NOT_SIMPLE = ("&", "|", ";", ">", "<", "$(", "`", "\n", "\r")
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+# What an "always" rule may cover: printable ASCII without backslash, `#`, `!`, `(`, `)`, `;`, `&`,
+# `|`, `<`, `>` or backquote, separated by plain spaces only; quotes, globs and `$` only after the
+# command's name, which is one unquoted word of letters, digits and `_./:,+@%-`.
+_PLAIN_COMMAND = re.compile(r"[A-Za-z0-9 _./=:,+@%'\"*?\[\]{}~$-]+")
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_./:,+@%-]+")
 
 
 def is_simple_command(command: str) -> bool:
@@ -57,13 +64,23 @@ def is_simple_command(command: str) -> bool:
     return not _ASSIGNMENT.match(command.strip())
 
 
-def command_prefix(command: str) -> str:
-    """The command's first word: "ls" for "ls -la /tmp"; "" for an empty command."""
+def always_scope(command: str) -> str | None:
+    """The command name an "always" answer may cover ("ls" for "ls -la /tmp"), or None to ask every time.
+
+    None unless the command is simple and made only of characters whose meaning to /bin/sh
+    is plain, and unless shlex (POSIX) reads it without error and finds the same first word
+    as splitting on spaces does: what agentsh would allow is then exactly what sh runs.
+    """
+    if not is_simple_command(command) or not _PLAIN_COMMAND.fullmatch(command):
+        return None
     try:
         words = shlex.split(command)
-    except ValueError:  # unbalanced quotes: fall back to whitespace
-        words = command.split()
-    return words[0] if words else ""
+    except ValueError:  # unbalanced quotes
+        return None
+    name = command.strip(" ").split(" ")[0]
+    if not words or words[0] != name or not _PLAIN_NAME.fullmatch(name):
+        return None
+    return name
 
 
 def _spellings(path: Path) -> list[str]:
@@ -221,9 +238,8 @@ def _check(command: str, timeout: float) -> None:
 
 
 def approval_scope(arguments: dict) -> str | None:
-    """"Always allow" covers one command prefix, and never a chained or redirected command."""
-    command = str(arguments.get("command", ""))
-    return command_prefix(command) if is_simple_command(command) else None
+    """"Always allow" covers one command name, and never a chained, redirected or unusually written command."""
+    return always_scope(str(arguments.get("command", "")))
 
 
 @tool(requires_approval=True, timeout=MAX_TIMEOUT + 10 * KILL_GRACE, approval_scope=approval_scope)

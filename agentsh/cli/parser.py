@@ -17,6 +17,7 @@ def _add_agent_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup
     parser.add_argument("--mode", help=f"orchestration mode: {MODES_HELP}")
     parser.add_argument("--plugins", action="append", default=[], metavar="DIR", help="also load tools from DIR (repeatable)")
     parser.add_argument("--home", metavar="DIR", help="data home holding the session database (env AGENTSH_HOME)")
+    parser.add_argument("--project-store", action="store_true", help="keep sessions in ./sessions (a trusted folder only)")
     parser.add_argument("--max-steps", type=int, metavar="N", help="most tool-loop steps per turn (default 20)")
     parser.add_argument("--yes", "-y", action="store_true", help="approve every tool call that needs approval")
 
@@ -86,6 +87,7 @@ def _data_command(commands: argparse._SubParsersAction, name: str, summary: str)
     """A command over the data home (`sessions`, `memory`) with its actions."""
     parser = commands.add_parser(name, help=summary)
     parser.add_argument("--home", metavar="DIR", help="data home holding the database (env AGENTSH_HOME)")
+    parser.add_argument("--project-store", action="store_true", help="use ./sessions (a trusted folder only)")
     return parser.add_subparsers(dest=f"{name}_command", metavar="ACTION", required=True)
 
 

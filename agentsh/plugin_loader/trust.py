@@ -10,28 +10,12 @@ import json
 import os
 from pathlib import Path
 
-from ..config import config_dir
-from ..errors import ConfigError
+# The trust list is read by config too (a project store needs a trusted folder): it lives there.
+from ..config import is_trusted, trust_file, trusted_folders
+
+__all__ = ["WORKSPACE_PLUGIN_DIRS", "is_trusted", "set_trust", "trust_file", "trusted_folders", "workspace_plugin_dirs"]
 
 WORKSPACE_PLUGIN_DIRS = ("plugins", ".agentsh/plugins")
-
-
-def trust_file() -> Path:
-    return config_dir() / "trusted.json"
-
-
-def trusted_folders() -> list[Path]:
-    try:
-        data = json.loads(trust_file().read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return []
-    except (OSError, ValueError) as error:
-        raise ConfigError(f"cannot read the trust list {trust_file()}: {error}") from None
-    return [Path(p) for p in data.get("trusted", []) if isinstance(p, str)]
-
-
-def is_trusted(folder: Path) -> bool:
-    return Path(os.path.realpath(folder)) in trusted_folders()
 
 
 def set_trust(folder: Path, trusted: bool) -> None:

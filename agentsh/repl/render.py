@@ -14,7 +14,7 @@ from typing import Any, TextIO
 from ..events import (
     ApprovalRequest, Compaction, Error, Event, MemoryRecall, Notice, SessionInfo, Step, TextDelta, ToolCall, ToolResult, TurnDone,
 )
-from ..terminal import neutralize
+from ..terminal import neutralize, reveal
 from ..text import format_duration
 from .steps import first_line, step_lines
 
@@ -161,5 +161,5 @@ def format_arguments(arguments: dict[str, Any] | str) -> str:
         text = ", ".join(f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in arguments.items())
     else:
         text = arguments
-    text = " ".join(text.split())
+    text = " ".join(reveal(text).split())
     return text if len(text) <= ARGUMENT_LIMIT else text[: ARGUMENT_LIMIT - 1] + "…"

@@ -113,12 +113,13 @@ def test_is_simple_command_accepts_plain_commands(command):
     assert shell.is_simple_command(command)
 
 
-def test_command_prefix_is_the_first_word():
-    assert shell.command_prefix("ls -la /tmp") == "ls"
-    assert shell.command_prefix("  git   status") == "git"
-    assert shell.command_prefix("'my tool' --flag") == "my tool"
-    assert shell.command_prefix("echo 'unbalanced") == "echo"
-    assert shell.command_prefix("") == ""
+def test_always_scope_is_the_first_word_of_a_plainly_written_command():
+    assert shell.always_scope("ls -la /tmp") == "ls"
+    assert shell.always_scope("  git   status") == "git"
+    assert shell.always_scope("grep -n 'a b' \"$HOME\"/*.py") == "grep"
+    assert shell.always_scope("'my tool' --flag") is None
+    assert shell.always_scope("echo 'unbalanced") is None
+    assert shell.always_scope("") is None
 
 
 async def test_commands_naming_a_protected_path_are_refused(workspace, tmp_path):

@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from ...terminal import reveal
 from ...tools.approval import Decision
 from ..literal import arguments_text, literal
 
@@ -52,7 +53,7 @@ class ApprovalScreen(ModalScreen[Decision]):
         with Vertical(id="approval"):
             yield Static(Text.assemble(("Allow this tool call?", "bold"), "\n", literal(self.request.name, "bold cyan")), id="approval-title")
             with VerticalScroll(id="approval-call"):
-                yield Static(literal(arguments_text(self.request.arguments, indent=2)), id="approval-arguments")
+                yield Static(literal(reveal(arguments_text(self.request.arguments, indent=2))), id="approval-arguments")
             yield Static(literal(always_meaning(self.request), "italic"), id="approval-scope")
             with Horizontal(id="approval-buttons"):
                 yield Button(Content("Allow once (y)"), id="once", variant="primary")
