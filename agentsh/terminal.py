@@ -8,7 +8,9 @@ read exactly (an approval), `reveal` also shows what looks like something else.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
+from typing import Any, TextIO
 
 # C0 controls except tab and newline, DEL, and C1 controls.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -57,3 +59,33 @@ def reveal(text: str) -> str:
     CJK are kept as they are.
     """
     return "".join(f"⟨U+{ord(c):04X}⟩" if _hidden(c) else c for c in text)
+
+
+class TerminalGuard:
+    """A terminal stream that neutralises everything written to it (see `guard_terminal_streams`)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(neutralize(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def guard_terminal_streams() -> None:
+    """Whatever a command prints to a terminal (a plugin's name, a session title, an export) is
+    shown, never executed: stdout and stderr, when they are terminals, neutralise every write."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is not None and not isinstance(stream, TerminalGuard) and _is_terminal(stream):
+            setattr(sys, name, TerminalGuard(stream))
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

@@ -59,6 +59,9 @@ def _check_encoding(args: argparse.Namespace) -> None:
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command is None:
         return _open_shell(args)
+    from ..terminal import guard_terminal_streams
+
+    guard_terminal_streams()  # the shells draw their own screens; every other command prints plain lines
     if args.command == "run":
         from .run import run_command
 

@@ -22,6 +22,7 @@ from ..session import Session
 from ..terminal import neutralize
 from ..text import has_lone_surrogates, replace_lone_surrogates
 from ..tools.approval import Decision
+from ..tools.call_text import call_segments, is_compound
 from .support import read_stdin
 
 EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE
@@ -147,9 +148,17 @@ class TextPrinter(Printer):
             self._finish(event)
 
     def ask(self, request: ApprovalRequest) -> Decision:
-        self._line(f"? allow {request.name}({_arguments(request.arguments)})  [y]es once / [a]lways / [N]o: ")
+        """The whole call, then one line: y (once), always, or anything else (Enter too) for no."""
+        compound = "\n  compound command: the marked parts (» «) run more programs or redirect" if is_compound(request.arguments) else ""
+        call = "".join(f"»{text}«" if kind == "operator" else text for text, kind in call_segments(request.arguments))
+        self._line(f"? allow {request.name}?\n    " + call.replace("\n", "\n    ") + compound)
+        always = "" if request.always_covers is None else " / type 'always' for the rest of the session"
+        self._line(f"  [y]es once{always} / [N]o (Enter): ")
+        discard_typeahead(sys.stdin)
         answer = sys.stdin.readline().strip().lower()
-        return {"y": Decision.ONCE, "yes": Decision.ONCE, "a": Decision.ALWAYS, "always": Decision.ALWAYS}.get(answer, Decision.DENY)
+        if answer == "always" and request.always_covers is not None:
+            return Decision.ALWAYS
+        return Decision.ONCE if answer in ("y", "yes") else Decision.DENY
 
     def _finish(self, done: TurnDone) -> None:
         if done.failed and not done.output:
@@ -170,6 +179,16 @@ class TextPrinter(Printer):
     def _write(self, stream: TextIO, text: str) -> None:
         stream.write(neutralize(text) if stream.isatty() else text)
         stream.flush()
+
+
+def discard_typeahead(stream: TextIO) -> None:
+    """Keys typed before the question was shown must not answer it."""
+    try:
+        import termios
+
+        termios.tcflush(stream.fileno(), termios.TCIFLUSH)
+    except (ImportError, OSError, ValueError):
+        pass
 
 
 def _count(n: int, singular: str, plural: str | None = None) -> str:

@@ -15,10 +15,12 @@ from ..events import (
     ApprovalRequest, Compaction, Error, Event, MemoryRecall, Notice, SessionInfo, Step, TextDelta, ToolCall, ToolResult, TurnDone,
 )
 from ..terminal import neutralize, reveal
+from ..tools.call_text import call_segments, is_compound
 from ..text import format_duration
 from .steps import first_line, step_lines
 
-STYLES = {"dim": "2", "red": "31", "yellow": "33", "green": "32", "cyan": "36", "bold": "1"}
+SEGMENT_STYLES: dict[str, str | None] = {"text": None, "key": "bold", "operator": "operator"}
+STYLES = {"operator": "1;7;33", "dim": "2", "red": "31", "yellow": "33", "green": "32", "cyan": "36", "bold": "1"}
 ARGUMENT_LIMIT = 80
 RESULT_LIMIT = 100
 AGENT_LIMIT = 24
@@ -103,12 +105,17 @@ class TranscriptPrinter:
         self.write(summary + "\n", style)
 
     def _on_approval(self, event: ApprovalRequest) -> None:
-        """The question goes on the call's own line when that line is still open."""
+        """The whole call, never cut: operators that chain or redirect a shell command stand out."""
         if self._open_call == event.id:
-            self.write("? needs your approval\n", "yellow")
+            self.write("\n")
             self._open_call = None
-        else:
-            self.line(f"? {event.name}({format_arguments(event.arguments)}) needs your approval", "yellow")
+        self.line(f"? {event.name} needs your approval for this call:", "yellow")
+        self.write("    ")
+        for text, kind in call_segments(event.arguments):
+            self.write(text.replace("\n", "\n    "), SEGMENT_STYLES[kind])
+        self.write("\n")
+        if is_compound(event.arguments):
+            self.line("  compound command: the marked parts run more programs or redirect", "yellow")
 
     def _on_step(self, event: Step) -> None:
         for text in step_lines(event):

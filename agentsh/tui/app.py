@@ -280,7 +280,7 @@ class AgentshApp(App[int]):
         self.run_worker(view.show(event))
 
     def ask_approval(self, request: ApprovalRequest) -> None:
-        screen = ApprovalScreen(request)
+        screen = ApprovalScreen(request, hand_back=self.prompt.insert)
         self.pending_approvals.append(screen)
 
         def decided(decision: Decision | None) -> None:

@@ -112,3 +112,9 @@ async def drive(home, pipe):
         if driver.task is not None and not driver.task.done():
             driver.task.cancel()
             await asyncio.gather(driver.task, return_exceptions=True)
+
+
+@pytest.fixture(autouse=True)
+def answers_count_at_once(monkeypatch):
+    """The harness answers as soon as a question is asked; the arming delay itself is case 43's."""
+    monkeypatch.setattr("agentsh.repl.approval.ARMING_DELAY", 0.0)

@@ -1,6 +1,11 @@
-"""Approvals as a single-key question: once, always, deny; Ctrl+C; type-ahead never answers."""
+"""Approvals as a single-key question: once, always (a, then y), deny; Ctrl+C; type-ahead never answers.
+
+These tests answer at once (the REPL conftest sets no arming delay); case 43 tests the delay.
+"""
 
 from __future__ import annotations
+
+import asyncio
 
 from agentsh import tool
 from agentsh.events import ApprovalRequest
@@ -29,7 +34,7 @@ async def answer_approval(repl, line: str, key: str) -> str:
     before, count = len(repl.text), repl.prompts
     repl.send(line + "\r")
     await repl.asked("approval")
-    assert '⚙ launch(target="moon") ? needs your approval\n' in repl.text[before:]
+    assert '⚙ launch(target="moon") \n? launch needs your approval for this call:\n    target: moon\n' in repl.text[before:]
     repl.send(key)
     await repl.at_prompt(count + 1)
     return repl.text[before:]
@@ -44,7 +49,7 @@ async def test_allow_once_then_always_then_no_question(home, drive):
     assert "allowed once" in printed and "launched at moon" in printed
     assert launched == ["moon"]
 
-    printed = await answer_approval(repl, "again", "a")  # once did not cover this call
+    printed = await answer_approval(repl, "again", "ay")  # once did not cover this call; always is a, then y
     assert "allowed from now on" in printed
     assert launched == ["moon", "moon"]
 
@@ -126,6 +131,24 @@ async def test_a_call_that_can_only_be_allowed_once_ignores_a(home, drive):
     repl.send("launch it\r")
     await repl.asked("approval")
     repl.send("a")  # not an answer here
+    repl.send("y")
+    await repl.at_prompt(2)
+    assert launched == ["moon"] and "allowed once" in repl.text
+
+
+async def test_keys_typed_as_the_question_appears_do_not_answer_it(home, drive, monkeypatch):
+    """Case 43 in the plain REPL: until the keyboard has been quiet for a moment, no key answers."""
+    monkeypatch.setattr("agentsh.repl.approval.ARMING_DELAY", 0.5)
+    launched: list[str] = []
+    repl = await drive(scripted_session(home, ScriptedModel(*launch_then("ok")), launcher(launched)))
+    await repl.at_prompt()
+    repl.send("launch it\r")
+    await repl.asked("approval")
+    for key in "yay":  # arrives with the question: neither once nor always
+        repl.send(key)
+        await asyncio.sleep(0.1)
+    assert launched == [] and repl.terminal.waiting_for == "approval"
+    await asyncio.sleep(0.6)
     repl.send("y")
     await repl.at_prompt(2)
     assert launched == ["moon"] and "allowed once" in repl.text

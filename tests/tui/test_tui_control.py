@@ -40,7 +40,12 @@ async def until_approval(app, pilot) -> None:
     await ready(pilot)
     app.prompt.set_text("note it")
     await pilot.press("enter")
-    await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen), what="the approval modal")
+    await until_armed(app, pilot)
+
+
+async def until_armed(app, pilot) -> None:
+    """The modal is up and has been visible long enough to take an answer."""
+    await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen) and app.screen.armed, what="the armed approval modal")
 
 
 async def test_approve_once_runs_the_exact_call_shown(home):
@@ -79,8 +84,8 @@ async def test_always_is_remembered_for_the_rest_of_the_session(home):
         await ready(pilot)
         app.prompt.set_text("first")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen), what="the approval modal")
-        await pilot.press("a")
+        await until_armed(app, pilot)
+        await pilot.click("#always")
         await wait_for(pilot, lambda: not app.runner.busy)
         await send(pilot, "second")
         assert WRITTEN == ["one", "two"]

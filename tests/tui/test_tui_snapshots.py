@@ -117,7 +117,8 @@ def test_the_approval_modal(snap_compare, conversation):
     app = make_app(conversation)
 
     async def run_before(pilot):
-        await start(pilot, "clean and build", until=lambda: isinstance(app.screen, ApprovalScreen))
+        await start(pilot, "clean and build", until=lambda: isinstance(app.screen, ApprovalScreen) and app.screen.armed)
+        await pilot.pause(0.3)  # the hint says it takes answers
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 

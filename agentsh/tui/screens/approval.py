@@ -1,23 +1,38 @@
-"""The approval modal: the exact tool call, and Allow once / Always (saying what it covers) / Deny."""
+"""The approval modal: the whole tool call, and Deny (the default) / Allow once / Always.
+
+Only a key pressed after the question was on screen answers it: until the keyboard has been
+quiet for ARMING_DELAY after it opens, keys are not taken as answers but handed back to the
+input they were typed for (a sentence typed through a slow turn stays whole, however long);
+a letter that is no answer restarts the wait. Enter answers Deny unless the user moved
+to another button. "Always" has no letter: it takes moving to its button, or a click.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import time
+from typing import TYPE_CHECKING, Callable
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from ...terminal import reveal
 from ...tools.approval import Decision
-from ..literal import arguments_text, literal
+from ...tools.call_text import Segment, call_segments, is_compound, shown
+from ..literal import literal
 
 if TYPE_CHECKING:
     from ...events import ApprovalRequest
+
+ARMING_DELAY = 0.6  # seconds: long enough to stop typing, short enough not to annoy
+ANSWER_KEYS = {"y", "n", "enter", "escape", "up", "down", "left", "right", "tab", "shift+tab"}
+WAITING_HINT = Text("(still typing? keys go to your message)", "dim")
+ARMED_HINT = Text("Enter denies · y allows once · ↑↓ choose", "dim")
+SEGMENT_STYLES = {"text": "", "key": "bold", "operator": "bold reverse yellow"}
 
 
 def always_meaning(request: "ApprovalRequest") -> str:
@@ -37,38 +52,86 @@ def always_label(request: "ApprovalRequest") -> str | None:
     return f"Always allow {request.name}: {request.always_covers}"
 
 
+def call_text(segments: list[Segment]) -> Text:
+    return Text.assemble(*((text, SEGMENT_STYLES[kind]) for text, kind in segments))
+
+
 class ApprovalScreen(ModalScreen[Decision]):
     BINDINGS = [
-        Binding("y,o", "decide('once')", "allow once"),
-        Binding("a", "decide('always')", "always"),
-        Binding("n,d,escape", "decide('deny')", "deny"),
+        Binding("y", "decide('once')", "allow once"),
+        Binding("n,escape", "decide('deny')", "deny"),
+        Binding("up,left", "app.focus_previous", show=False),
+        Binding("down,right", "app.focus_next", show=False),
     ]
 
-    def __init__(self, request: ApprovalRequest) -> None:
+    def __init__(self, request: ApprovalRequest, hand_back: Callable[[str], None] | None = None) -> None:
         super().__init__()
         self.request = request
+        self.hand_back = hand_back
+        self.quiet_since = time.monotonic()
+
+    @property
+    def armed(self) -> bool:
+        return time.monotonic() - self.quiet_since >= ARMING_DELAY
 
     def compose(self) -> ComposeResult:
         always = always_label(self.request)
         with Vertical(id="approval"):
-            yield Static(Text.assemble(("Allow this tool call?", "bold"), "\n", literal(self.request.name, "bold cyan")), id="approval-title")
+            yield Static(self._title(), id="approval-title")
             with VerticalScroll(id="approval-call"):
-                yield Static(literal(reveal(arguments_text(self.request.arguments, indent=2))), id="approval-arguments")
+                yield Static(call_text(call_segments(self.request.arguments)), id="approval-arguments")
             yield Static(literal(always_meaning(self.request), "italic"), id="approval-scope")
-            with Horizontal(id="approval-buttons"):
-                yield Button(Content("Allow once (y)"), id="once", variant="primary")
+            yield Static(WAITING_HINT, id="approval-hint")
+            with Vertical(id="approval-buttons"):
+                yield Button(Content("Deny (n, Enter)"), id="deny", variant="error", compact=True)
+                yield Button(Content("Allow once (y)"), id="once", variant="primary", compact=True)
                 if always is not None:
-                    yield Button(Content(f"{always} (a)"), id="always", variant="warning")
-                yield Button(Content("Deny (n)"), id="deny", variant="error")
+                    yield Button(Content(shown(always)), id="always", variant="warning", compact=True)
+
+    def _title(self) -> Text:
+        title = Text.assemble(("Allow this tool call? ", "bold"), literal(self.request.name, "bold cyan"))
+        if is_compound(self.request.arguments):
+            title.append("\ncompound command: the marked parts run more programs or redirect", "yellow")
+        return title
 
     def on_mount(self) -> None:
-        self.query_one("#once", Button).focus()
+        self.quiet_since = time.monotonic()
+        self.query_one("#deny", Button).focus()
+        self.set_interval(0.1, self._show_armed)
+        self.call_after_refresh(self._fit_the_call)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit_the_call)
+
+    def _fit_the_call(self) -> None:
+        """The call scrolls within what the screen leaves after the title and the answers."""
+        box, call = self.query_one("#approval"), self.query_one("#approval-call")
+        others = sum(child.outer_size.height + child.styles.margin.height for child in box.children if child is not call)
+        room = self.size.height - box.styles.margin.height - box.gutter.height - others - call.styles.margin.height
+        call.styles.max_height = max(2, room)
+
+    def _show_armed(self) -> None:
+        self.query_one("#approval-hint", Static).update(ARMED_HINT if self.armed else WAITING_HINT)
+
+    async def on_key(self, event: events.Key) -> None:
+        """Until the keyboard has been quiet for ARMING_DELAY, no key answers: it goes back to the input.
+
+        Once armed, a key that is no answer (any letter but y and n) means the user is still typing:
+        it goes back to the input too, and the wait starts again.
+        """
+        if self.armed and event.key in ANSWER_KEYS:
+            return
+        self.quiet_since = time.monotonic()
+        event.stop()
+        event.prevent_default()
+        if self.hand_back is not None and (event.is_printable or event.key == "space") and event.character:
+            self.hand_back(event.character)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.action_decide(event.button.id or "deny")
 
     def action_decide(self, choice: str) -> None:
-        if choice == "always" and self.request.always_covers is None:
+        if not self.armed or (choice == "always" and self.request.always_covers is None):
             return
         self.dismiss(Decision(choice))
