@@ -19,7 +19,7 @@ ROOT = "agentsh"  # agentsh/__init__.py: the version and the lazily imported pub
 BASE = {ROOT, "errors", "events", "messages", "profiles", "secrets", "terminal"}
 LOW = {"config", "models", "store", "tools"}  # import only the base
 FRONT_DOORS = {"cli", "repl", "tui"}  # nothing below them imports them
-MIDDLE = {"agent", "commands", "memory", "modes", "plugin_loader", "session"}  # between the two
+MIDDLE = {"agent", "commands", "memory", "modes", "plugin_loader", "session", "session_policy"}  # between the two
 # The front doors that may import another: `agentsh` with no command opens the REPL or the TUI.
 FRONT_DOOR_EDGES = {("cli", "repl"), ("cli", "tui"), ("__main__", "cli")}
 

@@ -15,7 +15,7 @@ def known_models(session: "Session | None") -> list[str]:
     """Models worth offering: the built-in one, each provider's default, and those used lately."""
     names = ["offline", *(model for _, model in PROVIDER_DEFAULTS)]
     if session is not None:
-        names += [session.model_name, *(record.model for record in session.store.list(50))]
+        names += [session.model_name, *(record.model for record in session.recent_sessions(50))]
     return list(dict.fromkeys(names))
 
 
