@@ -67,7 +67,7 @@ def completions(session: "Session", text: str) -> list[str]:
     name, _, partial = text[1:].partition(" ")
     options = {
         "mode": mode_names,
-        "resume": lambda: [r.id for r in session.store.list(50)],
+        "resume": lambda: [r.id for r in session.recent_sessions(50)],
         "model": lambda: known_models(session),
         "memory": lambda: list(MEMORY_ACTIONS),
         "export": lambda: ["md", "json"],
@@ -81,7 +81,7 @@ def known_models(session: "Session | None") -> list[str]:
 
     names = ["offline", *(model for _, model in PROVIDER_DEFAULTS)]
     if session is not None:
-        names += [session.model_name, *(record.model for record in session.store.list(50))]
+        names += [session.model_name, *(record.model for record in session.recent_sessions(50))]
     return list(dict.fromkeys(names))
 
 
@@ -114,14 +114,13 @@ def _model(session: "Session", args: list[str]) -> CommandResult:
 
 @command("tools", "the tools the model can call")
 def _tools(session: "Session", args: list[str]) -> CommandResult:
-    session.loader.refresh()
-    lines = [f"{t.name:<16} {(t.description.splitlines() or [''])[0]}" for t in session.registry]
+    lines = [f"{t.name:<16} {(t.description.splitlines() or [''])[0]}" for t in session.tools()]
     return CommandResult("\n".join(lines) or "no tools loaded")
 
 
 @command("sessions", "recent sessions (resume one with /resume ID)")
 def _sessions(session: "Session", args: list[str]) -> CommandResult:
-    lines = [f"{r.id}  {r.mode:<10} {r.title or '(untitled)'}" for r in session.store.list(20)]
+    lines = [f"{r.id}  {r.mode:<10} {r.title or '(untitled)'}" for r in session.recent_sessions(20)]
     return CommandResult("\n".join(lines) or "no sessions yet", action="sessions")
 
 
@@ -129,7 +128,7 @@ def _sessions(session: "Session", args: list[str]) -> CommandResult:
 def _resume(session: "Session", args: list[str]) -> CommandResult:
     if not args:
         return _sessions(session, args)
-    record = session.store.get(args[0])
+    record = session.find_session(args[0])
     return CommandResult(f"resuming {record.id}: {record.title or 'untitled'}", action="resume", argument=record.id)
 
 
@@ -141,7 +140,7 @@ def _new(session: "Session", args: list[str]) -> CommandResult:
 @command("fork", "fork this session into a new one: /fork [N messages]")
 def _fork(session: "Session", args: list[str]) -> CommandResult:
     at = int(args[0]) if args and args[0].isdigit() else None
-    record = session.store.fork(session.id, at)
+    record = session.fork(at)
     return CommandResult(f"forked into {record.id}", action="resume", argument=record.id)
 
 
@@ -161,21 +160,20 @@ MEMORY_ACTIONS = ("list", "search", "add", "forget", "pin", "unpin")
 def _memory(session: "Session", args: list[str]) -> CommandResult:
     from .memory.store import memory_line
 
-    store = session.memory.store
     action, rest = (args[0], args[1:]) if args else ("list", [])
     if action not in MEMORY_ACTIONS:
         return CommandResult(f"unknown /memory action {action!r}; use one of: {', '.join(MEMORY_ACTIONS)}", error=True)
     if action in ("list", "search"):
-        found = store.list(50) if action == "list" else store.search(" ".join(rest), 10)
+        found = session.memories() if action == "list" else session.memories(" ".join(rest), 10)
         return CommandResult("\n".join(memory_line(m) for m in found) or "no memories")
     if not rest:
         return CommandResult(f"/memory {action} needs {'some text' if action == 'add' else 'a memory id'}", error=True)
     if action == "add":
-        record, created = store.add(" ".join(rest), source_session_id=session.id)
+        record, created = session.remember(" ".join(rest))
         return CommandResult(f"remembered as memory {record.id}" if created else f"already known as memory {record.id}")
     if action == "forget":
-        return CommandResult("forgot " + ", ".join(f"memory {m.id}" for m in store.forget(*rest)))
-    record = store.set_pinned(rest[0], action == "pin")
+        return CommandResult("forgot " + ", ".join(f"memory {m.id}" for m in session.forget(*rest)))
+    record = session.pin_memory(rest[0], action == "pin")
     return CommandResult(f"{action}ned memory {record.id}")
 
 
@@ -188,21 +186,20 @@ def _compact(session: "Session", args: list[str]) -> CommandResult:
 def _export(session: "Session", args: list[str]) -> CommandResult:
     from pathlib import Path
 
-    from .store.transfer import export_text, write_new_file
+    from .store.transfer import write_new_file
 
     if not session.persisted:
         return CommandResult("nothing to export yet: this session has no messages", error=True)
     kind = args[0] if args and args[0] in ("md", "json") else "md"
     rest = args[1:] if args and args[0] in ("md", "json") else args
     path = Path(rest[0] if rest else f"agentsh-{session.id}.{kind}").expanduser()
-    write_new_file(path, export_text(session.store, session.id, kind))
+    write_new_file(path, session.export(kind))
     return CommandResult(f"exported to {path}", action="export", argument=str(path))
 
 
 @command("plugins", "plugin files and their status")
 def _plugins(session: "Session", args: list[str]) -> CommandResult:
-    session.loader.refresh()
-    lines = [f"{s.name:<24} {'error: ' + s.error if s.error else ', '.join(t.name for t in s.tools)}" for s in session.loader.statuses()]
+    lines = [f"{s.name:<24} {'error: ' + s.error if s.error else ', '.join(t.name for t in s.tools)}" for s in session.plugin_statuses()]
     return CommandResult("\n".join(lines) or "no plugins loaded")
 
 

@@ -29,6 +29,7 @@ from .modes import DEFAULT_MODE, get_mode
 from .plugin_loader.directories import plugin_directories, protected_paths
 from .plugin_loader.loader import PluginLoader
 from .profiles import resolve_profiles
+from .session_policy import SessionPolicy
 from .store.db import DB_FILENAME, open_database
 from .store.records import SessionRecord
 from .store.sessions import SessionStore, repair_history
@@ -54,7 +55,7 @@ class _TurnLog:
     last_checkpoint: float = 0.0
 
 
-class Session:
+class Session(SessionPolicy):
     def __init__(
         self, settings: Settings, store: SessionStore, record: SessionRecord, model: ModelClient, loader: PluginLoader,
         tool_context: ToolContext | None = None,
@@ -70,6 +71,8 @@ class Session:
         self.executor = ToolExecutor(self.registry, self.approvals, timeout=settings.tool_timeout)
         self.notices: list[str] = []
         self.memory = SessionMemory(settings, store, record.id, self._memory_model, self._model_for_memory)
+        self._listeners = []
+        self.memory.on_event = self._background_event
         loader.add_builtin(memory_tools(self.memory.store, lambda: self.id))
         self._task: asyncio.Task | None = None
         self._history: list[Message] | None = None
@@ -95,6 +98,19 @@ class Session:
         session._apply_flags(settings)
         session.notices = notices + plugin_notices + problems + loader.warnings
         return session
+
+    def switch(self, resume: str | None = None) -> "Session":
+        """The session to go to (/new, /resume, /fork, the sessions screen), on the same store; the caller closes this one.
+
+        `resume` (an id) keeps its own mode and model; a new session keeps this one's, as the user last chose
+        them. `resume` naming this session gives back this session. Blocking: the TUI calls it in a thread.
+        """
+        if resume == self.id:
+            return self
+        if resume:
+            return Session.open(self.settings.without_flags(), resume=resume, store=self.store)
+        settings = self.settings.model_copy(update={"mode": self.mode, "model": self.model_name})
+        return Session.open(settings, store=self.store)
 
     def _apply_flags(self, settings: Settings) -> None:
         """A resumed session keeps its mode and model unless the user asked for others."""

@@ -45,3 +45,24 @@ def load_bundled_plugin(name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+# /mode, /model, /fork, /new and /resume, the same in both UIs: each command, then the mode and model of
+# the session open after it. A new session keeps the mode and model the user last chose, a fork copies
+# them, a resumed session has its own. The UI starts on a session that has had one turn; `{past}` is
+# `stored_planner_session`.
+SWITCHING = [
+    ("/mode chat", "chat", "offline"),
+    ("/model ollama_chat/llama3.2", "chat", "ollama_chat/llama3.2"),
+    ("/fork", "chat", "ollama_chat/llama3.2"),
+    ("/new", "chat", "ollama_chat/llama3.2"),
+    ("/resume {past}", "planner", "offline"),
+    ("/new", "planner", "offline"),
+]
+
+
+def stored_planner_session(home) -> Session:
+    """A stored session in planner mode, on the offline model, to resume."""
+    session = Session.open(Settings(home=home, model="offline", mode="planner"))
+    session.store.insert(session.record)
+    return session

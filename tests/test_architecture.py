@@ -19,7 +19,7 @@ ROOT = "agentsh"  # agentsh/__init__.py: the version and the lazily imported pub
 BASE = {ROOT, "errors", "events", "messages", "profiles", "secrets", "terminal", "text"}
 LOW = {"config", "models", "store", "tools"}  # import only the base
 FRONT_DOORS = {"cli", "repl", "tui"}  # nothing below them imports them
-MIDDLE = {"agent", "commands", "memory", "modes", "plugin_loader", "session"}  # between the two
+MIDDLE = {"agent", "commands", "memory", "modes", "plugin_loader", "session", "session_policy"}  # between the two
 # The front doors that may import another: `agentsh` with no command opens the REPL or the TUI.
 FRONT_DOOR_EDGES = {("cli", "repl"), ("cli", "tui"), ("__main__", "cli")}
 
@@ -144,3 +144,33 @@ def test_the_checker_sees_a_cycle(tmp_path):
         "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from agentsh.tools import executor\n"
     )
     assert find_cycle(import_graph(package)) == ["session", "tools", "session"]
+
+
+# The seam: a UI asks its Session (agentsh/session.py, session_policy.py) and never reaches into
+# the session's parts, so the session policy (switching sessions, listings, memory) is written once.
+UI_ROOMS = ("cli", "repl", "tui")
+SESSION_PARTS = {"store", "loader", "memory", "registry"}
+
+
+def session_part_accesses(source: str, filename: str = "<source>") -> list[str]:
+    """`session.store`, `self.session.loader`, `app.session.memory.on_event = …`: a part reached through
+    any expression whose text ends with `session`, as `file:line: text`."""
+    reached = [
+        node for node in ast.walk(ast.parse(source, filename))
+        if isinstance(node, ast.Attribute) and node.attr in SESSION_PARTS and ast.unparse(node.value).endswith("session")
+    ]
+    return [f"{filename}:{node.lineno}: {ast.unparse(node)}" for node in sorted(reached, key=lambda n: (n.lineno, n.col_offset))]
+
+
+def test_the_uis_reach_a_session_only_through_its_operations():
+    """`tui/`, `repl/`, `cli/` and the slash commands ask the session; its parts are the core's business."""
+    paths = sorted([*(path for room in UI_ROOMS for path in (PACKAGE / room).rglob("*.py")), PACKAGE / "commands.py"])
+    wrong = [hit for path in paths for hit in session_part_accesses(path.read_text(encoding="utf-8"), str(path.relative_to(PACKAGE.parent)))]
+    assert not wrong, "a UI reaches into its Session; add an operation to agentsh/session_policy.py instead:\n  " + "\n  ".join(wrong)
+
+
+def test_the_seam_checker_sees_a_reach_through():
+    source = "def f(app, session):\n    app.session.memory.on_event = print\n    return session.store.list(5), session.registry\n"
+    assert [hit.split(": ", 1)[1] for hit in session_part_accesses(source)] == [
+        "app.session.memory", "session.store", "session.registry",
+    ]

@@ -66,7 +66,7 @@ class Repl:
 
     def _adopt(self, session: Session) -> Session:
         """Background memory work runs only in an interactive shell; what it learns is shown as it happens."""
-        session.memory.on_event = self._background_event
+        session.subscribe(self._background_event)
         if self.terminal.can_ask:
             session.start_background()
         self.opened.append(session)
@@ -139,15 +139,14 @@ class Repl:
         return True
 
     async def _perform(self, result: CommandResult) -> None:
-        if result.action == "new":
-            self._switch(Session.open(self.session.settings, store=self.session.store))
-        elif result.action == "resume" and result.argument:
-            settings = self.session.settings.without_flags()
-            self._switch(Session.open(settings, resume=result.argument, store=self.session.store))
+        if result.action in ("new", "resume"):
+            self._switch(self.session.switch(result.argument if result.action == "resume" else None))
         elif result.action == "compact":
             await self._compact()
 
     def _switch(self, session: Session) -> None:
+        if session is self.session:  # /resume of the session already open
+            return
         self.session = self._adopt(session)
         self.describe_session()
 
@@ -179,9 +178,8 @@ class Repl:
         """Plugin files added, changed or broken while the prompt waits are reported at once."""
         while True:
             await asyncio.sleep(self.plugin_poll)
-            loader = self.session.loader
             try:
-                changes = loader.news()
+                changes = self.session.plugin_changes()
             except Exception as error:  # the loader isolates plugins; this is a last resort
                 message = f"error: plugin check failed: {type(error).__name__}: {error}"
                 await self.terminal.above_prompt(lambda: self.transcript.line(message, "red"))

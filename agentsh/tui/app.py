@@ -146,7 +146,7 @@ class AgentshApp(App[int]):
         """Once the session is on screen: litellm's import, background memory work."""
         collector.resume()  # before litellm's import, which pauses collection itself
         self.warmup.start_for(session.model)
-        session.memory.on_event = self._background_event
+        session.subscribe(self._background_event)
         session.start_background()
 
     async def _load_history(self, session: Session, recent: list, complete: bool) -> None:
@@ -164,18 +164,12 @@ class AgentshApp(App[int]):
         """Open another session (`resume` id), or a new one with the current mode and model."""
         await self.runner.stop()
         current = self.session
-        if current is None:
+        if current is None or resume == current.id:
             return
-        if resume == current.id:
-            return
-        update = {"mode": None, "model": None} if resume else {"mode": current.mode, "model": current.model_name}
-        settings = current.settings.model_copy(update=update)
-        from ..session import Session
-
         self.session_ready.clear()
         self.history_ready.clear()
         self.refresh_status(state="opening")
-        if not await self._open(lambda: Session.open(settings, resume=resume, store=current.store)):
+        if not await self._open(lambda: current.switch(resume)):
             self.refresh_status(state="idle")
 
     def action_sessions(self) -> None:
@@ -189,7 +183,7 @@ class AgentshApp(App[int]):
             if session_id:
                 self.run_worker(self.switch_session(session_id), group="session")
 
-        self.push_screen(SessionsScreen(self.session.store, self.session.id), chosen)
+        self.push_screen(SessionsScreen(self.session), chosen)
 
     # input ------------------------------------------------------------------------------
 

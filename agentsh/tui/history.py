@@ -67,7 +67,7 @@ def recent_messages(session: "Session", limit: int = RECENT) -> tuple[list["Mess
     """
     if not session.persisted:
         return [], True
-    messages = session.store.recent_messages(session.id, limit)
+    messages = session.recent_messages(limit)
     if len(messages) < limit:
         return messages, True
     start = next((i for i, m in enumerate(messages) if m.role == "user"), len(messages))

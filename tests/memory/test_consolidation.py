@@ -81,7 +81,7 @@ async def test_the_startup_sweep_consolidates_ended_sessions(home):
     await send(ended, "Plan Lisbon in May, by train.")
     notices = []
     current = scripted_session(home, ScriptedModel(consolidation_reply()), memory={"idle_seconds": 0.001})
-    current.memory.on_event = notices.append
+    current.subscribe(notices.append)
     await asyncio.sleep(0.01)
     current.start_background()
     await asyncio.wait_for(_until(lambda: current.memory.store.count() == 2), 5)

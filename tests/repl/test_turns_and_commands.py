@@ -11,7 +11,7 @@ from agentsh.events import Compaction, Notice
 from agentsh.models.scripted import Reply, ScriptedModel, calls
 from agentsh.session import Session
 from conftest import until
-from helpers import scripted_session
+from helpers import SWITCHING, scripted_session, stored_planner_session
 
 
 async def test_a_turn_streams_its_answer_and_is_saved(home, drive):
@@ -92,6 +92,35 @@ async def test_new_and_resume_switch_sessions_and_recap_the_resumed_one(home, dr
     assert repl.session.id == first
     assert "you: first conversation" in printed
     assert "  agentsh: (offline model)" in printed
+
+
+async def test_new_fork_and_resume_keep_the_mode_and_model_as_the_tui_does(home, drive, monkeypatch):
+    import agentsh.models.litellm as litellm_module
+
+    monkeypatch.setattr(litellm_module, "load_litellm", lambda: None)  # /model names a litellm model; it is never called
+    past = stored_planner_session(home)
+    repl = await drive(scripted_session(home, ScriptedModel("hi")))
+    await repl.submit("hello")
+    seen = []
+    for command, _, _ in SWITCHING:
+        before = repl.session.id
+        await repl.submit(command.format(past=past.id))
+        if command.startswith(("/new", "/fork", "/resume")):
+            assert repl.session.id != before
+        if command == "/fork":
+            assert [m.content for m in repl.session.history() if m.role == "user"] == ["hello"]
+        seen.append((command, repl.session.mode, repl.session.model_name))
+    assert seen == SWITCHING
+
+
+async def test_resuming_the_open_session_keeps_it(home, drive):
+    repl = await drive(Session.open(Settings(home=home, model="offline")))
+    await repl.submit("hello")
+    session = repl.session
+
+    await repl.submit(f"/resume {session.id}")
+
+    assert repl.session is session and repl.repl.opened == [session]
 
 
 async def test_a_double_slash_sends_a_message_that_starts_with_a_slash(home, drive):

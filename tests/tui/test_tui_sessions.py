@@ -6,7 +6,7 @@ import time
 
 from textual.widgets import Static
 
-from helpers import scripted_session
+from helpers import SWITCHING, scripted_session, stored_planner_session
 from tui_support import SIZE, make_app, of_type, ready, screen_text, send, wait_for
 
 from agentsh.config import Settings
@@ -71,6 +71,25 @@ async def test_new_starts_an_empty_session_with_the_same_mode(home):
         await pilot.pause()
         assert app.session.mode == "chat"
         assert not of_type(app, UserMessage)
+
+
+async def test_new_fork_and_resume_keep_the_mode_and_model_as_the_repl_does(home):
+    past = stored_planner_session(home)
+    app = make_app(scripted_session(home, ScriptedModel("hi")))
+    seen = []
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "hello")
+        for command, _, _ in SWITCHING:
+            before = app.session.id
+            await send(pilot, command.format(past=past.id))
+            if command.startswith(("/new", "/fork", "/resume")):
+                await wait_for(pilot, lambda before=before: app.session.id != before, what=f"the session after {command}")
+                await ready(pilot)
+            if command == "/fork":
+                assert [m.content for m in app.session.history() if m.role == "user"] == ["hello"]
+            seen.append((command, app.session.mode, app.session.model_name))
+    assert seen == SWITCHING
 
 
 async def test_a_10000_message_session_shows_its_newest_page_fast_and_older_ones_on_scrolling_up(home):

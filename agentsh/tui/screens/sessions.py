@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,9 +14,11 @@ from textual.widgets.option_list import Option
 
 from ...errors import AgentshError
 from ...store.records import SessionRecord
-from ...store.search import HIGHLIGHT_END, HIGHLIGHT_START, SearchHit, search_messages
-from ...store.sessions import SessionStore
+from ...store.search import HIGHLIGHT_END, HIGHLIGHT_START, SearchHit
 from ..literal import literal, one_line
+
+if TYPE_CHECKING:
+    from ...session import Session
 
 RECENT = 200
 HITS = 50
@@ -50,9 +54,9 @@ def highlighted(snippet: str) -> Text:
 class SessionsScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "close", "close"), Binding("down", "to_list", show=False)]
 
-    def __init__(self, store: SessionStore, current: str | None = None) -> None:
+    def __init__(self, session: Session) -> None:
         super().__init__()
-        self.store, self.current = store, current
+        self.session, self.current = session, session.id
 
     def compose(self) -> ComposeResult:
         with Vertical(id="sessions"):
@@ -66,12 +70,12 @@ class SessionsScreen(ModalScreen[str | None]):
         self.query_one(Input).focus()
 
     def show_recent(self) -> None:
-        records = self.store.list(RECENT)
+        records = self.session.recent_sessions(RECENT)
         self._fill([Option(record_line(r, self.current), id=r.id) for r in records], f"{len(records)} recent sessions")
 
     def show_hits(self, query: str) -> None:
         try:
-            hits = search_messages(self.store.db, query, HITS)
+            hits = self.session.search_messages(query, HITS)
         except AgentshError as error:
             self._fill([], str(error))
             return

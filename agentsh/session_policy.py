@@ -1,0 +1,113 @@
+"""What the UIs ask of a session besides a turn: listings, memory, plugins, export, background events.
+
+`Session` inherits these, so a UI calls `session.recent_sessions(20)` and never reaches into the
+session's store, plugin loader, memory or tool registry (tests/test_architecture.py checks it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .events import Event
+    from .memory.session_memory import SessionMemory
+    from .memory.store import MemoryRecord
+    from .messages import Message
+    from .plugin_loader.loader import PluginChange, PluginLoader, PluginStatus
+    from .store.records import SessionRecord
+    from .store.search import SearchHit
+    from .store.sessions import SessionStore
+    from .tools.registry import ToolRegistry
+    from .tools.tool import Tool
+
+Listener = Callable[["Event"], None]
+
+
+class SessionPolicy:
+    store: SessionStore
+    loader: PluginLoader
+    memory: SessionMemory
+    registry: ToolRegistry
+    _listeners: list[Listener]
+
+    @property
+    def id(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def persisted(self) -> bool:
+        raise NotImplementedError
+
+    # background events ----------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> None:
+        """`listener` gets what background work reports outside any turn (memory consolidation: facts learned, failures)."""
+        self._listeners.append(listener)
+
+    def _background_event(self, event: Event) -> None:
+        for listener in list(self._listeners):
+            listener(event)
+
+    # sessions in the store ------------------------------------------------------
+
+    def recent_sessions(self, limit: int) -> list[SessionRecord]:
+        """Stored sessions, the most recently used first."""
+        return self.store.list(limit)
+
+    def find_session(self, id_or_prefix: str) -> SessionRecord:
+        return self.store.get(id_or_prefix)
+
+    def search_messages(self, query: str, limit: int) -> list[SearchHit]:
+        """Full-text search over every stored message of every session."""
+        from .store.search import search_messages
+
+        return search_messages(self.store.db, query, limit)
+
+    def recent_messages(self, limit: int) -> list[Message]:
+        """This session's newest stored messages, oldest first (all of them: `history()`)."""
+        return self.store.recent_messages(self.id, limit) if self.persisted else []
+
+    def fork(self, at: int | None = None) -> SessionRecord:
+        """A new stored session with this one's first `at` messages (all by default), its mode and model."""
+        return self.store.fork(self.id, at)
+
+    def export(self, kind: str) -> str:
+        """This session as Markdown (`md`) or JSON (`json`)."""
+        from .store.transfer import export_text
+
+        return export_text(self.store, self.id, kind)
+
+    # tools and plugins ----------------------------------------------------------
+
+    def tools(self) -> list[Tool]:
+        """The tools the model can call now (plugin files re-read first)."""
+        self.loader.refresh()
+        return list(self.registry)
+
+    def plugin_statuses(self) -> list[PluginStatus]:
+        """Each plugin file (and built-in tool source) with its tools or its error, after re-reading the files."""
+        self.loader.refresh()
+        return self.loader.statuses()
+
+    def plugin_changes(self) -> list[PluginChange]:
+        """What changed in the plugin files since the last look, and name clashes not reported yet."""
+        return self.loader.news()
+
+    # long-term memory -----------------------------------------------------------
+
+    def memories(self, words: str | None = None, limit: int = 50) -> list[MemoryRecord]:
+        """Long-term memories: the newest, or those matching `words`."""
+        store = self.memory.store
+        return store.list(limit) if words is None else store.search(words, limit)
+
+    def remember(self, text: str) -> tuple[MemoryRecord, bool]:
+        """Add a memory from this session; False when it was already known."""
+        return self.memory.store.add(text, source_session_id=self.id)
+
+    def forget(self, *memory_ids: str) -> list[MemoryRecord]:
+        return self.memory.store.forget(*memory_ids)
+
+    def pin_memory(self, memory_id: str, pinned: bool = True) -> MemoryRecord:
+        """A pinned memory is recalled before every answer."""
+        return self.memory.store.set_pinned(memory_id, pinned)
