@@ -16,23 +16,29 @@ swapped for a symlink between the check and the use is an error, never followed 
 Reads are bounded: binary files (a NUL byte in the first 8 KB) are refused, lines are
 streamed (a huge file is paged with ``offset_line`` and ``max_lines``, never loaded
 whole), a single read returns at most 2 MB, and listings and searches stop at a fixed
-number of entries and say so. Writes are atomic: a temporary file in the target's
-folder (opened by descriptor), then ``os.replace`` within that folder.
+number of entries and say so. Regular expressions run on the ``regex`` package, not ``re``:
+it releases the GIL while it matches and can be stopped, so a pattern that backtracks without
+end is a clear error after MAX_REGEX_SECONDS on one line, never a frozen app; between lines
+and folders the tools check their call's budget and stop once it timed out or was cancelled.
+Writes are atomic: a temporary file in the target's folder (opened by descriptor), then
+``os.replace`` within that folder.
 """
 from __future__ import annotations
 
 import fnmatch
 import os
-import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from itertools import chain, islice
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+import regex as regex_engine
+
 from agentsh import tool
-from agentsh.tools import nofollow
+from agentsh.tools import budget, nofollow
 from agentsh.tools.context import is_protected, workspace_root
 
 SNIFF_BYTES = 8 * 1024
@@ -42,6 +48,7 @@ MAX_LIST_ENTRIES = 500
 MAX_SEARCH_MATCHES = 200
 MAX_SEARCH_FILES = 5_000
 MAX_MATCH_CHARS = 300
+MAX_REGEX_SECONDS = 0.5  # CPU seconds on one line (at most 4 KB): past this, a regular expression backtracks without end
 SKIPPED_DIRS = {".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", ".mypy_cache", ".pytest_cache", ".tox"}
 
 
@@ -190,6 +197,7 @@ def _read_header(real: Path, size: int, first: int, lines: list[str], more: bool
 
 def _walk(folder: int, shown: PurePosixPath, recursive: bool) -> Iterator[tuple[PurePosixPath, bool]]:
     """(workspace path, is_dir) under the open `folder`, sorted per directory; symlinks are never entered."""
+    budget.current().check()
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except OSError:
@@ -240,15 +248,29 @@ def list_files(path: str = ".", pattern: str = "*", recursive: bool = False) -> 
     return "\n".join(lines)
 
 
+class SearchTooSlow(Exception):
+    """A regular expression ran past MAX_REGEX_SECONDS on one line, and was stopped."""
+
+
 def _matcher(query: str, regex: bool) -> Callable[[str], object]:
     if not query:
         raise ValueError("query must not be empty")
     if not regex:
         return lambda text: query in text
     try:
-        return re.compile(query).search
-    except re.error as error:
+        compiled = regex_engine.compile(query)
+    except regex_engine.error as error:
         raise ValueError(f"invalid regular expression {query!r}: {error}") from None
+    return partial(_search_in_time, compiled)
+
+
+def _search_in_time(compiled: regex_engine.Pattern[str], text: str) -> object:
+    """One search, stopped by a timeout (raises TimeoutError); Python's `re` cannot be stopped at all.
+
+    `concurrent=True` releases the GIL while it matches, so agentsh's event loop keeps running.
+    """
+    seconds = min(MAX_REGEX_SECONDS, budget.current().remaining())
+    return compiled.search(text, timeout=seconds, concurrent=True)
 
 
 def _search_file(shown: PurePosixPath, matches: Callable[[str], object]) -> Iterator[str]:
@@ -259,10 +281,22 @@ def _search_file(shown: PurePosixPath, matches: Callable[[str], object]) -> Iter
                 return
             for number, line in enumerate(_bounded_lines(handle), start=1):
                 text = _decode(line)
-                if matches(text):
+                if _matches_in_time(matches, text, f"{shown}:{number}"):
                     yield f"{shown}:{number}: {text[:MAX_MATCH_CHARS]}"
     except (ValueError, OSError):
         return
+
+
+def _matches_in_time(matches: Callable[[str], object], text: str, where: str) -> bool:
+    budget.current().check()  # the call timed out or was cancelled: stop here, between lines
+    try:
+        return bool(matches(text))
+    except TimeoutError:
+        budget.current().check()
+        raise SearchTooSlow(
+            f"the regular expression took over {MAX_REGEX_SECONDS:g} s on one line ({where}) and was stopped: "
+            "it backtracks without end, as nested repeats like (a+)+ do. Simplify it, or search for plain text."
+        ) from None
 
 
 @tool
