@@ -17,6 +17,7 @@ from ..errors import ToolError
 from ..events import ApprovalRequest, Event, ToolResult
 from ..messages import ToolCallPart
 from ..secrets import redact_secrets
+from . import budget
 from .approval import ApprovalPolicy, Decision
 from .output import DEFAULT_MAX_CHARS, to_text, truncate, valid_utf8
 from .registry import ToolRegistry
@@ -92,8 +93,11 @@ class ToolExecutor:
     async def _invoke(self, tool: Tool, values: dict) -> object:
         limit = tool.timeout or self.timeout
         try:
-            return await asyncio.wait_for(tool.run(values), limit)
-        except TimeoutError:
+            # A sync tool's thread cannot be killed: on timeout or cancellation the call stops
+            # waiting for it at once, and the budget tells the thread to give up.
+            with budget.limited(limit):
+                return await asyncio.wait_for(tool.run(values), limit)
+        except (TimeoutError, budget.CallStopped):
             raise ToolError(f"{tool.name} timed out after {limit:g} s.") from None
         except ToolError:  # the tool worded its own failure for the model (a delegation refused, sys.exit)
             raise

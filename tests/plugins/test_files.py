@@ -189,7 +189,7 @@ def test_write_is_atomic_for_concurrent_readers(tree):
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(tree, monkeypatch):
     (tree / "keep.txt").write_text("old")
-    monkeypatch.setattr(files.os, "replace", lambda *a: (_ for _ in ()).throw(OSError("disk full")))
+    monkeypatch.setattr(files.os, "replace", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
     with pytest.raises(OSError, match="disk full"):
         files.write_file("keep.txt", "new")
     assert (tree / "keep.txt").read_text() == "old"

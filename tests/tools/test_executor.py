@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from agentsh.errors import ToolError
 from agentsh.events import ApprovalRequest, ToolResult
 from agentsh.messages import ToolCallPart
+from agentsh.tools import budget
 from agentsh.tools.approval import ApprovalPolicy, Decision
 from agentsh.tools.executor import ToolExecutor
 from agentsh.tools.registry import ToolRegistry
@@ -86,7 +88,13 @@ def refuses(reason: str) -> str:
     raise ToolError(reason)
 
 
-ALL_TOOLS = [add, explode, echo, slow_async, slow_sync, nap, huge, delete_file, exits, exits_async, refuses]
+def busy() -> str:
+    """Pure-Python busy work that checks, between steps, whether its call is still wanted."""
+    while True:
+        budget.current().check()
+
+
+ALL_TOOLS = [add, explode, echo, slow_async, slow_sync, nap, huge, delete_file, exits, exits_async, refuses, busy]
 
 
 def call(name: str, arguments: dict | str, id: str | None = None) -> ToolCallPart:
@@ -220,6 +228,34 @@ async def test_the_executor_timeout_applies_to_tools_without_their_own():
     result = await run_one(call("nap", {"seconds": 5, "label": "x"}), timeout=0.1)
     assert result.ok is False
     assert "timed out after 0.1 s" in result.output
+
+
+async def _thread_gone(name: str, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while any(t.name == f"tool-{name}" for t in threading.enumerate()):
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.01)
+    return True
+
+
+async def test_a_busy_sync_tool_times_out_on_time_and_its_thread_is_told_to_stop():
+    started = time.monotonic()
+    result = await run_one(call("busy", {}), timeout=0.3)
+    assert result.output == "Error: busy timed out after 0.3 s."
+    assert time.monotonic() - started < 1.0
+    assert await _thread_gone("busy", within=1.0), "the tool's thread went on after its call timed out"
+
+
+async def test_cancelling_a_run_ends_it_at_once_while_a_sync_tool_is_busy_and_tells_the_tool_to_stop():
+    running = asyncio.create_task(executor(timeout=60).run([call("busy", {})], Recorder()))
+    await asyncio.sleep(0.1)
+    cancelled = time.monotonic()
+    running.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    assert time.monotonic() - cancelled < 0.2
+    assert await _thread_gone("busy", within=1.0), "the tool's thread went on after its call was cancelled"
 
 
 # output ---------------------------------------------------------------------------
