@@ -88,6 +88,7 @@ def refuses(reason: str) -> str:
     raise ToolError(reason)
 
 
+@tool
 def busy() -> str:
     """Pure-Python busy work that checks, between steps, whether its call is still wanted."""
     while True:
