@@ -10,6 +10,7 @@ from ..config import settings_from_args
 from ..errors import AgentshError, UsageError
 from ..memory.summaries import search_summaries
 from ..messages import Message
+from ..modes import mode_names
 from ..session import open_store
 from ..store.records import SessionRecord
 from ..store.search import SearchHit, search_messages
@@ -107,7 +108,7 @@ def _import(store: SessionStore, args: argparse.Namespace) -> None:
         text = Path(args.file).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise AgentshError(f"cannot read {args.file}: {getattr(error, 'strerror', None) or error}") from None
-    record, kept = import_json(store, text)
+    record, kept = import_json(store, text, mode_names())
     note = "" if kept else " (a new id: the original id is already in use)"
     print(f"imported session {record.id}{note}: {record.title or 'untitled'}")
 
