@@ -11,17 +11,48 @@ from pydantic import BaseModel, Field, TypeAdapter
 Role = Literal["system", "user", "assistant", "tool"]
 
 
+MAX_ARGUMENT_DEPTH = 100  # nesting levels of a tool call's arguments; far beyond any real tool's schema
+
+
+class ArgumentsTooDeep(ValueError):
+    """Tool-call arguments nested deeper than MAX_ARGUMENT_DEPTH (they would exhaust Python's stack)."""
+
+
 class ToolCallPart(BaseModel):
     id: str
     name: str
     arguments: str  # the raw JSON text the model produced; it may be invalid
 
     def parsed_arguments(self) -> dict[str, Any] | str:
+        """The arguments as a JSON object, or the raw text when they are not one (or nest too deeply)."""
         try:
-            value = json.loads(self.arguments or "{}")
-        except json.JSONDecodeError:
+            value = self.decoded_arguments()
+        except (json.JSONDecodeError, ArgumentsTooDeep):
             return self.arguments
         return value if isinstance(value, dict) else self.arguments
+
+    def decoded_arguments(self) -> Any:
+        """The arguments' JSON value; raises JSONDecodeError, or ArgumentsTooDeep past MAX_ARGUMENT_DEPTH."""
+        text = self.arguments or "{}"
+        try:
+            value = json.loads(text)
+        except RecursionError:  # json's parser recurses once per level
+            raise ArgumentsTooDeep(MAX_ARGUMENT_DEPTH) from None
+        if text.count("[") + text.count("{") > MAX_ARGUMENT_DEPTH and _deeper_than(value, MAX_ARGUMENT_DEPTH - 1):
+            raise ArgumentsTooDeep(MAX_ARGUMENT_DEPTH)
+        return value
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether lists and objects nest more than `limit` levels in `value` (walked without recursion)."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        if children and depth >= limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 class Message(BaseModel):

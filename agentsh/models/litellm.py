@@ -337,6 +337,8 @@ class _StreamState:
                     json.loads(text)
                 except json.JSONDecodeError:
                     return True
+                except RecursionError:  # complete or not, nested too deeply: the executor says so to the model
+                    pass
         return False
 
     def response(self, model: str, cost: float | None) -> ModelResponse:

@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 from pydantic import ValidationError
 
 from ..events import ApprovalRequest, Event, ToolResult
-from ..messages import ToolCallPart
+from ..messages import MAX_ARGUMENT_DEPTH, ArgumentsTooDeep, ToolCallPart
 from ..secrets import redact_secrets
 from .approval import ApprovalPolicy, Decision
 from .output import DEFAULT_MAX_CHARS, to_text, truncate, valid_utf8
@@ -112,7 +112,15 @@ async def _ask(call: ToolCallPart, arguments: dict, scope: str | None, emit: Emi
 
 
 def _decode_arguments(call: ToolCallPart) -> dict:
-    arguments = call.parsed_arguments()
+    try:
+        arguments = call.decoded_arguments()
+    except ArgumentsTooDeep:
+        raise ToolFailure(
+            f"the arguments for {call.name!r} are not usable: arguments nested too deeply (limit {MAX_ARGUMENT_DEPTH}). "
+            "Call the tool again with arguments that match its schema."
+        ) from None
+    except json.JSONDecodeError:
+        arguments = None
     if isinstance(arguments, dict):
         return arguments
     raise ToolFailure(
