@@ -28,7 +28,7 @@ from .models import resolve_model
 from .models.base import ModelClient
 from .modes import DEFAULT_MODE, get_mode
 from .plugin_loader.directories import plugin_directories, protected_paths
-from .plugin_loader.loader import PluginLoader
+from .plugin_loader.loader import PluginLoader, is_problem
 from .profiles import resolve_profiles
 from .store.db import DB_FILENAME, open_database
 from .store.records import SessionRecord
@@ -92,7 +92,7 @@ class Session:
             get_mode(mode)
             record = store.new_record(mode=mode, model=model_name)
         loader, plugin_notices, tool_context = _make_loader(settings)
-        problems = [change for change in loader.refresh() if "failed to load" in change]
+        problems = [change for change in loader.refresh() if is_problem(change)]
         session = cls(settings, store, record, resolve_model(record.model, settings), loader, tool_context)
         session._apply_flags(settings)
         session.notices = notices + plugin_notices + problems + loader.warnings
@@ -211,7 +211,7 @@ class Session:
 
         def refresh_tools() -> None:
             for change in self.loader.refresh() + self.loader.warnings_once():
-                emit(Notice(message=change, level="warning" if "failed" in change or "replaces" in change else "info"))
+                emit(Notice(message=change, level="warning" if is_problem(change) or "replaces" in change else "info"))
 
         turn = Turn(
             session_id=self.id, model=self.model, registry=self.registry, executor=self.executor, history=history,

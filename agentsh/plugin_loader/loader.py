@@ -8,6 +8,11 @@ never calls a stale version the user believes is gone.
 
 Same-named tools: the later source wins (bundled < user < --plugins < workspace;
 files in name order within a directory), with a warning.
+
+A file is imported in a thread of its own, with a deadline (IMPORT_DEADLINE): one that sleeps or
+loops at import is skipped and the others load; what it prints is captured and reported, and
+`sys.exit()` or KeyboardInterrupt at import is a failure like any other. (`os._exit()` cannot be
+stopped: it ends the process at once.)
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import hashlib
 import importlib.util
 import os
 import sys
+import threading
 import traceback
 from dataclasses import dataclass, field
 from importlib import metadata, resources
@@ -23,11 +29,19 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from ..tools.capture import captured_output
 from ..tools.registry import ToolRegistry
 from ..tools.tool import Tool
 from .hooks import Hook, HookBus
 
 ENTRY_POINT_GROUP = "agentsh.plugins"
+IMPORT_DEADLINE = 5.0  # seconds a plugin file may take to import
+PROBLEM_MARKS = (": failed to load: ", " took longer than ", " printed while importing: ")  # in a change line worth a warning
+
+
+def is_problem(change: str) -> bool:
+    """Whether a line from `refresh()` reports something wrong (shown as a warning) rather than news."""
+    return any(mark in change for mark in PROBLEM_MARKS)
 
 
 @dataclass
@@ -97,16 +111,20 @@ class PluginLoader:
 
     def _load(self, path: Path, stamp: tuple[int, int]) -> str:
         status = PluginStatus(name=path.name, path=path, stamp=stamp)
-        try:
-            module = _import_file(path)
-            status.tools, status.hooks = _collect(module, str(path))
-        except BaseException as error:  # a plugin may raise anything, even SystemExit
-            status.error = _describe_failure(path, error)
         self.plugins[path] = status
+        outcome = _import_with_deadline(path, IMPORT_DEADLINE)
+        if outcome is None:
+            status.error = f"took longer than {IMPORT_DEADLINE:g} s to import; skipped"
+            return f"plugin {path.name} took longer than {IMPORT_DEADLINE:g} s to import; skipped"
+        if outcome.error is not None:
+            status.error = _describe_failure(path, outcome.error)
+        else:
+            status.tools, status.hooks = outcome.tools, outcome.hooks
+        printed = f" ({path.name} printed while importing: {outcome.printed})" if outcome.printed else ""
         if status.error:
-            return f"{path.name}: failed to load: {status.error}"
+            return f"{path.name}: failed to load: {status.error}{printed}"
         count = len(status.tools)
-        return f"{path.name}: {count} tool{'' if count == 1 else 's'} loaded"
+        return f"{path.name}: {count} tool{'' if count == 1 else 's'} loaded{printed}"
 
     def _unload(self, path: Path) -> str:
         self.plugins.pop(path, None)
@@ -158,6 +176,35 @@ def _snapshot(directories: list[Path]) -> tuple[tuple[str, int, int], ...]:
                         continue
                     stamps.append((entry.path, stat.st_mtime_ns, stat.st_size))
     return tuple(stamps)
+
+
+@dataclass
+class _Imported:
+    tools: list[Tool] = field(default_factory=list)
+    hooks: list[Hook] = field(default_factory=list)
+    error: BaseException | None = None
+    printed: str = ""
+
+
+def _import_with_deadline(path: Path, deadline: float) -> _Imported | None:
+    """Import a plugin file in a daemon thread; None when it is still importing after `deadline` s.
+
+    The thread is left to finish (Python cannot stop it); what it defines then is never used.
+    """
+    outcome = _Imported()
+
+    def work() -> None:
+        with captured_output() as printed:
+            try:
+                outcome.tools, outcome.hooks = _collect(_import_file(path), str(path))
+            except BaseException as error:  # a plugin may raise anything, even SystemExit
+                outcome.error = error
+        outcome.printed = printed.text()
+
+    thread = threading.Thread(target=work, name=f"plugin-import-{path.name}", daemon=True)
+    thread.start()
+    thread.join(deadline)
+    return None if thread.is_alive() else outcome
 
 
 def _import_file(path: Path) -> ModuleType:

@@ -13,10 +13,11 @@ from typing import Callable, Iterable
 
 from pydantic import ValidationError
 
-from ..events import ApprovalRequest, Event, ToolResult
+from ..events import ApprovalRequest, Event, Notice, ToolResult
 from ..messages import MAX_ARGUMENT_DEPTH, ArgumentsTooDeep, ToolCallPart
 from ..secrets import redact_secrets
 from .approval import ApprovalPolicy, Decision
+from .capture import Captured, captured_output
 from .output import DEFAULT_MAX_CHARS, to_text, truncate, valid_utf8
 from .registry import ToolRegistry
 from .tool import Tool
@@ -70,7 +71,11 @@ class ToolExecutor:
         arguments = _decode_arguments(call)
         values = _validate(tool, arguments)
         await self._approve(tool, call, arguments, emit)
-        result = await self._invoke(tool, values)
+        with captured_output() as printed:  # a tool's print() must not reach agentsh's stdout
+            try:
+                result = await self._invoke(tool, values)
+            finally:
+                _report_printed(tool, printed, emit)
         return truncate(to_text(result), self.max_output_chars)
 
     def _find(self, name: str, allowed: set[str] | None) -> Tool:
@@ -100,6 +105,12 @@ class ToolExecutor:
             raise ToolFailure(f"{tool.name} timed out after {limit:g} s.") from None
         except Exception as error:  # a tool's own failure is a result, never a crash
             raise ToolFailure(f"{tool.name} raised {type(error).__name__}: {error}") from None
+
+
+def _report_printed(tool: Tool, printed: Captured, emit: Emit) -> None:
+    text = printed.text()
+    if text:
+        emit(Notice(message=f"{tool.name} printed: {redact_secrets(valid_utf8(text))}", level="info"))
 
 
 async def _ask(call: ToolCallPart, arguments: dict, scope: str | None, emit: Emit) -> Decision:
