@@ -7,6 +7,7 @@
     │   ├── ModelAuthError       a key is missing or was rejected (never retried)
     │   ├── ModelRequestError    the provider refused the request as malformed (never retried)
     │   ├── ModelStreamError     a stream ended without a finish reason, or stalled
+    │   │   └── AnswerTimeoutError   an answer still streaming at `answer_timeout` (never retried)
     │   └── ContextWindowError   the request does not fit the model's context window
     ├── ToolError         a tool could not run (reported to the model as a result)
     ├── StoreError        the session database cannot be used
@@ -46,6 +47,10 @@ class ModelRequestError(ModelError):
 
 class ModelStreamError(ModelError):
     retryable = True
+
+
+class AnswerTimeoutError(ModelStreamError):
+    retryable = False  # an answer that would not end would not end again
 
 
 class ContextWindowError(ModelError):

@@ -35,6 +35,9 @@ class ModelSettings(Protocol):
     @property
     def stream_idle_timeout(self) -> float: ...
 
+    @property
+    def answer_timeout(self) -> float: ...
+
 
 @dataclass
 class TokenCount:
