@@ -7,6 +7,7 @@ from typing import Any, Callable, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from ..config import config_path, config_problem
 from ..errors import ConfigError, ContextWindowError, UsageError
 from ..events import Event, TextDelta, Usage
 from ..messages import Message, system, user, with_unique_call_ids
@@ -84,8 +85,7 @@ class Turn:
         try:
             return schema.model_validate(self.mode_settings.get(mode, {}))
         except ValidationError as error:
-            first = error.errors()[0]
-            raise ConfigError(f"invalid [modes.{mode}] setting {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+            raise ConfigError(f"{config_path()}: {config_problem(error, schema, ('modes', mode))}") from None
 
     async def call_model(
         self, request: ModelRequest, agent: str | None = None, stream_text: bool = True,

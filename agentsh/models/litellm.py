@@ -53,7 +53,7 @@ def load_litellm() -> Any:
 
             litellm.suppress_debug_info = True
             litellm.drop_params = True
-            litellm.REPEATED_STREAMING_CHUNK_LIMIT = REPEATED_CHUNK_LIMIT
+            setattr(litellm, "REPEATED_STREAMING_CHUNK_LIMIT", REPEATED_CHUNK_LIMIT)  # Final in litellm's types; read at each check
             for name in ("LiteLLM", "LiteLLM Proxy", "LiteLLM Router", "litellm"):
                 logging.getLogger(name).setLevel(logging.CRITICAL)
             _litellm = litellm

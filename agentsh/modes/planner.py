@@ -91,6 +91,7 @@ class _Undo:
 
 class PlannerMode:
     name = "planner"
+    settings_schema = PlannerConfig  # its [modes.planner] table
     summary = "plans a graph of tasks, runs independent ones concurrently, replans on failure, undoes work on final failure"
 
     async def run(self, turn: Turn) -> None:
