@@ -1,7 +1,7 @@
 """Case 40: plugins that misbehave at import or call time.
 
-A plugin that prints (at import, in its tool, from the tool's thread) never writes to agentsh's
-stdout: `run --json` stays JSON Lines and the text is shown as a notice. A file that sleeps at
+A plugin that prints (at import, in its tool, from the tool's thread, in an event hook) never
+writes to agentsh's stdout: `run --json` stays JSON Lines and the text is shown as a notice. A file that sleeps at
 import is skipped after IMPORT_DEADLINE with a clear notice, and the others load. `sys.exit()`,
 `SystemExit` and `KeyboardInterrupt` at import are failures of that file, not of agentsh.
 (`os._exit()` cannot be stopped by Python: the README says so.)
@@ -23,7 +23,7 @@ from agentsh.tools.tool import tool
 
 NOISY = '''
 import sys
-from agentsh import tool
+from agentsh import on, tool
 print("hello from noisy's import")
 print("and on stderr", file=sys.stderr)
 
@@ -33,6 +33,10 @@ def noisy_tool(word: str) -> str:
     print("noise while running", word)
     print("more noise", file=sys.stderr)
     return f"ok {word}"
+
+@on("tool_result")
+def watch(event):
+    print("hook saw", event.name)
 '''
 PLUGINS = {
     "noisy.py": NOISY,
@@ -63,6 +67,7 @@ def test_case40_plugins_that_print_sleep_or_exit_cannot_break_run_json(agentsh, 
         assert f"{name}: failed to load: {exception}" in notices
     assert "hello from noisy's import" in notices and "and on stderr" in notices
     assert "noisy_tool printed: noise while running hi\nmore noise" in notices
+    assert "event hook watch printed: hook saw noisy_tool" in notices
     [result_event] = [e for e in events if e["type"] == "tool_result"]
     assert result_event["ok"] and result_event["output"] == "ok hi"
     assert events[-1]["type"] == "done" and events[-1]["output"] == "All done."
