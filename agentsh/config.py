@@ -1,19 +1,24 @@
 """Settings: the TOML config file, then the environment, then command-line flags.
 
 The config file is `$AGENTSH_CONFIG`, else `$XDG_CONFIG_HOME/agentsh/config.toml`
-(`~/.config/agentsh/config.toml`). Unknown keys are errors, so a typo is never ignored.
+(`~/.config/agentsh/config.toml`). Every section and value is checked when it is read: an
+unknown key is an error with a "did you mean", values are not coerced across types (TOML has
+its own: `max_steps = "20"` and `home = 5` are errors), and each problem is one sentence
+naming the key (`config_problem`), never pydantic's own wording.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from .errors import ConfigError, UsageError
 from .profiles import AgentProfile
@@ -36,10 +41,26 @@ PROVIDER_DEFAULTS = [
 ]
 
 
+# The orchestration modes, by name: the keys `[modes.NAME]` may use (tests check it against agentsh.modes).
+MODE_NAMES = ("chat", "tools", "react", "pipeline", "router", "planner", "supervisor", "parallel", "reflect", "debate", "events")
+STRICT = ConfigDict(extra="forbid", strict=True)  # TOML has types of its own: "20" is not a number here
+
+
+def _path_text(value: Any) -> Any:
+    if isinstance(value, Path):
+        return value
+    if isinstance(value, str):
+        return Path(value)
+    raise PydanticCustomError("path_text", "must be a path (text)")
+
+
+PathText = Annotated[Path, BeforeValidator(_path_text)]
+
+
 class MemorySettings(BaseModel):
     """`[memory]`: long-term memory. Recall runs before every answer; consolidation in the background."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     recall: bool = True
     recall_limit: int = Field(5, ge=0, le=50)
@@ -52,7 +73,7 @@ class MemorySettings(BaseModel):
 class ContextSettings(BaseModel):
     """`[context]`: when to compact a long conversation into a summary."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     budget_ratio: float = Field(0.75, gt=0, le=1)  # of the model's context window
     budget_tokens: int | None = Field(None, ge=256)  # overrides the ratio
@@ -62,7 +83,7 @@ class ContextSettings(BaseModel):
 
 
 class Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     model: str | None = None
     mode: str | None = None  # None: a new session takes DEFAULT_MODE, a resumed one keeps its own
@@ -70,19 +91,28 @@ class Settings(BaseModel):
     approval: Literal["ask", "auto", "deny"] = "ask"
     allow_tools: list[str] = Field(default_factory=list)
     deny_tools: list[str] = Field(default_factory=list)
-    plugin_dirs: list[Path] = Field(default_factory=list)
+    plugin_dirs: list[PathText] = Field(default_factory=list)
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
     tool_timeout: float = Field(60.0, gt=0)
     request_timeout: float = Field(600.0, gt=0)
     stream_idle_timeout: float = Field(60.0, gt=0)
+    answer_timeout: float = Field(600.0, gt=0)  # a whole streamed answer, however steadily it arrives
     retries: int = Field(3, ge=0, le=10)
-    home: Path | None = None
+    home: PathText | None = None
     project_store: bool = False  # ./sessions of the current folder as the data home, in a trusted folder only
     agents: dict[str, AgentProfile] = Field(default_factory=dict)
     modes: dict[str, dict[str, Any]] = Field(default_factory=dict)
     memory: MemorySettings = Field(default_factory=MemorySettings)
     context: ContextSettings = Field(default_factory=ContextSettings)
     _from_flags: set[str] | None = PrivateAttr(default=None)
+
+    @field_validator("modes")
+    @classmethod
+    def _known_modes(cls, modes: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        for name in modes:
+            if name not in MODE_NAMES:
+                raise PydanticCustomError("unknown_key", "unknown key {key}", {"key": f"modes.{name}", "known": MODE_NAMES})
+        return modes
 
     def given(self, name: str) -> bool:
         """Did the user ask for this setting for this run (a flag), rather than as a default?
@@ -119,9 +149,7 @@ def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
     try:
         settings = Settings.model_validate(values)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"invalid setting {where!r}: {first['msg']} (config file: {config_path()})") from None
+        raise ConfigError(f"{config_path()}: {config_problem(error, Settings)}") from None
     settings._from_flags = {key for key, value in (overrides or {}).items() if value is not None}
     return settings
 
@@ -149,9 +177,8 @@ def _check_flags(overrides: dict[str, Any]) -> None:
     try:
         Settings.model_validate({k: v for k, v in overrides.items() if v is not None})
     except ValidationError as error:
-        first = error.errors()[0]
-        flag = "--" + str(first["loc"][0]).replace("_", "-")
-        raise UsageError(f"{flag}: {first['msg']}") from None
+        flag = "--" + str(error.errors()[0]["loc"][0]).replace("_", "-")
+        raise UsageError(config_problem(error, Settings, name=flag)) from None
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -226,3 +253,89 @@ def choose_model(settings: Settings) -> tuple[str, str | None]:
         "no model configured and no provider key found: using the built-in offline model, which does not reason. "
         "Set e.g. OPENAI_API_KEY, or pass --model (e.g. --model ollama_chat/llama3.2)."
     )
+
+
+# The config's errors, as sentences ------------------------------------------------------------
+
+KINDS = {  # what a value of each kind is called in an error
+    "int_type": "a whole number", "int_from_float": "a whole number", "int_parsing": "a whole number",
+    "float_type": "a number", "float_parsing": "a number", "bool_type": "true or false", "bool_parsing": "true or false",
+    "string_type": "text", "path_text": "a path (text)", "path_type": "a path (text)", "list_type": "a list",
+    "dict_type": "a table", "model_type": "a table", "model_attributes_type": "a table",
+}
+BOUNDS = {"greater_than_equal": ("at least", "ge"), "greater_than": ("more than", "gt"),
+          "less_than_equal": ("at most", "le"), "less_than": ("less than", "lt")}
+
+
+def config_problem(error: ValidationError, model: type[BaseModel], prefix: tuple[str, ...] = (), name: str | None = None) -> str:
+    """The first problem of `error` (validating `model`, found at `prefix` in the config) as one sentence.
+
+    `name` replaces the key in the sentence (a flag: "--max-steps must be at least 1, not 0").
+    """
+    problems = error.errors()
+    first = next((p for p in problems if p["type"] in ("extra_forbidden", "unknown_key")), problems[0])
+    kind, context, value = first["type"], first.get("ctx") or {}, first.get("input")
+    loc = (*prefix, *(tuple(context["key"].split(".")) if kind == "unknown_key" else first["loc"]))
+    key = name or _dotted(loc)
+    if kind in ("extra_forbidden", "unknown_key"):
+        known = context.get("known") or _keys_at(model, first["loc"][:-1])
+        return f"unknown key {key}{_suggestion(loc, known)}"
+    if kind == "missing":
+        return f"{key} is required"
+    if kind == "literal_error":
+        return f"{key} must be one of {str(context.get('expected')).replace(chr(39), chr(34))}, not {_shown(value)}"
+    if kind in BOUNDS:
+        words, bound = BOUNDS[kind]
+        limit = context.get(bound)
+        limit = int(limit) if isinstance(limit, float) and limit.is_integer() else limit
+        return f"{key} must be {words} {limit}, not {_shown(value)}"
+    if kind in KINDS:
+        return f"{key} must be {KINDS[kind]}, not {_shown(value)}"
+    return f"{key}: {first['msg']}"
+
+
+def _dotted(loc: tuple) -> str:
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
+
+
+def _suggestion(loc: tuple, known: tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(str(loc[-1]), list(known), n=1)
+    if close:
+        return f" (did you mean {_dotted((*loc[:-1], close[0]))}?)"
+    return f" (known keys here: {', '.join(known)})" if known else ""
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    try:
+        return json.dumps(value)
+    except TypeError:  # a TOML date, say
+        return str(value)
+
+
+def _keys_at(model: Any, loc: tuple) -> list[str]:
+    """The keys a table at `loc` under `model` may have (for "did you mean")."""
+    annotation = model
+    for part in loc:
+        annotation = _table_type(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel) and part in annotation.model_fields:
+            annotation = annotation.model_fields[part].annotation
+        elif get_origin(annotation) is dict:
+            annotation = get_args(annotation)[1]
+        else:
+            return []
+    annotation = _table_type(annotation)
+    return list(annotation.model_fields) if isinstance(annotation, type) and issubclass(annotation, BaseModel) else []
+
+
+def _table_type(annotation: Any) -> Any:
+    """`X | None` → X; `Annotated[X, ...]` → X."""
+    if get_origin(annotation) is Annotated:
+        return _table_type(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, type(int | None)):
+        candidates = [a for a in get_args(annotation) if a is not type(None)]
+        return _table_type(candidates[0]) if len(candidates) == 1 else annotation
+    return annotation

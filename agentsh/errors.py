@@ -7,6 +7,7 @@
     │   ├── ModelAuthError        a key is missing or was rejected (never retried)
     │   ├── ModelRequestError     the provider refused the request as malformed (never retried)
     │   ├── ModelStreamError      a stream ended without a response or a finish reason, or stalled
+    │   │   └── AnswerTimeoutError    an answer still streaming at `answer_timeout` (never retried)
     │   └── ContextWindowError    the request does not fit the model's context window
     ├── ToolError             a tool call could not produce a result (the model reads why)
     │   └── ToolExit              the tool called sys.exit()
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 __all__ = [
     "AgentshError", "UsageError", "ConfigError", "ModelError", "ModelAuthError", "ModelRequestError",
-    "ModelStreamError", "ContextWindowError", "ToolError", "ToolExit", "StoreError", "PluginError",
+    "ModelStreamError", "AnswerTimeoutError", "ContextWindowError", "ToolError", "ToolExit", "StoreError", "PluginError",
 ]
 
 
@@ -59,6 +60,12 @@ class ModelStreamError(ModelError):
     """The answer stream broke off, stalled, or ended without a response; retried while no text was shown."""
 
     retryable = True
+
+
+class AnswerTimeoutError(ModelStreamError):
+    """An answer was still streaming when `answer_timeout` ran out; what arrived is kept."""
+
+    retryable = False  # an answer that would not end would not end again
 
 
 class ContextWindowError(ModelError):

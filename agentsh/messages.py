@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import json
+import secrets
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter
 
 Role = Literal["system", "user", "assistant", "tool"]
+
+
+MAX_ARGUMENT_DEPTH = 100  # nesting levels of a tool call's arguments; far beyond any real tool's schema
+
+
+class ArgumentsTooDeep(ValueError):
+    """Tool-call arguments nested deeper than MAX_ARGUMENT_DEPTH (they would exhaust Python's stack)."""
 
 
 class ToolCallPart(BaseModel):
@@ -16,11 +24,35 @@ class ToolCallPart(BaseModel):
     arguments: str  # the raw JSON text the model produced; it may be invalid
 
     def parsed_arguments(self) -> dict[str, Any] | str:
+        """The arguments as a JSON object, or the raw text when they are not one (or nest too deeply)."""
         try:
-            value = json.loads(self.arguments or "{}")
-        except json.JSONDecodeError:
+            value = self.decoded_arguments()
+        except (json.JSONDecodeError, ArgumentsTooDeep):
             return self.arguments
         return value if isinstance(value, dict) else self.arguments
+
+    def decoded_arguments(self) -> Any:
+        """The arguments' JSON value; raises JSONDecodeError, or ArgumentsTooDeep past MAX_ARGUMENT_DEPTH."""
+        text = self.arguments or "{}"
+        try:
+            value = json.loads(text)
+        except RecursionError:  # json's parser recurses once per level
+            raise ArgumentsTooDeep(MAX_ARGUMENT_DEPTH) from None
+        if text.count("[") + text.count("{") > MAX_ARGUMENT_DEPTH and _deeper_than(value, MAX_ARGUMENT_DEPTH - 1):
+            raise ArgumentsTooDeep(MAX_ARGUMENT_DEPTH)
+        return value
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether lists and objects nest more than `limit` levels in `value` (walked without recursion)."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        if children and depth >= limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 class Message(BaseModel):
@@ -58,6 +90,79 @@ def user(text: str) -> Message:
 
 def tool_result(call: ToolCallPart, output: str) -> Message:
     return Message(role="tool", content=output, tool_call_id=call.id, name=call.name)
+
+
+NO_RESULT = "Error: no result was recorded for this tool call."
+
+
+class HistoryError(ValueError):
+    """A conversation no provider accepts and no repair can fix (a tool result that answers no call)."""
+
+
+def with_unique_call_ids(message: Message, taken: set[str]) -> Message:
+    """`message` with every tool-call id new to `taken` (a repeated or empty id gets a fresh one), all added to `taken`.
+
+    Strict providers refuse a whole conversation in which two calls share an id, so a model's
+    repeats are rewritten before the calls run: their results are made from the rewritten calls.
+    """
+    calls, renamed = [], False
+    for call in message.tool_calls:
+        if not call.id or call.id in taken:
+            call, renamed = call.model_copy(update={"id": _fresh_id(call.id, taken)}), True
+        calls.append(call)
+        taken.add(call.id)
+    return message.model_copy(update={"tool_calls": calls}) if renamed else message
+
+
+def _fresh_id(original: str, taken: set[str]) -> str:
+    if not original:
+        return f"call_{secrets.token_hex(6)}"
+    number = 2
+    while f"{original}_{number}" in taken:
+        number += 1
+    return f"{original}_{number}"
+
+
+def repaired_history(messages: list[Message], lenient: bool = False) -> list[Message]:
+    """The conversation as a strict provider accepts it: unique tool-call ids (a repeated id renamed
+    in its call and its result alike), each call followed by exactly one result (NO_RESULT when none).
+
+    A tool result that answers no call raises HistoryError, or, `lenient`, is left out.
+    """
+    taken: set[str] = set()
+    repaired: list[Message] = []
+    index = 0
+    while index < len(messages):
+        end = index + 1
+        while end < len(messages) and messages[end].role == "tool":
+            end += 1
+        message, results = messages[index], messages[index + 1:end]
+        if message.role == "tool":
+            message, results = Message(role="assistant"), messages[index:end]  # results with no call at all
+            repaired += _paired(message, results, taken, index, lenient)[1:]
+        else:
+            repaired += _paired(message, results, taken, index + 1, lenient)
+        index = end
+    return repaired
+
+
+def _paired(message: Message, results: list[Message], taken: set[str], first: int, lenient: bool) -> list[Message]:
+    """`message` (its call ids made unique) and one result per call, in the order given; missing ones added."""
+    if not message.tool_calls and not results:
+        return [message]
+    renamed = with_unique_call_ids(message, taken)
+    pending = list(zip(message.tool_calls, renamed.tool_calls))  # (as written, as renamed), not yet answered
+    paired = [renamed]
+    for offset, result in enumerate(results):
+        match = next((i for i, (call, _) in enumerate(pending) if call.id == result.tool_call_id), None)
+        if match is None:
+            if lenient:
+                continue
+            raise HistoryError(f"message {first + offset} is a tool result that answers no tool call (id {result.tool_call_id!r})")
+        new = pending.pop(match)[1]
+        paired.append(result if result.tool_call_id == new.id else result.model_copy(update={"tool_call_id": new.id}))
+    paired += [tool_result(new, NO_RESULT) for _, new in pending]
+    return paired
 
 
 MESSAGES_ADAPTER: TypeAdapter[list[Message]] = TypeAdapter(list[Message])

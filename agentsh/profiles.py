@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 
 class AgentProfile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # `[agents.NAME]` in the config: TOML types, not coerced
 
     name: str = ""
     description: str = ""

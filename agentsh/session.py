@@ -25,7 +25,7 @@ from .memory.tools import memory_tools
 from .messages import Message, system, user
 from .models import resolve_model
 from .models.base import ModelClient
-from .modes import DEFAULT_MODE, get_mode
+from .modes import DEFAULT_MODE, check_mode_settings, get_mode
 from .plugin_loader.directories import plugin_directories, protected_paths
 from .plugin_loader.loader import PluginLoader
 from .profiles import resolve_profiles
@@ -83,6 +83,7 @@ class Session(SessionPolicy):
     @classmethod
     def open(cls, settings: Settings, resume: str | None = None, latest: bool = False, store: SessionStore | None = None) -> "Session":
         """Open a new session, or resume `resume` (an id or prefix) or the latest one."""
+        check_mode_settings(settings.modes)
         store = store or open_store(settings)
         record = _existing_record(store, resume, latest)
         notices: list[str] = []

@@ -14,6 +14,10 @@ path is exercised without any network access::
 Each request pops one scripted :class:`Reply` from a FIFO queue.  When the
 queue is empty ``server.default_reply`` is used (not consumed) if set,
 otherwise the server answers 500 with an OpenAI-style error body.
+``server.strict = True`` makes the server check every request's history as a strict
+OpenAI-style provider does, answering 400 (``invalid_request_error``) when tool-call ids
+repeat, an assistant's tool call lacks exactly one following tool result, or a tool result
+answers no call.
 ``server.route``, when set, is asked first: a function of the request body
 returning a :class:`Reply` (used, nothing consumed) or ``None`` (fall through
 to the queue) — for replies that depend on what was asked.
@@ -123,6 +127,32 @@ class Reply:
         if self.finish_reason is not None:
             return self.finish_reason
         return "tool_calls" if self.tool_calls else "stop"
+
+
+def _history_problem(messages: Any) -> str | None:
+    """What a strict provider would refuse in `messages`, or None: the rules of OpenAI's API."""
+    if not isinstance(messages, list):
+        return "messages must be a list"
+    seen: set[str] = set()
+    waiting: list[str] = []  # ids of the last assistant message's calls not yet answered
+    for index, message in enumerate(messages):
+        role = message.get("role")
+        if role == "tool":
+            answered = message.get("tool_call_id")
+            if answered not in waiting:
+                return f"messages[{index}]: a tool message must respond to a preceding tool call ({answered!r})"
+            waiting.remove(answered)
+            continue
+        if waiting:
+            return f"messages[{index}]: tool_call_ids without a response: {', '.join(waiting)}"
+        for call in message.get("tool_calls") or []:
+            if call.get("id") in seen:
+                return f"messages[{index}]: duplicate tool_call id {call.get('id')!r}"
+            seen.add(call.get("id"))
+            waiting.append(call.get("id"))
+    if waiting:
+        return f"tool_call_ids without a response: {', '.join(waiting)}"
+    return None
 
 
 class _DropConnection(Exception):
@@ -239,6 +269,10 @@ class _Handler(BaseHTTPRequestHandler):
                         }
                     },
                 )
+                return
+            problem = fake.strict and _history_problem((body or {}).get("messages") if isinstance(body, dict) else None)
+            if problem:
+                self._send_json(400, {"error": {"message": problem, "type": "invalid_request_error", "code": None, "param": "messages"}})
                 return
             reply = fake._next_reply(body if isinstance(body, dict) else {})
             if reply is None:
@@ -434,6 +468,7 @@ class FakeOpenAIServer:
         self.port = port
         self.default_reply: Reply | None = None
         self.route: Callable[[dict], Reply | None] | None = None
+        self.strict = False
         self.requests: list[dict] = []
         self.hits = 0
         self._queue: deque[Reply] = deque()

@@ -105,6 +105,35 @@ def test_non_streaming_tool_calls(server):
     assert message["tool_calls"][1]["id"] == "abc"
 
 
+def _call(call_id: str) -> dict:
+    return {"id": call_id, "type": "function", "function": {"name": "ls", "arguments": "{}"}}
+
+
+def _result(call_id: str) -> dict:
+    return {"role": "tool", "tool_call_id": call_id, "content": "ok"}
+
+
+STRICT_HISTORIES = {
+    "duplicate id": [{"role": "assistant", "content": None, "tool_calls": [_call("a"), _call("a")]}, _result("a"), _result("a")],
+    "unanswered call": [{"role": "assistant", "content": None, "tool_calls": [_call("a"), _call("b")]}, _result("a"), {"role": "user", "content": "?"}],
+    "orphan result": [{"role": "assistant", "content": "hi"}, _result("a")],
+    "id reused later": [
+        {"role": "assistant", "content": None, "tool_calls": [_call("a")]}, _result("a"),
+        {"role": "assistant", "content": None, "tool_calls": [_call("a")]}, _result("a"),
+    ],
+}
+
+
+@pytest.mark.parametrize("history", STRICT_HISTORIES)
+def test_strict_server_refuses_what_openai_refuses(server, history):
+    server.default_reply = Reply(text="fine")
+    server.strict = True
+    response = httpx.post(server.base_url + "/chat/completions", json={"model": "m", "messages": [*MSGS, *STRICT_HISTORIES[history]]}, timeout=5)
+    assert response.status_code == 400 and response.json()["error"]["type"] == "invalid_request_error"
+    good = [*MSGS, {"role": "assistant", "content": None, "tool_calls": [_call("a"), _call("b")]}, _result("b"), _result("a")]
+    assert httpx.post(server.base_url + "/chat/completions", json={"model": "m", "messages": good}, timeout=5).status_code == 200
+
+
 def test_empty_queue_500_default_reply_and_404(server):
     response = post(server)
     assert response.status_code == 500

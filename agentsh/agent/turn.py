@@ -7,9 +7,10 @@ from typing import Any, Callable, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from ..config import config_path, config_problem
 from ..errors import ConfigError, ContextWindowError, UsageError
 from ..events import Event, TextDelta, Usage
-from ..messages import Message, system, user
+from ..messages import Message, system, user, with_unique_call_ids
 from ..models.base import ModelClient, ModelRequest, ModelResponse, TokenCount, estimate_tokens, no_response
 from ..profiles import AgentProfile, resolve_profiles
 from ..tools.executor import ToolExecutor
@@ -50,6 +51,7 @@ class Turn:
     # later request, including those a mode builds from its own copy of the conversation.
     _compacted_away: dict[int, Message] = field(default_factory=dict)
     _models: dict[str, ModelClient] = field(default_factory=dict)
+    _call_ids: set[str] = field(default_factory=set)  # every tool-call id of this conversation so far
     usage: TokenCount = field(default_factory=TokenCount)
     cost: float | None = 0.0
     model_calls: int = 0
@@ -83,8 +85,7 @@ class Turn:
         try:
             return schema.model_validate(self.mode_settings.get(mode, {}))
         except ValidationError as error:
-            first = error.errors()[0]
-            raise ConfigError(f"invalid [modes.{mode}] setting {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+            raise ConfigError(f"{config_path()}: {config_problem(error, schema, ('modes', mode))}") from None
 
     async def call_model(
         self, request: ModelRequest, agent: str | None = None, stream_text: bool = True,
@@ -111,10 +112,18 @@ class Turn:
         async for item in client.stream(request):
             if isinstance(item, ModelResponse):
                 self._account(item, agent)
-                return item
+                return replace(item, message=self._unique_call_ids(item.message, request))
             if stream_text or not isinstance(item, TextDelta):
                 self.emit(item.model_copy(update={"agent": agent}) if isinstance(item, TextDelta) and agent else item)
         raise no_response(client)
+
+    def _unique_call_ids(self, answer: Message, request: ModelRequest) -> Message:
+        """The model's answer with tool-call ids no earlier message uses (models repeat them: `call_0` every time)."""
+        if not answer.tool_calls:
+            return answer
+        for message in (*self.history, *request.messages):
+            self._call_ids.update(call.id for call in message.tool_calls)
+        return with_unique_call_ids(answer, self._call_ids)
 
     def _with_background(self, request: ModelRequest) -> ModelRequest:
         """The request as the model must see it: without compacted messages, with the background blocks."""

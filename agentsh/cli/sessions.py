@@ -9,6 +9,7 @@ from ..config import settings_from_args
 from ..errors import UsageError
 from ..memory.summaries import search_summaries
 from ..messages import Message
+from ..modes import mode_names
 from ..session import open_store
 from ..store.records import SessionRecord
 from ..store.search import SearchHit, search_messages
@@ -97,7 +98,7 @@ def _export(store: SessionStore, args: argparse.Namespace) -> None:
 
 
 def _import(store: SessionStore, args: argparse.Namespace) -> None:
-    record, kept = import_json(store, read_text_file(args.file))
+    record, kept = import_json(store, read_text_file(args.file), mode_names())
     note = "" if kept else " (a new id: the original id is already in use)"
     print(f"imported session {record.id}{note}: {record.title or 'untitled'}")
 

@@ -36,6 +36,9 @@ class ModelSettings(Protocol):
     @property
     def stream_idle_timeout(self) -> float: ...
 
+    @property
+    def answer_timeout(self) -> float: ...
+
 
 @dataclass
 class TokenCount:

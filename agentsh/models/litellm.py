@@ -2,7 +2,8 @@
 
 Streams text and tool-call deltas and assembles them; reports usage and cost; retries
 429 / 5xx / timeouts with backoff (honouring Retry-After) until text has been shown;
-treats a stream that ends without a finish reason, or stalls, as an error.
+treats a stream that ends without a finish reason, stalls, or runs past the whole-answer
+deadline (`answer_timeout`: `request_timeout` bounds each read, not an endless stream) as an error.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Iterator
 
-from ..errors import ModelError, ModelStreamError
+from ..errors import AnswerTimeoutError, ModelError, ModelStreamError
 from ..events import Notice, TextDelta
 from ..messages import Message, ToolCallPart
 from .base import ModelRequest, ModelResponse, ModelSettings, StreamItem, TokenCount
@@ -29,6 +30,10 @@ from .litellm_errors import provider_of, retry_after, translate
 
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 30.0
+# litellm raises "The model is repeating the same chunk" after 100 identical chunks, which ends a
+# repetitive but valid answer (a table, a drawing, "ha! " * 150) as a broken stream; agentsh's own
+# limits (answer_timeout, stream_idle_timeout, the context window) decide instead.
+REPEATED_CHUNK_LIMIT = sys.maxsize
 _import_lock = threading.Lock()
 _litellm: Any = None  # the configured module, once loaded
 
@@ -48,6 +53,7 @@ def load_litellm() -> Any:
 
             litellm.suppress_debug_info = True
             litellm.drop_params = True
+            setattr(litellm, "REPEATED_STREAMING_CHUNK_LIMIT", REPEATED_CHUNK_LIMIT)  # Final in litellm's types; read at each check
             for name in ("LiteLLM", "LiteLLM Proxy", "LiteLLM Router", "litellm"):
                 logging.getLogger(name).setLevel(logging.CRITICAL)
             _litellm = litellm
@@ -114,6 +120,7 @@ class LiteLLMModel:
         self.retries = settings.retries if settings else 3
         self.request_timeout = settings.request_timeout if settings else 600.0
         self.idle_timeout = settings.stream_idle_timeout if settings else 60.0
+        self.answer_timeout = settings.answer_timeout if settings else 600.0
         self._unpriced = False
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[StreamItem]:
@@ -145,7 +152,7 @@ class LiteLLMModel:
     async def _attempt(self, litellm: Any, request: ModelRequest, state: "_StreamState") -> AsyncIterator[StreamItem]:
         stream = await litellm.acompletion(**self._arguments(request))
         chunks = aiter(stream)
-        watch = _IdleWatch(self.idle_timeout)
+        watch = _IdleWatch(self.idle_timeout, self.answer_timeout)
         try:
             while True:
                 try:
@@ -154,6 +161,8 @@ class LiteLLMModel:
                     break
                 except _Stalled:
                     raise ModelStreamError(f"{self._where}: the answer stream stalled (no data for {self.idle_timeout:g} s)") from None
+                except _TooLong:
+                    raise AnswerTimeoutError(f"{self._where}: the answer took longer than {self.answer_timeout:g} s (answer_timeout); cut off there") from None
                 text = state.absorb(chunk)
                 if text:
                     state.text_shown = True
@@ -212,51 +221,71 @@ class _Stalled(Exception):
     """No chunk came for the idle timeout."""
 
 
+class _TooLong(Exception):
+    """The answer was still streaming at the whole-answer deadline."""
+
+
 class _IdleWatch:
-    """The stall timeout of a stream: one timer, re-armed lazily, for the whole stream.
+    """The stall timeout of a stream and its whole-answer deadline: one timer, re-armed lazily.
 
     `asyncio.timeout` per chunk costs a Timeout and a TimerHandle each (~3.5 µs, 1% of a
     chunk's time through litellm); here each wait only notes when it began, and the timer,
-    when it fires, cancels the waiting task only if that wait has lasted `seconds`.
+    when it fires, cancels the waiting task only if that wait has lasted `seconds`, or the
+    whole stream `total` seconds. Between waits (a chunk being handled) nothing is cancelled:
+    the next wait finds the deadline passed and ends the stream itself.
     """
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, total: float = float("inf")) -> None:
         self.seconds = seconds
         self.loop = asyncio.get_running_loop()
         self.task = asyncio.current_task()
+        self.deadline = self.loop.time() + total
         self.since: float | None = None  # when the current wait began; None between waits
         self.timer: asyncio.TimerHandle | None = None
-        self.fired = False
+        self.fired: type[Exception] | None = None
 
     async def wait(self, awaitable: Any) -> Any:
         self.since = self.loop.time()
+        if self.since >= self.deadline:
+            _close(awaitable)
+            raise _TooLong
         if self.timer is None:
-            self.timer = self.loop.call_at(self.since + self.seconds, self._check)
+            self.timer = self.loop.call_at(self._due(), self._check)
         cancelling = self.task.cancelling() if self.task else 0
         try:
             return await awaitable
         except asyncio.CancelledError:
             if self.fired and self.task is not None and self.task.uncancel() <= cancelling:
-                raise _Stalled from None
+                raise self.fired from None
             raise
         finally:
             self.since = None
+
+    def _due(self) -> float:
+        return min(self.since + self.seconds, self.deadline) if self.since is not None else self.deadline
 
     def _check(self) -> None:
         self.timer = None
         if self.since is None or self.task is None:
             return  # not waiting: the next wait re-arms the timer
-        due = self.since + self.seconds
-        if self.loop.time() >= due:
-            self.fired = True
+        now = self.loop.time()
+        if now >= self.deadline or now >= self.since + self.seconds:
+            self.fired = _TooLong if now >= self.deadline else _Stalled
             self.task.cancel()
         else:
-            self.timer = self.loop.call_at(due, self._check)
+            self.timer = self.loop.call_at(self._due(), self._check)
 
     def close(self) -> None:
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
+
+
+def _close(awaitable: Any) -> None:
+    """Discard a coroutine that will not be awaited, without a "never awaited" warning."""
+    close = getattr(awaitable, "close", None)
+    if close is not None:
+        close()
 
 
 def _sentence(text: str) -> str:
@@ -337,6 +366,8 @@ class _StreamState:
                     json.loads(text)
                 except json.JSONDecodeError:
                     return True
+                except RecursionError:  # complete or not, nested too deeply: the executor says so to the model
+                    pass
         return False
 
     def response(self, model: str, cost: float | None) -> ModelResponse:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from importlib import import_module
+from typing import Any
 
-from ..errors import UsageError
+from pydantic import ValidationError
+
+from ..config import config_path, config_problem
+from ..errors import ConfigError, UsageError
 from .base import Mode
 
 MODE_CLASSES: dict[str, str] = {
@@ -37,3 +41,20 @@ def mode_class(name: str) -> type:
 
 def get_mode(name: str) -> Mode:
     return mode_class(name)()
+
+
+def check_mode_settings(tables: dict[str, dict[str, Any]]) -> None:
+    """Every `[modes.NAME]` table of the config against its mode's schema; a ConfigError naming the key.
+
+    Only the modes that have a table are imported.
+    """
+    for name, table in tables.items():
+        schema = getattr(mode_class(name), "settings_schema", None)
+        if schema is None:
+            if table:
+                raise ConfigError(f"{config_path()}: unknown key modes.{name}.{next(iter(table))} (the {name} mode has no settings)")
+            continue
+        try:
+            schema.model_validate(table)
+        except ValidationError as error:
+            raise ConfigError(f"{config_path()}: {config_problem(error, schema, ('modes', name))}") from None

@@ -66,6 +66,7 @@ class BusEvent:
 
 class EventsMode:
     name = "events"
+    settings_schema = EventsConfig  # its [modes.events] table
     summary = "choreography: agents subscribe to event types and publish their answers as new events"
 
     async def run(self, turn: Turn) -> None:

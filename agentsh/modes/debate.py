@@ -39,6 +39,7 @@ class DebateConfig(BaseModel):
 
 class DebateMode:
     name = "debate"
+    settings_schema = DebateConfig  # its [modes.debate] table
     summary = "several agents answer, read each other's answers and revise; a moderator or a vote decides"
 
     async def run(self, turn: Turn) -> None:

@@ -52,6 +52,7 @@ class ParallelConfig(BaseModel):
 
 class ParallelMode:
     name = "parallel"
+    settings_schema = ParallelConfig  # its [modes.parallel] table
     summary = "several agents answer at once; their answers are merged (or voted on) into one"
 
     async def run(self, turn: Turn) -> None:

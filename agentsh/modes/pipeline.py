@@ -112,6 +112,7 @@ def fill(template: str, input: str, request: str) -> str:
 
 class PipelineMode:
     name = "pipeline"
+    settings_schema = PipelineConfig  # its [modes.pipeline] table
     summary = "a fixed chain of agent stages (default: researcher → writer), with optional gates"
 
     async def run(self, turn: Turn) -> None:

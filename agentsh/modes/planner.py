@@ -52,7 +52,7 @@ from ..errors import AgentshError, ModelError, ToolError
 from ..events import Notice, Step, TextDelta, ToolCall
 from ..messages import Message, ToolCallPart, system, user
 from ..models.base import ModelRequest
-from .plan_graph import Plan, PlanTask
+from .plan_graph import Plan, PlanTask, ReadyTasks
 
 FAILED_PREFIX = "FAILED:"
 PLANNER = "planner"
@@ -91,6 +91,7 @@ class _Undo:
 
 class PlannerMode:
     name = "planner"
+    settings_schema = PlannerConfig  # its [modes.planner] table
     summary = "plans a graph of tasks, runs independent ones concurrently, replans on failure, undoes work on final failure"
 
     async def run(self, turn: Turn) -> None:
@@ -105,6 +106,7 @@ class _PlanRun:
         self.config = config
         self.goal = turn.user_text
         self.pending: dict[str, PlanTask] = {}  # not started, in plan order
+        self.ready = ReadyTasks([], ())  # which pending tasks can start
         self.done: dict[str, tuple[PlanTask, AgentRun]] = {}  # in completion order
         self.failures: list[_Failure] = []
         self.replans = 0
@@ -158,6 +160,7 @@ class _PlanRun:
         """The plan's tasks replace every unfinished one."""
         self.goal = plan.goal
         self.pending = {task.id: task for task in plan.tasks}
+        self.ready = ReadyTasks(plan.tasks, self.done)
         self.failures = []
 
     def _planner_prompt(self) -> str:
@@ -210,8 +213,7 @@ class _PlanRun:
         return bool(self.failures)
 
     def _ready(self, running: int) -> list[PlanTask]:
-        room = self.config.concurrency - running
-        ready = [t for t in self.pending.values() if all(d in self.done for d in t.depends_on)][: max(room, 0)]
+        ready = self.ready.take(self.config.concurrency - running)
         for task in ready:
             del self.pending[task.id]
         return ready
@@ -226,6 +228,7 @@ class _PlanRun:
         if run.answer.lstrip().startswith(FAILED_PREFIX):
             return self._fail(task, run.answer.lstrip()[len(FAILED_PREFIX):].strip() or "no reason given")
         self.done[task.id] = (task, run)
+        self.ready.finished(task.id)
         self._emit_task(task, "done", result=run.answer, **({"step_limited": True} if run.step_limited else {}))
 
     def _fail(self, task: PlanTask, error: str) -> None:

@@ -93,6 +93,7 @@ class Parsed:
 
 class ReactMode:
     name = "react"
+    settings_schema = ReactConfig  # its [modes.react] table
     summary = "tools through a Thought/Action/Observation text protocol, for models without native tool calling"
 
     async def run(self, turn: Turn) -> None:

@@ -39,6 +39,7 @@ class Verdict(BaseModel):
 
 class ReflectMode:
     name = "reflect"
+    settings_schema = ReflectConfig  # its [modes.reflect] table
     summary = "a writer drafts, a critic reviews, the writer revises until the critic passes it"
 
     async def run(self, turn: Turn) -> None:

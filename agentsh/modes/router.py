@@ -36,6 +36,7 @@ Reply with only a JSON object: {{"reason": "<one short sentence>", "route": "<on
 
 class RouterMode:
     name = "router"
+    settings_schema = RouterConfig  # its [modes.router] table
     summary = "one classification call picks the best agent (coder, researcher, writer, ...), which answers"
 
     async def run(self, turn: Turn) -> None:

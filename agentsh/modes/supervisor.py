@@ -36,6 +36,7 @@ class SupervisorConfig(BaseModel):
 
 class SupervisorMode:
     name = "supervisor"
+    settings_schema = SupervisorConfig  # its [modes.supervisor] table
     summary = "a manager agent delegates focused tasks to worker agents and combines their answers"
 
     async def run(self, turn: Turn) -> None:

@@ -16,6 +16,8 @@ import inspect
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..tools.capture import captured_output
+
 ANY_EVENT = "*"
 
 
@@ -46,13 +48,17 @@ class HookBus:
     def dispatch(self, event: Any, report: Callable[[str], None]) -> None:
         """Call every matching hook; failures are passed to `report` as one line each."""
         for hook in [h for h in self.hooks if h.event_type in (event.type, ANY_EVENT)]:
-            try:
-                result = hook.function(event)
-            except Exception as error:
-                report(_failure(hook, error))
-                continue
+            with captured_output() as printed:  # a hook's print() must not reach agentsh's stdout
+                try:
+                    result = hook.function(event)
+                except Exception as error:
+                    report(_failure(hook, error))
+                    continue
+                finally:
+                    if printed.text():
+                        report(f"event hook {hook.function.__name__} printed: {printed.text()}")
             if inspect.isawaitable(result):
-                self._watch(hook, result, report)
+                self._watch(hook, _captured(hook, result, report), report)
 
     def _watch(self, hook: Hook, awaitable: Any, report: Callable[[str], None]) -> None:
         task = asyncio.ensure_future(awaitable)
@@ -64,6 +70,15 @@ class HookBus:
                 report(_failure(hook, done.exception()))
 
         task.add_done_callback(finished)
+
+
+async def _captured(hook: Hook, awaitable: Any, report: Callable[[str], None]) -> Any:
+    with captured_output() as printed:
+        try:
+            return await awaitable
+        finally:
+            if printed.text():
+                report(f"event hook {hook.function.__name__} printed: {printed.text()}")
 
 
 def _failure(hook: Hook, error: BaseException) -> str:

@@ -8,6 +8,11 @@ never calls a stale version the user believes is gone.
 
 Same-named tools: the later source wins (bundled < user < --plugins < workspace;
 files in name order within a directory), with a warning.
+
+A file is imported in a thread of its own, with a deadline (IMPORT_DEADLINE): one that sleeps or
+loops at import is skipped and the others load; what it prints is captured and reported, and
+`sys.exit()` or KeyboardInterrupt at import is a failure like any other. (`os._exit()` cannot be
+stopped: it ends the process at once.)
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import hashlib
 import importlib.util
 import os
 import sys
+import threading
 import traceback
 from dataclasses import dataclass, field
 from importlib import metadata, resources
@@ -24,11 +30,13 @@ from types import ModuleType
 from typing import Any, Literal
 
 from ..errors import PluginError
+from ..tools.capture import captured_output
 from ..tools.registry import ToolRegistry
 from ..tools.tool import Tool
 from .hooks import Hook, HookBus
 
 ENTRY_POINT_GROUP = "agentsh.plugins"
+IMPORT_DEADLINE = 5.0  # seconds a plugin file may take to import
 
 
 @dataclass
@@ -115,15 +123,18 @@ class PluginLoader:
 
     def _load(self, path: Path, stamp: tuple[int, int]) -> PluginChange:
         status = PluginStatus(name=path.name, path=path, stamp=stamp)
-        try:
-            status.tools, status.hooks = _load_file(path)
-        except PluginError as failure:
-            status.failure = failure
         self.plugins[path] = status
-        if status.failure:
-            return PluginChange(str(status.failure), "warning")
+        outcome = _import_with_deadline(path, IMPORT_DEADLINE)
+        if outcome is None:
+            status.failure = PluginError(path.name, f"took longer than {IMPORT_DEADLINE:g} s to import; skipped")
+            return PluginChange(f"plugin {path.name} took longer than {IMPORT_DEADLINE:g} s to import; skipped", "warning")
+        printed = f" ({path.name} printed while importing: {outcome.printed})" if outcome.printed else ""
+        if outcome.error is not None:
+            status.failure = PluginError(path.name, _describe_failure(path, outcome.error))
+            return PluginChange(f"{status.failure}{printed}", "warning")
+        status.tools, status.hooks = outcome.tools, outcome.hooks
         count = len(status.tools)
-        return PluginChange(f"{path.name}: {count} tool{'' if count == 1 else 's'} loaded")
+        return PluginChange(f"{path.name}: {count} tool{'' if count == 1 else 's'} loaded{printed}", "warning" if printed else "info")
 
     def _unload(self, path: Path) -> PluginChange:
         self.plugins.pop(path, None)
@@ -177,12 +188,33 @@ def _snapshot(directories: list[Path]) -> tuple[tuple[str, int, int], ...]:
     return tuple(stamps)
 
 
-def _load_file(path: Path) -> tuple[list[Tool], list[Hook]]:
-    """The tools and hooks one plugin file defines; PluginError says why it cannot be used."""
-    try:
-        return _collect(_import_file(path), str(path))
-    except BaseException as error:  # a plugin may raise anything, even SystemExit
-        raise PluginError(path.name, _describe_failure(path, error)) from None
+@dataclass
+class _Imported:
+    tools: list[Tool] = field(default_factory=list)
+    hooks: list[Hook] = field(default_factory=list)
+    error: BaseException | None = None
+    printed: str = ""
+
+
+def _import_with_deadline(path: Path, deadline: float) -> _Imported | None:
+    """Import a plugin file in a daemon thread; None when it is still importing after `deadline` s.
+
+    The thread is left to finish (Python cannot stop it); what it defines then is never used.
+    """
+    outcome = _Imported()
+
+    def work() -> None:
+        with captured_output() as printed:
+            try:
+                outcome.tools, outcome.hooks = _collect(_import_file(path), str(path))
+            except BaseException as error:  # a plugin may raise anything, even SystemExit
+                outcome.error = error
+        outcome.printed = printed.text()
+
+    thread = threading.Thread(target=work, name=f"plugin-import-{path.name}", daemon=True)
+    thread.start()
+    thread.join(deadline)
+    return None if thread.is_alive() else outcome
 
 
 def _import_file(path: Path) -> ModuleType:

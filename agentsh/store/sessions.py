@@ -18,7 +18,7 @@ from typing import Any, Iterable
 from sqlite_utils import Database
 
 from ..errors import StoreError
-from ..messages import MESSAGES_ADAPTER, Message
+from ..messages import MESSAGES_ADAPTER, Message, repaired_history
 from .db import write_transaction
 from .records import MESSAGE_COLUMNS, SessionRecord, message_from_row, message_row, now
 
@@ -156,10 +156,14 @@ class SessionStore:
     # messages ---------------------------------------------------------------
 
     def messages(self, session_id: str) -> list[Message]:
-        """The conversation as the model should see it, with dead turns recovered first."""
+        """The conversation as the model should see it, with dead turns recovered first.
+
+        Repaired as read (`repaired_history`): sessions stored before tool-call ids were checked
+        may repeat an id, which strict providers refuse.
+        """
         self.recover(session_id)
         rows = self.db.execute(f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY seq", [session_id])
-        return [message_from_row(r) for r in rows.fetchall()]
+        return repaired_history([message_from_row(r) for r in rows.fetchall()], lenient=True)
 
     def recent_messages(self, session_id: str, limit: int) -> list[Message]:
         """The newest `limit` messages, oldest first (dead turns recovered first)."""

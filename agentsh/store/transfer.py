@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Collection
 
 from pydantic import BaseModel, ValidationError
 
 from ..errors import AgentshError
-from ..messages import Message
+from ..messages import HistoryError, Message, repaired_history
 from .db import write_transaction
 from .records import SessionRecord
 from .sessions import SessionStore
@@ -55,14 +56,20 @@ def export_json(store: SessionStore, session_id: str) -> str:
     return document.model_dump_json(indent=2)
 
 
-def import_json(store: SessionStore, text: str) -> tuple[SessionRecord, bool]:
-    """Create the session from an export; returns (record, kept_original_id)."""
+def import_json(store: SessionStore, text: str, modes: Collection[str]) -> tuple[SessionRecord, bool]:
+    """Create the session from an export; returns (record, kept_original_id).
+
+    The history is repaired into one a strict provider accepts (unique tool-call ids, one result
+    per call); an export that cannot be (a result answering no call, a bad date, a mode not in
+    `modes`) is refused whole.
+    """
     document = _parse_export(text)
     original = document.session
+    messages = _importable(document, modes)
     with write_transaction(store.db):
         taken = store.exists(original.id)
         record = store.create(mode=original.mode, model=original.model, title=original.title, session_id=None if taken else original.id)
-        store.add_messages(record.id, document.messages)
+        store.add_messages(record.id, messages)
         store.restore_totals(record.id, original)
     return store.get(record.id), not taken
 
@@ -81,6 +88,21 @@ def _parse_export(text: str) -> SessionExport:
     except ValidationError as error:
         first = error.errors()[0]
         raise AgentshError(f"invalid session export at {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+
+
+def _importable(document: SessionExport, modes: Collection[str]) -> list[Message]:
+    session = document.session
+    if session.mode not in modes:
+        raise AgentshError(f"cannot import this session: unknown mode {session.mode!r} (known: {', '.join(modes)})")
+    for name in ("created_at", "updated_at"):
+        try:
+            datetime.fromisoformat(getattr(session, name))
+        except ValueError:
+            raise AgentshError(f"cannot import this session: session.{name} is not a date and time: {getattr(session, name)!r}") from None
+    try:
+        return repaired_history(document.messages)
+    except HistoryError as error:
+        raise AgentshError(f"cannot import this session: {error}") from None
 
 
 def export_markdown(store: SessionStore, session_id: str) -> str:

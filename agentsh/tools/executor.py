@@ -14,11 +14,12 @@ from typing import Callable, Iterable
 from pydantic import ValidationError
 
 from ..errors import ToolError
-from ..events import ApprovalRequest, Event, ToolResult
-from ..messages import ToolCallPart
+from ..events import ApprovalRequest, Event, Notice, ToolResult
+from ..messages import MAX_ARGUMENT_DEPTH, ArgumentsTooDeep, ToolCallPart
 from ..secrets import redact_secrets
 from . import budget
 from .approval import ApprovalPolicy, Decision
+from .capture import Captured, captured_output
 from .output import DEFAULT_MAX_CHARS, to_text, truncate, valid_utf8
 from .registry import ToolRegistry
 from .tool import Tool
@@ -68,7 +69,11 @@ class ToolExecutor:
         arguments = _decode_arguments(call)
         values = _validate(tool, arguments)
         await self._approve(tool, call, arguments, emit)
-        result = await self._invoke(tool, values)
+        with captured_output() as printed:  # a tool's print() must not reach agentsh's stdout
+            try:
+                result = await self._invoke(tool, values)
+            finally:
+                _report_printed(tool, printed, emit)
         return truncate(to_text(result), self.max_output_chars)
 
     def _find(self, name: str, allowed: set[str] | None) -> Tool:
@@ -105,6 +110,12 @@ class ToolExecutor:
             raise ToolError(f"{tool.name} raised {type(error).__name__}: {error}") from None
 
 
+def _report_printed(tool: Tool, printed: Captured, emit: Emit) -> None:
+    text = printed.text()
+    if text:
+        emit(Notice(message=f"{tool.name} printed: {redact_secrets(valid_utf8(text))}", level="info"))
+
+
 async def _ask(call: ToolCallPart, arguments: dict, scope: str | None, emit: Emit) -> Decision:
     future: asyncio.Future = asyncio.get_running_loop().create_future()
     emit(ApprovalRequest(id=call.id, name=call.name, arguments=arguments, always_covers=scope, decision=future))
@@ -115,7 +126,15 @@ async def _ask(call: ToolCallPart, arguments: dict, scope: str | None, emit: Emi
 
 
 def _decode_arguments(call: ToolCallPart) -> dict:
-    arguments = call.parsed_arguments()
+    try:
+        arguments = call.decoded_arguments()
+    except ArgumentsTooDeep:
+        raise ToolError(
+            f"the arguments for {call.name!r} are not usable: arguments nested too deeply (limit {MAX_ARGUMENT_DEPTH}). "
+            "Call the tool again with arguments that match its schema."
+        ) from None
+    except json.JSONDecodeError:
+        arguments = None
     if isinstance(arguments, dict):
         return arguments
     raise ToolError(

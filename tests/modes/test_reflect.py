@@ -8,7 +8,7 @@ import pytest
 
 from agentsh.config import Settings
 from agentsh.errors import ConfigError
-from agentsh.events import Error, Notice, Step, TextDelta
+from agentsh.events import Notice, Step, TextDelta
 from agentsh.models.scripted import ScriptedModel
 from agentsh.modes.reflect import Verdict
 from agentsh.session import Session
@@ -88,10 +88,6 @@ async def test_configured_profiles_are_used(home):
 
 
 @pytest.mark.parametrize("settings", [{"rounds": 2}, {"max_rounds": 0}])
-async def test_invalid_settings_fail_the_turn(home, settings):
-    session = open_session(home, ScriptedModel(), modes={"reflect": settings})
-
-    events = await send(session, "x")
-
-    [error] = [e for e in events if isinstance(e, Error)]
-    assert error.kind == ConfigError.__name__ and "modes.reflect" in error.message
+def test_invalid_settings_are_refused_when_the_session_opens(home, settings):
+    with pytest.raises(ConfigError, match=r"modes\.reflect\.(rounds \(did you mean modes\.reflect\.max_rounds\?\)|max_rounds must be at least 1, not 0)"):
+        open_session(home, ScriptedModel(), modes={"reflect": settings})
