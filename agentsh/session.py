@@ -13,9 +13,9 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import AsyncIterator
 
 from .agent.turn import Turn
 from .config import Settings, choose_model, data_home
@@ -80,7 +80,7 @@ class Session:
     # opening ------------------------------------------------------------------
 
     @classmethod
-    def open(cls, settings: Settings, resume: str | None = None, latest: bool = False, store: SessionStore | None = None) -> "Session":
+    def open(cls, settings: Settings, resume: str | None = None, latest: bool = False, store: SessionStore | None = None) -> Session:
         """Open a new session, or resume `resume` (an id or prefix) or the latest one."""
         store = store or open_store(settings)
         record = _existing_record(store, resume, latest)
@@ -100,9 +100,9 @@ class Session:
 
     def _apply_flags(self, settings: Settings) -> None:
         """A resumed session keeps its mode and model unless the user asked for others."""
-        if settings.given("mode") and settings.mode != self.mode:
+        if settings.given("mode") and settings.mode is not None and settings.mode != self.mode:
             self.set_mode(settings.mode)
-        if settings.given("model") and settings.model != self.model_name:
+        if settings.given("model") and settings.model is not None and settings.model != self.model_name:
             self.set_model(settings.model)
 
     @property
@@ -177,7 +177,7 @@ class Session:
 
     # one turn -----------------------------------------------------------------
 
-    async def send(self, text: str) -> AsyncIterator[Event]:
+    async def send(self, text: str) -> AsyncGenerator[Event, None]:
         """Run one turn. Closing the iterator early cancels the turn (kept, marked interrupted)."""
         queue: asyncio.Queue = asyncio.Queue()
         turn, log = self._start_turn(text, queue)
@@ -295,7 +295,7 @@ class Session:
         )
 
 
-def _report(failure: str, log: "_TurnLog", queue: asyncio.Queue, observe) -> None:
+def _report(failure: str, log: _TurnLog, queue: asyncio.Queue, observe) -> None:
     """A hook failure is shown and stored, but never dispatched to hooks again."""
     notice = Notice(message=failure, level="warning")
     observe(notice, log)

@@ -21,9 +21,9 @@ import os
 import re
 import secrets
 import stat
+from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
-from typing import Iterator
 
 from agentsh import tool
 from agentsh.tools.context import is_protected, workspace_root

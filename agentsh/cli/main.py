@@ -9,7 +9,7 @@ import argparse
 import os
 import re
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from .parser import build_parser
 

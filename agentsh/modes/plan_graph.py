@@ -8,7 +8,8 @@ planner so that it can fix the plan.
 
 from __future__ import annotations
 
-from typing import ClassVar, Iterable
+from collections.abc import Iterable
+from typing import ClassVar
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -32,14 +33,14 @@ class Plan(BaseModel):
     tasks: list[PlanTask]
 
     @model_validator(mode="after")
-    def _valid_dag(self) -> "Plan":
+    def _valid_dag(self) -> Plan:
         problems = plan_problems(self.tasks, self.agents, self.max_tasks, self.done_ids)
         if problems:
             raise ValueError("; ".join(problems))
         return self
 
     @classmethod
-    def bound(cls, agents: Iterable[str], max_tasks: int, done: Iterable[str] = ()) -> type["Plan"]:
+    def bound(cls, agents: Iterable[str], max_tasks: int, done: Iterable[str] = ()) -> type[Plan]:
         """This schema, checked against the given agents, task limit and completed task ids."""
         namespace = {"agents": tuple(agents), "max_tasks": max_tasks, "done_ids": frozenset(done), "__module__": __name__}
         return type("Plan", (cls,), namespace)

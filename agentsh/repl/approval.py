@@ -7,7 +7,7 @@ prompt must not answer an approval.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from prompt_toolkit.application import Application
 from prompt_toolkit.input import Input
@@ -37,9 +37,10 @@ def choices_text(request: ApprovalRequest) -> str:
 
 
 def decision_text(decision: Decision | None) -> str:
-    return {
+    texts: dict[Decision | None, str] = {
         Decision.ONCE: "  allowed once", Decision.ALWAYS: "  allowed from now on", Decision.DENY: "  denied",
-    }.get(decision, "  denied, and the turn is stopped")
+    }
+    return texts.get(decision, "  denied, and the turn is stopped")
 
 
 def _bindings(allow_always: bool) -> KeyBindings:

@@ -12,7 +12,18 @@ import os
 from typing import Any, TextIO
 
 from ..events import (
-    ApprovalRequest, Compaction, Error, Event, MemoryRecall, Notice, SessionInfo, Step, TextDelta, ToolCall, ToolResult, TurnDone,
+    ApprovalRequest,
+    Compaction,
+    Error,
+    Event,
+    MemoryRecall,
+    Notice,
+    SessionInfo,
+    Step,
+    TextDelta,
+    ToolCall,
+    ToolResult,
+    TurnDone,
 )
 from ..terminal import neutralize
 from .steps import first_line, step_lines

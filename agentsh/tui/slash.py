@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from ..session import Session
 
 
-def known_models(session: "Session | None") -> list[str]:
+def known_models(session: Session | None) -> list[str]:
     """Models worth offering: the built-in one, each provider's default, and those used lately."""
     names = ["offline", *(model for _, model in PROVIDER_DEFAULTS)]
     if session is not None:
@@ -19,7 +19,7 @@ def known_models(session: "Session | None") -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def candidates(session: "Session | None", text: str) -> list[str]:
+def candidates(session: Session | None, text: str) -> list[str]:
     """Whole-input completions for `text` (which starts with "/")."""
     if " " not in text:
         return [f"/{name} " for name in COMMANDS if f"/{name}".startswith(text)]

@@ -6,13 +6,13 @@ import asyncio
 
 import pytest
 
-from agentsh.tools.approval import Decision
 from agentsh.agent.loop import STEP_LIMIT_NOTE
 from agentsh.config import Settings
 from agentsh.errors import ModelAuthError
 from agentsh.events import ApprovalRequest, Error, SessionInfo, TextDelta, ToolCall, ToolResult, Usage
 from agentsh.models.scripted import Reply, ScriptedModel, calls
 from agentsh.session import Session
+from agentsh.tools.approval import Decision
 from agentsh.tools.tool import tool
 
 from helpers import done, of, scripted_session, send

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import time
 
-from helpers import scripted_session
-from tui_support import SIZE, make_app, of_type, ready, screen_text, send, wait_for
-
 from agentsh.config import Settings
 from agentsh.errors import StoreError
 from agentsh.messages import Message
@@ -17,6 +14,9 @@ from agentsh.tui.screens.sessions import SessionsScreen
 from agentsh.tui.widgets.answer import AssistantMessage
 from agentsh.tui.widgets.messages import UserMessage
 from agentsh.tui.widgets.transcript import PAGE
+
+from helpers import scripted_session
+from tui_support import SIZE, make_app, of_type, ready, screen_text, send, wait_for
 
 
 def stored_session(home, pairs: int, word: str = "kumquat") -> Session:

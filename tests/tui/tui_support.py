@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from rich.console import Console
 

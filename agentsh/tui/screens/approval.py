@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ...events import ApprovalRequest
 
 
-def always_meaning(request: "ApprovalRequest") -> str:
+def always_meaning(request: ApprovalRequest) -> str:
     if request.always_covers is None:
         return "This call can only be allowed once (e.g. a chained or redirected command)."
     if request.always_covers == "*":
@@ -27,7 +27,7 @@ def always_meaning(request: "ApprovalRequest") -> str:
     return f"“Always” allows {request.name} calls within “{request.always_covers}” for the rest of this session."
 
 
-def always_label(request: "ApprovalRequest") -> str | None:
+def always_label(request: ApprovalRequest) -> str | None:
     """What the "Always" button allows from now on, or None when only this call can be allowed."""
     if request.always_covers is None:
         return None

@@ -15,7 +15,7 @@ class AgentStream(Collapsible):
         self.agent = agent
         self.parts: list[str] = []
         self._body = Static(classes="agent-body")
-        super().__init__(self._body, title=Content(f"✎ {agent} (what it wrote)"), collapsed=True, classes="agent-stream")
+        super().__init__(self._body, title=Content(f"✎ {agent} (what it wrote)"), collapsed=True, classes="agent-stream")  # type: ignore[arg-type]  # Collapsible takes Content (no markup); textual annotates str
 
     @property
     def text(self) -> str:
