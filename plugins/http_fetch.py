@@ -118,7 +118,10 @@ async def _get(url: str) -> tuple[str, str]:
     """(status line, text) for a GET of `url`."""
     import httpx
 
-    async with httpx.AsyncClient(follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=TIMEOUT) as client, client.stream("GET", url) as response:
+    async with (
+        httpx.AsyncClient(follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=TIMEOUT) as client,
+        client.stream("GET", url) as response,
+    ):
         content_type = response.headers.get("content-type", "")
         if not _is_text(content_type):
             raise ValueError(

@@ -34,7 +34,8 @@ def _list(store: SessionStore, args: argparse.Namespace) -> None:
         print("no sessions yet: start one with `agentsh run PROMPT`")
     for record in records:
         when = record.updated_at[:16].replace("T", " ")
-        out(f"{record.id}  {when}  {record.mode:<10} {counts.get(record.id, 0):>5} msgs  {record.model:<24} {record.title or '(untitled)'}")
+        count = counts.get(record.id, 0)
+        out(f"{record.id}  {when}  {record.mode:<10} {count:>5} msgs  {record.model:<24} {record.title or '(untitled)'}")
         if record.summary:
             out(f"              {' '.join(record.summary.split())}")
 

@@ -34,8 +34,8 @@ CASES = {
     # tool call, head and tail of the output, marker, peak traced memory allowed during the turn
     "python-tool": ({"name": "dump_log", "arguments": {}}, "line 0000000 ", "line 0099999 " + "x" * 86, "characters truncated", 30_000_000),
     "shell": (
-        {"name": "run_shell", "arguments": {"command": SHELL}}, "exit code 0\na line of shell output\n", "a line of shel\nLAST-LINE",
-        "bytes of output omitted", 8_000_000,
+        {"name": "run_shell", "arguments": {"command": SHELL}},
+        "exit code 0\na line of shell output\n", "a line of shel\nLAST-LINE", "bytes of output omitted", 8_000_000,
     ),
 }
 
