@@ -1,15 +1,62 @@
 """agentsh: an interactive terminal shell for LLM agents.
 
 Public API: `tool` and `on` (the plugin decorators), `Session`, and the event types. Attributes
-are imported on first use, so `import agentsh` (and `agentsh --help`) stays light.
+are imported on first use, so `import agentsh` (and `agentsh --help`) stays light; the imports
+under TYPE_CHECKING give type checkers the same names, and are never run.
 """
 
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .config import Settings, load_settings
+    from .errors import AgentshError
+    from .events import (
+        ApprovalRequest,
+        Compaction,
+        Error,
+        Event,
+        MemoryRecall,
+        Notice,
+        SessionInfo,
+        Step,
+        TextDelta,
+        ToolCall,
+        ToolResult,
+        TurnDone,
+        Usage,
+    )
+    from .plugin_loader.hooks import on
+    from .session import Session
+    from .tools.tool import Tool, tool
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "AgentshError",
+    "ApprovalRequest",
+    "Compaction",
+    "Error",
+    "Event",
+    "MemoryRecall",
+    "Notice",
+    "Session",
+    "SessionInfo",
+    "Settings",
+    "Step",
+    "TextDelta",
+    "Tool",
+    "ToolCall",
+    "ToolResult",
+    "TurnDone",
+    "Usage",
+    "__version__",
+    "load_settings",
+    "on",
+    "tool",
+]
 
 _EXPORTS = {
     "tool": "agentsh.tools.tool",
@@ -33,8 +80,6 @@ _EXPORTS = {
     "TurnDone": "agentsh.events",
     "AgentshError": "agentsh.errors",
 }
-
-__all__ = sorted(_EXPORTS) + ["__version__"]
 
 
 def __getattr__(name: str) -> Any:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from .errors import AgentshError
 from .modes import mode_class, mode_names
@@ -44,7 +45,7 @@ def is_command(text: str) -> bool:
     return text.startswith("/") and not text.startswith("//")
 
 
-def run_slash_command(session: "Session", text: str) -> CommandResult:
+def run_slash_command(session: Session, text: str) -> CommandResult:
     try:
         words = shlex.split(text[1:])
     except ValueError:  # an apostrophe in free text ("/memory add the user's cat") is not a quoting error
@@ -60,7 +61,7 @@ def run_slash_command(session: "Session", text: str) -> CommandResult:
         return CommandResult(str(error), error=True)
 
 
-def completions(session: "Session", text: str) -> list[str]:
+def completions(session: Session, text: str) -> list[str]:
     """Candidates for what is being typed: command names, then their arguments."""
     if " " not in text:
         return [f"/{n}" for n in COMMANDS if f"/{n}".startswith(text)]
@@ -75,7 +76,7 @@ def completions(session: "Session", text: str) -> list[str]:
     return [o for o in options() if o.startswith(partial)] if options else []
 
 
-def known_models(session: "Session | None") -> list[str]:
+def known_models(session: Session | None) -> list[str]:
     """Models worth offering: the built-in one, each provider's default, then the current and recent ones."""
     from .config import PROVIDER_DEFAULTS
 
@@ -90,13 +91,13 @@ def mode_summary(name: str) -> str:
 
 
 @command("help", "list the commands")
-def _help(session: "Session", args: list[str]) -> CommandResult:
+def _help(session: Session, args: list[str]) -> CommandResult:
     lines = [f"/{name:<9} {summary}" for name, (_, summary) in COMMANDS.items()]
     return CommandResult("\n".join(lines))
 
 
 @command("mode", "show or switch the orchestration mode: /mode planner")
-def _mode(session: "Session", args: list[str]) -> CommandResult:
+def _mode(session: Session, args: list[str]) -> CommandResult:
     if not args:
         lines = [f"{'*' if n == session.mode else ' '} {n:<11} {mode_summary(n)}" for n in mode_names()]
         return CommandResult("\n".join(lines))
@@ -105,7 +106,7 @@ def _mode(session: "Session", args: list[str]) -> CommandResult:
 
 
 @command("model", "show or switch the model: /model openai/gpt-4o-mini")
-def _model(session: "Session", args: list[str]) -> CommandResult:
+def _model(session: Session, args: list[str]) -> CommandResult:
     if not args:
         return CommandResult(f"model: {session.model_name}")
     session.set_model(args[0])
@@ -113,19 +114,19 @@ def _model(session: "Session", args: list[str]) -> CommandResult:
 
 
 @command("tools", "the tools the model can call")
-def _tools(session: "Session", args: list[str]) -> CommandResult:
+def _tools(session: Session, args: list[str]) -> CommandResult:
     lines = [f"{t.name:<16} {(t.description.splitlines() or [''])[0]}" for t in session.tools()]
     return CommandResult("\n".join(lines) or "no tools loaded")
 
 
 @command("sessions", "recent sessions (resume one with /resume ID)")
-def _sessions(session: "Session", args: list[str]) -> CommandResult:
+def _sessions(session: Session, args: list[str]) -> CommandResult:
     lines = [f"{r.id}  {r.mode:<10} {r.title or '(untitled)'}" for r in session.recent_sessions(20)]
     return CommandResult("\n".join(lines) or "no sessions yet", action="sessions")
 
 
 @command("resume", "resume a past session: /resume ID")
-def _resume(session: "Session", args: list[str]) -> CommandResult:
+def _resume(session: Session, args: list[str]) -> CommandResult:
     if not args:
         return _sessions(session, args)
     record = session.find_session(args[0])
@@ -133,19 +134,19 @@ def _resume(session: "Session", args: list[str]) -> CommandResult:
 
 
 @command("new", "start a new session")
-def _new(session: "Session", args: list[str]) -> CommandResult:
+def _new(session: Session, args: list[str]) -> CommandResult:
     return CommandResult("new session", action="new")
 
 
 @command("fork", "fork this session into a new one: /fork [N messages]")
-def _fork(session: "Session", args: list[str]) -> CommandResult:
+def _fork(session: Session, args: list[str]) -> CommandResult:
     at = int(args[0]) if args and args[0].isdigit() else None
     record = session.fork(at)
     return CommandResult(f"forked into {record.id}", action="resume", argument=record.id)
 
 
 @command("title", "rename this session: /title New title")
-def _title(session: "Session", args: list[str]) -> CommandResult:
+def _title(session: Session, args: list[str]) -> CommandResult:
     title = " ".join(args).strip()
     if not title:
         return CommandResult("give a title: /title New title", error=True)
@@ -157,7 +158,7 @@ MEMORY_ACTIONS = ("list", "search", "add", "forget", "pin", "unpin")
 
 
 @command("memory", "long-term memory: /memory [list | search WORDS | add TEXT | forget ID | pin ID | unpin ID]")
-def _memory(session: "Session", args: list[str]) -> CommandResult:
+def _memory(session: Session, args: list[str]) -> CommandResult:
     from .memory.store import memory_line
 
     action, rest = (args[0], args[1:]) if args else ("list", [])
@@ -178,12 +179,12 @@ def _memory(session: "Session", args: list[str]) -> CommandResult:
 
 
 @command("compact", "summarise the conversation so far to free context")
-def _compact(session: "Session", args: list[str]) -> CommandResult:
+def _compact(session: Session, args: list[str]) -> CommandResult:
     return CommandResult("compacting the conversation…", action="compact")
 
 
 @command("export", "export this session: /export [md|json] [FILE]")
-def _export(session: "Session", args: list[str]) -> CommandResult:
+def _export(session: Session, args: list[str]) -> CommandResult:
     from pathlib import Path
 
     from .store.transfer import write_new_file
@@ -198,13 +199,13 @@ def _export(session: "Session", args: list[str]) -> CommandResult:
 
 
 @command("plugins", "plugin files and their status")
-def _plugins(session: "Session", args: list[str]) -> CommandResult:
+def _plugins(session: Session, args: list[str]) -> CommandResult:
     lines = [f"{s.name:<24} {'error: ' + s.error if s.error else ', '.join(t.name for t in s.tools)}" for s in session.plugin_statuses()]
     return CommandResult("\n".join(lines) or "no plugins loaded")
 
 
 @command("quit", "leave agentsh")
-def _quit(session: "Session", args: list[str]) -> CommandResult:
+def _quit(session: Session, args: list[str]) -> CommandResult:
     return CommandResult(action="quit")
 
 

@@ -124,7 +124,7 @@ class Settings(BaseModel):
         given = self._from_flags if self._from_flags is not None else self.model_fields_set
         return name in given and getattr(self, name) is not None
 
-    def without_flags(self) -> "Settings":
+    def without_flags(self) -> Settings:
         """The same settings with no flag counted as given: a session opened later keeps its own mode and model."""
         copy = self.model_copy()
         copy._from_flags = set()

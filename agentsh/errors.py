@@ -21,8 +21,19 @@ Anything else that escapes a turn is a bug, and is shown as "internal error: ...
 from __future__ import annotations
 
 __all__ = [
-    "AgentshError", "UsageError", "ConfigError", "ModelError", "ModelAuthError", "ModelRequestError",
-    "ModelStreamError", "AnswerTimeoutError", "ContextWindowError", "ToolError", "ToolExit", "StoreError", "PluginError",
+    "AgentshError",
+    "AnswerTimeoutError",
+    "ConfigError",
+    "ContextWindowError",
+    "ModelAuthError",
+    "ModelError",
+    "ModelRequestError",
+    "ModelStreamError",
+    "PluginError",
+    "StoreError",
+    "ToolError",
+    "ToolExit",
+    "UsageError",
 ]
 
 

@@ -7,7 +7,7 @@ objects. Each has a `type` discriminator; `event.to_json()` is the `--json` line
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -139,10 +139,8 @@ class TurnDone(_Event):
 
 
 Event = Annotated[
-    Union[
-        SessionInfo, TextDelta, ToolCall, ToolResult, Step, ApprovalRequest, Usage, Notice, MemoryRecall, Compaction,
-        Error, TurnDone,
-    ],
+    SessionInfo | TextDelta | ToolCall | ToolResult | Step | ApprovalRequest | Usage | Notice | MemoryRecall | Compaction
+    | Error | TurnDone,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)

@@ -151,7 +151,7 @@ def _paired(message: Message, results: list[Message], taken: set[str], first: in
     if not message.tool_calls and not results:
         return [message]
     renamed = with_unique_call_ids(message, taken)
-    pending = list(zip(message.tool_calls, renamed.tool_calls))  # (as written, as renamed), not yet answered
+    pending = list(zip(message.tool_calls, renamed.tool_calls, strict=False))  # (as written, as renamed), not yet answered
     paired = [renamed]
     for offset, result in enumerate(results):
         match = next((i for i, (call, _) in enumerate(pending) if call.id == result.tool_call_id), None)

@@ -55,7 +55,10 @@ BUNDLED_PROFILES: dict[str, AgentProfile] = {
     ),
     "supervisor": AgentProfile(
         description="delegates work to worker agents and combines their results",
-        system_prompt="You manage a team of worker agents. Delegate focused tasks with the delegate tool, then combine the workers' answers into the final answer.",
+        system_prompt=(
+            "You manage a team of worker agents. Delegate focused tasks with the delegate tool, "
+            "then combine the workers' answers into the final answer."
+        ),
     ),
 }
 

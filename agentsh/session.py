@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import AsyncIterator
 
 from .agent.turn import Turn
 from .config import Settings, choose_model, data_home
@@ -81,7 +81,7 @@ class Session(SessionPolicy):
     # opening ------------------------------------------------------------------
 
     @classmethod
-    def open(cls, settings: Settings, resume: str | None = None, latest: bool = False, store: SessionStore | None = None) -> "Session":
+    def open(cls, settings: Settings, resume: str | None = None, latest: bool = False, store: SessionStore | None = None) -> Session:
         """Open a new session, or resume `resume` (an id or prefix) or the latest one."""
         check_mode_settings(settings.modes)
         store = store or open_store(settings)
@@ -100,7 +100,7 @@ class Session(SessionPolicy):
         session.notices = notices + plugin_notices + problems + loader.warnings
         return session
 
-    def switch(self, resume: str | None = None) -> "Session":
+    def switch(self, resume: str | None = None) -> Session:
         """The session to go to (/new, /resume, /fork, the sessions screen), on the same store; the caller closes this one.
 
         `resume` (an id) keeps its own mode and model; a new session keeps this one's, as the user last chose
@@ -115,9 +115,9 @@ class Session(SessionPolicy):
 
     def _apply_flags(self, settings: Settings) -> None:
         """A resumed session keeps its mode and model unless the user asked for others."""
-        if settings.given("mode") and settings.mode != self.mode:
+        if settings.given("mode") and settings.mode is not None and settings.mode != self.mode:
             self.set_mode(settings.mode)
-        if settings.given("model") and settings.model != self.model_name:
+        if settings.given("model") and settings.model is not None and settings.model != self.model_name:
             self.set_model(settings.model)
 
     @property
@@ -192,7 +192,7 @@ class Session(SessionPolicy):
 
     # one turn -----------------------------------------------------------------
 
-    async def send(self, text: str) -> AsyncIterator[Event]:
+    async def send(self, text: str) -> AsyncGenerator[Event, None]:
         """Run one turn. Closing the iterator early cancels the turn (kept, marked interrupted)."""
         queue: asyncio.Queue = asyncio.Queue()
         turn, log = self._start_turn(text, queue)
@@ -311,7 +311,7 @@ class Session(SessionPolicy):
         )
 
 
-def _report(failure: str, log: "_TurnLog", queue: asyncio.Queue, observe) -> None:
+def _report(failure: str, log: _TurnLog, queue: asyncio.Queue, observe) -> None:
     """A hook failure is shown and stored, but never dispatched to hooks again."""
     notice = Notice(message=failure, level="warning")
     observe(notice, log)

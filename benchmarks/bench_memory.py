@@ -13,8 +13,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import Figure, median, p95, time_interleaved
-
 from agentsh.config import Settings
 from agentsh.memory.query import content_words, match_any
 from agentsh.memory.store import RANK_SQL, MemoryStore, normalize
@@ -22,6 +20,8 @@ from agentsh.models.scripted import Reply, ScriptedModel
 from agentsh.session import Session, open_store
 from agentsh.store.db import write_transaction
 from agentsh.store.records import now
+
+from harness import Figure, median, p95, time_interleaved
 
 COUNT = 100_000
 VERBS = ["prefers", "uses", "decided on", "works on", "likes", "wants"]

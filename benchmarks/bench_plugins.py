@@ -6,10 +6,10 @@ import os
 import tempfile
 from pathlib import Path
 
-from harness import Figure, median, time_calls
-
 from agentsh.plugin_loader.loader import PluginLoader
 from agentsh.tools.registry import ToolRegistry
+
+from harness import Figure, median, time_calls
 
 PLUGIN = '''
 from agentsh import tool

@@ -11,12 +11,12 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
-from harness import Figure, median, p95, time_interleaved
-
 from agentsh.config import Settings
 from agentsh.messages import Message, ToolCallPart
 from agentsh.session import Session, open_store
 from agentsh.store.search import fts_query, search_messages
+
+from harness import Figure, median, p95, time_interleaved
 
 WORDS = (
     "agent tool model plan session memory search sqlite python terminal stream token cost budget "

@@ -25,7 +25,7 @@ async def through_session(session) -> float:
     """Seconds from `send` to TurnDone (and the turn's background work done)."""
     started = time.perf_counter()
     last = None
-    async for last in session.send("stream"):
+    async for _event in session.send("stream"):
         pass
     await session.aclose()
     await settle()

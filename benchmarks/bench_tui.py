@@ -19,13 +19,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_sessions import conversation
-from harness import Figure, median
-
 from agentsh.config import Settings
 from agentsh.events import TextDelta, TurnDone
 from agentsh.messages import Message
 from agentsh.session import Session, open_store
+
+from bench_sessions import conversation
+from harness import Figure, median
 
 TMUX = shutil.which("tmux")
 AGENTSH = Path(sys.executable).with_name("agentsh")

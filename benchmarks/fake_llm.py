@@ -12,17 +12,18 @@ import gc
 import os
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-from fakeserver import FakeOpenAIServer, Reply  # noqa: E402
+from fakeserver import FakeOpenAIServer, Reply
 
 MODEL = "openai/fake-model"
 
-__all__ = ["MODEL", "Reply", "ScriptServer", "data_home", "fake_server", "litellm_kwargs", "open_session", "settle", "fresh"]
+__all__ = ["MODEL", "Reply", "ScriptServer", "data_home", "fake_server", "fresh", "litellm_kwargs", "open_session", "settle"]
 
 
 class ScriptServer(FakeOpenAIServer):

@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-from harness import table  # noqa: E402
+from harness import table
 
 SUITES = [
     "bench_startup", "bench_sessions", "bench_memory", "bench_plugins", "bench_tui",

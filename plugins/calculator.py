@@ -57,7 +57,7 @@ def _round(x: Number, places: Number | None = None) -> Number:
     places = _as_int(places, "round() digits")
     if abs(places) > MAX_DIGITS:
         raise _Problem(f"round() digits must be between -{MAX_DIGITS:,} and {MAX_DIGITS:,}")
-    return round(x, places)
+    return x.__round__(places)  # as round(x, places), typed per member (mypy types round() of a union as object)
 
 
 FUNCTIONS = {
@@ -150,7 +150,7 @@ def _literal(text: str) -> Fraction:
         number = Decimal(text.replace("_", ""))
     except InvalidOperation:
         raise _Problem("not a decimal number") from None
-    if not number.is_finite() or abs(number.as_tuple().exponent) > MAX_DIGITS:
+    if not number.is_finite() or abs(int(number.as_tuple().exponent)) > MAX_DIGITS:
         raise _Problem(f"number out of range (at most {MAX_DIGITS:,} digits)")
     return Fraction(number)
 
@@ -208,7 +208,7 @@ class _Evaluator:
             raise self.error(f"keyword arguments are not supported (usage: {FUNCTIONS[name][1]})", node)
         return FUNCTIONS[name]
 
-    def operate(self, operators: dict, node: ast.AST, *operands: Number) -> Number:
+    def operate(self, operators: dict, node: ast.UnaryOp | ast.BinOp, *operands: Number) -> Number:
         apply = operators.get(type(node.op))
         if apply is None:
             symbol = OPERATOR_SYMBOLS.get(type(node.op), type(node.op).__name__)

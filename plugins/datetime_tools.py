@@ -9,7 +9,7 @@ matches.
 from __future__ import annotations
 
 import difflib
-from datetime import date, datetime, timedelta, timezone as dt_timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from agentsh import tool
@@ -23,7 +23,7 @@ def _zone(name: str) -> tzinfo | None:
     if key.lower() in ("", "local"):
         return None
     if key.lower() in UTC_NAMES:
-        return dt_timezone.utc
+        return UTC
     try:
         return ZoneInfo(key)
     except (ZoneInfoNotFoundError, ValueError, OSError):

@@ -118,18 +118,20 @@ async def _get(url: str) -> tuple[str, str]:
     """(status line, text) for a GET of `url`."""
     import httpx
 
-    async with httpx.AsyncClient(follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=TIMEOUT) as client:
-        async with client.stream("GET", url) as response:
-            content_type = response.headers.get("content-type", "")
-            if not _is_text(content_type):
-                raise ValueError(
-                    f"refused: {response.url} is {content_type!r}, not text; "
-                    "http_fetch reads only text, HTML, JSON, XML and JavaScript"
-                )
-            body, cut = await _read_bounded(response)
-            status = f"HTTP {response.status_code} {response.reason_phrase} · {content_type or 'no content type'} · {response.url}"
-            note = f"\n[stopped reading after {MAX_BYTES // (1024 * 1024)} MB]" if cut else ""
-            return status, _decode(response, body) + note
+    async with (
+        httpx.AsyncClient(follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=TIMEOUT) as client,
+        client.stream("GET", url) as response,
+    ):
+        content_type = response.headers.get("content-type", "")
+        if not _is_text(content_type):
+            raise ValueError(
+                f"refused: {response.url} is {content_type!r}, not text; "
+                "http_fetch reads only text, HTML, JSON, XML and JavaScript"
+            )
+        body, cut = await _read_bounded(response)
+        status = f"HTTP {response.status_code} {response.reason_phrase} · {content_type or 'no content type'} · {response.url}"
+        note = f"\n[stopped reading after {MAX_BYTES // (1024 * 1024)} MB]" if cut else ""
+        return status, _decode(response, body) + note
 
 
 def _truncated(text: str, max_chars: int) -> str:

@@ -193,6 +193,7 @@ async def _output_closed(reader: asyncio.Task, grace: float) -> bool:
 
 async def _run(process: asyncio.subprocess.Process, capture: _Capture, timeout: float) -> str:
     """Wait for the command; returns its status line (exit code, or what had to be stopped)."""
+    assert process.stdout is not None  # _start pipes it
     reader = asyncio.create_task(_read_all(process.stdout, capture))
     try:
         return await _supervise(process, reader, timeout)
@@ -202,7 +203,7 @@ async def _run(process: asyncio.subprocess.Process, capture: _Capture, timeout: 
     finally:
         if not reader.done():  # a process outside the group still holds the output: let go of it
             reader.cancel()
-            process._transport.close()
+            process._transport.close()  # type: ignore[attr-defined]  # asyncio has no public way to drop the pipe
 
 
 def _exit_status(code: int) -> str:
@@ -219,6 +220,7 @@ async def _supervise(process: asyncio.subprocess.Process, reader: asyncio.Task, 
         await _stop_group(process)
         await _output_closed(reader, KILL_GRACE)
         return f"timed out after {timeout:g} s: the command and its child processes were stopped"
+    assert process.returncode is not None  # _exited said so
     status = _exit_status(process.returncode)
     if await _output_closed(reader, DRAIN_GRACE):
         return status

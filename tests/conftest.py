@@ -11,7 +11,7 @@ import pytest
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fakeserver import FakeOpenAIServer  # noqa: E402
+from fakeserver import FakeOpenAIServer
 
 _PROVIDER_VARIABLES = ("API_KEY", "API_BASE", "BASE_URL")
 

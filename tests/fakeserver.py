@@ -45,9 +45,11 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 
 __all__ = ["FakeOpenAIServer", "Reply"]
 
@@ -164,7 +166,7 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    fake: "FakeOpenAIServer"
+    fake: FakeOpenAIServer
 
     def handle_error(self, request, client_address):  # pragma: no cover - quiet
         exc = sys.exc_info()[1]
@@ -178,7 +180,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _HTTPServer
 
     # -- plumbing --------------------------------------------------------
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _read_body(self) -> bytes:
@@ -214,30 +216,24 @@ class _Handler(BaseHTTPRequestHandler):
     def _drop(self) -> None:
         """Close the underlying socket immediately (no HTTP-level termination)."""
         self.close_connection = True
-        try:
+        with suppress(OSError):
             self.wfile.flush()
-        except OSError:
-            pass
-        try:
+        with suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        try:
+        with suppress(OSError):
             self.connection.close()
-        except OSError:
-            pass
 
     # -- routing ---------------------------------------------------------
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self._dispatch()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._dispatch()
 
-    def do_PUT(self) -> None:  # noqa: N802
+    def do_PUT(self) -> None:
         self._dispatch()
 
-    def do_DELETE(self) -> None:  # noqa: N802
+    def do_DELETE(self) -> None:
         self._dispatch()
 
     def _dispatch(self) -> None:
@@ -480,7 +476,7 @@ class FakeOpenAIServer:
         self._completion_ids = itertools.count(1)
 
     # -- lifecycle -------------------------------------------------------
-    def start(self) -> "FakeOpenAIServer":
+    def start(self) -> FakeOpenAIServer:
         if self._httpd is not None:
             return self
         self._stop_event.clear()
@@ -505,7 +501,7 @@ class FakeOpenAIServer:
             self._thread.join(timeout=1)
             self._thread = None
 
-    def __enter__(self) -> "FakeOpenAIServer":
+    def __enter__(self) -> FakeOpenAIServer:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
@@ -516,7 +512,7 @@ class FakeOpenAIServer:
         return f"http://{self.host}:{self.port}/v1"
 
     # -- scripting -------------------------------------------------------
-    def enqueue(self, *replies: Reply) -> "FakeOpenAIServer":
+    def enqueue(self, *replies: Reply) -> FakeOpenAIServer:
         with self._lock:
             self._queue.extend(replies)
         return self

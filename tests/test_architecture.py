@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import ast
 from collections import defaultdict
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "agentsh"
 
-ROOT = "agentsh"  # agentsh/__init__.py: the version and the lazily imported public API
-BASE = {ROOT, "errors", "events", "messages", "profiles", "secrets", "terminal", "text"}
+# agentsh/__init__.py: the version and the public API, imported lazily (and under TYPE_CHECKING,
+# for type checkers) from the rooms below the front doors; so only a front door may import it.
+ROOT = "agentsh"
+BASE = {"errors", "events", "messages", "profiles", "secrets", "terminal", "text"}
 LOW = {"config", "models", "store", "tools"}  # import only the base
 FRONT_DOORS = {"cli", "repl", "tui"}  # nothing below them imports them
 MIDDLE = {"agent", "commands", "memory", "modes", "plugin_loader", "session", "session_policy"}  # between the two
@@ -81,7 +84,7 @@ def find_cycle(graph: Graph) -> list[str] | None:
         trail.append(room)
         for target in sorted(graph.get(room, {})):
             if state.get(target) == "open":
-                return trail[trail.index(target):] + [target]
+                return [*trail[trail.index(target):], target]
             if target not in state and (cycle := visit(target)):
                 return cycle
         state[room] = "done"
@@ -105,7 +108,7 @@ def graph() -> Graph:
 
 def test_the_rooms_import_each_other_without_a_cycle(graph):
     cycle = find_cycle(graph)
-    assert cycle is None, "package cycle: " + " -> ".join(cycle) + "\n" + describe(graph, list(zip(cycle, cycle[1:])))
+    assert cycle is None, "package cycle: " + " -> ".join(cycle) + "\n" + describe(graph, list(pairwise(cycle)))
 
 
 def test_nothing_below_the_front_doors_imports_them(graph):
@@ -125,10 +128,15 @@ def test_the_base_imports_only_the_base(graph, room):
     assert not wrong, f"{room} is a base module and may import only {sorted(BASE)}:\n" + describe(graph, wrong)
 
 
+def test_only_a_front_door_imports_the_root(graph):
+    wrong = [(a, ROOT) for a in graph if ROOT in graph[a] and a not in FRONT_DOORS | {"__main__"}]
+    assert not wrong, "the root re-exports the public API: only cli, repl and tui may import it:\n" + describe(graph, wrong)
+
+
 def test_every_room_is_named_in_the_plan():
     """A new room must be placed: a base module, a low room, a front door, or in between (MIDDLE)."""
     rooms = {room_of(module_name(path, PACKAGE), PACKAGE) for path in PACKAGE.rglob("*.py")}
-    unplaced = rooms - BASE - LOW - FRONT_DOORS - MIDDLE - {"__main__"}
+    unplaced = rooms - {ROOT} - BASE - LOW - FRONT_DOORS - MIDDLE - {"__main__"}
     assert not unplaced, f"rooms missing from tests/test_architecture.py and ARCHITECTURE.md: {sorted(unplaced)}"
 
 

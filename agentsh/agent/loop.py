@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ..events import ToolCall
 from ..messages import Message, tool_result, user
@@ -54,7 +54,7 @@ async def run_tool_calls(
     for call in message.tool_calls:
         turn.emit(ToolCall(id=call.id, name=call.name, arguments=call.parsed_arguments(), agent=agent))
     results = await (executor or turn.executor).run(message.tool_calls, turn.emit, agent, allowed)
-    for call, result in zip(message.tool_calls, results):
+    for call, result in zip(message.tool_calls, results, strict=True):
         add(tool_result(call, result.output))
 
 

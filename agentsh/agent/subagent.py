@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any, Coroutine, TypeVar
+from typing import Any, TypeVar
 
 from ..messages import Message, system, user
 from ..tools.executor import ToolExecutor

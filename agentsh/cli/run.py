@@ -73,7 +73,7 @@ def _prompt(args: argparse.Namespace) -> str:
     return text
 
 
-async def _run_turn(session: Session, prompt: str, printer: "Printer") -> int:
+async def _run_turn(session: Session, prompt: str, printer: Printer) -> int:
     failed = False
     first = True
     async with aclosing(session.send(prompt)) as events:  # whatever happens, the turn is stopped and saved
@@ -90,14 +90,15 @@ async def _run_turn(session: Session, prompt: str, printer: "Printer") -> int:
     return 1 if failed else 0
 
 
-def _decide(request: ApprovalRequest, printer: "Printer") -> None:
+def _decide(request: ApprovalRequest, printer: Printer) -> None:
     """Headless: ask on the terminal when there is one, otherwise deny and say how to allow."""
     if isinstance(printer, TextPrinter) and sys.stdin.isatty():
         decision = printer.ask(request)
     else:
         decision = Decision.DENY
         printer.show(Notice(message=f"{request.name} needs approval: re-run with --yes to allow it", level="warning"))
-    request.decision.set_result(decision)
+    if request.decision is not None and not request.decision.done():
+        request.decision.set_result(decision)
 
 
 class Printer:

@@ -33,7 +33,9 @@ def _list(store: SessionStore, args: argparse.Namespace) -> None:
     if not records:
         print("no sessions yet: start one with `agentsh run PROMPT`")
     for record in records:
-        out(f"{record.id}  {record.updated_at[:16].replace('T', ' ')}  {record.mode:<10} {counts.get(record.id, 0):>5} msgs  {record.model:<24} {record.title or '(untitled)'}")
+        when = record.updated_at[:16].replace("T", " ")
+        count = counts.get(record.id, 0)
+        out(f"{record.id}  {when}  {record.mode:<10} {count:>5} msgs  {record.model:<24} {record.title or '(untitled)'}")
         if record.summary:
             out(f"              {' '.join(record.summary.split())}")
 

@@ -79,7 +79,7 @@ class Compactor:
     def too_long(self, messages: list[Message], tools: list[dict] | None = None) -> bool:
         return estimate_tokens(messages, tools) > self.budget
 
-    async def compact(self, turn: "Turn", keep_tokens: int | None = None, reserved: int = 0) -> Compaction | None:
+    async def compact(self, turn: Turn, keep_tokens: int | None = None, reserved: int = 0) -> Compaction | None:
         """Summarise the oldest part of `turn.history` in place; None when there is nothing to summarise.
 
         `reserved` is what the request needs besides the conversation (tool schemas); `keep_tokens`
@@ -108,7 +108,7 @@ def summary_block(summary: str) -> str:
     return f"<conversation-summary>\nThe earlier part of this conversation, summarised:\n{summary}\n</conversation-summary>"
 
 
-async def summarise(turn: "Turn", previous: str | None, messages: list[Message], budget: int) -> str:
+async def summarise(turn: Turn, previous: str | None, messages: list[Message], budget: int) -> str:
     """A rolling summary: each chunk of the transcript is folded into the summary so far."""
     if turn.model.name == "offline":  # it cannot summarise: keep what the user asked, briefly
         return _extractive(previous, messages)

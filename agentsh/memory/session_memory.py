@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import datetime, timedelta, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from ..config import Settings
 from ..events import Compaction, Event, MemoryRecall, Notice, RecalledMemory
@@ -144,7 +144,7 @@ class SessionMemory:
 
     async def _sweep(self) -> None:
         """Each ended session is read by its own model (or `[memory] model`), not the current session's."""
-        cutoff = datetime.now(timezone.utc) - timedelta(seconds=self.settings.memory.idle_seconds)
+        cutoff = datetime.now(UTC) - timedelta(seconds=self.settings.memory.idle_seconds)
         try:
             ended = self.sessions.unconsolidated(cutoff.isoformat(timespec="milliseconds"), SWEEP_LIMIT)
         except Exception as error:  # a damaged store is reported by the chat itself; the sweep just stops

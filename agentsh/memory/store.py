@@ -7,11 +7,13 @@ the session it came from. Text is indexed with FTS5; recall ranks by bm25.
 
 from __future__ import annotations
 
+import builtins
 import json
 import re
 import sqlite3
+from collections.abc import Iterable
 from difflib import SequenceMatcher
-from typing import Any, Iterable
+from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlite_utils import Database
@@ -41,7 +43,7 @@ class MemoryRecord(BaseModel):
     updated_at: str
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> "MemoryRecord":
+    def from_row(cls, row: dict[str, Any]) -> MemoryRecord:
         data = {k: v for k, v in row.items() if k in cls.model_fields}
         data["tags"] = [t for t in (row.get("tags") or "").split(",") if t]
         data["pinned"] = bool(row.get("pinned"))
@@ -85,7 +87,8 @@ class MemoryStore:
             "pinned": int(pinned), "source_session_id": source_session_id, "created_at": stamp, "updated_at": stamp,
         }
         with write_transaction(self.db):
-            memory_id = self.db["memories"].insert(row).last_pk
+            memory_id = self.db.table("memories").insert(row).last_pk
+            assert memory_id is not None
         return self.get(memory_id), True
 
     def duplicate_of(self, text: str) -> MemoryRecord | None:
@@ -101,7 +104,7 @@ class MemoryStore:
             raise StoreError(f"no memory with id {memory_id}; `agentsh memory list` shows them")
         return MemoryRecord.from_row(rows[0])
 
-    def list(self, limit: int = 50, pinned_only: bool = False) -> list[MemoryRecord]:
+    def list(self, limit: int = 50, pinned_only: bool = False) -> builtins.list[MemoryRecord]:
         where = "WHERE pinned = 1" if pinned_only else ""
         sql = f"SELECT * FROM memories {where} ORDER BY pinned DESC, updated_at DESC, id DESC LIMIT ?"
         return [MemoryRecord.from_row(r) for r in self.db.query(sql, [limit])]
@@ -109,7 +112,7 @@ class MemoryStore:
     def count(self) -> int:
         return self.db.execute("SELECT count(*) FROM memories").fetchone()[0]
 
-    def search(self, text: str, limit: int = 5) -> list[MemoryRecord]:
+    def search(self, text: str, limit: int = 5) -> builtins.list[MemoryRecord]:
         """The memories most relevant to `text` by bm25 (any of its words; common words ignored)."""
         query = match_any(self.terms.rare_enough(content_words(text)))
         if not query:
@@ -120,20 +123,20 @@ class MemoryStore:
             raise UsageError(f"cannot search memories for {text!r}: {error}") from None
         return self._by_ids(ids)
 
-    def recall(self, text: str, limit: int = 5) -> list[MemoryRecord]:
+    def recall(self, text: str, limit: int = 5) -> builtins.list[MemoryRecord]:
         """Pinned memories, then the `limit` most relevant others: what a turn puts before the model."""
         pinned = self.list(limit=100, pinned_only=True)
         seen = {m.id for m in pinned}
         return pinned + [m for m in self.search(text, limit + len(seen)) if m.id not in seen][:limit]
 
-    def _by_ids(self, ids: list[int]) -> list[MemoryRecord]:
+    def _by_ids(self, ids: builtins.list[int]) -> builtins.list[MemoryRecord]:
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
         rows = {r["id"]: r for r in self.db.query(f"SELECT * FROM memories WHERE id IN ({marks})", ids)}
         return [MemoryRecord.from_row(rows[i]) for i in ids if i in rows]
 
-    def forget(self, *memory_ids: int | str) -> list[MemoryRecord]:
+    def forget(self, *memory_ids: int | str) -> builtins.list[MemoryRecord]:
         """Delete the memories: all of them, or none when one id is unknown."""
         records = [self.get(memory_id) for memory_id in memory_ids]
         with write_transaction(self.db):
@@ -143,13 +146,13 @@ class MemoryStore:
     def set_pinned(self, memory_id: int | str, pinned: bool = True) -> MemoryRecord:
         record = self.get(memory_id)
         with write_transaction(self.db):
-            self.db["memories"].update(record.id, {"pinned": int(pinned), "updated_at": now()})
+            self.db.table("memories").update(record.id, {"pinned": int(pinned), "updated_at": now()})
         return self.get(record.id)
 
-    def export(self) -> list[dict[str, Any]]:
+    def export(self) -> builtins.list[dict[str, Any]]:
         return [m.model_dump() for m in self.list(limit=-1)]
 
-    def import_(self, items: list["ImportedMemory"]) -> tuple[int, int]:
+    def import_(self, items: builtins.list[ImportedMemory]) -> tuple[int, int]:
         """Add exported memories in one transaction; returns (added, already known)."""
         added = 0
         with write_transaction(self.db):

@@ -6,7 +6,7 @@ connection (sync tools run in worker threads).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ..store.search import search_messages
 from ..tools.tool import Tool, make_tool

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Protocol, Union, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
@@ -49,7 +50,7 @@ class TokenCount:
     def total_tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
 
-    def add(self, other: "TokenCount") -> None:
+    def add(self, other: TokenCount) -> None:
         self.prompt_tokens += other.prompt_tokens
         self.completion_tokens += other.completion_tokens
 
@@ -68,7 +69,7 @@ class ModelResponse:
     cost: float | None = None
 
 
-StreamItem = Union[TextDelta, Notice, ModelResponse]
+StreamItem = TextDelta | Notice | ModelResponse
 
 CHARS_PER_TOKEN = 4
 MESSAGE_OVERHEAD = 4  # tokens of role and framing per message

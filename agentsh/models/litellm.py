@@ -18,9 +18,10 @@ import os
 import random
 import sys
 import threading
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Iterator
+from typing import Any
 
 from ..errors import AnswerTimeoutError, ModelError, ModelStreamError
 from ..events import Notice, TextDelta
@@ -53,7 +54,7 @@ def load_litellm() -> Any:
 
             litellm.suppress_debug_info = True
             litellm.drop_params = True
-            setattr(litellm, "REPEATED_STREAMING_CHUNK_LIMIT", REPEATED_CHUNK_LIMIT)  # Final in litellm's types; read at each check
+            litellm.REPEATED_STREAMING_CHUNK_LIMIT = REPEATED_CHUNK_LIMIT  # Final in litellm's types; read at each check
             for name in ("LiteLLM", "LiteLLM Proxy", "LiteLLM Router", "litellm"):
                 logging.getLogger(name).setLevel(logging.CRITICAL)
             _litellm = litellm
@@ -73,10 +74,8 @@ FIRST_CALL_MODULES = (
 
 def _import_first_call_modules() -> None:
     for name in FIRST_CALL_MODULES:
-        try:
+        with suppress(Exception):  # another litellm version, another layout: only a warm-up is lost
             importlib.import_module(name)
-        except Exception:  # another litellm version, another layout: only a warm-up is lost
-            pass
 
 
 @contextmanager
@@ -126,6 +125,7 @@ class LiteLLMModel:
     async def stream(self, request: ModelRequest) -> AsyncIterator[StreamItem]:
         litellm = await _loaded_litellm()
         attempt = 0
+        cause: Exception
         while True:
             state = _StreamState()
             try:
@@ -149,7 +149,7 @@ class LiteLLMModel:
             return min(asked, BACKOFF_CAP * 4)
         return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)) * random.uniform(0.8, 1.2)
 
-    async def _attempt(self, litellm: Any, request: ModelRequest, state: "_StreamState") -> AsyncIterator[StreamItem]:
+    async def _attempt(self, litellm: Any, request: ModelRequest, state: _StreamState) -> AsyncIterator[StreamItem]:
         stream = await litellm.acompletion(**self._arguments(request))
         chunks = aiter(stream)
         watch = _IdleWatch(self.idle_timeout, self.answer_timeout)
@@ -196,7 +196,7 @@ class LiteLLMModel:
             arguments["temperature"] = request.temperature
         return arguments
 
-    def _check_complete(self, stream: Any, state: "_StreamState") -> None:
+    def _check_complete(self, stream: Any, state: _StreamState) -> None:
         """litellm invents finish_reason="stop" for a cut stream: look at what the provider sent."""
         if hasattr(stream, "received_finish_reason"):
             sent = stream.received_finish_reason or getattr(stream, "intermittent_finish_reason", None)
@@ -307,7 +307,8 @@ def _field(obj: Any, name: str) -> Any:
         return values[name]
     if name in extra:
         return extra[name]
-    return getattr(obj, name, None) if _on_class(type(obj), name) else None
+    owner: type = type(obj)  # a bare `type`: mypy thinks type[Any] unhashable (python/mypy#11470)
+    return getattr(obj, name, None) if _on_class(owner, name) else None
 
 
 @functools.lru_cache(maxsize=256)

@@ -117,7 +117,7 @@ def translate(error: BaseException, model: str) -> ModelError:
     status = status_of(error)
     where = f"{provider_of(model)} ({model})"
     variable = key_variable(model)
-    if not os.environ.get(variable) and (kind == AUTH and status in (None, 401) or _mentions_credentials(error)):
+    if not os.environ.get(variable) and ((kind == AUTH and status in (None, 401)) or _mentions_credentials(error)):
         return ModelAuthError(f"{where}: no API key found; set {variable} (or use --model offline)")
     if kind == AUTH:
         return ModelAuthError(f"{where} rejected the API key ({status or 'auth error'}): check {variable}. {detail}")

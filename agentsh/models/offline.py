@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
+
+from pydantic import BaseModel
 
 from ..events import TextDelta
 from ..messages import Message, ToolCallPart
@@ -40,7 +43,7 @@ class OfflineModel:
     def _respond(self, request: ModelRequest) -> Message:
         last = request.messages[-1] if request.messages else Message(role="user", content="")
         if request.response_format is not None:
-            return _structured(request, last)
+            return _structured(request, request.response_format, last)
         if request.text_tools:
             return _react(request, self._calls)
         if last.role == "tool":
@@ -64,8 +67,8 @@ def _from_memory(messages: list[Message], question: str) -> str | None:
     return "(offline model) From long-term memory: " + "; ".join(relevant) if relevant else None
 
 
-def _structured(request: ModelRequest, last: Message) -> Message:
-    schema = request.response_format.model_json_schema()
+def _structured(request: ModelRequest, response_format: type[BaseModel], last: Message) -> Message:
+    schema = response_format.model_json_schema()
     value = instance_for(schema, _latest_user_text(request.messages) or last.content)
     return Message(role="assistant", content=json.dumps(value))
 

@@ -17,8 +17,9 @@ import asyncio
 import json
 import time
 from collections import deque
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator
+from typing import Any
 
 from ..events import TextDelta
 from ..messages import Message, ToolCallPart
@@ -71,7 +72,7 @@ class ScriptedModel:
     def requests(self) -> list[RequestLog]:
         return self.log
 
-    def add(self, *items: Any) -> "ScriptedModel":
+    def add(self, *items: Any) -> ScriptedModel:
         self.queue.extend(items)
         return self
 

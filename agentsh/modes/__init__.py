@@ -31,7 +31,7 @@ def mode_names() -> list[str]:
     return list(MODE_CLASSES)
 
 
-def mode_class(name: str) -> type:
+def mode_class(name: str) -> type[Mode]:
     try:
         module, attribute = MODE_CLASSES[name].split(":")
     except KeyError:

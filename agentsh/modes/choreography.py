@@ -98,7 +98,7 @@ class _Bus:
                 continue
             budget = self.config.max_events - len(self.published)
             answers = await gather_or_cancel([self._deliver(event, s) for s in subscribers[:budget]])
-            for subscription, answer in zip(subscribers, answers):
+            for subscription, answer in zip(subscribers, answers, strict=False):
                 self._publish(subscription.emits, answer, subscription.agent)
             if len(subscribers) > budget:
                 self.pending.appendleft(event)  # not fully delivered: it counts as dropped

@@ -27,7 +27,6 @@ from ..messages import Message, system, user
 from ..models.base import ModelRequest
 
 
-
 class DebateConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -46,7 +45,7 @@ class DebateMode:
         config = turn.mode_config(self.name, DebateConfig)
         for name in [*config.debaters, *([config.moderator] if config.judge == "moderator" else [])]:
             turn.profile(name)  # an unknown profile fails before any call
-        debaters = list(zip(config.debaters, labels(config.debaters)))
+        debaters = list(zip(config.debaters, labels(config.debaters), strict=True))
         question, context = turn.user_text, prior_conversation(turn)
         answers: dict[str, str] = {}
         for round_number in range(1, config.rounds + 1):
@@ -121,7 +120,7 @@ async def _vote(turn: Turn, debaters: list[tuple[str, str]], question: str, answ
         return await ask_structured(turn, vote_schema, messages, agent=label, model=turn.model_for(profile))
 
     ballots = await gather_or_cancel([ballot(profile, label) for profile, label in debaters])
-    votes = {label: b.choice for (_, label), b in zip(debaters, ballots) if b is not None}
+    votes = {label: b.choice for (_, label), b in zip(debaters, ballots, strict=True) if b is not None}
     tally = Counter(votes.values())
     winner = min(tally, key=lambda choice: (-tally[choice], choice)) if tally else 1
     if not tally:

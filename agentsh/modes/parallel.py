@@ -10,7 +10,7 @@ reported and left out; the turn fails only when every branch does.
 from __future__ import annotations
 
 import asyncio
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -71,14 +71,14 @@ class ParallelMode:
     async def _fan_out(self, turn: Turn, profiles: list[str], labels: list[str], context: list[Message]) -> list[AgentRun]:
         """Every branch at once; the answers in declared order, whatever order they finished in."""
         results = await asyncio.gather(
-            *(self._branch(turn, profile, label, context) for profile, label in zip(profiles, labels)),
+            *(self._branch(turn, profile, label, context) for profile, label in zip(profiles, labels, strict=True)),
             return_exceptions=True,
         )
         for result in results:
             if isinstance(result, BaseException) and not isinstance(result, Exception):
                 raise result  # a cancellation is not a branch failure
         runs = [r for r in results if isinstance(r, AgentRun)]
-        failed = [label for label, r in zip(labels, results) if isinstance(r, Exception)]
+        failed = [label for label, r in zip(labels, results, strict=True) if isinstance(r, Exception)]
         if not runs:
             raise next(r for r in results if isinstance(r, Exception))
         if failed:
@@ -112,7 +112,8 @@ class ParallelMode:
         if vote is None:
             choice, reason = names[0], "no valid vote was given; using the first branch's answer"
         else:
-            choice, reason = vote.choice, vote.reason
+            picked = vote.model_dump()
+            choice, reason = picked["choice"], picked["reason"]
         data = {"agent": aggregator, "choice": choice, "reason": reason, "fallback": vote is None}
         turn.emit(Step(kind="aggregate", title="vote", status="done", data=data))
         answer = runs[names.index(choice)].answer
@@ -130,8 +131,9 @@ def numbered(runs: list[AgentRun]) -> str:
 
 
 def vote_schema(names: list[str]) -> type[BaseModel]:
+    one_of: Any = Literal[tuple(names)]  # built at run time: mypy cannot check a Literal of a variable
     return create_model(
         "Vote",
         reason=(str, Field("", description="why this answer is the best, in one sentence")),
-        choice=(Literal[tuple(names)], Field(description=f"the best answer's agent: one of {', '.join(names)}")),
+        choice=(one_of, Field(description=f"the best answer's agent: one of {', '.join(names)}")),
     )

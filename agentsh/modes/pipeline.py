@@ -15,7 +15,7 @@ why. A critic that gives no valid verdict lets the output through (with a warnin
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -55,7 +55,7 @@ class CriticGate(BaseModel):
     agent: str = "critic"
 
 
-Gate = Annotated[Union[NonEmptyGate, RegexGate, CriticGate], Field(discriminator="type")]
+Gate = Annotated[NonEmptyGate | RegexGate | CriticGate, Field(discriminator="type")]
 
 
 class Stage(BaseModel):
@@ -139,7 +139,7 @@ class PipelineMode:
             if stage.gate is not None:
                 status = "failed" if failure else "passed"
                 turn.emit(Step(kind="gate", title=f"{title} {stage.gate.type}", status=status, data={**where, "reason": failure}))
-            if failure is not None:
+            if failure is not None and stage.gate is not None:  # only a gate fails a stage
                 message = f"The pipeline stopped at stage {index} ({stage.agent}): its {stage.gate.type} gate failed: {failure}"
                 turn.emit(TextDelta(delta=message))
                 return message

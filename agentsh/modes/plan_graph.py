@@ -9,7 +9,8 @@ planner so that it can fix the plan.
 from __future__ import annotations
 
 import heapq
-from typing import ClassVar, Collection, Iterable
+from collections.abc import Collection, Iterable
+from typing import ClassVar
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -33,14 +34,14 @@ class Plan(BaseModel):
     tasks: list[PlanTask]
 
     @model_validator(mode="after")
-    def _valid_dag(self) -> "Plan":
+    def _valid_dag(self) -> Plan:
         problems = plan_problems(self.tasks, self.agents, self.max_tasks, self.done_ids)
         if problems:
             raise ValueError("; ".join(problems))
         return self
 
     @classmethod
-    def bound(cls, agents: Iterable[str], max_tasks: int, done: Iterable[str] = ()) -> type["Plan"]:
+    def bound(cls, agents: Iterable[str], max_tasks: int, done: Iterable[str] = ()) -> type[Plan]:
         """This schema, checked against the given agents, task limit and completed task ids."""
         namespace = {"agents": tuple(agents), "max_tasks": max_tasks, "done_ids": frozenset(done), "__module__": __name__}
         return type("Plan", (cls,), namespace)
@@ -116,7 +117,7 @@ class ReadyTasks:
         self.tasks = tasks
         self.waiting = [{d for d in task.depends_on if d not in done} for task in tasks]
         self.dependants: dict[str, list[int]] = {}
-        for index, task in enumerate(tasks):
+        for index, _task in enumerate(tasks):
             for dep in self.waiting[index]:
                 self.dependants.setdefault(dep, []).append(index)
         self.ready = [index for index, deps in enumerate(self.waiting) if not deps]  # a heap of plan positions

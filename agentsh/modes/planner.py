@@ -146,9 +146,9 @@ class _PlanRun:
         if plan is None:
             self.turn.emit(Notice(message="the planner gave no valid new plan: the plan has failed", level="warning"))
             return False
-        failed, error = [f.task.id for f in self.failures], "; ".join(f.error for f in self.failures)
+        failed, errors = [f.task.id for f in self.failures], "; ".join(f.error for f in self.failures)
         self._adopt(plan)
-        self._emit_checklist("replan", self.goal, attempt=self.replans, failed=failed, error=error)
+        self._emit_checklist("replan", self.goal, attempt=self.replans, failed=failed, error=errors)
         return True
 
     async def _ask(self, messages: list[Message], done) -> Plan | None:
@@ -344,4 +344,4 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit] + f"… ({len(text) - limit} more characters)"
 
 
-__all__ = ["PlannerConfig", "PlannerMode", "Plan", "PlanTask", "FAILED_PREFIX"]
+__all__ = ["FAILED_PREFIX", "Plan", "PlanTask", "PlannerConfig", "PlannerMode"]

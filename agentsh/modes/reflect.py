@@ -89,7 +89,7 @@ async def _critique(turn: Turn, critic: str, request: str, draft: str, round_num
     messages = [system(profile.system_prompt), user(question)]
     verdict = await ask_structured(turn, Verdict, messages, agent="critic", model=turn.model_for(profile))
     fallback = verdict is None
-    if fallback:
+    if verdict is None:
         turn.emit(Notice(message="the critic gave no valid verdict: the draft is accepted as it is", level="warning"))
         verdict = Verdict(verdict="pass", feedback="")
     data = {"round": round_number, "verdict": verdict.verdict, "feedback": verdict.feedback, "fallback": fallback}

@@ -7,7 +7,7 @@ after that the configured `default` route answers (the documented fallback).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -59,15 +59,17 @@ class RouterMode:
         choice = await ask_structured(turn, schema, messages, agent="router")
         if choice is None:
             return default, f"no valid route was given; using the default route {default!r}", True
-        return choice.route, choice.reason, False
+        picked = choice.model_dump()
+        return picked["route"], picked["reason"], False
 
 
 def route_schema(routes: list[str]) -> type[BaseModel]:
     """`route` is a Literal of the routes: an invalid label fails with a message listing them."""
+    one_of: Any = Literal[tuple(routes)]  # built at run time: mypy cannot check a Literal of a variable
     return create_model(
         "Route",
         reason=(str, Field("", description="why this agent fits the request, in one sentence")),
-        route=(Literal[tuple(routes)], Field(description=f"the chosen agent: one of {', '.join(routes)}")),
+        route=(one_of, Field(description=f"the chosen agent: one of {', '.join(routes)}")),
     )
 
 

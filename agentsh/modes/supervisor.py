@@ -81,7 +81,7 @@ class Team:
             return await self.delegate(worker, task)
 
         delegate.__annotations__ = {
-            "worker": Annotated[str, Field(description="the worker's name", json_schema_extra={"enum": self.workers})],
+            "worker": Annotated[str, Field(description="the worker's name", json_schema_extra={"enum": [*self.workers]})],
             "task": Annotated[str, Field(description="a focused, self-contained task for that worker")],
             "return": str,
         }

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from ..tools.capture import captured_output
 
@@ -66,8 +67,9 @@ class HookBus:
 
         def finished(done: asyncio.Task) -> None:
             self._tasks.discard(done)
-            if not done.cancelled() and done.exception() is not None:
-                report(_failure(hook, done.exception()))
+            error = None if done.cancelled() else done.exception()
+            if error is not None:
+                report(_failure(hook, error))
 
         task.add_done_callback(finished)
 

@@ -240,7 +240,8 @@ def _collect(container: Any, source: str) -> tuple[list[Tool], list[Hook]]:
         values = _as_list(container)
     tools = [v for v in values if isinstance(v, Tool)]
     hooks = [v for v in values if isinstance(v, Hook)]
-    for item in [*tools, *hooks]:
+    sourced: list[Tool | Hook] = [*tools, *hooks]
+    for item in sourced:
         item.source = source
     return tools, hooks
 

@@ -10,7 +10,7 @@ for ARMING_DELAY since the question appeared (each key typed before that restart
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from prompt_toolkit.application import Application
 from prompt_toolkit.filters import Condition
@@ -48,9 +48,10 @@ def confirm_text(request: ApprovalRequest) -> str:
 
 
 def decision_text(decision: Decision | None) -> str:
-    return {
+    texts: dict[Decision | None, str] = {
         Decision.ONCE: "  allowed once", Decision.ALWAYS: "  allowed from now on", Decision.DENY: "  denied",
-    }.get(decision, "  denied, and the turn is stopped")
+    }
+    return texts.get(decision, "  denied, and the turn is stopped")
 
 
 class _Question:

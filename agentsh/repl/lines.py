@@ -8,8 +8,9 @@ asked, so a tool that needs approval is denied (start with --yes to allow such t
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Callable, TextIO
+from typing import TextIO
 
 from ..events import ApprovalRequest
 from ..tools.approval import Decision

@@ -39,8 +39,13 @@ async def interactive(settings: Settings, resume: str | None, latest: bool) -> i
     from .prompt import HISTORY_FILE, PromptTerminal
 
     shell: Repl | None = None
+
+    def current() -> Repl:
+        assert shell is not None, "the prompt asks for the session only once the shell runs"
+        return shell
+
     terminal = PromptTerminal(
-        data_home(settings) / HISTORY_FILE, session=lambda: shell.session, status=lambda: shell.status(),
+        data_home(settings) / HISTORY_FILE, session=lambda: current().session, status=lambda: current().status(),
     )
     transcript = TranscriptPrinter(sys.stdout, color=not os.environ.get("NO_COLOR"))
     session = await open_session(settings, resume, latest, terminal, transcript)

@@ -6,9 +6,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.application import run_in_terminal
@@ -36,7 +37,7 @@ HISTORY_FILE = "repl_history"
 class SlashCompleter(Completer):
     """Completes /command names, then their arguments, from `agentsh.commands`."""
 
-    def __init__(self, session: Callable[[], "Session"]) -> None:
+    def __init__(self, session: Callable[[], Session]) -> None:
         self.session = session
 
     def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
@@ -75,13 +76,13 @@ class PromptTerminal:
     echo = False  # the prompt line stays on screen: no need to repeat it
 
     def __init__(
-        self, history: Path, session: Callable[[], "Session"], status: Callable[[], str],
+        self, history: Path, session: Callable[[], Session], status: Callable[[], str],
         keyboard: Input | None = None, screen: Output | None = None,
     ) -> None:
         history.parent.mkdir(parents=True, exist_ok=True)
         self.session = session
         self.waiting_for: str | None = None
-        self.prompt = PromptSession(
+        self.prompt: PromptSession[str] = PromptSession(
             history=FileHistory(str(history)), completer=SlashCompleter(session), complete_while_typing=True,
             auto_suggest=AutoSuggestFromHistory(), key_bindings=newline_bindings(),
             bottom_toolbar=lambda: neutralize(status()), prompt_continuation=lambda width, *_: "…".rjust(width - 1) + " ",
@@ -115,7 +116,7 @@ class PromptTerminal:
         try:
             if history:
                 return await self.prompt.prompt_async(message, pre_run=started)
-            plain = PromptSession(input=self.keyboard, output=self.prompt.app.output)
+            plain: PromptSession[str] = PromptSession(input=self.keyboard, output=self.prompt.app.output)
             return await plain.prompt_async(message, pre_run=started)
         finally:
             self.waiting_for = None

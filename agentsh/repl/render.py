@@ -12,11 +12,22 @@ import os
 from typing import Any, TextIO
 
 from ..events import (
-    ApprovalRequest, Compaction, Error, Event, MemoryRecall, Notice, SessionInfo, Step, TextDelta, ToolCall, ToolResult, TurnDone,
+    ApprovalRequest,
+    Compaction,
+    Error,
+    Event,
+    MemoryRecall,
+    Notice,
+    SessionInfo,
+    Step,
+    TextDelta,
+    ToolCall,
+    ToolResult,
+    TurnDone,
 )
 from ..terminal import neutralize, reveal
-from ..tools.call_text import call_segments, is_compound
 from ..text import format_duration
+from ..tools.call_text import call_segments, is_compound
 from .steps import first_line, step_lines
 
 SEGMENT_STYLES: dict[str, str | None] = {"text": None, "key": "bold", "operator": "operator"}

@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
+from collections.abc import Callable
 from contextlib import AbstractContextManager, aclosing
-from typing import Callable, Protocol
+from functools import partial
+from typing import Protocol
 
 from .. import __version__
 from ..commands import CommandResult, is_command, run_slash_command
@@ -182,10 +184,10 @@ class Repl:
                 changes = self.session.plugin_changes()
             except Exception as error:  # the loader isolates plugins; this is a last resort
                 message = f"error: plugin check failed: {type(error).__name__}: {error}"
-                await self.terminal.above_prompt(lambda: self.transcript.line(message, "red"))
+                await self.terminal.above_prompt(partial(self.transcript.line, message, "red"))
                 return
             if changes:
-                await self.terminal.above_prompt(lambda: self._show_plugin_changes(changes))
+                await self.terminal.above_prompt(partial(self._show_plugin_changes, changes))
 
     def _show_plugin_changes(self, changes: list[PluginChange]) -> None:
         for change in changes:

@@ -6,8 +6,8 @@ import contextlib
 import functools
 import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from sqlite_utils import Database
 

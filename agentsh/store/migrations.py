@@ -18,7 +18,7 @@ migrations = Migrations("agentsh")
 
 @migrations()
 def m001_sessions(db: Database) -> None:
-    db["sessions"].create(
+    db.table("sessions").create(
         {
             "id": str, "title": str, "mode": str, "model": str, "parent_id": str, "fork_point": int,
             "created_at": str, "updated_at": str,
@@ -28,8 +28,8 @@ def m001_sessions(db: Database) -> None:
         foreign_keys=[("parent_id", "sessions", "id")],
         defaults={"prompt_tokens": 0, "completion_tokens": 0, "cost": 0.0, "cost_known": 1},
     )
-    db["sessions"].create_index(["updated_at"])
-    db["turns"].create(
+    db.table("sessions").create_index(["updated_at"])
+    db.table("turns").create(
         {
             "id": int, "session_id": str, "status": str, "mode": str, "model": str,
             "started_at": str, "ended_at": str, "pid": int, "host": str,
@@ -41,9 +41,9 @@ def m001_sessions(db: Database) -> None:
         foreign_keys=[("session_id", "sessions", "id")],
         defaults={"prompt_tokens": 0, "completion_tokens": 0, "model_calls": 0, "step_limited": 0},
     )
-    db["turns"].create_index(["session_id", "id"])
-    db["turns"].create_index(["status"])
-    db["messages"].create(
+    db.table("turns").create_index(["session_id", "id"])
+    db.table("turns").create_index(["status"])
+    db.table("messages").create(
         {
             "id": int, "session_id": str, "turn_id": int, "seq": int, "role": str, "content": str,
             "tool_calls": str, "tool_call_id": str, "name": str,
@@ -53,21 +53,21 @@ def m001_sessions(db: Database) -> None:
         foreign_keys=[("session_id", "sessions", "id"), ("turn_id", "turns", "id")],
         defaults={"interrupted": 0, "step_limited": 0},
     )
-    db["messages"].create_index(["session_id", "seq"], unique=True)
-    db["messages"].enable_fts(["content"], create_triggers=True, tokenize="porter")
-    db["events"].create(
+    db.table("messages").create_index(["session_id", "seq"], unique=True)
+    db.table("messages").enable_fts(["content"], create_triggers=True, tokenize="porter")
+    db.table("events").create(
         {"id": int, "session_id": str, "turn_id": int, "type": str, "data": str, "created_at": str},
         pk="id",
         foreign_keys=[("session_id", "sessions", "id"), ("turn_id", "turns", "id")],
     )
-    db["events"].create_index(["session_id", "id"])
+    db.table("events").create_index(["session_id", "id"])
 
 
 
 @migrations()
 def m002_memory(db: Database) -> None:
     """Long-term memories, session summaries, and the summaries that stand for compacted turns."""
-    db["memories"].create(
+    db.table("memories").create(
         {
             "id": int, "text": str, "normalized": str, "kind": str, "tags": str, "importance": int, "pinned": int,
             "source_session_id": str, "created_at": str, "updated_at": str, "last_recalled_at": str,
@@ -75,13 +75,13 @@ def m002_memory(db: Database) -> None:
         pk="id",
         defaults={"kind": "fact", "tags": "", "importance": 3, "pinned": 0},
     )
-    db["memories"].create_index(["normalized"], unique=True)
-    db["memories"].create_index(["pinned"])
-    db["memories"].enable_fts(["text", "tags"], create_triggers=True, tokenize="porter")
-    db["sessions"].add_column("summary", str)
-    db["sessions"].add_column("consolidated_turns", int, not_null_default=0)
-    db["sessions"].enable_fts(["title", "summary"], create_triggers=True, tokenize="porter")
-    db["compactions"].create(
+    db.table("memories").create_index(["normalized"], unique=True)
+    db.table("memories").create_index(["pinned"])
+    db.table("memories").enable_fts(["text", "tags"], create_triggers=True, tokenize="porter")
+    db.table("sessions").add_column("summary", str)
+    db.table("sessions").add_column("consolidated_turns", int, not_null_default=0)
+    db.table("sessions").enable_fts(["title", "summary"], create_triggers=True, tokenize="porter")
+    db.table("compactions").create(
         {
             "id": int, "session_id": str, "covers": int, "summary": str,
             "tokens_before": int, "tokens_after": int, "created_at": str,
@@ -89,7 +89,7 @@ def m002_memory(db: Database) -> None:
         pk="id",
         foreign_keys=[("session_id", "sessions", "id")],
     )
-    db["compactions"].create_index(["session_id", "id"])
+    db.table("compactions").create_index(["session_id", "id"])
 
 
 @migrations()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -12,7 +12,7 @@ from ..messages import Message, ToolCallPart
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 class SessionRecord(BaseModel):
@@ -31,7 +31,7 @@ class SessionRecord(BaseModel):
     consolidated_turns: int = 0
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> "SessionRecord":
+    def from_row(cls, row: dict[str, Any]) -> SessionRecord:
         data = dict(row)
         if not data.pop("cost_known", 1):
             data["cost"] = None

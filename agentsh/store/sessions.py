@@ -9,11 +9,13 @@ every tool call without a result given a synthetic one.
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import secrets
 import socket
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -77,18 +79,18 @@ class SessionStore:
         rows = list(self.db.query("SELECT * FROM sessions ORDER BY updated_at DESC, rowid DESC LIMIT 1"))
         return SessionRecord.from_row(rows[0]) if rows else None
 
-    def list(self, limit: int = 20) -> list[SessionRecord]:
+    def list(self, limit: int = 20) -> builtins.list[SessionRecord]:
         rows = self.db.query("SELECT * FROM sessions ORDER BY updated_at DESC, rowid DESC LIMIT ?", [limit])
         return [SessionRecord.from_row(r) for r in rows]
 
     def update(self, session_id: str, **fields: Any) -> None:
         with write_transaction(self.db):
-            self.db["sessions"].update(session_id, {**fields, "updated_at": now()})
+            self.db.table("sessions").update(session_id, {**fields, "updated_at": now()})
 
     def restore_totals(self, session_id: str, original: SessionRecord) -> None:
         """Carry an imported session's totals and creation time over unchanged."""
         with write_transaction(self.db):
-            self.db["sessions"].update(session_id, {
+            self.db.table("sessions").update(session_id, {
                 "prompt_tokens": original.prompt_tokens, "completion_tokens": original.completion_tokens,
                 "cost": original.cost or 0.0, "cost_known": int(original.cost is not None),
                 "created_at": original.created_at, "updated_at": original.updated_at,
@@ -117,7 +119,7 @@ class SessionStore:
     def set_summary(self, session_id: str, summary: str, consolidated_turns: int) -> None:
         """Record a session's summary and how many of its turns consolidation has read (updated_at unchanged)."""
         with write_transaction(self.db):
-            self.db["sessions"].update(session_id, {"summary": summary, "consolidated_turns": consolidated_turns})
+            self.db.table("sessions").update(session_id, {"summary": summary, "consolidated_turns": consolidated_turns})
 
     def add_usage(self, session_id: str, prompt_tokens: int, completion_tokens: int, cost: float | None) -> None:
         """Tokens spent for a session outside its turns (summaries, consolidation)."""
@@ -128,7 +130,7 @@ class SessionStore:
     def finished_turns(self, session_id: str) -> int:
         return self.db.execute("SELECT count(*) FROM turns WHERE session_id = ? AND status != 'running'", [session_id]).fetchone()[0]
 
-    def unconsolidated(self, idle_before: str = "9999", limit: int = 20) -> list[SessionRecord]:
+    def unconsolidated(self, idle_before: str = "9999", limit: int = 20) -> builtins.list[SessionRecord]:
         """Sessions with turns consolidation has not read, untouched since `idle_before` (an ISO time; default: any)."""
         sql = """SELECT s.* FROM sessions s WHERE s.updated_at < ? AND
                  (SELECT count(*) FROM turns t WHERE t.session_id = s.id AND t.status != 'running') > s.consolidated_turns
@@ -144,7 +146,7 @@ class SessionStore:
             "tokens_before": tokens_before, "tokens_after": tokens_after, "created_at": now(),
         }
         with write_transaction(self.db):
-            self.db["compactions"].insert(row)
+            self.db.table("compactions").insert(row)
 
     def latest_compaction(self, session_id: str) -> tuple[int, str] | None:
         """(covers, summary) of the session's newest compaction."""
@@ -155,7 +157,7 @@ class SessionStore:
 
     # messages ---------------------------------------------------------------
 
-    def messages(self, session_id: str) -> list[Message]:
+    def messages(self, session_id: str) -> builtins.list[Message]:
         """The conversation as the model should see it, with dead turns recovered first.
 
         Repaired as read (`repaired_history`): sessions stored before tool-call ids were checked
@@ -165,7 +167,7 @@ class SessionStore:
         rows = self.db.execute(f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY seq", [session_id])
         return repaired_history([message_from_row(r) for r in rows.fetchall()], lenient=True)
 
-    def recent_messages(self, session_id: str, limit: int) -> list[Message]:
+    def recent_messages(self, session_id: str, limit: int) -> builtins.list[Message]:
         """The newest `limit` messages, oldest first (dead turns recovered first)."""
         self.recover(session_id)
         sql = f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY seq DESC LIMIT ?"
@@ -179,7 +181,7 @@ class SessionStore:
         with write_transaction(self.db):
             self._insert_messages(session_id, list(messages), turn_id)
 
-    def _insert_messages(self, session_id: str, messages: list[Message], turn_id: int | None) -> None:
+    def _insert_messages(self, session_id: str, messages: builtins.list[Message], turn_id: int | None) -> None:
         start = self.message_count(session_id)
         _insert_rows(self.db, "messages", [message_row(m, session_id, turn_id, start + i) for i, m in enumerate(messages)])
 
@@ -187,7 +189,7 @@ class SessionStore:
         with write_transaction(self.db):
             self._insert_events(session_id, turn_id, [(event_type, data)])
 
-    def _insert_events(self, session_id: str, turn_id: int | None, events: list[tuple[str, dict]]) -> None:
+    def _insert_events(self, session_id: str, turn_id: int | None, events: builtins.list[tuple[str, dict]]) -> None:
         stamp = now()
         rows = [
             {"session_id": session_id, "turn_id": turn_id, "type": kind, "data": json.dumps(data, default=str), "created_at": stamp}
@@ -204,15 +206,16 @@ class SessionStore:
         }
         with write_transaction(self.db):
             turn_id = _insert_rows(self.db, "turns", [row])
+            assert turn_id is not None  # one row: its rowid
             self._set_title_if_missing(session_id, user_message.content)
         _LIVE_TURNS.add((self._db_key, turn_id))
         return turn_id
 
-    def checkpoint(self, turn_id: int, messages: list[Message], partial_text: str) -> None:
+    def checkpoint(self, turn_id: int, messages: builtins.list[Message], partial_text: str) -> None:
         with write_transaction(self.db):
             _update_turn(self.db, turn_id, {"draft": _dump(messages), "partial_text": partial_text})
 
-    def finish_turn(self, turn_id: int, messages: list[Message], events: list[tuple[str, dict]], summary: dict[str, Any]) -> None:
+    def finish_turn(self, turn_id: int, messages: builtins.list[Message], events: builtins.list[tuple[str, dict]], summary: dict[str, Any]) -> None:
         """Write the whole turn, its events and the session totals in one transaction."""
         found = self.db.execute("SELECT session_id FROM turns WHERE id = ?", [turn_id]).fetchone()
         if found is None:
@@ -267,11 +270,11 @@ class SessionStore:
     def _recover_turn(self, turn: dict[str, Any]) -> None:
         messages = repair_history(_load(turn["draft"]), turn["partial_text"] or "")
         with write_transaction(self.db):
-            current = self.db["turns"].get(turn["id"])
+            current = self.db.table("turns").get(turn["id"])
             if current["status"] != "running":
                 return
             self._insert_messages(turn["session_id"], messages, turn["id"])
-            self.db["turns"].update(turn["id"], {"status": "interrupted", "draft": None, "partial_text": None, "ended_at": now()})
+            self.db.table("turns").update(turn["id"], {"status": "interrupted", "draft": None, "partial_text": None, "ended_at": now()})
 
 
 def repair_history(messages: list[Message], partial_text: str = "") -> list[Message]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Collection
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -126,13 +127,3 @@ def _markdown_message(message: Message) -> list[str]:
     for call in message.tool_calls:
         lines += [f"**Tool call** `{call.name}`", "", "```json", call.arguments, "```", ""]
     return lines
-
-
-def write_new_file(path: Path, text: str) -> None:
-    temporary = path.with_name(path.name + ".partial")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(path)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise AgentshError(f"cannot write {path}: {error.strerror}") from None

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import Enum
-from typing import Iterable, Literal
+from typing import Literal
 
 PolicyMode = Literal["ask", "auto", "deny"]
 
 
-class Decision(str, Enum):
+class Decision(str, Enum):  # noqa: UP042 (a StrEnum would change str() of a member)
     ONCE = "once"
     ALWAYS = "always"
     DENY = "deny"

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Iterator, TextIO
+from typing import Any, TextIO
 
 MAX_CAPTURED_CHARS = 4000  # kept per capture; the rest is counted, not stored
 
@@ -82,6 +83,6 @@ def captured_output() -> Iterator[Captured]:
 def _install_routers() -> None:
     with _install_lock:
         if not isinstance(sys.stdout, _Router):
-            sys.stdout = _Router(sys.stdout)  # type: ignore[assignment]
+            sys.stdout = _Router(sys.stdout)
         if not isinstance(sys.stderr, _Router):
-            sys.stderr = _Router(sys.stderr)  # type: ignore[assignment]
+            sys.stderr = _Router(sys.stderr)

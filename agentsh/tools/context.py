@@ -11,11 +11,11 @@ directory and nothing is protected.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class ToolContext:
     protected: tuple[Path, ...] = ()
 
     @classmethod
-    def create(cls, workspace: Path, protected: Iterable[Path] = ()) -> "ToolContext":
+    def create(cls, workspace: Path, protected: Iterable[Path] = ()) -> ToolContext:
         """Paths resolved once: the workspace as given, protected paths with symlinks followed."""
         return cls(Path(workspace).resolve(), tuple(Path(os.path.realpath(p)) for p in protected))
 

@@ -100,6 +100,7 @@ def _skip_numpy_section(lines: list[str], index: int) -> int:
 
 def _read_sphinx_arg(lines: list[str], index: int, args: dict[str, str]) -> int:
     match = _SPHINX_ARG.match(lines[index].strip())
+    assert match is not None  # the caller matched this line
     name, text = match.group(1), match.group(2).strip()
     index += 1
     while index < len(lines) and lines[index].strip() and not lines[index].strip().startswith(":"):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from pydantic import ValidationError
 

@@ -17,7 +17,7 @@ import os
 import secrets
 import stat
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -66,10 +66,8 @@ def directory(root: Path, parts: Sequence[str], create: bool = False) -> Iterato
 def open_directory(folder: int, name: str, create: bool = False) -> int:
     """The folder `name` inside `folder` (a descriptor), never through a symlink."""
     if create:
-        try:
+        with suppress(FileExistsError):
             os.mkdir(name, dir_fd=folder)
-        except FileExistsError:
-            pass
     try:
         return os.open(name, os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _CLOEXEC, dir_fd=folder)
     except OSError as error:
@@ -114,10 +112,8 @@ def replace_file(folder: int, name: str, chunks: Iterable[bytes], mode: int | No
             os.fsync(handle.fileno())
         os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
     except BaseException:
-        try:
+        with suppress(FileNotFoundError):
             os.unlink(temporary, dir_fd=folder)
-        except FileNotFoundError:
-            pass
         raise
 
 

@@ -6,8 +6,10 @@ import asyncio
 import contextvars
 import inspect
 import threading
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -81,14 +83,13 @@ async def _in_daemon_thread(name: str, function: Callable[..., Any], values: dic
     context = contextvars.copy_context()
 
     def target() -> None:
+        outcome: tuple[Any, BaseException | None]
         try:
             outcome = (context.run(function, **values), None)
         except BaseException as error:  # handed to the awaiting coroutine, whatever it is
             outcome = (None, error)
-        try:
+        with suppress(RuntimeError):  # the loop closed while the tool ran: nobody is waiting
             loop.call_soon_threadsafe(_settle, future, *outcome)
-        except RuntimeError:  # the loop closed while the tool ran: nobody is waiting
-            pass
 
     threading.Thread(target=target, name=f"tool-{name}", daemon=True).start()
     return await future
@@ -110,7 +111,7 @@ def tool(
     description: str | None = None,
     requires_approval: bool = False,
     timeout: float | None = None,
-    compensate: "str | Tool | Callable[..., Any] | None" = None,
+    compensate: str | Tool | Callable[..., Any] | None = None,
     approval_scope: Callable[[dict[str, Any]], str | None] | None = None,
 ) -> Any:
     """Turn a function into a `Tool`. Use as `@tool` or `@tool(requires_approval=True, ...)`.
@@ -141,7 +142,7 @@ def make_tool(func: Callable[..., Any], *, name: str | None = None, description:
     return Tool(name=tool_name, description=description or summary or tool_name, function=func, arguments_model=model, **options)
 
 
-def _tool_name(value: "str | Tool | Callable[..., Any] | None") -> str | None:
+def _tool_name(value: str | Tool | Callable[..., Any] | None) -> str | None:
     if value is None or isinstance(value, str):
         return value
     return value.name if isinstance(value, Tool) else value.__name__

@@ -8,12 +8,14 @@ sends meanwhile waits in the turn queue.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Iterable
 from contextlib import suppress
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -47,7 +49,7 @@ STATUS_EVERY = 16  # text deltas between status-bar refreshes while an answer st
 DRAWN_TIMEOUT = 0.5  # seconds: the most background work waits for the newest page to be drawn
 
 
-def open_with_recent(opener: Opener) -> tuple["Session", list, bool]:
+def open_with_recent(opener: Opener) -> tuple[Session, list, bool]:
     """Runs in a thread: the session, its newest stored messages, whether they are all of them."""
     session = opener()
     return session, *recent_messages(session)
@@ -239,6 +241,7 @@ class AgentshApp(App[int]):
         if self.runner.busy:
             self.notify_plain("a turn is running: compact once it has finished", "warning")
             return
+        assert self.session is not None  # a command ran, so the session is open
         try:
             event = await self.session.compact()
         except AgentshError as error:
@@ -274,7 +277,7 @@ class AgentshApp(App[int]):
         self.run_worker(view.show(event))
 
     def ask_approval(self, request: ApprovalRequest) -> None:
-        screen = ApprovalScreen(request, hand_back=self.prompt.insert)
+        screen = ApprovalScreen(request, hand_back=self._type_into_prompt)
         self.pending_approvals.append(screen)
 
         def decided(decision: Decision | None) -> None:
@@ -283,6 +286,10 @@ class AgentshApp(App[int]):
                 request.decision.set_result(decision or Decision.DENY)
 
         self.push_screen(screen, decided)
+
+    def _type_into_prompt(self, text: str) -> None:
+        """Keys typed as an approval opened belong to the message being written."""
+        self.prompt.insert(text)
 
     def turn_progress(self, view: TurnView, event: Event) -> None:
         if event.type != "text" or view.events % STATUS_EVERY == 0:
@@ -312,12 +319,12 @@ class AgentshApp(App[int]):
             changes["activity"] = activity
         if self.session is not None:
             record = self.session.record
-            cost = None if record.cost is None or (live and live.cost is None) else record.cost + (live.cost if live else 0.0)
+            cost = None if record.cost is None or (live and live.cost is None) else record.cost + ((live.cost or 0.0) if live else 0.0)
             changes.update(
                 title=record.title, session_id=record.id, mode=record.mode, model=record.model, cost=cost,
                 tokens=record.prompt_tokens + record.completion_tokens + (live.tokens if live else 0),
             )
         self.status.show(**changes)
 
-    def notify_plain(self, message: str, severity: str = "information") -> None:
+    def notify_plain(self, message: str, severity: SeverityLevel = "information") -> None:
         self.notify(literal(message).plain, severity=severity, markup=False)

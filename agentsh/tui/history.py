@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..messages import Message, ToolCallPart
@@ -30,7 +30,7 @@ class ToolItem:
     result: Message | None  # None: the call has no stored result
 
 
-Item = Union[UserItem, AssistantItem, ToolItem]
+Item = UserItem | AssistantItem | ToolItem
 
 
 def items_of(messages: list[Message]) -> list[Item]:
@@ -58,7 +58,7 @@ def user_inputs(messages: list[Message], limit: int = 200) -> list[str]:
     return [m.content for m in messages if m.role == "user"][-limit:]
 
 
-def recent_messages(session: "Session", limit: int = RECENT) -> tuple[list["Message"], bool]:
+def recent_messages(session: Session, limit: int = RECENT) -> tuple[list[Message], bool]:
     """The newest stored messages, starting at a user message (so no tool result lacks its call),
     and whether they are the whole conversation.
 

@@ -22,7 +22,7 @@ class Entry(NamedTuple):
     command: str | None  # the slash command it runs; None: open the sessions screen
 
 
-def entries(session: "Session | None") -> list[Entry]:
+def entries(session: Session | None) -> list[Entry]:
     from ..commands import COMMANDS, known_models
     from ..modes import mode_names
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from contextlib import aclosing
+from contextlib import aclosing, suppress
 from typing import TYPE_CHECKING
 
 from textual.worker import Worker
@@ -30,7 +30,7 @@ BREATHE_SECONDS = 0.002
 
 
 class TurnRunner:
-    def __init__(self, app: "AgentshApp") -> None:
+    def __init__(self, app: AgentshApp) -> None:
         self.app = app
         self.queue: deque[str] = deque()
         self.worker: Worker | None = None
@@ -83,6 +83,7 @@ class TurnRunner:
 
     async def _send(self, text: str) -> None:
         session = self.app.session
+        assert session is not None  # _wait_until_ready waited for it
         self.view = view = TurnView(self.app.transcript, self.app.notify_plain, self.app.ask_approval)
         self.sending = True
         self.app.refresh_status(state="running")
@@ -109,9 +110,9 @@ class TurnRunner:
         if queued:
             self.app.restore_input(queued)
         self.cancel_requested = True
-        if self.sending:
+        if self.sending and self.app.session is not None:
             self.app.session.cancel()
-        else:
+        elif self.worker is not None:
             self.worker.cancel()
         return True
 
@@ -119,7 +120,6 @@ class TurnRunner:
         """Cancel whatever runs and wait until the turn is saved."""
         if self.cancel():
             worker = self.worker
-            try:
+            assert worker is not None  # cancel() found it busy
+            with suppress(Exception):  # cancelled or failed: either way it no longer runs
                 await asyncio.wait_for(worker.wait(), STOP_TIMEOUT)
-            except Exception:  # cancelled or failed: either way it no longer runs
-                pass

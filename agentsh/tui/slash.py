@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from ..session import Session
 
 
-def candidates(session: "Session | None", text: str) -> list[str]:
+def candidates(session: Session | None, text: str) -> list[str]:
     """Whole-input completions for `text` (which starts with "/")."""
     if " " not in text:
         return [f"/{name} " for name in COMMANDS if f"/{name}".startswith(text)]

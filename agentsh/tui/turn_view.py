@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+from textual.notifications import SeverityLevel
 from textual.widget import Widget
 
 from .widgets.agent_stream import AgentStream
@@ -15,19 +17,29 @@ from .widgets.tool_block import ToolBlock
 
 if TYPE_CHECKING:
     from ..events import (
-        ApprovalRequest, Compaction, Error, Event, MemoryRecall, Notice, Step, TextDelta, ToolCall, ToolResult, TurnDone,
+        ApprovalRequest,
+        Compaction,
+        Error,
+        Event,
+        MemoryRecall,
+        Notice,
+        Step,
+        TextDelta,
+        ToolCall,
+        ToolResult,
+        TurnDone,
         Usage,
     )
     from .widgets.transcript import TranscriptView
 
 PLAN_KINDS = ("plan", "task", "replan", "compensate")
-Notify = Callable[[str, str], None]
+Notify = Callable[[str, SeverityLevel], None]
 
 
 class TurnView:
     """Maps each event to the widget that shows it, creating widgets as they are first needed."""
 
-    def __init__(self, transcript: "TranscriptView", notify: Notify, ask: Callable[[ApprovalRequest], None]) -> None:
+    def __init__(self, transcript: TranscriptView, notify: Notify, ask: Callable[[ApprovalRequest], None]) -> None:
         self.transcript, self.notify, self.ask = transcript, notify, ask
         self.answer: StreamingAnswer | None = None
         self.answered = False

@@ -6,7 +6,6 @@ import asyncio
 
 import pytest
 
-from agentsh.tools.approval import Decision
 from agentsh.agent.loop import STEP_LIMIT_NOTE
 from agentsh.config import Settings
 from agentsh.errors import ModelAuthError, ModelStreamError
@@ -17,6 +16,7 @@ from agentsh.models.scripted import Reply, ScriptedModel, calls
 from agentsh.session import Session
 from agentsh.store.db import DB_FILENAME, open_database
 from agentsh.store.sessions import SessionStore
+from agentsh.tools.approval import Decision
 from agentsh.tools.tool import tool
 
 from helpers import done, of, scripted_session, send

@@ -192,7 +192,7 @@ def test_a_hung_sync_tool_times_out_and_does_not_keep_agentsh_running(agentsh, t
     assert elapsed < 15
 
 
-def test_help_does_not_import_litellm_or_pydantic(tmp_path):
+def test_help_does_not_import_litellm_pydantic_or_a_ui_toolkit(tmp_path):
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "agentsh", "--help"],
         capture_output=True, text=True, cwd=tmp_path, timeout=30,
@@ -200,8 +200,8 @@ def test_help_does_not_import_litellm_or_pydantic(tmp_path):
     assert result.returncode == 0
     assert "usage: agentsh" in result.stdout
     imported = result.stderr
-    assert "litellm" not in imported
-    assert "pydantic" not in imported
+    for heavy in ("litellm", "pydantic", "textual", "prompt_toolkit"):
+        assert heavy not in imported
 
 
 def test_a_bad_flag_value_is_a_usage_error_naming_the_flag(agentsh):

@@ -13,6 +13,7 @@ import sys
 from itertools import groupby
 
 import pytest
+
 from fakeserver import Reply
 
 MODEL = "openai/fake-model"

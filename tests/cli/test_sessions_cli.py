@@ -238,7 +238,7 @@ def test_search_stems_and_prefixes(capsys, home, owls):
     "*", "**owl", "'", "{owl}", "owl;DROP TABLE messages", "owl\\", "ünïcödé", "🦉",
 ])
 def test_punctuation_in_a_query_never_crashes(capsys, home, owls, query):
-    code, out, err = sessions(capsys, home, "search", "--", query)
+    code, _out, err = sessions(capsys, home, "search", "--", query)
     assert code in (0, 2), err
     assert "Traceback" not in err
     if code == 2:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from helpers import done, of, scripted_session, send
-
 from agentsh.errors import ContextWindowError
 from agentsh.events import Compaction, Error
 from agentsh.memory.compaction import SUMMARY_PROMPT, choose_cut, estimate_tokens
 from agentsh.messages import Message, system, user
 from agentsh.models.scripted import Reply, ScriptedModel, calls
+
+from helpers import done, of, scripted_session, send
 
 ROOM = 700  # tokens for the conversation itself, besides the system prompt and tool schemas
 PADDING = "lorem ipsum dolor sit amet " * 12  # ~80 tokens per message

@@ -7,10 +7,10 @@ import json
 import subprocess
 import sys
 
-from helpers import scripted_session, send
-
 from agentsh.memory.consolidate import consolidate_session
 from agentsh.models.scripted import Reply, ScriptedModel
+
+from helpers import scripted_session, send
 
 FACTS = {
     "summary": "Planned a trip to Lisbon; decided on trains, not flights.",

@@ -7,10 +7,11 @@ import subprocess
 import sys
 
 import pytest
-from helpers import scripted_session, send
 
 from agentsh.commands import run_slash_command
 from agentsh.models.scripted import Reply, ScriptedModel
+
+from helpers import scripted_session, send
 
 
 @pytest.fixture

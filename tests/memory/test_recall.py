@@ -7,13 +7,13 @@ import os
 import subprocess
 import sys
 
-from fakeserver import Reply as ServerReply
-from helpers import done, of, scripted_session, send
-
 from agentsh.config import Settings
 from agentsh.events import MemoryRecall
 from agentsh.models.scripted import Reply, ScriptedModel, calls
 from agentsh.session import Session
+
+from fakeserver import Reply as ServerReply
+from helpers import done, of, scripted_session, send
 
 
 def system_prompt(model: ScriptedModel, index: int = -1) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import ClassVar
 
-from helpers import done, of, scripted_session, send
 from test_compaction import PADDING, answering, assert_no_orphans, budget_for, is_summary_call
 
 from agentsh.agent.turn import CONTINUE_AFTER_SUMMARY
@@ -13,16 +13,18 @@ from agentsh.errors import ContextWindowError
 from agentsh.events import Compaction
 from agentsh.memory.consolidate import consolidate_session
 from agentsh.memory.session_memory import memory_block
-from agentsh.models.base import ModelRequest
 from agentsh.messages import user
+from agentsh.models.base import ModelRequest
 from agentsh.models.scripted import Reply, ScriptedModel, calls
+
+from helpers import done, of, scripted_session, send
 
 
 class OwnCopyMode:
     """Like supervisor: a message list of its own, built once and reused for every step."""
 
-    requests: list[ModelRequest] = []
-    summarised: list = []
+    requests: ClassVar[list[ModelRequest]] = []
+    summarised: ClassVar[list] = []
 
     @classmethod
     async def run(cls, turn) -> None:

@@ -11,7 +11,6 @@ import json
 import time
 
 import pytest
-from fakeserver import Reply
 
 import agentsh.models.litellm as adapter
 from agentsh.config import Settings
@@ -20,6 +19,8 @@ from agentsh.events import Notice, TextDelta
 from agentsh.messages import user
 from agentsh.models.base import ModelRequest, ModelResponse
 from agentsh.models.litellm import LiteLLMModel
+
+from fakeserver import Reply
 
 MODEL = "openai/fake-model"
 TOOLS = [

@@ -8,7 +8,6 @@ import asyncio
 import gc
 
 import pytest
-from fakeserver import Reply
 
 import agentsh.models.litellm as adapter
 from agentsh.config import Settings
@@ -16,6 +15,8 @@ from agentsh.errors import ModelStreamError
 from agentsh.messages import user
 from agentsh.models.base import ModelRequest, ModelResponse
 from agentsh.models.litellm import LiteLLMModel, _field, _IdleWatch, _Stalled
+
+from fakeserver import Reply
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import json
 from datetime import date, datetime
-from typing import Literal, Optional
+from typing import Literal
 from uuid import UUID
 
 import pytest
@@ -167,7 +167,7 @@ class Step(BaseModel):
 
 class Owner(BaseModel):
     name: str = Field(min_length=2, max_length=20)
-    email: Optional[str] = None
+    email: str | None = None
 
 
 class Plan(BaseModel):
@@ -180,7 +180,7 @@ class Plan(BaseModel):
     estimate: float = Field(gt=0)
     attempts: int
     notes: dict[str, int]
-    parent: Optional[Step] = None
+    parent: Step | None = None
 
 
 class Dated(BaseModel):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from fakeserver import Reply
 
 from agentsh.config import Settings
 from agentsh.events import Step, TurnDone
 from agentsh.modes import mode_names
 from agentsh.session import Session
+
+from fakeserver import Reply
 
 
 @pytest.mark.parametrize("mode", mode_names())

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 
-from agentsh.profiles import BUNDLED_PROFILES
 from agentsh.config import Settings
 from agentsh.errors import ModelError
 from agentsh.events import Notice, Step, TextDelta
 from agentsh.models.scripted import Reply, ScriptedModel
+from agentsh.profiles import BUNDLED_PROFILES
 from agentsh.session import Session
 
 from helpers import done, of, send

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from agentsh.profiles import BUNDLED_PROFILES
 from agentsh.config import Settings
 from agentsh.events import Error, Step, TextDelta
 from agentsh.models.scripted import ScriptedModel
 from agentsh.modes.pipeline import fill
+from agentsh.profiles import BUNDLED_PROFILES
 from agentsh.session import Session
 
 from helpers import done, of, send
@@ -57,7 +57,7 @@ async def test_a_failing_regex_gate_stops_the_chain(home):
     events = await send(session, "go")
 
     assert len(model.requests) == 2  # stage 3 never ran
-    assert "Draft an answer to go from:\nnotes" == model.requests[1].messages[-1].content
+    assert model.requests[1].messages[-1].content == "Draft an answer to go from:\nnotes"
     [gate] = [s for s in of(events, Step) if s.kind == "gate"]
     assert gate.status == "failed" and gate.data["index"] == 2
     output = done(events).output

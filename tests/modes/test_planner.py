@@ -13,12 +13,12 @@ import sys
 
 import pytest
 
-from agentsh.profiles import BUNDLED_PROFILES
 from agentsh.config import Settings
 from agentsh.errors import ModelStreamError
 from agentsh.events import Error, Notice, Step, ToolCall
 from agentsh.models.scripted import Reply, ScriptedModel, calls
 from agentsh.modes.plan_graph import Plan, PlanTask, find_cycle, plan_problems
+from agentsh.profiles import BUNDLED_PROFILES
 from agentsh.session import Session
 from agentsh.tools.tool import tool
 
@@ -318,7 +318,7 @@ async def test_final_failure_undoes_completed_tasks_in_reverse_completion_order(
 async def test_a_failed_undo_is_reported(home):
     broken = tool(lambda item: 1 / 0, name="release", description="Release, badly.")
     respond = responder([plan("g", ("a", []), ("b", ["a"]))], {"a": reserving("room", "reserved"), "b": "FAILED: no"})
-    session, model = open_session(home, respond, max_replans=0)
+    session, _model = open_session(home, respond, max_replans=0)
     session.registry.add(broken)
 
     events = await send(session, "go")

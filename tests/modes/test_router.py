@@ -11,9 +11,9 @@ import sys
 
 import pytest
 
-from agentsh.profiles import BUNDLED_PROFILES
 from agentsh.events import Error, Notice, Step, TextDelta, ToolCall
 from agentsh.models.scripted import ScriptedModel, calls
+from agentsh.profiles import BUNDLED_PROFILES
 from agentsh.session import Session
 from agentsh.tools.tool import tool
 

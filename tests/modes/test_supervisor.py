@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from agentsh.profiles import BUNDLED_PROFILES
 from agentsh.events import Step, ToolCall, ToolResult
 from agentsh.models.scripted import Reply, ScriptedModel, calls
+from agentsh.profiles import BUNDLED_PROFILES
 from agentsh.session import Session
 from agentsh.tools.tool import tool
 

@@ -6,8 +6,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from agentsh.tools import context
 
@@ -215,12 +214,12 @@ def test_read_numbers_lines_and_pages(tree):
 
 def test_read_of_binary_is_refused(tree):
     (tree / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + bytes(100))
-    with pytest.raises(ValueError, match="'image.png' is a binary file"):
+    with pytest.raises(ValueError, match=r"'image.png' is a binary file"):
         files.read_file("image.png")
 
 
 def test_read_missing_file_and_directory_are_clear(tree):
-    with pytest.raises(FileNotFoundError, match="'nope.txt' does not exist"):
+    with pytest.raises(FileNotFoundError, match=r"'nope.txt' does not exist"):
         files.read_file("nope.txt")
     with pytest.raises(IsADirectoryError, match="use list_files"):
         files.read_file("sub")

@@ -6,6 +6,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -29,7 +30,7 @@ plugin = _load(PLUGIN_PATH)
 
 
 class Handler(BaseHTTPRequestHandler):
-    ROUTES = {
+    ROUTES: ClassVar[dict[str, tuple[str, bytes]]] = {
         "/page.html": ("text/html; charset=utf-8", PAGE.encode()),
         "/data.json": ("application/json", json.dumps({"name": "agentsh", "n": [1, 2]}).encode()),
         "/image.png": ("image/png", b"\x89PNG\r\n\x1a\n" + bytes(64)),

@@ -103,7 +103,10 @@ async def test_huge_output_is_capped_while_reading(workspace):
     assert result.startswith("exit code 0\ny\ny\n") and result.endswith("y\n\nlast line")
 
 
-@pytest.mark.parametrize("command", ["ls && rm f", "ls || rm f", "ls; rm f", "ls > f", "ls < f", "$(rm f)", "`rm f`", "ls | rm", "ls &", "ls\nrm f", "FOO=1 rm f", "", "   "])
+@pytest.mark.parametrize("command", [
+    "ls && rm f", "ls || rm f", "ls; rm f", "ls > f", "ls < f", "$(rm f)", "`rm f`",
+    "ls | rm", "ls &", "ls\nrm f", "FOO=1 rm f", "", "   ",
+])
 def test_is_simple_command_rejects_chaining_and_redirection(command):
     assert not shell.is_simple_command(command)
 

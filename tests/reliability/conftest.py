@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
+from reliability_support import FAKE_KEY, MODEL, agentsh_env
 
 import agentsh.models.litellm as litellm_adapter
 from agentsh.cli import main as cli_main
 from agentsh.config import Settings
 from agentsh.session import Session
-
-from reliability_support import FAKE_KEY, MODEL, agentsh_env
 
 
 @pytest.fixture

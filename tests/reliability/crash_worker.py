@@ -16,10 +16,10 @@ import random
 import sys
 from pathlib import Path
 
+from agentsh.cli.run import JsonPrinter, _run_turn
 from agentsh.config import Settings
 from agentsh.events import TextDelta
 from agentsh.models.offline import OfflineModel
-from agentsh.cli.run import JsonPrinter, _run_turn
 from agentsh.session import Session
 
 SLOW_STEP_PLUGIN = '''

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import time
 
+from agentsh.events import Error, Notice, TextDelta
+
 from fakeserver import Reply
 from helpers import of, send
-
-from agentsh.events import Error, Notice, TextDelta
 
 
 async def test_case01_two_rate_limits_then_success(llm_session, server):

@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from fakeserver import Reply
-from helpers import of, send
+from reliability_support import MODEL, agentsh_env
 
 from agentsh.events import Error, Notice
 
-from reliability_support import MODEL, agentsh_env
+from fakeserver import Reply
+from helpers import of, send
 
 FAILURES = {
     "401": (Reply(status=401, error_message="Incorrect API key provided."), "ModelAuthError", "OPENAI_API_KEY"),

@@ -9,10 +9,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from fakeserver import Reply
-from helpers import of, send
 
 from agentsh.events import Error, TextDelta
+
+from fakeserver import Reply
+from helpers import of, send
 
 ANSWER = "The answer is forty-two, and here is why it is so."
 BOUND = 10.0  # seconds: far above the 0.5 s idle timeout, far below the server's 30 s stall

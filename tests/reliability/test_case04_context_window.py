@@ -7,10 +7,10 @@ one clear error when even that does not.
 
 from __future__ import annotations
 
+from agentsh.events import Compaction, Error
+
 from fakeserver import Reply
 from helpers import of, send
-
-from agentsh.events import Compaction, Error
 
 QUESTION = "and what should we do next?"
 TOO_LONG = Reply(

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 
+from agentsh.events import Error, ToolResult
+
 from fakeserver import Reply
 from helpers import of, send
-
-from agentsh.events import Error, ToolResult
 
 BAD_CALLS = Reply(tool_calls=[
     {"id": "call_json", "name": "calculator", "arguments": '{"expression": "1+'},

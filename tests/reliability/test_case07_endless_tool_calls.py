@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from fakeserver import Reply
-
 from reliability_support import MODEL
+
+from fakeserver import Reply
 
 MAX_STEPS = 3
 RUNAWAY = 30  # requests after which the server refuses, so a loop that never stops fails instead of hanging

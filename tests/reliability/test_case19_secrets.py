@@ -15,8 +15,9 @@ import os
 import secrets
 from pathlib import Path
 
-from fakeserver import Reply
 from reliability_support import MODEL, agentsh_env
+
+from fakeserver import Reply
 
 KEY = f"sk-test-{secrets.token_hex(16)}"
 
@@ -44,7 +45,10 @@ def test_case19_the_key_is_never_stored_logged_or_exported(agentsh, cli, server,
     session_id = events[0]["session_id"]
 
     server.clear()
-    server.enqueue(Reply(tool_calls=[{"name": "run_shell", "arguments": {"command": "env; echo key=$OPENAI_API_KEY"}}]), Reply(text="Your environment looks fine."))
+    server.enqueue(
+        Reply(tool_calls=[{"name": "run_shell", "arguments": {"command": "env; echo key=$OPENAI_API_KEY"}}]),
+        Reply(text="Your environment looks fine."),
+    )
     status, out, err = cli("run", "--home", str(home), "-s", session_id, "--yes", "--json", "check my environment")
     assert status == 0, err
     logs += [out.encode(), err.encode()]

@@ -16,10 +16,10 @@ import signal
 import time
 from pathlib import Path
 
+from agentsh.events import ToolResult
+
 from fakeserver import Reply
 from helpers import of, send
-
-from agentsh.events import ToolResult
 
 SPAWNER = (
     "sh -c 'trap \"\" TERM; sleep 60 & echo $! >> pids; wait' & echo $! >> pids; "

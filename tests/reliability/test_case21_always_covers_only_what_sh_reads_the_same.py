@@ -72,7 +72,7 @@ async def test_case21_always_for_ls_does_not_run_a_script_behind_a_no_break_spac
 @pytest.mark.parametrize("command", DISGUISED)
 async def test_case21_a_disguised_command_is_asked_every_time_and_always_is_not_offered(executor, command):
     await run(executor, "ls", Decision.ALWAYS)
-    asked, output = await run(executor, command, Decision.ALWAYS)
+    asked, _output = await run(executor, command, Decision.ALWAYS)
     assert len(asked) == 1 and asked[0].always_covers is None, command
     asked, _ = await run(executor, command, Decision.DENY)
     assert len(asked) == 1, "an 'always' answer on a disguised command was remembered"

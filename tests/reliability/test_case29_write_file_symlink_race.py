@@ -22,9 +22,10 @@ from itertools import count
 from pathlib import Path
 
 import pytest
-from helpers import load_bundled_plugin
 
 from agentsh.tools import context, nofollow
+
+from helpers import load_bundled_plugin
 
 files = load_bundled_plugin("files")
 WRITES = 2_000

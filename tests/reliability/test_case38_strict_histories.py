@@ -14,12 +14,13 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from fakeserver import Reply
-from helpers import of, send
 from reliability_support import assert_calls_answered, connect
 
 from agentsh.events import Error, ToolResult
 from agentsh.messages import Message, ToolCallPart
+
+from fakeserver import Reply
+from helpers import of, send
 
 TWO_CALLS_ONE_ID = Reply(tool_calls=[
     {"id": "call_dup", "name": "calculator", "arguments": {"expression": "6*7"}},
@@ -105,7 +106,7 @@ async def test_case38_an_import_is_repaired_into_a_history_a_strict_server_accep
     path = workdir / "export.json"
     path.write_text(json.dumps(export_document()))
 
-    status, out, err = cli("sessions", "--home", str(home), "import", str(path))
+    status, _out, err = cli("sessions", "--home", str(home), "import", str(path))
 
     assert status == 0, err
     assert_strictly_valid(stored_rows(home))

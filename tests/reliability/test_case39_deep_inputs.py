@@ -9,14 +9,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from fakeserver import Reply
-from helpers import of, send
 
 from agentsh.config import Settings
 from agentsh.events import Error, Step, ToolCall, ToolResult
 from agentsh.messages import MAX_ARGUMENT_DEPTH
 from agentsh.models.scripted import ScriptedModel
 from agentsh.session import Session
+
+from fakeserver import Reply
+from helpers import of, send
 
 
 def nested(depth: int) -> str:

@@ -13,13 +13,14 @@ import asyncio
 import json
 import time
 
-from fakeserver import Reply
-from helpers import of, send
 from reliability_support import agentsh_env
 
 from agentsh.events import Notice, ToolResult
 from agentsh.plugin_loader.loader import IMPORT_DEADLINE
 from agentsh.tools.tool import tool
+
+from fakeserver import Reply
+from helpers import of, send
 
 NOISY = '''
 import sys
@@ -94,6 +95,7 @@ def chatty_b() -> str:
 
 async def test_case40_tools_printing_at_once_in_threads_keep_their_own_output(home, capsys):
     from agentsh.models.scripted import ScriptedModel, calls
+
     from helpers import scripted_session
 
     model = ScriptedModel(calls(("chatty_a", {}), ("chatty_b", {})), "done")

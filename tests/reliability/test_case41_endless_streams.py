@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import time
 
+from agentsh.events import Error, TextDelta
+
 from fakeserver import Reply
 from helpers import of, send
-
-from agentsh.events import Error, TextDelta
 
 
 async def test_case41_a_repetitive_answer_arrives_whole(llm_session, server):

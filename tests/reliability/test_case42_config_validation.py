@@ -52,7 +52,7 @@ def test_case42_a_right_config_is_accepted(cli, workdir, home, monkeypatch):
                       "[modes.planner]\nmax_tasks = 3\n[agents.coder]\nsystem_prompt = \"Be brief.\"\ntemperature = 0\n")
     monkeypatch.setenv("AGENTSH_CONFIG", str(config))
 
-    status, out, err = cli("run", "--model", "offline", "hello")
+    status, _out, err = cli("run", "--model", "offline", "hello")
 
     assert status == 0, err
     assert (home / "agentsh.db").exists()

@@ -12,13 +12,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))
 
-from helpers import scripted_session  # noqa: E402
-from tui_support import SIZE, make_app, ready, wait_for  # noqa: E402
+from agentsh.models.scripted import ScriptedModel, calls
+from agentsh.tools.tool import tool
+from agentsh.tui.screens import approval
+from agentsh.tui.screens.approval import ApprovalScreen
 
-from agentsh.models.scripted import ScriptedModel, calls  # noqa: E402
-from agentsh.tools.tool import tool  # noqa: E402
-from agentsh.tui.screens import approval  # noqa: E402
-from agentsh.tui.screens.approval import ApprovalScreen  # noqa: E402
+from helpers import scripted_session
+from tui_support import SIZE, make_app, ready, wait_for
 
 RAN: list[str] = []
 

@@ -13,13 +13,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))
 
-from tui_support import make_app  # noqa: E402
+from agentsh.cli.run import TextPrinter
+from agentsh.events import ApprovalRequest
+from agentsh.repl.render import TranscriptPrinter
+from agentsh.tools.call_text import call_segments, plain_text
+from agentsh.tui.screens.approval import ApprovalScreen
 
-from agentsh.cli.run import TextPrinter  # noqa: E402
-from agentsh.events import ApprovalRequest  # noqa: E402
-from agentsh.repl.render import TranscriptPrinter  # noqa: E402
-from agentsh.tools.call_text import call_segments, plain_text  # noqa: E402
-from agentsh.tui.screens.approval import ApprovalScreen  # noqa: E402
+from tui_support import make_app
 
 SENTENCE = "this is a long and entirely harmless sentence about the weather in Lisbon " * 5
 COMMAND = f'echo "{SENTENCE}" && touch HIDDEN'
@@ -60,9 +60,9 @@ def test_case44_the_headless_always_is_a_word_not_a_letter(monkeypatch):
 
 
 async def test_case44_the_app_shows_the_whole_command(home):
-    from helpers import scripted_session
-
     from agentsh.models.scripted import ScriptedModel
+
+    from helpers import scripted_session
 
     app = make_app(scripted_session(home, ScriptedModel("ok")))
     async with app.run_test(size=(80, 24)) as pilot:

@@ -13,13 +13,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))
 
-from helpers import scripted_session  # noqa: E402
-from tui_support import make_app, wait_for  # noqa: E402
+from textual.widgets import Button
 
-from agentsh.events import ApprovalRequest  # noqa: E402
-from agentsh.models.scripted import ScriptedModel  # noqa: E402
-from agentsh.tui.screens.approval import ApprovalScreen  # noqa: E402
-from textual.widgets import Button  # noqa: E402
+from agentsh.events import ApprovalRequest
+from agentsh.models.scripted import ScriptedModel
+from agentsh.tui.screens.approval import ApprovalScreen
+
+from helpers import scripted_session
+from tui_support import make_app, wait_for
 
 LONG = "echo " + "word " * 80 + "&& make install"  # about 400 characters
 

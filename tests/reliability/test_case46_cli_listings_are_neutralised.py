@@ -12,11 +12,11 @@ import subprocess
 import sys
 
 from reliability_support import agentsh_env
+from test_case13_terminal_escapes import run_on_terminals
 
 from agentsh.store.db import open_database
 from agentsh.store.sessions import SessionStore
 from agentsh.store.transfer import export_json
-from test_case13_terminal_escapes import run_on_terminals
 
 HOSTILE = "title\x1b]0;PWNED\x07 clear\x1b[2J clipboard\x1b]52;c;Y3VybA==\x07 csi8\x9b2J"
 RAW = [b"\x1b]0;PWNED", b"\x1b[2J", b"\x1b]52;", "\x9b".encode()]

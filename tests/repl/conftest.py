@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import io
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from prompt_toolkit.input import create_pipe_input
@@ -59,7 +59,7 @@ class Driver:
     def session(self) -> Session:
         return self.repl.session
 
-    async def start(self) -> "Driver":
+    async def start(self) -> Driver:
         self.task = asyncio.create_task(self.repl.run())
         await self.at_prompt(1)
         return self

@@ -11,6 +11,7 @@ from agentsh import tool
 from agentsh.events import ApprovalRequest
 from agentsh.models.scripted import ScriptedModel, calls
 from agentsh.repl.approval import always_text, choices_text
+
 from helpers import scripted_session
 
 

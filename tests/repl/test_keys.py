@@ -12,6 +12,7 @@ from agentsh.config import Settings
 from agentsh.models.scripted import Reply, ScriptedModel
 from agentsh.repl.prompt import SlashCompleter
 from agentsh.session import Session
+
 from conftest import until
 from helpers import scripted_session
 

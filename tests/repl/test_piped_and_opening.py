@@ -10,11 +10,12 @@ import sys
 from prompt_toolkit.output import DummyOutput
 
 from agentsh.config import Settings
-from agentsh.repl.main import open_session, repl_command
 from agentsh.repl.lines import LineTerminal
+from agentsh.repl.main import open_session, repl_command
 from agentsh.repl.prompt import PromptTerminal
 from agentsh.repl.render import TranscriptPrinter
 from agentsh.session import Session
+
 from conftest import until
 from helpers import send
 
@@ -26,16 +27,16 @@ def agentsh_plain(home, stdin: bytes, *flags: str) -> subprocess.CompletedProces
 
 def test_piped_lines_run_as_turns_and_commands_and_exit_at_the_end(home):
     script = (
-        "hello \x1b]0;title\x07there\n"
-        "use the calculator to add 17 and 25\n"
-        "/mode chat\n"
-        "\n"
-        "use the run_shell tool to run echo hi\n"
-        "/mode tools\n"
-        "use the run_shell tool to run echo hi\n"
-        "two \\\n"
-        "lines\n"
-    ).encode() + b"bad utf8 \xff\n"
+        b"hello \x1b]0;title\x07there\n"
+        b"use the calculator to add 17 and 25\n"
+        b"/mode chat\n"
+        b"\n"
+        b"use the run_shell tool to run echo hi\n"
+        b"/mode tools\n"
+        b"use the run_shell tool to run echo hi\n"
+        b"two \\\n"
+        b"lines\n"
+    ) + b"bad utf8 \xff\n"
     result = agentsh_plain(home, script)
 
     out = result.stdout.decode()

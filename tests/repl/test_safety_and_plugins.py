@@ -11,6 +11,7 @@ from agentsh.events import Step
 from agentsh.models.scripted import Reply, ScriptedModel, calls
 from agentsh.repl.render import TranscriptPrinter
 from agentsh.session import Session
+
 from helpers import scripted_session
 
 TITLE = "\x1b]0;pwned title\x07"

@@ -5,7 +5,17 @@ from __future__ import annotations
 import io
 
 from agentsh.events import (
-    Compaction, Error, MemoryRecall, Notice, RecalledMemory, SessionInfo, Step, TextDelta, ToolCall, ToolResult, TurnDone,
+    Compaction,
+    Error,
+    MemoryRecall,
+    Notice,
+    RecalledMemory,
+    SessionInfo,
+    Step,
+    TextDelta,
+    ToolCall,
+    ToolResult,
+    TurnDone,
 )
 from agentsh.repl.render import TranscriptPrinter, format_arguments
 from agentsh.repl.shell import format_cost

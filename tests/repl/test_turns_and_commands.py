@@ -10,6 +10,7 @@ from agentsh.errors import ModelError
 from agentsh.events import Compaction, Notice
 from agentsh.models.scripted import Reply, ScriptedModel, calls
 from agentsh.session import Session
+
 from conftest import until
 from helpers import SWITCHING, scripted_session, stored_planner_session
 

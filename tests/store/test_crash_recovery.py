@@ -11,14 +11,13 @@ import sys
 import time
 from pathlib import Path
 
-
-from fakeserver import Reply
-
 from agentsh.config import Settings
 from agentsh.messages import Message, ToolCallPart, user
 from agentsh.session import Session
 from agentsh.store.db import DB_FILENAME, open_database
 from agentsh.store.sessions import INTERRUPTED_TOOL_RESULT, SessionStore
+
+from fakeserver import Reply
 
 POLL_LIMIT = 15.0
 
@@ -278,7 +277,7 @@ def test_ctrl_c_mid_answer_saves_the_partial_answer_itself(home, tmp_path, fake_
     try:
         wait_for_partial_text(home / DB_FILENAME, session_id, minimum=20)
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=15)
+        _out, err = process.communicate(timeout=15)
     finally:
         process.kill()
     assert process.returncode == 130, err

@@ -58,7 +58,7 @@ def test_commands_on_a_damaged_page_exit_1_with_one_line(capsys, monkeypatch, ho
     args[1:1] = ["--home", str(home)]
     capsys.readouterr()
     code = main(args)
-    out, err = capsys.readouterr()
+    _out, err = capsys.readouterr()
     assert code == 1
     assert "Traceback" not in err
     lines = err.strip().splitlines()

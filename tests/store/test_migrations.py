@@ -13,10 +13,10 @@ import pytest
 from sqlite_utils import Database
 
 from agentsh.errors import StoreError
+from agentsh.messages import user
 from agentsh.store import migrations as schema
 from agentsh.store.db import DB_FILENAME, open_database
 from agentsh.store.sessions import SessionStore
-from agentsh.messages import user
 
 MIGRATION_NAMES = schema.known_migrations()
 
@@ -32,7 +32,7 @@ def applied_names(db: Database) -> list[str]:
 def test_migration_names_are_unique_and_ordered():
     assert MIGRATION_NAMES, "at least one migration"
     assert len(set(MIGRATION_NAMES)) == len(MIGRATION_NAMES)
-    assert MIGRATION_NAMES == sorted(MIGRATION_NAMES), "migrations are appended in name order (m001_, m002_, ...)"
+    assert sorted(MIGRATION_NAMES) == MIGRATION_NAMES, "migrations are appended in name order (m001_, m002_, ...)"
 
 
 def test_fresh_memory_database_gets_every_migration():

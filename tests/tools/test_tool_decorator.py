@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
-from typing import Literal, Optional
+from typing import Literal
 
 import pytest
 from pydantic import BaseModel, ValidationError
@@ -82,7 +82,7 @@ def test_scalar_and_list_types():
 
 def test_defaults_and_optional_arguments_are_not_required():
     @tool
-    def search(query: str, limit: int = 10, lang: Optional[str] = None, site: str | None = None) -> None:
+    def search(query: str, limit: int = 10, lang: str | None = None, site: str | None = None) -> None:
         """Search."""
 
     params = parameters(search)

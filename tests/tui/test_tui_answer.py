@@ -3,12 +3,13 @@ grouped into few widgets, streamed without losing or repeating a character."""
 
 from __future__ import annotations
 
-from helpers import scripted_session
 from textual.widgets import Markdown
-from tui_support import make_app, of_type, ready, screen_text, send
 
 from agentsh.models.scripted import Reply, ScriptedModel
 from agentsh.tui.widgets.answer import GROUP, SEGMENT_CHARS, AssistantMessage, Segments, split_segments
+
+from helpers import scripted_session
+from tui_support import make_app, of_type, ready, screen_text, send
 
 
 def paragraphs(count: int, words: int = 60) -> str:

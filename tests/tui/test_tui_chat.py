@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from helpers import scripted_session
 from textual.widgets import Markdown
-from tui_support import SIZE, make_app, of_type, ready, screen_text, send, wait_for
 
 from agentsh.models.scripted import Reply, ScriptedModel, calls
 from agentsh.tui.widgets.answer import AssistantMessage, StreamingAnswer
 from agentsh.tui.widgets.messages import UserMessage
 from agentsh.tui.widgets.tool_block import ToolBlock
+
+from helpers import scripted_session
+from tui_support import SIZE, make_app, of_type, ready, screen_text, send, wait_for
 
 
 async def test_a_streamed_answer_appears_as_it_arrives(home):

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import threading
 
-from helpers import scripted_session
-from tui_support import SIZE, make_app, of_type, ready, screen_text, send, wait_for
-
 from agentsh.models.scripted import Reply, ScriptedModel, calls
 from agentsh.tools.tool import tool
 from agentsh.tui.screens.approval import ApprovalScreen
@@ -14,6 +11,9 @@ from agentsh.tui.warmup import Warmup
 from agentsh.tui.widgets.answer import AssistantMessage, StreamingAnswer
 from agentsh.tui.widgets.messages import UserMessage
 from agentsh.tui.widgets.tool_block import ToolBlock
+
+from helpers import scripted_session
+from tui_support import SIZE, make_app, of_type, ready, screen_text, send, wait_for
 
 WRITTEN: list[str] = []
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from helpers import scripted_session
-from tui_support import SIZE, make_app, of_type, ready, screen_text, send, wait_for
-
 from agentsh.config import Settings
 from agentsh.models.scripted import ScriptedModel
 from agentsh.session import Session
@@ -12,6 +9,9 @@ from agentsh.tui.widgets.answer import AssistantMessage
 from agentsh.tui.widgets.messages import CommandOutput
 from agentsh.tui.widgets.steps import PlanChecklist
 from agentsh.tui.widgets.tool_block import ToolBlock
+
+from helpers import scripted_session
+from tui_support import SIZE, make_app, of_type, ready, screen_text, send, wait_for
 
 
 async def test_slash_mode_switches_the_mode_and_the_status_bar_says_so(home):

@@ -6,9 +6,6 @@ import time
 
 from textual.widgets import Static
 
-from helpers import SWITCHING, scripted_session, stored_planner_session
-from tui_support import SIZE, make_app, of_type, ready, screen_text, send, wait_for
-
 from agentsh.config import Settings
 from agentsh.errors import StoreError
 from agentsh.messages import Message
@@ -19,6 +16,9 @@ from agentsh.tui.screens.sessions import SessionsScreen
 from agentsh.tui.widgets.answer import AssistantMessage
 from agentsh.tui.widgets.messages import UserMessage
 from agentsh.tui.widgets.transcript import PAGE
+
+from helpers import SWITCHING, scripted_session, stored_planner_session
+from tui_support import SIZE, make_app, of_type, ready, screen_text, send, wait_for
 
 
 def stored_session(home, pairs: int, word: str = "kumquat") -> Session:

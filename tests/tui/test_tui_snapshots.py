@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from tui_support import make_app, ready, wait_for
 
 from agentsh.config import Settings
 from agentsh.events import ApprovalRequest, Step, TextDelta, ToolCall, ToolResult, TurnDone, Usage
@@ -16,6 +15,8 @@ from agentsh.tui.screens.approval import ApprovalScreen
 from agentsh.tui.screens.sessions import SessionsScreen
 from agentsh.tui.widgets.steps import PlanChecklist
 from agentsh.tui.widgets.tool_block import ToolBlock
+
+from tui_support import make_app, ready, wait_for
 
 SIZE = (100, 30)
 STAMP = "2025-01-02T03:04:05.000+00:00"

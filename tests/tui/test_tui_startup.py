@@ -6,8 +6,6 @@ from __future__ import annotations
 import gc
 
 import pytest
-from helpers import scripted_session
-from tui_support import SIZE, make_app, ready, screen_text
 
 from agentsh.config import Settings
 from agentsh.messages import Message
@@ -15,6 +13,9 @@ from agentsh.models.scripted import ScriptedModel
 from agentsh.session import Session
 from agentsh.tui import collector
 from agentsh.tui.warmup import Warmup
+
+from helpers import scripted_session
+from tui_support import SIZE, make_app, ready, screen_text
 
 
 @pytest.fixture

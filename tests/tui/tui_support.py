@@ -6,7 +6,7 @@ import asyncio
 import html
 import re
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from rich.cells import cell_len
 

@@ -10,7 +10,8 @@ to another button. "Always" has no letter: it takes moving to its button, or a c
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events
@@ -35,7 +36,7 @@ ARMED_HINT = Text("Enter denies · y allows once · ↑↓ choose", "dim")
 SEGMENT_STYLES = {"text": "", "key": "bold", "operator": "bold reverse yellow"}
 
 
-def always_meaning(request: "ApprovalRequest") -> str:
+def always_meaning(request: ApprovalRequest) -> str:
     if request.always_covers is None:
         return "This call can only be allowed once (e.g. a chained or redirected command)."
     if request.always_covers == "*":
@@ -43,7 +44,7 @@ def always_meaning(request: "ApprovalRequest") -> str:
     return f"“Always” allows {request.name} calls within “{request.always_covers}” for the rest of this session."
 
 
-def always_label(request: "ApprovalRequest") -> str | None:
+def always_label(request: ApprovalRequest) -> str | None:
     """What the "Always" button allows from now on, or None when only this call can be allowed."""
     if request.always_covers is None:
         return None

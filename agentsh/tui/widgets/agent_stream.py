@@ -15,7 +15,8 @@ class AgentStream(Collapsible):
         self.agent = agent
         self.parts: list[str] = []
         self._body = Static(classes="agent-body")
-        super().__init__(self._body, title=Content(f"✎ {agent} (what it wrote)"), collapsed=True, classes="agent-stream")
+        # Collapsible takes Content (shown as is, never parsed as markup); textual annotates `title` as str
+        super().__init__(self._body, title=Content(f"✎ {agent} (what it wrote)"), collapsed=True, classes="agent-stream")  # type: ignore[arg-type]
 
     @property
     def text(self) -> str:

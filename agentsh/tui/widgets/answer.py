@@ -10,6 +10,7 @@ segment, so each append costs the same at the 20,000th token as at the first.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType
@@ -24,6 +25,7 @@ from ..literal import markdown_source
 
 if TYPE_CHECKING:
     from textual.widgets import Markdown
+    from textual.widgets.markdown import MarkdownStream
 
 SEGMENT_CHARS = 2000
 GROUP = 8  # segments per widget
@@ -84,14 +86,14 @@ def split_segments(text: str, size: int = SEGMENT_CHARS) -> list[str]:
     while len(text) > size and (cut := safe_cut(text, size)) is not None and cut < len(text):
         segments.append(text[:cut])
         text = text[cut:]
-    return segments + [text]
+    return [*segments, text]
 
 
 class Segments(Static):
     """Up to GROUP segments in one widget: a layout pass costs Textual time per widget, so a
     long answer as one widget per segment would make every frame slower as it grows."""
 
-    def __init__(self, texts: list[str] = ()) -> None:
+    def __init__(self, texts: Sequence[str] = ()) -> None:
         self.rendered = [rendered_markdown(text) for text in texts]
         super().__init__(self._group())
 
@@ -148,7 +150,7 @@ class StreamingAnswer(AssistantMessage):
         self._pending: list[str] = []
         self._live: list[str] = []
         self._markdown = markdown_widget()
-        self._stream = None
+        self._stream: MarkdownStream | None = None
         self._timer: Timer | None = None
         self._lock = asyncio.Lock()
 

@@ -25,7 +25,8 @@ class MemoryBlock(Collapsible):
     def __init__(self, event: MemoryRecall) -> None:
         count = len(event.memories)
         title = Content(f"🧠 recalled {count} memor{'y' if count == 1 else 'ies'}")
-        super().__init__(Static(memory_lines(event)), title=title, collapsed=True, classes="memory")
+        # Collapsible takes Content (shown as is, never parsed as markup); textual annotates `title` as str
+        super().__init__(Static(memory_lines(event)), title=title, collapsed=True, classes="memory")  # type: ignore[arg-type]
         self.event = event
 
 
@@ -36,5 +37,6 @@ class CompactionBlock(Collapsible):
         title = Content(
             f"⟲ compacted {event.messages} messages: {event.tokens_before:,} → {event.tokens_after:,} tokens"
         )
-        super().__init__(Static(literal(event.summary)), title=title, collapsed=True, classes="compaction")
+        # Collapsible takes Content (shown as is, never parsed as markup); textual annotates `title` as str
+        super().__init__(Static(literal(event.summary)), title=title, collapsed=True, classes="compaction")  # type: ignore[arg-type]
         self.event = event

@@ -4,7 +4,7 @@ them) adds a line, Up/Down walk the history, Tab completes slash commands and ar
 from __future__ import annotations
 
 import os
-from typing import Callable
+from collections.abc import Callable
 
 from textual import events
 from textual.binding import Binding
@@ -69,7 +69,7 @@ class Completion:
             self.reset()
             return options[0], []
         self.cycle, self.position = options, -1
-        prefix = os.path.commonprefix(options) if options else text
+        prefix = os.path.commonprefix(options) if options else text  # noqa: RUF071 (words, not paths: a character prefix is meant)
         self.anchor = prefix if len(prefix) > len(text) else text
         return self.anchor, options
 

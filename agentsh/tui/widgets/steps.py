@@ -44,7 +44,7 @@ DETAIL_KEYS = {
 FALLBACK_KEYS = ("error", "result", "feedback", "reason", "answer", "output", "payload")
 
 
-def detail_of(step: "Step") -> str:
+def detail_of(step: Step) -> str:
     """The one line that says most about a step, taken from its data (never a repeat of its title)."""
     data = step.data
     if step.kind == "route" and data.get("fallback"):

@@ -27,17 +27,18 @@ class ToolBlock(Collapsible):
         self.ok: bool | None = None
         self.output: str | None = None
         self._body = Static(self._body_text(), classes="tool-body")
-        super().__init__(self._body, title=title_of(name, arguments, "running", agent), collapsed=True, classes="tool -running")
+        # Collapsible takes Content (shown as is, never parsed as markup); textual annotates `title` as str
+        super().__init__(self._body, title=title_of(name, arguments, "running", agent), collapsed=True, classes="tool -running")  # type: ignore[arg-type]
 
     def finish(self, ok: bool, output: str, duration_ms: float | None) -> None:
         self.ok, self.output = ok, output
-        self.title = title_of(self.tool_name, self.arguments, "ok" if ok else "error", self.agent, duration_ms)
+        self.title = title_of(self.tool_name, self.arguments, "ok" if ok else "error", self.agent, duration_ms)  # type: ignore[assignment]  # Content, as in __init__
         self.remove_class("-running")
         self.add_class("-ok" if ok else "-error")
         self._body.update(self._body_text(duration_ms))
 
     def waiting_for_approval(self, waiting: bool) -> None:
-        self.title = title_of(self.tool_name, self.arguments, "waiting" if waiting else "running", self.agent)
+        self.title = title_of(self.tool_name, self.arguments, "waiting" if waiting else "running", self.agent)  # type: ignore[assignment]  # Content, as in __init__
 
     def _body_text(self, duration_ms: float | None = None) -> Text:
         parts = [Text("arguments\n", style="bold"), literal(arguments_text(self.arguments, indent=2))]
