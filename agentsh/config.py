@@ -291,6 +291,8 @@ def config_problem(error: ValidationError, model: type[BaseModel], prefix: tuple
         return f"{key} must be {words} {limit}, not {_shown(value)}"
     if kind in KINDS:
         return f"{key} must be {KINDS[kind]}, not {_shown(value)}"
+    if kind == "value_error":  # our own validators word the problem; pydantic prefixes "Value error, "
+        return f"{key}: {str(context.get('error') or first['msg']).removeprefix('Value error, ')}"
     return f"{key}: {first['msg']}"
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from agentsh.config import Settings
+from agentsh.errors import ConfigError
 from agentsh.events import Error, Step, TextDelta
 from agentsh.models.scripted import ScriptedModel
 from agentsh.modes.pipeline import fill
@@ -111,10 +114,11 @@ async def test_invalid_stage_configuration_is_a_clear_error(home):
         ({"agent": "writer", "prompt": "{input}", "gate": {"type": "regex", "pattern": "("}}, "regular expression"),
         ({"agent": "writer", "prompt": "{input}", "gate": {"type": "vibes"}}, "gate"),
     ]:
-        session = open_session(home, ScriptedModel(), modes={"pipeline": {"stages": [stage]}})
-        events = await send(session, "x")
-        [error] = of(events, Error)
-        assert "[modes.pipeline]" in error.message and problem in error.message, error.message
+        with pytest.raises(ConfigError) as raised:  # found when the settings are read, before any turn
+            open_session(home, ScriptedModel(), modes={"pipeline": {"stages": [stage]}})
+        message = str(raised.value)
+        assert "modes.pipeline.stages[0]" in message and problem in message, message
+        assert "Value error" not in message, "no pydantic jargon"
 
 
 def test_templates_are_filled_in_one_pass():

@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from agentsh.config import Settings
-from agentsh.errors import ModelStreamError
+from agentsh.errors import ConfigError, ModelStreamError
 from agentsh.events import Error, Notice, Step, ToolCall
 from agentsh.models.scripted import Reply, ScriptedModel, calls
 from agentsh.modes.plan_graph import Plan, PlanTask, find_cycle, plan_problems
@@ -340,14 +340,11 @@ async def test_max_tasks_is_enforced_by_the_schema(home):
     assert "at most 2 are allowed" in logs(model, "plan")[1].messages[-1].content
 
 
-async def test_an_unknown_setting_fails_the_turn_clearly(home):
-    session, _ = open_session(home, responder([], {}), max_task=3)
+async def test_an_unknown_setting_is_a_clear_error_before_any_turn(home):
+    with pytest.raises(ConfigError) as raised:
+        open_session(home, responder([], {}), max_task=3)
 
-    events = await send(session, "go")
-
-    [error] = [e for e in events if isinstance(e, Error)]
-    assert "modes.planner" in error.message and "max_task" in error.message
-    assert done(events).failed
+    assert "unknown key modes.planner.max_task (did you mean modes.planner.max_tasks?)" in str(raised.value)
 
 
 # the plan schema --------------------------------------------------------------------------------
