@@ -97,6 +97,13 @@ def m003_memory_vocabulary(db: Database) -> None:
     """Word counts over the memories, so that recall can leave out words most memories contain."""
     db.execute("CREATE VIRTUAL TABLE memories_vocab USING fts5vocab(memories_fts, 'row')")
 
+
+@migrations()
+def m004_turn_locks(db: Database) -> None:
+    """The lock file a running turn's writer holds (store/locks.py): alive or not, whatever its host."""
+    db["turns"].add_column("lock", str)
+
+
 def refuse_newer_schema(db: Database, path: Path | str) -> None:
     """A migration this agentsh does not know means a newer agentsh wrote the file: never downgrade it."""
     known = {m.name for m in migrations._migrations}
