@@ -19,7 +19,7 @@ from typing import AsyncIterator
 
 from .agent.turn import Turn
 from .config import Settings, choose_model, data_home
-from .errors import AgentshError
+from .errors import AgentshError, StoreError
 from .events import Compaction, Error, Event, Notice, SessionInfo, TextDelta, TurnDone
 from .memory.session_memory import SessionMemory
 from .memory.tools import memory_tools
@@ -240,8 +240,8 @@ class Session:
         try:
             self._finish(turn, log, status, str(error) if error else None)
             self.memory.after_turn(self.record)
-        except AgentshError as failure:  # the turn could not be saved: say so, and still end the stream
-            queue.put_nowait(Error(message=str(failure), kind=type(failure).__name__))
+        except Exception as failure:  # the turn could not be saved: say so, and still end the stream with its answer
+            queue.put_nowait(Error(message=f"this turn was not saved: {_reason(failure)}", kind=type(failure).__name__))
             done = done.model_copy(update={"failed": True})
         finally:
             queue.put_nowait(done)
@@ -266,7 +266,10 @@ class Session:
 
     def _checkpoint(self, log: _TurnLog) -> None:
         log.last_checkpoint = time.monotonic()
-        self.store.checkpoint(log.turn_id, log.messages, "".join(log.partial))
+        try:
+            self.store.checkpoint(log.turn_id, log.messages, "".join(log.partial))
+        except StoreError:  # progress saved for a crash only: the turn goes on; _finish saves it or says why not
+            pass
 
     async def _stop(self) -> None:
         """The consumer stopped reading: cancel the turn and wait until it is saved."""
@@ -293,6 +296,10 @@ class Session:
             model_calls=turn.model_calls, step_limited=turn.step_limited, interrupted=status == "interrupted",
             failed=status == "failed",
         )
+
+
+def _reason(failure: Exception) -> str:
+    return str(failure) if isinstance(failure, AgentshError) else f"internal error: {type(failure).__name__}: {failure}"
 
 
 def _report(failure: str, log: "_TurnLog", queue: asyncio.Queue, observe) -> None:

@@ -98,33 +98,52 @@ def _damaged(path: object, error: sqlite3.DatabaseError) -> StoreError:
     return StoreError(f"the session database {path} is damaged ({error}); move it aside or restore a backup")
 
 
-def _naming_damage(method):
-    """SQLite reports a corrupt page only when it reads it: name the file in one StoreError then."""
+_SQLITE_FULL = 13
+_SQLITE_IOERR = 10
+
+
+def _store_error(path: str, error: sqlite3.DatabaseError) -> StoreError | None:
+    """What the user must hear about a failure of the file or its disk; None for the program's own errors
+    (a constraint, a syntax error...), which stay exceptions."""
+    if type(error) is sqlite3.DatabaseError:
+        return _damaged(path, error)
+    code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF
+    if code == _SQLITE_FULL:
+        return StoreError(f"the disk holding the session database {path} is full; free some space (earlier turns are safe)")
+    if code == _SQLITE_IOERR:
+        return StoreError(f"the session database {path} could not be read or written ({error}); check its disk")
+    return None
+
+
+def _naming_the_file(method):
+    """SQLite reports a corrupt page only when it reads it, a full disk only when it writes: one StoreError
+    naming the file then."""
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         try:
             return method(self, *args, **kwargs)
         except sqlite3.DatabaseError as error:
-            if type(error) is not sqlite3.DatabaseError:  # busy, constraint, syntax...: not damage
+            reported = _store_error(self.connection.path, error)
+            if reported is None:
                 raise
-            raise _damaged(self.connection.path, error) from None
+            raise reported from None
 
     return wrapper
 
 
 class _Cursor(sqlite3.Cursor):
-    execute = _naming_damage(sqlite3.Cursor.execute)
-    executemany = _naming_damage(sqlite3.Cursor.executemany)
-    executescript = _naming_damage(sqlite3.Cursor.executescript)
-    fetchone = _naming_damage(sqlite3.Cursor.fetchone)
-    fetchmany = _naming_damage(sqlite3.Cursor.fetchmany)
-    fetchall = _naming_damage(sqlite3.Cursor.fetchall)
-    __next__ = _naming_damage(sqlite3.Cursor.__next__)
+    execute = _naming_the_file(sqlite3.Cursor.execute)
+    executemany = _naming_the_file(sqlite3.Cursor.executemany)
+    executescript = _naming_the_file(sqlite3.Cursor.executescript)
+    fetchone = _naming_the_file(sqlite3.Cursor.fetchone)
+    fetchmany = _naming_the_file(sqlite3.Cursor.fetchmany)
+    fetchall = _naming_the_file(sqlite3.Cursor.fetchall)
+    __next__ = _naming_the_file(sqlite3.Cursor.__next__)
 
 
 class _Connection(sqlite3.Connection):
-    """A connection whose statements and rows report a damaged file as StoreError naming it."""
+    """A connection whose statements and rows report a damaged file or a full disk as StoreError naming it."""
 
     def __init__(self, database: str, *args, **kwargs) -> None:
         super().__init__(database, *args, **kwargs)
@@ -175,8 +194,8 @@ def write_transaction(db: Database) -> Iterator[Database]:
     db.execute("BEGIN IMMEDIATE")
     try:
         yield db
+        db.execute("COMMIT")  # a full disk may fail only here, leaving the transaction open
     except BaseException:
-        db.conn.rollback()
+        with contextlib.suppress(sqlite3.Error):
+            db.conn.rollback()
         raise
-    else:
-        db.execute("COMMIT")
