@@ -72,6 +72,7 @@ class Settings(BaseModel):
     tool_timeout: float = Field(60.0, gt=0)
     request_timeout: float = Field(600.0, gt=0)
     stream_idle_timeout: float = Field(60.0, gt=0)
+    store_timeout: float = Field(30.0, gt=0)  # seconds a write waits for another process writing the session database
     retries: int = Field(3, ge=0, le=10)
     home: Path | None = None
     agents: dict[str, AgentProfile] = Field(default_factory=dict)

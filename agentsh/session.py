@@ -30,7 +30,7 @@ from .modes import DEFAULT_MODE, get_mode
 from .plugin_loader.directories import plugin_directories, protected_paths
 from .plugin_loader.loader import PluginLoader
 from .profiles import resolve_profiles
-from .store.db import DB_FILENAME, open_database
+from .store.db import DB_FILENAME, OnWait, open_database
 from .store.records import SessionRecord
 from .store.sessions import SessionStore, repair_history
 from .tools.approval import ApprovalPolicy
@@ -265,11 +265,11 @@ class Session:
             self._checkpoint(log)
 
     def _checkpoint(self, log: _TurnLog) -> None:
-        log.last_checkpoint = time.monotonic()
         try:
             self.store.checkpoint(log.turn_id, log.messages, "".join(log.partial))
         except StoreError:  # progress saved for a crash only: the turn goes on; _finish saves it or says why not
             pass
+        log.last_checkpoint = time.monotonic()  # after the attempt: a locked database must not stall every delta
 
     async def _stop(self) -> None:
         """The consumer stopped reading: cancel the turn and wait until it is saved."""
@@ -309,8 +309,9 @@ def _report(failure: str, log: "_TurnLog", queue: asyncio.Queue, observe) -> Non
     queue.put_nowait(notice)
 
 
-def open_store(settings: Settings) -> SessionStore:
-    return SessionStore(open_database(data_home(settings) / DB_FILENAME))
+def open_store(settings: Settings, on_wait: OnWait | None = None) -> SessionStore:
+    """The data home's session store; `on_wait(seconds)` hears about waits for another process's write."""
+    return SessionStore(open_database(data_home(settings) / DB_FILENAME, settings.store_timeout, on_wait))
 
 
 def _existing_record(store: SessionStore, resume: str | None, latest: bool) -> SessionRecord | None:

@@ -18,10 +18,10 @@ from typing import TextIO
 from ..config import settings_from_args
 from ..errors import UsageError
 from ..events import ApprovalRequest, Compaction, Error, Event, MemoryRecall, Notice, TextDelta, ToolCall, ToolResult, TurnDone
-from ..session import Session
+from ..session import Session, open_store
 from ..terminal import neutralize
 from ..tools.approval import Decision
-from .support import read_stdin
+from .support import WaitingNotice, read_stdin
 
 EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE
 _SURROGATE = re.compile("[\ud800-\udfff]")  # how Python keeps argument bytes that are not UTF-8
@@ -35,7 +35,8 @@ def _json_escape(match: re.Match[str]) -> str:
 def run_command(args: argparse.Namespace) -> int:
     prompt = _prompt(args)
     settings = settings_from_args(args)
-    session = Session.open(settings, resume=args.session, latest=args.continue_latest)
+    store = open_store(settings, on_wait=WaitingNotice())
+    session = Session.open(settings, resume=args.session, latest=args.continue_latest, store=store)
     printer = JsonPrinter(sys.stdout) if args.json else TextPrinter(sys.stdout, sys.stderr)
     try:
         return asyncio.run(_run_turn(session, prompt, printer))

@@ -1,4 +1,9 @@
-"""Open the session database safely: validate, WAL, busy timeout, foreign keys, migrate."""
+"""Open the session database safely: validate, WAL, busy timeout, foreign keys, migrate.
+
+Another process writing the database makes a write wait, up to the store timeout (the
+`store_timeout` setting, 30 s by default), calling `on_wait(seconds)` about once a second so
+that a front door can say why nothing happens; then it fails with one StoreError line.
+"""
 
 from __future__ import annotations
 
@@ -7,29 +12,38 @@ import functools
 import sqlite3
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from sqlite_utils import Database
 
 from ..errors import StoreError
 
 DB_FILENAME = "agentsh.db"
-BUSY_TIMEOUT_MS = 30_000
+BUSY_TIMEOUT_MS = 30_000  # the default store timeout
+WAIT_SLICE = 1.0  # seconds between calls of on_wait while another process writes
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
+OnWait = Callable[[float], None]
 
-def open_database(path: Path | str) -> Database:
+
+class DatabaseBusy(StoreError):
+    """Another process held the database's write lock for longer than we could wait."""
+
+
+def open_database(path: Path | str, timeout: float = BUSY_TIMEOUT_MS / 1000, on_wait: OnWait | None = None) -> Database:
     """Open (creating if needed) and migrate the database at `path`.
 
     A file that is not SQLite, is corrupt, or was written by a newer agentsh raises
-    StoreError naming the file, and the file is left exactly as it was.
+    StoreError naming the file, and the file is left exactly as it was. A write waits up
+    to `timeout` seconds for another process's, calling `on_wait` meanwhile.
     """
     path = Path(path)
     if str(path) != ":memory:":
         _check_file(path)
     connection = None
     try:
-        connection = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False, factory=_Connection)
+        connection = sqlite3.connect(str(path), timeout=timeout, check_same_thread=False, factory=_Connection)
+        connection.wait_limit, connection.on_wait = timeout, on_wait
         return _prepare(Database(connection, execute_plugins=False), path)
     except (sqlite3.DatabaseError, StoreError) as error:
         if connection is not None:
@@ -43,7 +57,6 @@ def _prepare(db: Database, path: Path) -> Database:
     """Refuse a newer schema before changing anything (even the journal mode), then migrate."""
     from .migrations import migrate, refuse_newer_schema
 
-    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     refuse_newer_schema(db, path)
     _configure(db)
     migrate(db, path)
@@ -98,6 +111,7 @@ def _damaged(path: object, error: sqlite3.DatabaseError) -> StoreError:
     return StoreError(f"the session database {path} is damaged ({error}); move it aside or restore a backup")
 
 
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
 _SQLITE_FULL = 13
 _SQLITE_IOERR = 10
 
@@ -108,11 +122,21 @@ def _store_error(path: str, error: sqlite3.DatabaseError) -> StoreError | None:
     if type(error) is sqlite3.DatabaseError:
         return _damaged(path, error)
     code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF
+    if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return _busy(path)
     if code == _SQLITE_FULL:
         return StoreError(f"the disk holding the session database {path} is full; free some space (earlier turns are safe)")
     if code == _SQLITE_IOERR:
         return StoreError(f"the session database {path} could not be read or written ({error}); check its disk")
     return None
+
+
+def _busy(path: str, waited: float | None = None) -> DatabaseBusy:
+    how_long = f" for {waited:.0f} s" if waited else ""
+    return DatabaseBusy(
+        f"the session database {path} is locked: another process (another agentsh?) has been writing to it{how_long}; "
+        "try again once it has finished, or raise store_timeout in the config"
+    )
 
 
 def _naming_the_file(method):
@@ -148,6 +172,8 @@ class _Connection(sqlite3.Connection):
     def __init__(self, database: str, *args, **kwargs) -> None:
         super().__init__(database, *args, **kwargs)
         self.path = database
+        self.wait_limit: float = BUSY_TIMEOUT_MS / 1000
+        self.on_wait: OnWait | None = None
 
     def cursor(self, factory=_Cursor):
         return super().cursor(factory)
@@ -163,7 +189,6 @@ class _Connection(sqlite3.Connection):
 
 
 def _configure(db: Database) -> None:
-    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     db.execute("PRAGMA foreign_keys = ON")
     if not db.memory:
         _switch_to_wal(db)
@@ -185,13 +210,17 @@ def _switch_to_wal(db: Database, attempts: int = 250) -> None:
 
 
 @contextlib.contextmanager
-def write_transaction(db: Database) -> Iterator[Database]:
-    """BEGIN IMMEDIATE: take the write lock up front, so a busy database waits instead of failing."""
+def write_transaction(db: Database, patience: float | None = None) -> Iterator[Database]:
+    """BEGIN IMMEDIATE: take the write lock up front, so a busy database waits instead of failing.
+
+    The wait lasts up to the store timeout, reported through the connection's `on_wait`; or,
+    given `patience`, at most that many seconds, silently (for writes that may be skipped).
+    """
     if db.conn.in_transaction:
         with db.atomic():
             yield db
         return
-    db.execute("BEGIN IMMEDIATE")
+    _begin_immediate(db, patience)
     try:
         yield db
         db.execute("COMMIT")  # a full disk may fail only here, leaving the transaction open
@@ -199,3 +228,33 @@ def write_transaction(db: Database) -> Iterator[Database]:
         with contextlib.suppress(sqlite3.Error):
             db.conn.rollback()
         raise
+
+
+def _begin_immediate(db: Database, patience: float | None) -> None:
+    connection = db.conn
+    limit = getattr(connection, "wait_limit", BUSY_TIMEOUT_MS / 1000) if patience is None else patience
+    on_wait = getattr(connection, "on_wait", None) if patience is None else None
+    started = time.monotonic()
+    while True:
+        waited = time.monotonic() - started
+        try:
+            with _busy_timeout(connection, min(WAIT_SLICE, max(limit - waited, 0.001))):
+                db.execute("BEGIN IMMEDIATE")
+            return
+        except DatabaseBusy:
+            waited = time.monotonic() - started
+            if waited >= limit:
+                raise _busy(getattr(connection, "path", "?"), waited) from None
+            if on_wait is not None:
+                on_wait(waited)
+
+
+@contextlib.contextmanager
+def _busy_timeout(connection: sqlite3.Connection, seconds: float) -> Iterator[None]:
+    """SQLite's own wait, for one slice of ours (straight on the connection: ~2 pragmas per transaction)."""
+    execute = sqlite3.Connection.execute
+    execute(connection, f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+    try:
+        yield
+    finally:
+        execute(connection, f"PRAGMA busy_timeout = {int(getattr(connection, 'wait_limit', BUSY_TIMEOUT_MS / 1000) * 1000)}")

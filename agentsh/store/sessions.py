@@ -30,6 +30,7 @@ from .records import MESSAGE_COLUMNS, SessionRecord, message_from_row, message_r
 
 INTERRUPTED_TOOL_RESULT = "Error: the turn was interrupted before this tool call returned a result."
 TITLE_LENGTH = 60
+CHECKPOINT_PATIENCE = 0.05  # seconds a checkpoint waits for another writer before it is skipped (the next one saves more)
 
 
 class SessionStore:
@@ -237,7 +238,8 @@ class SessionStore:
         return turn_id
 
     def checkpoint(self, turn_id: int, messages: list[Message], partial_text: str) -> None:
-        with write_transaction(self.db):
+        """Save a running turn's progress, for recovery after a crash; StoreError when it cannot be saved now."""
+        with write_transaction(self.db, patience=CHECKPOINT_PATIENCE):
             _update_row(self.db, "turns", turn_id, {"draft": _dump(messages), "partial_text": partial_text})
 
     def finish_turn(self, turn_id: int, messages: list[Message], events: list[tuple[str, dict]], summary: dict[str, Any]) -> None:
