@@ -1,5 +1,8 @@
 """Open the session database safely: validate, WAL, busy timeout, foreign keys, migrate.
 
+A data home agentsh cannot write (permissions, a read-only mount) is opened read-only: what
+it holds can be shown, and every write fails with one StoreError saying so and what to do.
+
 Another process writing the database makes a write wait, up to the store timeout (the
 `store_timeout` setting, 30 s by default), calling `on_wait(seconds)` about once a second so
 that a front door can say why nothing happens; then it fails with one StoreError line.
@@ -10,7 +13,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import sqlite3
+import os
 import time
+import urllib.parse
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -38,11 +43,12 @@ def open_database(path: Path | str, timeout: float = BUSY_TIMEOUT_MS / 1000, on_
     to `timeout` seconds for another process's, calling `on_wait` meanwhile.
     """
     path = Path(path)
-    if str(path) != ":memory:":
-        _check_file(path)
+    read_only_uri = None if str(path) == ":memory:" else _check_file(path)
     connection = None
     try:
-        connection = sqlite3.connect(str(path), timeout=timeout, check_same_thread=False, factory=_Connection)
+        target = read_only_uri or str(path)
+        connection = sqlite3.connect(target, uri=bool(read_only_uri), timeout=timeout, check_same_thread=False, factory=_Connection)
+        connection.path, connection.read_only = str(path), bool(read_only_uri)
         connection.wait_limit, connection.on_wait = timeout, on_wait
         return _prepare(Database(connection, execute_plugins=False), path)
     except (sqlite3.DatabaseError, StoreError) as error:
@@ -54,22 +60,80 @@ def open_database(path: Path | str, timeout: float = BUSY_TIMEOUT_MS / 1000, on_
 
 
 def _prepare(db: Database, path: Path) -> Database:
-    """Refuse a newer schema before changing anything (even the journal mode), then migrate."""
+    """Refuse a newer schema before changing anything (even the journal mode), then migrate
+    (a read-only database is read as it is)."""
     from .migrations import migrate, refuse_newer_schema
 
     refuse_newer_schema(db, path)
-    _configure(db)
-    migrate(db, path)
+    if not getattr(db.conn, "read_only", False):
+        _configure(db)
+        migrate(db, path)
     return db
 
 
-def _check_file(path: Path) -> None:
+def _check_file(path: Path) -> str | None:
+    """Refuse what cannot be a session database; the URI to open it read-only with when it cannot be written."""
     if path.is_dir():
         raise StoreError(f"{path} is a directory, not a session database")
-    if not path.exists():
+    if not path.parent.is_dir():
         _ensure_parent(path)
-        return
-    _check_readable_by_sqlite(path)
+    if _not_writable(path) is not None:
+        if not path.exists():
+            raise read_only_error(path, "and holds no session database yet")
+        return _read_only_uri(path)
+    if path.exists():
+        _check_readable_by_sqlite(path)
+    return None
+
+
+def _not_writable(path: Path) -> Path | None:
+    """The data home, or the one of its database files, that this process cannot write (None: all can be)."""
+    if not os.access(path.parent, os.W_OK):
+        return path.parent
+    files = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+    return next((f for f in files if f.exists() and not os.access(f, os.W_OK)), None)
+
+
+def read_only_error(path: Path | str, detail: str = "") -> StoreError:
+    path = Path(path)
+    target = _not_writable(path) or path.parent
+    what = "data home" if target == path.parent else "session database file"
+    fix = "remount it read-write" if _on_read_only_filesystem(target) else f"chmod u+w {target}"
+    return StoreError(
+        f"the {what} {target} is read-only{' ' + detail if detail else ''}: agentsh can show what it holds but not save "
+        f"anything; make it writable ({fix}) or choose another data home with --home"
+    )
+
+
+def _on_read_only_filesystem(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def refuse_if_read_only(db: Database) -> None:
+    """A write to a database opened read-only: one line saying so, before anything is attempted."""
+    if getattr(db.conn, "read_only", False):
+        raise read_only_error(getattr(db.conn, "path", ""))
+
+
+def _uri(path: Path, query: str) -> str:
+    return f"file:{urllib.parse.quote(str(path))}?{query}"
+
+
+def _read_only_uri(path: Path) -> str:
+    """mode=ro, or, when SQLite cannot make the WAL index in a read-only folder and no write-ahead log is
+    pending (the last writer closed cleanly), immutable=1: nothing can change a file nobody can write."""
+    try:
+        _check_readable_by_sqlite(path)
+        return _uri(path, "mode=ro")
+    except StoreError:
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists() and wal.stat().st_size:
+            raise
+    _check_readable_by_sqlite(path, "mode=ro&immutable=1")
+    return _uri(path, "mode=ro&immutable=1")
 
 
 def _ensure_parent(path: Path) -> None:
@@ -79,14 +143,14 @@ def _ensure_parent(path: Path) -> None:
         raise StoreError(f"cannot create the data home {path.parent}: {error.strerror}") from None
 
 
-def _check_readable_by_sqlite(path: Path) -> None:
+def _check_readable_by_sqlite(path: Path, query: str = "mode=ro") -> None:
     """Read the schema without write access, so a damaged or foreign file is never touched.
 
     Only SQLite opens the file here: closing a descriptor opened by anyone else would drop
     the POSIX locks of this process's other connections to it, and with them WAL safety.
     """
     try:
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        connection = sqlite3.connect(_uri(path, query), uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
             connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
         finally:
@@ -104,6 +168,8 @@ def _unusable(path: Path, error: sqlite3.DatabaseError) -> StoreError:
         return StoreError(f"cannot read the session database {path}: {problem.strerror}")
     if header and header != _SQLITE_HEADER:
         return StoreError(f"{path} is not an SQLite database; move it aside or choose another data home with --home")
+    if type(error) is not sqlite3.DatabaseError and _code(error) in (_SQLITE_CANTOPEN, _SQLITE_READONLY, _SQLITE_PERM):
+        return StoreError(f"cannot open the session database {path} ({error}); check the permissions of it and its folder")
     return _damaged(path, error)
 
 
@@ -111,9 +177,12 @@ def _damaged(path: object, error: sqlite3.DatabaseError) -> StoreError:
     return StoreError(f"the session database {path} is damaged ({error}); move it aside or restore a backup")
 
 
-_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
-_SQLITE_FULL = 13
-_SQLITE_IOERR = 10
+_SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = 3, 5, 6, 8, 10, 13, 14
+
+
+def _code(error: sqlite3.Error) -> int:
+    """SQLite's primary result code (extended codes carry it in their low byte)."""
+    return (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF
 
 
 def _store_error(path: str, error: sqlite3.DatabaseError) -> StoreError | None:
@@ -121,7 +190,9 @@ def _store_error(path: str, error: sqlite3.DatabaseError) -> StoreError | None:
     (a constraint, a syntax error...), which stay exceptions."""
     if type(error) is sqlite3.DatabaseError:
         return _damaged(path, error)
-    code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF
+    code = _code(error)
+    if code == _SQLITE_READONLY:
+        return read_only_error(path)
     if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
         return _busy(path)
     if code == _SQLITE_FULL:
@@ -172,6 +243,7 @@ class _Connection(sqlite3.Connection):
     def __init__(self, database: str, *args, **kwargs) -> None:
         super().__init__(database, *args, **kwargs)
         self.path = database
+        self.read_only = False
         self.wait_limit: float = BUSY_TIMEOUT_MS / 1000
         self.on_wait: OnWait | None = None
 
@@ -220,6 +292,7 @@ def write_transaction(db: Database, patience: float | None = None) -> Iterator[D
         with db.atomic():
             yield db
         return
+    refuse_if_read_only(db)
     _begin_immediate(db, patience)
     try:
         yield db

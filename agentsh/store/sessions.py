@@ -24,7 +24,7 @@ from sqlite_utils.db import NotFoundError
 
 from ..errors import StoreError
 from ..messages import MESSAGES_ADAPTER, Message
-from .db import write_transaction
+from .db import refuse_if_read_only, write_transaction
 from .locks import turn_locks
 from .records import MESSAGE_COLUMNS, SessionRecord, message_from_row, message_row, now
 
@@ -221,6 +221,7 @@ class SessionStore:
 
     def begin_turn(self, session_id: str, user_message: Message, mode: str, model: str) -> int:
         """Commit a running turn, its lock held (before the row exists) until `finish_turn`."""
+        refuse_if_read_only(self.db)
         lock = self._locks.hold()
         row = {
             "session_id": session_id, "status": "running", "mode": mode, "model": model, "started_at": now(),
@@ -274,7 +275,9 @@ class SessionStore:
     # recovery ---------------------------------------------------------------
 
     def recover(self, session_id: str | None = None) -> int:
-        """Close every turn whose process is gone; returns how many were recovered."""
+        """Close every turn whose process is gone; returns how many were recovered (none in a read-only home)."""
+        if getattr(self.db.conn, "read_only", False):
+            return 0
         sql = "SELECT * FROM turns WHERE status = 'running'" + (" AND session_id = ?" if session_id else "")
         recovered = 0
         for turn in list(self.db.query(sql, [session_id] if session_id else [])):
