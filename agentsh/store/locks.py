@@ -8,8 +8,8 @@ containers sharing the data home see each other's locks; NFS emulates it with fc
 locks). A flock belongs to an open file, not to a process: a second store in the writer's
 own process sees the lock as held too.
 
-An in-memory database is visible to one process only: its locks live in a folder of the
-system's temporary directory named after the connection, removed when its last lock goes.
+An in-memory database is visible to one process only: its locks live in a private temporary
+folder made for its connection, removed with it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ import errno
 import fcntl
 import os
 import secrets
+import shutil
 import tempfile
+import weakref
 from pathlib import Path
 from typing import Iterator
 
@@ -29,9 +31,8 @@ LOCKS_FOLDER = "locks"
 
 
 class TurnLocks:
-    def __init__(self, folder: Path, temporary: bool = False) -> None:
+    def __init__(self, folder: Path) -> None:
         self._folder = folder
-        self._temporary = temporary
         self._held: dict[str, int] = {}  # token -> descriptor holding its lock
 
     def hold(self) -> str:
@@ -50,8 +51,6 @@ class TurnLocks:
             return
         with contextlib.suppress(OSError):
             os.unlink(self._path(token))
-            if self._temporary:
-                self._folder.rmdir()
         os.close(descriptor)
 
     @contextlib.contextmanager
@@ -98,5 +97,14 @@ def turn_locks(database_file: str, connection: object) -> TurnLocks:
     """The turn locks of the database at `database_file` ("" for an in-memory one, on `connection`)."""
     if database_file:
         return TurnLocks(Path(database_file).parent / LOCKS_FOLDER)
-    name = f"agentsh-locks-{os.getpid()}-{id(connection)}"
-    return TurnLocks(Path(tempfile.gettempdir()) / name, temporary=True)
+    folder = getattr(connection, "turn_locks_folder", None)
+    if folder is None:
+        folder = Path(tempfile.mkdtemp(prefix="agentsh-locks-"))
+        try:  # agentsh's own connections carry it, so every store on one connection shares it
+            weakref.finalize(connection, shutil.rmtree, folder, True)
+            setattr(connection, "turn_locks_folder", folder)
+        except (AttributeError, TypeError):  # a plain sqlite3 connection: this store's own folder
+            locks = TurnLocks(folder)
+            weakref.finalize(locks, shutil.rmtree, folder, True)
+            return locks
+    return TurnLocks(folder)
