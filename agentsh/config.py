@@ -97,6 +97,7 @@ class Settings(BaseModel):
     request_timeout: float = Field(600.0, gt=0)
     stream_idle_timeout: float = Field(60.0, gt=0)
     answer_timeout: float = Field(600.0, gt=0)  # a whole streamed answer, however steadily it arrives
+    store_timeout: float = Field(30.0, gt=0)  # seconds a write waits for another process writing the session database
     retries: int = Field(3, ge=0, le=10)
     home: PathText | None = None
     project_store: bool = False  # ./sessions of the current folder as the data home, in a trusted folder only

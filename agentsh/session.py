@@ -11,6 +11,7 @@ of `agentsh.events`; the store records the turn as it goes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from .agent.turn import Turn
 from .config import Settings, choose_model, data_home
-from .errors import AgentshError
+from .errors import AgentshError, StoreError
 from .events import Compaction, Error, Event, Notice, SessionInfo, TextDelta, TurnDone
 from .memory.session_memory import SessionMemory
 from .memory.tools import memory_tools
@@ -30,7 +31,7 @@ from .plugin_loader.directories import plugin_directories, protected_paths
 from .plugin_loader.loader import PluginLoader
 from .profiles import resolve_profiles
 from .session_policy import SessionPolicy
-from .store.db import DB_FILENAME, open_database
+from .store.db import DB_FILENAME, OnWait, open_database
 from .store.records import SessionRecord
 from .store.sessions import SessionStore, repair_history
 from .text import replace_lone_surrogates
@@ -255,9 +256,9 @@ class Session(SessionPolicy):
         try:
             self._finish(turn, log, status, str(error) if error else None)
             self.memory.after_turn(self.record)
-        except AgentshError as failure:  # the turn could not be saved: say so (once), and still end the stream
+        except Exception as failure:  # the turn could not be saved: say so (once), and still end the stream with its answer
             if str(failure) != str(error):
-                queue.put_nowait(Error(message=str(failure), kind=type(failure).__name__))
+                queue.put_nowait(Error(message=f"this turn was not saved: {_reason(failure)}", kind=type(failure).__name__))
             done = done.model_copy(update={"failed": True})
         finally:
             queue.put_nowait(done)
@@ -281,8 +282,10 @@ class Session(SessionPolicy):
             self._checkpoint(log)
 
     def _checkpoint(self, log: _TurnLog) -> None:
-        log.last_checkpoint = time.monotonic()
-        self.store.checkpoint(log.turn_id, log.messages, "".join(log.partial))
+        # progress saved for a crash only: on a StoreError the turn goes on; _finish saves it or says why not
+        with contextlib.suppress(StoreError):
+            self.store.checkpoint(log.turn_id, log.messages, "".join(log.partial))
+        log.last_checkpoint = time.monotonic()  # after the attempt: a locked database must not stall every delta
 
     async def _stop(self) -> None:
         """The consumer stopped reading: cancel the turn and wait until it is saved."""
@@ -311,6 +314,10 @@ class Session(SessionPolicy):
         )
 
 
+def _reason(failure: Exception) -> str:
+    return str(failure) if isinstance(failure, AgentshError) else f"internal error: {type(failure).__name__}: {failure}"
+
+
 def _report(failure: str, log: _TurnLog, queue: asyncio.Queue, observe) -> None:
     """A hook failure is shown and stored, but never dispatched to hooks again."""
     notice = Notice(message=failure, level="warning")
@@ -318,8 +325,9 @@ def _report(failure: str, log: _TurnLog, queue: asyncio.Queue, observe) -> None:
     queue.put_nowait(notice)
 
 
-def open_store(settings: Settings) -> SessionStore:
-    return SessionStore(open_database(data_home(settings) / DB_FILENAME))
+def open_store(settings: Settings, on_wait: OnWait | None = None) -> SessionStore:
+    """The data home's session store; `on_wait(seconds)` hears about waits for another process's write."""
+    return SessionStore(open_database(data_home(settings) / DB_FILENAME, settings.store_timeout, on_wait))
 
 
 def _existing_record(store: SessionStore, resume: str | None, latest: bool) -> SessionRecord | None:

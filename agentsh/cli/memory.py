@@ -14,12 +14,12 @@ from ..models import resolve_model
 from ..session import open_store
 from ..store.sessions import SessionStore
 from ..store.transfer import read_text_file
-from .support import out, print_json, write_export
+from .support import WaitingNotice, out, print_json, write_export
 
 
 def memory_command(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
-    sessions = open_store(settings)
+    sessions = open_store(settings, on_wait=WaitingNotice())
     handler = _HANDLERS[args.memory_command]
     return handler(MemoryStore(sessions.db), args, sessions, settings) or 0
 

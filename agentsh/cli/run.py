@@ -18,12 +18,12 @@ from typing import TextIO
 from ..config import settings_from_args
 from ..errors import UsageError
 from ..events import ApprovalRequest, Compaction, Error, Event, MemoryRecall, Notice, TextDelta, ToolCall, ToolResult, TurnDone
-from ..session import Session
+from ..session import Session, open_store
 from ..terminal import neutralize
 from ..text import has_lone_surrogates, replace_lone_surrogates
 from ..tools.approval import Decision
 from ..tools.call_text import call_segments, is_compound
-from .support import read_stdin
+from .support import WaitingNotice, read_stdin
 
 EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE
 _C1 = re.compile("[\x7f-\x9f]")  # JSON leaves DEL and the C1 controls (e.g. 8-bit CSI) raw: escape them too
@@ -36,7 +36,8 @@ def _json_escape(match: re.Match[str]) -> str:
 def run_command(args: argparse.Namespace) -> int:
     prompt = _prompt(args)
     settings = settings_from_args(args)
-    session = Session.open(settings, resume=args.session, latest=args.continue_latest)
+    store = open_store(settings, on_wait=WaitingNotice())
+    session = Session.open(settings, resume=args.session, latest=args.continue_latest, store=store)
     printer = JsonPrinter(sys.stdout) if args.json else TextPrinter(sys.stdout, sys.stderr)
     try:
         return asyncio.run(_run_turn(session, prompt, printer))

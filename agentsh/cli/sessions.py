@@ -15,11 +15,11 @@ from ..store.records import SessionRecord
 from ..store.search import SearchHit, search_messages
 from ..store.sessions import SessionStore
 from ..store.transfer import export_text, import_json, read_text_file
-from .support import out, print_json, write_export
+from .support import WaitingNotice, out, print_json, write_export
 
 
 def sessions_command(args: argparse.Namespace) -> int:
-    store = open_store(settings_from_args(args))
+    store = open_store(settings_from_args(args), on_wait=WaitingNotice())
     handler = _HANDLERS[args.sessions_command]
     return handler(store, args) or 0
 

@@ -39,3 +39,20 @@ def print_json(value: object) -> None:
 
 def out(text: str) -> None:
     print(neutralize(text) if sys.stdout.isatty() else text)
+
+
+class WaitingNotice:
+    """`on_wait` of the session store: say on stderr why nothing happens, at once and then every 10 s."""
+
+    EVERY = 10.0
+
+    def __init__(self) -> None:
+        self._last = self._next = 0.0
+
+    def __call__(self, waited: float) -> None:
+        if waited < self._last:  # a new wait
+            self._next = 0.0
+        self._last = waited
+        if waited >= self._next:
+            print(f"agentsh: waiting for the session database: another agentsh is writing ({waited:.0f} s)", file=sys.stderr, flush=True)
+            self._next = waited + self.EVERY

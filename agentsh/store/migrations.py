@@ -97,6 +97,13 @@ def m003_memory_vocabulary(db: Database) -> None:
     """Word counts over the memories, so that recall can leave out words most memories contain."""
     db.execute("CREATE VIRTUAL TABLE memories_vocab USING fts5vocab(memories_fts, 'row')")
 
+
+@migrations()
+def m004_turn_locks(db: Database) -> None:
+    """The lock file a running turn's writer holds (store/locks.py): alive or not, whatever its host."""
+    db.table("turns").add_column("lock", str)
+
+
 def known_migrations() -> list[str]:
     """The names of every migration this agentsh has, in order: all a fresh database would apply."""
     return [m.name for m in migrations.pending(Database(memory=True))]

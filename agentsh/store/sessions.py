@@ -4,7 +4,11 @@ A turn is written twice: `begin_turn` commits a running row whose `draft` holds 
 turn's messages so far (checkpointed as the turn goes), and `finish_turn` writes the
 turn's messages and events in one transaction. A turn left running by a process that
 died is recovered from its draft: its partial answer kept and marked interrupted, and
-every tool call without a result given a synthetic one.
+every tool call without a result given a synthetic one. Whether the writer died is asked of
+the lock it holds (store/locks.py), so a turn from another host or container is recovered too.
+
+A session's messages are in the order of their turns (`seq`), whatever order the turns
+were written in: a turn written after a later-started one (recovered, or long) goes before it.
 """
 
 from __future__ import annotations
@@ -21,22 +25,21 @@ from sqlite_utils import Database
 
 from ..errors import StoreError
 from ..messages import MESSAGES_ADAPTER, Message, repaired_history
-from .db import write_transaction
+from .db import refuse_if_read_only, write_transaction
+from .locks import turn_locks
 from .records import MESSAGE_COLUMNS, SessionRecord, message_from_row, message_row, now
 
 INTERRUPTED_TOOL_RESULT = "Error: the turn was interrupted before this tool call returned a result."
 TITLE_LENGTH = 60
-
-# (database, turn id) of the turns this process is running: a running turn with our pid that
-# is not here was left by an earlier process that had the same pid (common in containers).
-_LIVE_TURNS: set[tuple[str, int]] = set()
+CHECKPOINT_PATIENCE = 0.05  # seconds a checkpoint waits for another writer before it is skipped (the next one saves more)
 
 
 class SessionStore:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.host = socket.gethostname()
-        self._db_key = _database_key(db)
+        self._locks = turn_locks(_database_file(db), db.conn)
+        self._turn_locks: dict[int, str] = {}  # turn id -> lock token, for the turns this store runs
 
     # sessions ---------------------------------------------------------------
 
@@ -182,8 +185,30 @@ class SessionStore:
             self._insert_messages(session_id, list(messages), turn_id)
 
     def _insert_messages(self, session_id: str, messages: builtins.list[Message], turn_id: int | None) -> None:
-        start = self.message_count(session_id)
+        start = self._place_of(session_id, turn_id, len(messages))
         _insert_rows(self.db, "messages", [message_row(m, session_id, turn_id, start + i) for i, m in enumerate(messages)])
+
+    def _place_of(self, session_id: str, turn_id: int | None, count: int) -> int:
+        """Where a turn's messages go: before those of turns started after it, else at the end."""
+        later = None
+        if turn_id is not None and self._has_later_turns(session_id, turn_id):
+            sql = "SELECT min(seq) FROM messages WHERE session_id = ? AND turn_id > ?"
+            later = self.db.execute(sql, [session_id, turn_id]).fetchone()[0]
+        if later is None:
+            return self.message_count(session_id)
+        self._make_room(session_id, later, count)
+        return later
+
+    def _has_later_turns(self, session_id: str, turn_id: int) -> bool:
+        sql = "SELECT 1 FROM turns WHERE session_id = ? AND id > ? AND status != 'running' LIMIT 1"
+        return self.db.execute(sql, [session_id, turn_id]).fetchone() is not None
+
+    def _make_room(self, session_id: str, at: int, count: int) -> None:
+        """Move messages from `at` on `count` places later (through negative numbers: `seq` is unique),
+        and the compactions that cover them with them."""
+        self.db.execute("UPDATE messages SET seq = -1 - (seq + ?) WHERE session_id = ? AND seq >= ?", [count, session_id, at])
+        self.db.execute("UPDATE messages SET seq = -1 - seq WHERE session_id = ? AND seq < 0", [session_id])
+        self.db.execute("UPDATE compactions SET covers = covers + ? WHERE session_id = ? AND covers > ?", [count, session_id, at])
 
     def add_event(self, session_id: str, event_type: str, data: dict[str, Any], turn_id: int | None = None) -> None:
         with write_transaction(self.db):
@@ -200,19 +225,27 @@ class SessionStore:
     # turns ------------------------------------------------------------------
 
     def begin_turn(self, session_id: str, user_message: Message, mode: str, model: str) -> int:
+        """Commit a running turn, its lock held (before the row exists) until `finish_turn`."""
+        refuse_if_read_only(self.db)
+        lock = self._locks.hold()
         row = {
             "session_id": session_id, "status": "running", "mode": mode, "model": model, "started_at": now(),
-            "pid": os.getpid(), "host": self.host, "draft": _dump([user_message]), "partial_text": "",
+            "pid": os.getpid(), "host": self.host, "lock": lock, "draft": _dump([user_message]), "partial_text": "",
         }
-        with write_transaction(self.db):
-            turn_id = _insert_rows(self.db, "turns", [row])
-            assert turn_id is not None  # one row: its rowid
-            self._set_title_if_missing(session_id, user_message.content)
-        _LIVE_TURNS.add((self._db_key, turn_id))
+        try:
+            with write_transaction(self.db):
+                turn_id = _insert_rows(self.db, "turns", [row])
+                self._set_title_if_missing(session_id, user_message.content)
+        except BaseException:
+            self._locks.release(lock)
+            raise
+        assert turn_id is not None  # one row: its rowid
+        self._turn_locks[turn_id] = lock
         return turn_id
 
     def checkpoint(self, turn_id: int, messages: builtins.list[Message], partial_text: str) -> None:
-        with write_transaction(self.db):
+        """Save a running turn's progress, for recovery after a crash; StoreError when it cannot be saved now."""
+        with write_transaction(self.db, patience=CHECKPOINT_PATIENCE):
             _update_turn(self.db, turn_id, {"draft": _dump(messages), "partial_text": partial_text})
 
     def finish_turn(self, turn_id: int, messages: builtins.list[Message], events: builtins.list[tuple[str, dict]], summary: dict[str, Any]) -> None:
@@ -227,8 +260,8 @@ class SessionStore:
                 self._insert_events(session_id, turn_id, events)
                 _update_turn(self.db, turn_id, {**summary, "draft": None, "partial_text": None, "ended_at": now()})
                 self._add_totals(session_id, summary)
-        finally:
-            _LIVE_TURNS.discard((self._db_key, turn_id))  # if the write failed, recovery saves the draft
+        finally:  # if the write failed, recovery saves the draft
+            self._locks.release(self._turn_locks.pop(turn_id, ""))
 
     def _add_totals(self, session_id: str, summary: dict[str, Any], touch: bool = True) -> None:
         cost_known = 0 if summary.get("cost") is None else 1
@@ -247,34 +280,35 @@ class SessionStore:
     # recovery ---------------------------------------------------------------
 
     def recover(self, session_id: str | None = None) -> int:
-        """Close every turn whose process is gone; returns how many were recovered."""
+        """Close every turn whose process is gone; returns how many were recovered (none in a read-only home)."""
+        if getattr(self.db.conn, "read_only", False):
+            return 0
         sql = "SELECT * FROM turns WHERE status = 'running'" + (" AND session_id = ?" if session_id else "")
-        dead = [t for t in self.db.query(sql, [session_id] if session_id else []) if not self._alive(t)]
-        for turn in dead:
-            self._recover_turn(turn)
-        return len(dead)
+        recovered = 0
+        for turn in list(self.db.query(sql, [session_id] if session_id else [])):
+            if turn["lock"] is None:
+                recovered += self._recover_unlocked(turn)
+                continue
+            with self._locks.claim(turn["lock"]) as writer_gone:
+                if writer_gone:
+                    recovered += self._recover_turn(turn)
+        return recovered
 
-    def _alive(self, turn: dict[str, Any]) -> bool:
-        if turn["host"] != self.host:
-            return True
-        if turn["pid"] == os.getpid():
-            return (self._db_key, turn["id"]) in _LIVE_TURNS
-        try:
-            os.kill(turn["pid"], 0)
-        except ProcessLookupError:
+    def _recover_unlocked(self, turn: dict[str, Any]) -> bool:
+        """A turn written before turns held locks: judged by its host and pid, as then."""
+        if turn["host"] != self.host or not _pid_gone(turn["pid"]):
             return False
-        except PermissionError:
-            return True
-        return True
+        return self._recover_turn(turn)
 
-    def _recover_turn(self, turn: dict[str, Any]) -> None:
+    def _recover_turn(self, turn: dict[str, Any]) -> bool:
         messages = repair_history(_load(turn["draft"]), turn["partial_text"] or "")
         with write_transaction(self.db):
             current = self.db.table("turns").get(turn["id"])
             if current["status"] != "running":
-                return
+                return False
             self._insert_messages(turn["session_id"], messages, turn["id"])
             self.db.table("turns").update(turn["id"], {"status": "interrupted", "draft": None, "partial_text": None, "ended_at": now()})
+        return True
 
 
 def repair_history(messages: list[Message], partial_text: str = "") -> list[Message]:
@@ -311,13 +345,26 @@ def _update_turn(db: Database, turn_id: int, values: dict[str, Any]) -> None:
 
 def _turn_gone(turn_id: int) -> StoreError:
     """A running turn's row vanished: its session was deleted meanwhile (`agentsh sessions delete`)."""
-    return StoreError(f"this turn cannot be saved: its session was deleted from the session database while it ran (turn {turn_id})")
+    return StoreError(f"its session was deleted from the session database while it ran (turn {turn_id})")
 
 
-def _database_key(db: Database) -> str:
-    """The main database file, so every store on one file agrees on which turns are live."""
+def _pid_gone(pid: int) -> bool:
+    """No process has this pid here, or it is ours (every turn this process runs holds a lock)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _database_file(db: Database) -> str:
+    """The main database file ("" when in memory)."""
     main = [row[2] for row in db.execute("PRAGMA database_list").fetchall() if row[1] == "main"]
-    return main[0] if main and main[0] else f":memory:{id(db.conn)}"
+    return main[0] if main else ""
 
 
 def _dump(messages: list[Message]) -> str:

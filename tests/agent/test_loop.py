@@ -247,7 +247,7 @@ async def test_a_session_deleted_while_its_turn_runs_is_one_clear_error_not_an_i
 
     [error] = of(events, Error)  # said once, though the checkpoint and the final save both failed
     assert error.kind == "StoreError"
-    assert error.message.startswith("this turn cannot be saved: its session was deleted from the session database while it ran")
+    assert error.message.startswith("this turn was not saved: its session was deleted from the session database while it ran")
     assert done(events).failed is True
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from agentsh.config import Settings
 from agentsh.errors import ConfigError
-from agentsh.events import Error, Step, TextDelta
+from agentsh.events import Step, TextDelta
 from agentsh.models.scripted import ScriptedModel
 from agentsh.modes.pipeline import fill
 from agentsh.profiles import BUNDLED_PROFILES

@@ -15,7 +15,7 @@ import pytest
 
 from agentsh.config import Settings
 from agentsh.errors import ConfigError, ModelStreamError
-from agentsh.events import Error, Notice, Step, ToolCall
+from agentsh.events import Notice, Step, ToolCall
 from agentsh.models.scripted import Reply, ScriptedModel, calls
 from agentsh.modes.plan_graph import Plan, PlanTask, find_cycle, plan_problems
 from agentsh.profiles import BUNDLED_PROFILES

@@ -122,11 +122,16 @@ def _calls(*ids: str) -> Message:
     return Message(role="assistant", tool_calls=parts)
 
 
+def writer_died(store: SessionStore, turn: int) -> None:
+    """What a turn whose process died looks like: its pid gone, and a lock nobody holds (store/locks.py)."""
+    store.db["turns"].update(turn, {"pid": dead_pid(), "lock": "held-by-a-process-that-died"})
+
+
 def _dead_turn(store: SessionStore, draft: list[Message], partial: str = "") -> tuple[str, int]:
     record = store.create(mode="tools", model="offline")
     turn = store.begin_turn(record.id, draft[0], "tools", "offline")
     store.checkpoint(turn, draft, partial)
-    store.db["turns"].update(turn, {"pid": dead_pid()})
+    writer_died(store, turn)
     return record.id, turn
 
 
@@ -176,18 +181,14 @@ async def test_recovered_history_is_valid_to_send_again(tmp_path):
     assert messages[3].content == "and now?"
 
 
-def test_a_turn_whose_process_is_alive_is_not_recovered(tmp_path):
+def test_a_turn_whose_writer_holds_its_lock_is_not_recovered_whatever_its_pid(tmp_path):
     store = _store(tmp_path)
     record = store.create(mode="tools", model="offline")
     turn = store.begin_turn(record.id, user("hi"), "tools", "offline")
-    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
-    try:
-        store.db["turns"].update(turn, {"pid": sleeper.pid})
-        assert store.messages(record.id) == []
-        assert store.db["turns"].get(turn)["status"] == "running"
-    finally:
-        sleeper.kill()
-        sleeper.wait()
+    store.db["turns"].update(turn, {"pid": dead_pid(), "host": "another-host"})
+    assert SessionStore(store.db).messages(record.id) == [], "another store in the writer's process sees the lock"
+    assert store.db["turns"].get(turn)["status"] == "running"
+    writer_died(store, turn)
     assert [m.content for m in store.messages(record.id)] == ["hi"]
 
 
@@ -315,7 +316,19 @@ async def test_a_long_lived_session_recovers_a_turn_that_died_elsewhere_before_i
         [event async for event in session.send(text)]
     dead = store.begin_turn(session.id, user("from another terminal"), "chat", "offline")
     store.checkpoint(dead, [user("from another terminal")], "half an answ")
-    store.db["turns"].update(dead, {"pid": dead_pid()})
+    writer_died(store, dead)
     [event async for event in session.send("three")]
     asked = [m.content for m in store.messages(session.id) if m.role == "user"]
     assert asked == ["one", "two", "from another terminal", "three"]
+
+
+def test_a_turn_written_after_a_later_one_goes_before_it_and_compactions_move_with_their_messages(tmp_path):
+    store = _store(tmp_path)
+    record = store.create(mode="chat", model="offline")
+    slow = store.begin_turn(record.id, user("slow"), "chat", "offline")
+    quick = store.begin_turn(record.id, user("quick"), "chat", "offline")
+    store.finish_turn(quick, [user("quick"), Message(role="assistant", content="quick answer")], [], {"status": "done"})
+    store.add_compaction(record.id, covers=2, summary="the quick exchange", tokens_before=10, tokens_after=5)
+    store.finish_turn(slow, [user("slow"), Message(role="assistant", content="slow answer")], [], {"status": "done"})
+    assert [m.content for m in store.messages(record.id)] == ["slow", "slow answer", "quick", "quick answer"]
+    assert store.latest_compaction(record.id) == (4, "the quick exchange"), "still covers the same messages"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 
 import pytest
 
@@ -75,3 +76,16 @@ async def test_a_store_failure_at_the_end_of_a_turn_ends_the_stream(store, monke
             return ["raised"]
 
     assert await asyncio.wait_for(consume(), 2)
+
+
+def test_a_commit_that_fails_rolls_back_instead_of_leaving_the_write_lock_held(store, tmp_path):
+    """A full disk may fail only at COMMIT (the WAL is written then): the transaction must not stay open."""
+    from agentsh.store.db import write_transaction
+
+    store.db.execute("PRAGMA defer_foreign_keys = ON")  # a broken reference fails only at COMMIT
+    with pytest.raises(sqlite3.IntegrityError), write_transaction(store.db):
+        store.db.execute("INSERT INTO turns (session_id, status) VALUES ('no such session', 'running')")
+    assert not store.db.conn.in_transaction
+    other = SessionStore(open_database(tmp_path / DB_FILENAME))
+    other.db.execute("PRAGMA busy_timeout = 100")
+    assert other.create(mode="chat", model="offline").id, "another writer gets the lock"
