@@ -16,7 +16,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "agentsh"
 
 ROOT = "agentsh"  # agentsh/__init__.py: the version and the lazily imported public API
-BASE = {ROOT, "errors", "events", "messages", "profiles", "secrets", "terminal"}
+BASE = {ROOT, "errors", "events", "messages", "profiles", "secrets", "signals", "terminal"}
 LOW = {"config", "models", "store", "tools"}  # import only the base
 FRONT_DOORS = {"cli", "repl", "tui"}  # nothing below them imports them
 MIDDLE = {"agent", "commands", "memory", "modes", "plugin_loader", "session"}  # between the two

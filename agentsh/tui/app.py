@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ..errors import AgentshError
+from ..signals import exit_status, on_stop_signals
 from ..tools.approval import Decision
 from . import collector
 from .history import items_of, recent_messages, user_inputs
@@ -73,6 +75,9 @@ class AgentshApp(App[int]):
         self.error: AgentshError | None = None
         self.runner = TurnRunner(self)
         self.pending_approvals: list[ApprovalScreen] = []
+        self.quit_code = 0  # set by the first quit: Ctrl+Q, /quit, or SIGTERM / SIGHUP (128 + signum)
+        self.quitting = False
+        self._forget_signals: Callable[[], None] = lambda: None
 
     def compose(self) -> ComposeResult:
         self.status = StatusBar()
@@ -84,8 +89,19 @@ class AgentshApp(App[int]):
         yield self.prompt
         yield Footer()
 
+    def get_driver_class(self) -> type[Driver]:
+        driver = super().get_driver_class()
+        from textual.drivers.linux_driver import LinuxDriver
+
+        if driver is not LinuxDriver:  # Windows, or a driver named in TEXTUAL_DRIVER
+            return driver
+        from .driver import TerminalDriver
+
+        return TerminalDriver
+
     def on_mount(self) -> None:
         self.prompt.focus()
+        self._forget_signals = on_stop_signals(self.stop_by_signal)
         # Started now rather than after the first paint: the thread's imports fill the ~20 ms
         # the first frames wait for Textual's refresh timer, and cost that paint only ~5 ms.
         self.run_worker(self._open(self.opener), group="session")
@@ -303,11 +319,28 @@ class AgentshApp(App[int]):
         if not self.runner.cancel():
             self.prompt.focus()
 
+    def on_unmount(self) -> None:
+        self._forget_signals()
+
+    def stop_by_signal(self, signum: int) -> None:
+        """SIGTERM / SIGHUP: quit as Ctrl+Q does (the turn saved, interrupted), with status 128 + signum."""
+        self.run_worker(self.quit(exit_status(signum)))
+
     async def action_quit(self) -> None:
-        await self.runner.stop()
-        if self.session is not None:
-            await self.session.aclose()
-        self.exit(return_code=0)
+        await self.quit()
+
+    async def quit(self, return_code: int = 0) -> None:
+        """Stop the turn (saved, interrupted) and close the session; a second quit only joins the first."""
+        self.quit_code = self.quit_code or return_code
+        if self.quitting:
+            return
+        self.quitting = True
+        try:
+            await self.runner.stop()
+            if self.session is not None:
+                await self.session.aclose()
+        finally:  # whatever failed, the app leaves and gives the terminal back
+            self.exit(return_code=self.quit_code)
 
     # status and notifications ---------------------------------------------------------------
 
