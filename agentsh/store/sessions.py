@@ -234,7 +234,7 @@ class SessionStore:
         )
 
     def _set_title_if_missing(self, session_id: str, text: str) -> None:
-        title = " ".join(text.split())[:TITLE_LENGTH]
+        title = " ".join(text[: TITLE_LENGTH * 64].split())[:TITLE_LENGTH]  # not all of a 1 MB paste
         if title:
             self.db.execute("UPDATE sessions SET title = ? WHERE id = ? AND title IS NULL", [title, session_id])
 

@@ -224,7 +224,8 @@ class AgentshApp(App[int]):
         hint.display = bool(message.options)
 
     def restore_input(self, texts: Iterable[str]) -> None:
-        parts = [*texts, self.prompt.text] if self.prompt.text.strip() else list(texts)
+        current = self.prompt.message
+        parts = [*texts, current] if current.strip() else list(texts)
         self.prompt.set_text("\n\n".join(parts))
 
     # slash commands and the palette ---------------------------------------------------------

@@ -12,16 +12,9 @@ itself (the pty's other end) is SIGHUP with a terminal that can no longer be wri
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-import select
 import signal
-import struct
 import subprocess
-import sys
-import termios
-import threading
 import time
 import uuid
 from contextlib import closing
@@ -30,22 +23,11 @@ from pathlib import Path
 import pytest
 from fakeserver import Reply
 
+from pty_support import AGENTSH, BOUND, START, Pty, wait_until
 from reliability_support import agentsh_env, connect
 
-START = 60.0  # seconds for agentsh to start and reach the point of the test (litellm's import is slow on a busy machine)
-BOUND = 20.0  # seconds for it to stop; the shell command would live 30
 RESTORED = (b"\x1b[?1049l", b"\x1b[?25h", b"\x1b[?1000l")  # leave the alternate screen, show the cursor, no mouse
 ANSWER = "The answer is forty-two, and here is why it is so."
-AGENTSH = [sys.executable, "-m", "agentsh"]
-
-
-def wait_until(check, what: str, bound: float = START):
-    deadline = time.monotonic() + bound
-    while time.monotonic() < deadline:
-        if found := check():
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"{what} did not happen within {bound} s")
 
 
 def _processes() -> dict[int, tuple[str, int, bytes]]:
@@ -134,71 +116,6 @@ def test_case31_run_keeps_the_text_of_a_stalled_stream(workdir, home, fake_serve
 
 
 # the TUI and the REPL, in a terminal ------------------------------------------------------------
-
-
-class Pty:
-    """A pseudo-terminal of 80×24 running agentsh as its controlling process; keeps all it printed."""
-
-    def __init__(self, args: list[str], cwd: Path) -> None:
-        self.master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-        self.slave = os.dup(slave)  # kept: the terminal's modes can be read after agentsh exits
-        env = agentsh_env(TERM="xterm-256color", COLUMNS="80", LINES="24")
-        self.process = subprocess.Popen(
-            [*AGENTSH, *args], cwd=cwd, env=env, stdin=slave, stdout=slave, stderr=slave,
-            start_new_session=True, preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
-        )
-        os.close(slave)
-        self.output = bytearray()
-        self._stop = threading.Event()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        # select with a timeout: a read blocked on the master would keep it open after close()
-        while not self._stop.is_set():
-            if select.select([self.master], [], [], 0.05)[0]:
-                try:
-                    data = os.read(self.master, 65536)
-                except OSError:
-                    return
-                if not data:
-                    return
-                self.output += data
-
-    def wait_for(self, text: bytes) -> None:
-        wait_until(lambda: text in self.output, f"{text!r} on the terminal")
-
-    def type(self, text: str) -> None:
-        os.write(self.master, text.encode())
-
-    def hang_up(self) -> None:
-        """Close the terminal window: the kernel sends SIGHUP, and the terminal is gone."""
-        self._stop.set()
-        self._reader.join()
-        os.close(self.master)
-        self.master = -1
-
-    def wait(self) -> int:
-        try:
-            status = self.process.wait(BOUND)
-        except subprocess.TimeoutExpired:
-            raise AssertionError(f"agentsh did not exit within {BOUND} s of the signal") from None
-        if self.master >= 0:
-            time.sleep(0.2)  # the last bytes
-        return status
-
-    def cooked(self) -> bool:
-        flags = termios.tcgetattr(self.slave)[3]
-        return bool(flags & termios.ICANON and flags & termios.ECHO)
-
-    def close(self) -> None:
-        self.process.kill()
-        self._stop.set()
-        self._reader.join()
-        for fd in (self.master, self.slave):
-            if fd >= 0:
-                os.close(fd)
 
 
 STOPS = {"SIGTERM": signal.SIGTERM, "SIGHUP": signal.SIGHUP, "window-closed": None}
