@@ -97,6 +97,12 @@ def m003_memory_vocabulary(db: Database) -> None:
     """Word counts over the memories, so that recall can leave out words most memories contain."""
     db.execute("CREATE VIRTUAL TABLE memories_vocab USING fts5vocab(memories_fts, 'row')")
 
+
+@migrations()
+def m004_session_draft(db: Database) -> None:
+    """What was typed or queued but not sent when the app quit: it comes back when the session is resumed."""
+    db["sessions"].add_column("draft", str)
+
 def refuse_newer_schema(db: Database, path: Path | str) -> None:
     """A migration this agentsh does not know means a newer agentsh wrote the file: never downgrade it."""
     known = {m.name for m in migrations._migrations}

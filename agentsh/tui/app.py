@@ -75,6 +75,7 @@ class AgentshApp(App[int]):
         self.error: AgentshError | None = None
         self.runner = TurnRunner(self)
         self.pending_approvals: list[ApprovalScreen] = []
+        self.unsaved_draft: str | None = None
         self.quit_code = 0  # set by the first quit: Ctrl+Q, /quit, or SIGTERM / SIGHUP (128 + signum)
         self.quitting = False
         self._forget_signals: Callable[[], None] = lambda: None
@@ -122,6 +123,7 @@ class AgentshApp(App[int]):
             return False
         previous = self.session
         await self._show_session(session, recent)
+        await self._restore_draft(session)
         if previous is not None:
             await previous.aclose()
         await self._drawn()
@@ -138,6 +140,17 @@ class AgentshApp(App[int]):
         self.call_after_refresh(drawn.set)
         with suppress(TimeoutError):
             await asyncio.wait_for(drawn.wait(), DRAWN_TIMEOUT)
+
+    async def _restore_draft(self, session: Session) -> None:
+        """What was typed or queued but not sent when this session was last left comes back in the input."""
+        try:
+            draft = session.take_draft()
+        except AgentshError as error:
+            self.notify_plain(f"the text not sent last time could not be read: {error}", "warning")
+            return
+        if draft:
+            self.restore_input([draft])
+            await self.transcript.add(NoticeLine("the text you had not sent when you left is back in the input"))
 
     async def _show_session(self, session: Session, recent: list) -> None:
         """The newest messages, and the session is ready to use."""
@@ -337,11 +350,20 @@ class AgentshApp(App[int]):
             return
         self.quitting = True
         try:
-            await self.runner.stop()
+            await self.runner.stop()  # queued messages go back to the input
             if self.session is not None:
+                self._keep_draft(self.session)
                 await self.session.aclose()
         finally:  # whatever failed, the app leaves and gives the terminal back
             self.exit(return_code=self.quit_code)
+
+    def _keep_draft(self, session: Session) -> None:
+        """Quitting stays instant and loses nothing: the unsent input is kept with the session."""
+        text = self.prompt.message
+        try:
+            session.save_draft(text)
+        except AgentshError as error:  # shown on the terminal once the app has closed
+            self.unsaved_draft = f"the unsent text could not be kept ({error}); here it is:\n{text}"
 
     # status and notifications ---------------------------------------------------------------
 
