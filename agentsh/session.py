@@ -158,6 +158,20 @@ class Session(SessionPolicy):
         if self.persisted:
             self.store.update(self.id, title=title)
 
+    def save_draft(self, text: str) -> None:
+        """Keep what was typed or queued but not sent, for when the session is resumed; "" clears it.
+        A new session with a draft is written now: it is no longer unused."""
+        if not self.persisted:
+            if not text.strip():
+                return
+            self.store.insert(self.record)
+            self._persisted = True
+        self.store.set_draft(self.id, text)
+
+    def take_draft(self) -> str:
+        """The unsent input kept when the session was last left ("" if none), no longer kept."""
+        return self.store.take_draft(self.id) if self.persisted else ""
+
     def _memory_model(self) -> ModelClient:
         """The model consolidation uses: `[memory] model`, else the session's own."""
         name = self.settings.memory.model

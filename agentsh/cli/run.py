@@ -1,7 +1,8 @@
 """`agentsh run`: one turn, headless. Text answer on stdout, or JSON Lines with --json.
 
 Exit 0 on success, 1 when the model or provider fails, 2 for a usage error, 141 when
-the reader of stdout went away (as for a command killed by SIGPIPE).
+the reader of stdout went away (as for a command killed by SIGPIPE), 143 / 129 when
+SIGTERM / SIGHUP stopped the turn (saved, marked interrupted; its shell commands stopped).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ..config import settings_from_args
 from ..errors import UsageError
 from ..events import ApprovalRequest, Compaction, Error, Event, MemoryRecall, Notice, TextDelta, ToolCall, ToolResult, TurnDone
 from ..session import Session, open_store
+from ..signals import say_stopped, stoppable
 from ..terminal import neutralize
 from ..text import has_lone_surrogates, replace_lone_surrogates
 from ..tools.approval import Decision
@@ -40,9 +42,11 @@ def run_command(args: argparse.Namespace) -> int:
     session = Session.open(settings, resume=args.session, latest=args.continue_latest, store=store)
     printer = JsonPrinter(sys.stdout) if args.json else TextPrinter(sys.stdout, sys.stderr)
     try:
-        return asyncio.run(_run_turn(session, prompt, printer))
+        status = asyncio.run(stoppable(_run_turn(session, prompt, printer)))
     except BrokenPipeError:
         return _output_closed()
+    say_stopped(status)
+    return status
 
 
 def _output_closed() -> int:

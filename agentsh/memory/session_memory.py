@@ -24,6 +24,7 @@ from .store import MemoryRecord, MemoryStore
 
 MEMORY_KEY = "memory"
 SWEEP_LIMIT = 5  # ended sessions consolidated per start
+RECALL_TEXT = 16_000  # characters of the user's message whose words look up memories
 
 
 def memory_block(memories: list[MemoryRecord]) -> str:
@@ -81,7 +82,8 @@ class SessionMemory:
     def _recall(self, turn) -> None:
         if not self.settings.memory.recall:
             return
-        recalled = self.store.recall(turn.user_text, self.settings.memory.recall_limit)
+        # a paste's head says what it is about; collecting the words of a whole megabyte takes seconds
+        recalled = self.store.recall(turn.user_text[:RECALL_TEXT], self.settings.memory.recall_limit)
         if recalled:
             turn.background[MEMORY_KEY] = memory_block(recalled)
             turn.emit(MemoryRecall(memories=[RecalledMemory(id=m.id, text=m.text, kind=m.kind, pinned=m.pinned) for m in recalled]))

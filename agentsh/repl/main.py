@@ -18,6 +18,7 @@ from typing import TextIO
 from ..config import Settings, data_home, settings_from_args
 from ..errors import AgentshError
 from ..session import Session, open_store
+from ..signals import say_stopped, stoppable
 from ..store.sessions import SessionStore
 from .lines import LineTerminal
 from .render import TranscriptPrinter, wants_color
@@ -29,10 +30,13 @@ PICK_COUNT = 10
 def repl_command(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     if sys.stdin.isatty() and sys.stdout.isatty():
-        return asyncio.run(interactive(settings, args.resume, args.continue_latest))
-    transcript = TranscriptPrinter(sys.stdout, color=wants_color(sys.stdout))
-    terminal = LineTerminal(_text_stdin(), prompt=sys.stderr if sys.stdin.isatty() else None)
-    return asyncio.run(_run(settings, args.resume, args.continue_latest, terminal, transcript))
+        status = asyncio.run(stoppable(interactive(settings, args.resume, args.continue_latest)))
+    else:
+        transcript = TranscriptPrinter(sys.stdout, color=wants_color(sys.stdout))
+        terminal = LineTerminal(_text_stdin(), prompt=sys.stderr if sys.stdin.isatty() else None)
+        status = asyncio.run(stoppable(_run(settings, args.resume, args.continue_latest, terminal, transcript)))
+    say_stopped(status)
+    return status
 
 
 async def interactive(settings: Settings, resume: str | None, latest: bool) -> int:

@@ -104,6 +104,12 @@ def m004_turn_locks(db: Database) -> None:
     db.table("turns").add_column("lock", str)
 
 
+@migrations()
+def m005_session_draft(db: Database) -> None:
+    """What was typed or queued but not sent when the app quit: it comes back when the session is resumed."""
+    db.table("sessions").add_column("draft", str)
+
+
 def known_migrations() -> list[str]:
     """The names of every migration this agentsh has, in order: all a fresh database would apply."""
     return [m.name for m in migrations.pending(Database(memory=True))]

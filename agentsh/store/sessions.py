@@ -119,6 +119,22 @@ class SessionStore:
             self.db.execute("UPDATE sessions SET parent_id = NULL WHERE parent_id = ?", [session_id])
             self.db.execute("DELETE FROM sessions WHERE id = ?", [session_id])
 
+    def set_draft(self, session_id: str, text: str) -> None:
+        """Keep the unsent input of a session (an empty text clears it); a draft counts as use of the session."""
+        with write_transaction(self.db):
+            if text:
+                self.db.table("sessions").update(session_id, {"draft": text, "updated_at": now()})
+            else:
+                self.db.execute("UPDATE sessions SET draft = NULL WHERE id = ?", [session_id])
+
+    def take_draft(self, session_id: str) -> str:
+        """The session's unsent input, cleared from the store as it is handed back."""
+        with write_transaction(self.db):
+            row = self.db.execute("SELECT draft FROM sessions WHERE id = ?", [session_id]).fetchone()
+            if row and row[0]:
+                self.db.execute("UPDATE sessions SET draft = NULL WHERE id = ?", [session_id])
+        return row[0] if row and row[0] else ""
+
     def set_summary(self, session_id: str, summary: str, consolidated_turns: int) -> None:
         """Record a session's summary and how many of its turns consolidation has read (updated_at unchanged)."""
         with write_transaction(self.db):
@@ -273,7 +289,7 @@ class SessionStore:
         )
 
     def _set_title_if_missing(self, session_id: str, text: str) -> None:
-        title = " ".join(text.split())[:TITLE_LENGTH]
+        title = " ".join(text[: TITLE_LENGTH * 64].split())[:TITLE_LENGTH]  # not all of a 1 MB paste
         if title:
             self.db.execute("UPDATE sessions SET title = ? WHERE id = ? AND title IS NULL", [title, session_id])
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def tui_command(args: argparse.Namespace) -> int:
@@ -19,6 +20,10 @@ def tui_command(args: argparse.Namespace) -> int:
         collector.resume()
     if app.error is not None:
         raise app.error
+    if app.unsaved_draft:
+        from ..terminal import neutralize
+
+        print(f"agentsh: {neutralize(app.unsaved_draft) if sys.stderr.isatty() else app.unsaved_draft}", file=sys.stderr)
     return app.return_code or 0
 
 

@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ..errors import AgentshError
+from ..signals import exit_status, on_stop_signals
 from ..tools.approval import Decision
 from . import collector
 from .history import items_of, recent_messages, user_inputs
@@ -75,6 +77,10 @@ class AgentshApp(App[int]):
         self.error: AgentshError | None = None
         self.runner = TurnRunner(self)
         self.pending_approvals: list[ApprovalScreen] = []
+        self.unsaved_draft: str | None = None
+        self.quit_code = 0  # set by the first quit: Ctrl+Q, /quit, or SIGTERM / SIGHUP (128 + signum)
+        self.quitting = False
+        self._forget_signals: Callable[[], None] = lambda: None
 
     def compose(self) -> ComposeResult:
         self.status = StatusBar()
@@ -86,8 +92,19 @@ class AgentshApp(App[int]):
         yield self.prompt
         yield Footer()
 
+    def get_driver_class(self) -> type[Driver]:
+        driver = super().get_driver_class()
+        from textual.drivers.linux_driver import LinuxDriver
+
+        if driver is not LinuxDriver:  # Windows, or a driver named in TEXTUAL_DRIVER
+            return driver
+        from .driver import TerminalDriver
+
+        return TerminalDriver
+
     def on_mount(self) -> None:
         self.prompt.focus()
+        self._forget_signals = on_stop_signals(self.stop_by_signal)
         # Started now rather than after the first paint: the thread's imports fill the ~20 ms
         # the first frames wait for Textual's refresh timer, and cost that paint only ~5 ms.
         self.run_worker(self._open(self.opener), group="session")
@@ -108,6 +125,7 @@ class AgentshApp(App[int]):
             return False
         previous = self.session
         await self._show_session(session, recent)
+        await self._restore_draft(session)
         if previous is not None:
             await previous.aclose()
         await self._drawn()
@@ -124,6 +142,17 @@ class AgentshApp(App[int]):
         self.call_after_refresh(drawn.set)
         with suppress(TimeoutError):
             await asyncio.wait_for(drawn.wait(), DRAWN_TIMEOUT)
+
+    async def _restore_draft(self, session: Session) -> None:
+        """What was typed or queued but not sent when this session was last left comes back in the input."""
+        try:
+            draft = session.take_draft()
+        except AgentshError as error:
+            self.notify_plain(f"the text not sent last time could not be read: {error}", "warning")
+            return
+        if draft:
+            self.restore_input([draft])
+            await self.transcript.add(NoticeLine("the text you had not sent when you left is back in the input"))
 
     async def _show_session(self, session: Session, recent: list) -> None:
         """The newest messages, and the session is ready to use."""
@@ -204,7 +233,8 @@ class AgentshApp(App[int]):
         hint.display = bool(message.options)
 
     def restore_input(self, texts: Iterable[str]) -> None:
-        parts = [*texts, self.prompt.text] if self.prompt.text.strip() else list(texts)
+        current = self.prompt.message
+        parts = [*texts, current] if current.strip() else list(texts)
         self.prompt.set_text("\n\n".join(parts))
 
     # slash commands and the palette ---------------------------------------------------------
@@ -304,11 +334,37 @@ class AgentshApp(App[int]):
         if not self.runner.cancel():
             self.prompt.focus()
 
+    def on_unmount(self) -> None:
+        self._forget_signals()
+
+    def stop_by_signal(self, signum: int) -> None:
+        """SIGTERM / SIGHUP: quit as Ctrl+Q does (the turn saved, interrupted), with status 128 + signum."""
+        self.run_worker(self.quit(exit_status(signum)))
+
     async def action_quit(self) -> None:
-        await self.runner.stop()
-        if self.session is not None:
-            await self.session.aclose()
-        self.exit(return_code=0)
+        await self.quit()
+
+    async def quit(self, return_code: int = 0) -> None:
+        """Stop the turn (saved, interrupted) and close the session; a second quit only joins the first."""
+        self.quit_code = self.quit_code or return_code
+        if self.quitting:
+            return
+        self.quitting = True
+        try:
+            await self.runner.stop()  # queued messages go back to the input
+            if self.session is not None:
+                self._keep_draft(self.session)
+                await self.session.aclose()
+        finally:  # whatever failed, the app leaves and gives the terminal back
+            self.exit(return_code=self.quit_code)
+
+    def _keep_draft(self, session: Session) -> None:
+        """Quitting stays instant and loses nothing: the unsent input is kept with the session."""
+        text = self.prompt.message
+        try:
+            session.save_draft(text)
+        except AgentshError as error:  # shown on the terminal once the app has closed
+            self.unsaved_draft = f"the unsent text could not be kept ({error}); here it is:\n{text}"
 
     # status and notifications ---------------------------------------------------------------
 

@@ -19,6 +19,20 @@ def literal(text: str, style: str = "") -> Text:
     return Text(neutralize(text), style=style)
 
 
+# One visible character for each control character but tab and newline: the text area's cursor
+# columns stay those of the text itself. C0 as the Unicode control pictures (␛ for ESC), DEL as ␡,
+# C1 (which a terminal may run as 8-bit controls) as ¤.
+_PICTURES = str.maketrans(
+    {code: chr(0x2400 + code) for code in range(0x20) if chr(code) not in "\t\n"} | {0x7F: "\u2421"}
+    | {code: "\u00a4" for code in range(0x80, 0xA0)}
+)
+
+
+def pictured(text: str) -> str:
+    """`text` with every control character but tab and newline shown as one visible character."""
+    return text.translate(_PICTURES)
+
+
 def markdown_source(text: str) -> str:
     """Markdown to render: escape sequences made visible (Markdown itself has no Rich markup)."""
     return neutralize(text)

@@ -98,7 +98,8 @@ async def test_a_large_paste_lands_in_the_input_whole(home):
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         app.post_message(events.Paste(big))  # as the driver does: the app forwards it to the focused input
-        await wait_for(pilot, lambda: app.prompt.text == big, what="the pasted text")
+        await wait_for(pilot, lambda: app.prompt.message == big, what="the pasted text")
+        assert app.prompt.attachments == [big]  # 270 KB: an attachment, not text in the input
 
 
 def test_the_palette_offers_every_command_and_each_mode_and_model(home):

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.widgets import Static
 
 from ..literal import literal
 from .answer import rendered_markdown
+from .prompt import size_label
+
+SHOWN_LIMIT = 4000  # characters of a user message drawn in the transcript (a paste can be megabytes)
 
 
 class UserMessage(Static):
     def __init__(self, text: str) -> None:
-        # the user's line breaks are meant: each one is a Markdown hard break
-        super().__init__(rendered_markdown(text.replace("\n", "  \n")) if text.strip() else Text(""))
+        super().__init__(_shown(text) if text.strip() else Text(""))
         self.source = text
+
+
+def _shown(text: str) -> RenderableType:
+    """The message as Markdown (the user's line breaks are meant: each is a hard break); a long one, a
+    paste, as the literal text of its head (Markdown takes seconds on a few thousand characters of log)."""
+    if len(text) <= SHOWN_LIMIT:
+        return rendered_markdown(text.replace("\n", "  \n"))
+    return Group(literal(text[:SHOWN_LIMIT]), Text(f"… {size_label(text)} in all, sent and stored whole", style="dim"))
 
 
 class NoticeLine(Static):

@@ -1,18 +1,35 @@
 """The input: Enter sends, Ctrl+J (or Alt+Enter / Shift+Enter where the terminal reports
-them) adds a line, Up/Down walk the history, Tab completes slash commands and arguments."""
+them) adds a line, Up/Down walk the history, Tab completes slash commands and arguments.
+
+A paste is inserted as it is (escape sequences are characters of it, shown, never run). One
+larger than INLINE_LIMIT would make the text area slow and heavy, so it becomes an attachment,
+named on the input's lower border; Ctrl+X removes it (with no text selected), Enter sends it,
+whole, after whatever was typed."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
 
+from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
 
+from ..literal import pictured
+from ..paste import normalize_newlines
+
 NEWLINE_KEYS = ("ctrl+j", "alt+enter", "shift+enter")
 PLACEHOLDER = "Message agentsh · / for commands · ctrl+j new line"
+INLINE_LIMIT = 32 * 1024  # characters: a longer paste (or recalled message) is an attachment
+
+
+def size_label(text: str) -> str:
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size < 1000 * 1000:
+        return f"{size / 1000:.0f} KB"
+    return f"{size / 1000 / 1000:.1f} MB"
 
 
 class InputHistory:
@@ -95,6 +112,45 @@ class PromptInput(TextArea):
         super().__init__(id="prompt", soft_wrap=True, tab_behavior="focus", placeholder=PLACEHOLDER, **kwargs)
         self.inputs = InputHistory()
         self.completion = Completion(candidates)
+        self.attachments: list[str] = []
+
+    @property
+    def message(self) -> str:
+        """What Enter would send: the typed text, then each attached paste, whole."""
+        return "\n".join(part for part in [self.text, *self.attachments] if part)
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        event.prevent_default()  # the text area's own handler would insert the text once more, unnormalised
+        event.stop()
+        text = normalize_newlines(event.text)
+        if len(text) > INLINE_LIMIT:
+            self.attach(text)
+        else:
+            await super()._on_paste(events.Paste(text))
+
+    def get_line(self, line_index: int) -> Text:
+        """A line as drawn: control characters (a pasted escape sequence) shown, never sent to the terminal."""
+        return Text(pictured(self.document.get_line(line_index)), end="", no_wrap=True)
+
+    def attach(self, text: str) -> None:
+        self.attachments.append(text)
+        self._show_attachments()
+
+    def action_cut(self) -> None:
+        """Ctrl+X: cut the selection; with none, remove the latest attached paste, if any."""
+        if self.attachments and self.selection.is_empty:
+            self.attachments.pop()
+            self._show_attachments()
+        else:
+            super().action_cut()
+
+    def _show_attachments(self) -> None:
+        if not self.attachments:
+            self.border_subtitle = ""
+            return
+        latest = f"pasted text, {size_label(self.attachments[-1])}"
+        more = f" (+{len(self.attachments) - 1} more)" if len(self.attachments) > 1 else ""
+        self.border_subtitle = f"{latest}{more} · ctrl+x removes it"
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key != "tab" and self.completion.shown:
@@ -112,7 +168,7 @@ class PromptInput(TextArea):
         elif key == "tab":
             return self.action_complete()
         elif key == "up" and self.cursor_at_first_line:
-            return self._recall(self.inputs.previous(self.text))
+            return self._recall(self.inputs.previous(self.message))
         elif key == "down" and self.cursor_at_last_line:
             return self._recall(self.inputs.next())
         else:
@@ -120,13 +176,19 @@ class PromptInput(TextArea):
         return True
 
     def action_submit(self) -> None:
-        text = self.text
+        text = self.message
         if not text.strip():
             return
         self.inputs.add(text)
         self.completion.reset()
-        self.clear()
+        self.clear_all()
         self.post_message(self.Submitted(text))
+
+    def clear_all(self) -> None:
+        """The typed text and the attachments."""
+        self.clear()
+        self.attachments.clear()
+        self._show_attachments()
 
     def action_newline(self) -> None:
         self.insert("\n")
@@ -140,6 +202,13 @@ class PromptInput(TextArea):
         return True
 
     def set_text(self, text: str) -> None:
+        """Replace the input: a text too long for it (a recalled or restored paste) becomes an attachment."""
+        self.attachments.clear()
+        if len(text) > INLINE_LIMIT:
+            self.text = ""
+            self.attach(text)
+            return
+        self._show_attachments()
         self.text = text
         self.move_cursor(self.document.end)
 
