@@ -72,7 +72,7 @@ class Session:
         self.executor = ToolExecutor(self.registry, self.approvals, timeout=settings.tool_timeout)
         self.notices: list[str] = []
         self.memory = SessionMemory(settings, store, record.id, self._memory_model, self._model_for_memory)
-        loader.add_builtin(memory_tools(self.memory.store, lambda: self.id))
+        loader.add_builtin(memory_tools(self.memory.store, lambda: self.id, lambda event: self.memory.on_event(event)))
         self._task: asyncio.Task | None = None
         self._history: list[Message] | None = None
         self._persisted = store.exists(record.id)
@@ -95,7 +95,7 @@ class Session:
         problems = [change for change in loader.refresh() if "failed to load" in change]
         session = cls(settings, store, record, resolve_model(record.model, settings), loader, tool_context)
         session._apply_flags(settings)
-        session.notices = notices + plugin_notices + problems + loader.warnings
+        session.notices = notices + plugin_notices + problems + loader.warnings + session.memory.startup_notices()
         return session
 
     def _apply_flags(self, settings: Settings) -> None:
