@@ -74,7 +74,7 @@ class Session(SessionPolicy):
         self.memory = SessionMemory(settings, store, record.id, self._memory_model, self._model_for_memory)
         self._listeners = []
         self.memory.on_event = self._background_event
-        loader.add_builtin(memory_tools(self.memory.store, lambda: self.id))
+        loader.add_builtin(memory_tools(self.memory.store, lambda: self.id, lambda event: self.memory.on_event(event)))
         self._task: asyncio.Task | None = None
         self._history: list[Message] | None = None
         self._persisted = store.exists(record.id)
@@ -98,7 +98,7 @@ class Session(SessionPolicy):
         problems = [change.message for change in loader.refresh() if change.level == "warning"]
         session = cls(settings, store, record, resolve_model(record.model, settings), loader, tool_context)
         session._apply_flags(settings)
-        session.notices = notices + plugin_notices + problems + loader.warnings
+        session.notices = notices + plugin_notices + problems + loader.warnings + session.memory.startup_notices()
         return session
 
     def switch(self, resume: str | None = None) -> Session:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from agentsh.config import Settings
-from agentsh.events import TurnDone
+from agentsh.events import ApprovalRequest, TurnDone
 from agentsh.models.scripted import ScriptedModel
 from agentsh.session import Session
+from agentsh.tools.approval import Decision
 from agentsh.tools.tool import Tool
 
 
@@ -22,8 +23,14 @@ def scripted_session(home, model: ScriptedModel, *tools: Tool, **settings) -> Se
     return session
 
 
-async def send(session: Session, text: str) -> list:
-    return [event async for event in session.send(text)]
+async def send(session: Session, text: str, answer: Decision | None = None) -> list:
+    """The turn's events; approvals are answered with `answer` (leave it None only when none is expected)."""
+    events = []
+    async for event in session.send(text):
+        if isinstance(event, ApprovalRequest) and answer is not None:
+            event.decision.set_result(answer)
+        events.append(event)
+    return events
 
 
 def of(events: list, kind: type) -> list:

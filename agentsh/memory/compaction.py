@@ -105,7 +105,18 @@ class Compactor:
 
 
 def summary_block(summary: str) -> str:
-    return f"<conversation-summary>\nThe earlier part of this conversation, summarised:\n{summary}\n</conversation-summary>"
+    return f"<conversation-summary>\nThe earlier part of this conversation, summarised:\n{inert(summary, keep_lines=True)}\n</conversation-summary>"
+
+
+def inert(text: str, keep_lines: bool = False) -> str:
+    """Text that cannot close the block it is put in, or open another: no `<` or `>` at all.
+
+    Not a tag filter: `< /long-term-memory>`, `</ long-term-memory >` and tags yet to be
+    invented all lose their brackets. A memory is also kept on one line, so it cannot pass
+    for another list item.
+    """
+    text = text.replace("<", "‹").replace(">", "›")  # noqa: RUF001 - look-alike brackets on purpose: they cannot open or close a block
+    return text if keep_lines else " ".join(text.splitlines())
 
 
 async def summarise(turn: Turn, previous: str | None, messages: list[Message], budget: int) -> str:

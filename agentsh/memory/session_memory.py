@@ -5,7 +5,6 @@ consolidation in the background (slow write path).
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -18,7 +17,7 @@ from ..models.litellm import is_loaded
 from ..store.records import SessionRecord
 from ..store.sessions import SessionStore
 from .background import background_turn
-from .compaction import SUMMARY_BLOCK, Compactor, estimate_tokens, summary_block
+from .compaction import SUMMARY_BLOCK, Compactor, estimate_tokens, inert, summary_block
 from .consolidate import ConsolidationResult, consolidate_session
 from .store import MemoryRecord, MemoryStore
 
@@ -28,16 +27,19 @@ RECALL_TEXT = 16_000  # characters of the user's message whose words look up mem
 
 
 def memory_block(memories: list[MemoryRecord]) -> str:
-    lines = "\n".join(f"- [{m.id}] {_inert(m.text)}" for m in memories)
+    lines = "\n".join(f"- [{m.id}] {inert(m.text)}" for m in memories)
     return (
         "<long-term-memory>\nWhat you know from earlier sessions (it may be out of date: the user's latest word wins). "
         f"Use it when it is relevant; do not mention it otherwise.\n{lines}\n</long-term-memory>"
     )
 
 
-def _inert(text: str) -> str:
-    """A memory cannot close the block it sits in (or open another) by containing its tag."""
-    return re.sub(r"</?\s*long-term-memory\s*>", "(long-term-memory)", text, flags=re.I)
+def pinned_notice(memories: list[MemoryRecord]) -> str | None:
+    """At start: what is put before every answer, so a pin nobody meant to make is seen."""
+    if not memories:
+        return None
+    listed = "; ".join(f"#{m.id} {inert(m.text)}" for m in memories)
+    return f"pinned memories, given to the model before every answer (/memory unpin ID): {listed}"
 
 
 class SessionMemory:
@@ -59,6 +61,10 @@ class SessionMemory:
         self._idle: asyncio.Task | None = None
         self._consolidation: asyncio.Task | None = None
         self._next_consolidation = 0  # finished-turn count before which every-N consolidation waits
+
+    def startup_notices(self) -> list[str]:
+        notice = pinned_notice(self.store.list(limit=100, pinned_only=True))
+        return [notice] if notice else []
 
     # the read path: every turn ----------------------------------------------
 

@@ -2,12 +2,19 @@
 
 They are async so they run on the event loop's thread, next to the session's database
 connection (sync tools run in worker threads).
+
+Memory outlives the session, so it is a way for text injected into one conversation to reach
+the next. What would change every later answer — pinning a memory (it goes before every answer)
+or forgetting one — waits for the user's approval, each time; a plain `remember` does not, but
+the user is told what was remembered.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from ..events import Event, Notice
 from ..store.search import search_messages
 from ..tools.tool import Tool, make_tool
 from .store import MemoryStore
@@ -16,7 +23,16 @@ from .summaries import search_summaries
 SOURCE = "agentsh (memory)"
 
 
-def memory_tools(memories: MemoryStore, session_id: Callable[[], str]) -> list[Tool]:
+def _pinning(arguments: dict[str, Any]) -> bool:
+    return bool(arguments.get("pinned"))
+
+
+def _only_once(arguments: dict[str, Any]) -> None:
+    """"Always" is never offered: each pin or deletion is judged on its own."""
+    return None
+
+
+def memory_tools(memories: MemoryStore, session_id: Callable[[], str], notify: Callable[[Event], None] = lambda event: None) -> list[Tool]:
     async def remember(text: str, kind: str = "fact", tags: list[str] | None = None, importance: int = 3, pinned: bool = False) -> str:
         """Store a durable fact or preference in long-term memory, for this and future sessions.
 
@@ -30,7 +46,10 @@ def memory_tools(memories: MemoryStore, session_id: Callable[[], str]) -> list[T
             pinned: true to put it before every answer, whatever the topic.
         """
         record, created = memories.add(text, kind, tags or [], importance, pinned, session_id())
-        return f"remembered as memory {record.id}" if created else f"already known as memory {record.id}: {record.text}"
+        if not created:
+            return f"already known as memory {record.id}: {record.text}"
+        notify(Notice(message=f"remembered{' and pinned' if record.pinned else ''} memory {record.id}: {record.text} (/memory forget {record.id} removes it)"))
+        return f"remembered as memory {record.id}"
 
     async def recall(query: str, limit: int = 5) -> str:
         """Search long-term memory for facts relevant to a query.
@@ -63,7 +82,12 @@ def memory_tools(memories: MemoryStore, session_id: Callable[[], str]) -> list[T
         hits = [f"session {h.session_id} message {h.seq} ({h.role}): {h.snippet}" for h in search_messages(memories.db, query, limit)]
         return "\n".join(summaries + hits) or "nothing found in past sessions"
 
-    tools = [make_tool(f) for f in (remember, recall, forget, search_sessions)]
+    tools = [
+        make_tool(remember, requires_approval=_pinning, approval_scope=_only_once),
+        make_tool(recall),
+        make_tool(forget, requires_approval=True, approval_scope=_only_once),
+        make_tool(search_sessions),
+    ]
     for item in tools:
         item.source = SOURCE
     return tools

@@ -84,7 +84,7 @@ class ToolExecutor:
         return tool
 
     async def _approve(self, tool: Tool, call: ToolCallPart, arguments: dict, emit: Emit) -> None:
-        if not tool.requires_approval:
+        if not tool.needs_approval(arguments):
             return
         scope = tool.scope_of(arguments)
         verdict = self.approvals.verdict(tool.name, scope)

@@ -23,7 +23,8 @@ class Tool:
     description: str
     function: Callable[..., Any]
     arguments_model: type[BaseModel]
-    requires_approval: bool = False
+    # True, False, or a rule deciding per call (e.g. only a pinned `remember` is asked).
+    requires_approval: bool | Callable[[dict[str, Any]], bool] = False
     timeout: float | None = None
     compensate: str | None = None
     # What "always allow" covers for a call: a key (e.g. a command prefix), or None for
@@ -31,6 +32,14 @@ class Tool:
     approval_scope: Callable[[dict[str, Any]], str | None] | None = None
     source: str | None = None
     parameters: dict[str, Any] = field(init=False)
+
+    def needs_approval(self, arguments: dict[str, Any]) -> bool:
+        if not callable(self.requires_approval):
+            return bool(self.requires_approval)
+        try:
+            return bool(self.requires_approval(arguments))
+        except Exception:  # a broken rule must never skip the question
+            return True
 
     def scope_of(self, arguments: dict[str, Any]) -> str | None:
         if self.approval_scope is None:
@@ -109,7 +118,7 @@ def tool(
     *,
     name: str | None = None,
     description: str | None = None,
-    requires_approval: bool = False,
+    requires_approval: bool | Callable[[dict[str, Any]], bool] = False,
     timeout: float | None = None,
     compensate: str | Tool | Callable[..., Any] | None = None,
     approval_scope: Callable[[dict[str, Any]], str | None] | None = None,

@@ -8,9 +8,10 @@ import subprocess
 import sys
 
 from agentsh.config import Settings
-from agentsh.events import MemoryRecall
+from agentsh.events import ApprovalRequest, MemoryRecall
 from agentsh.models.scripted import Reply, ScriptedModel, calls
 from agentsh.session import Session
+from agentsh.tools.approval import Decision
 
 from fakeserver import Reply as ServerReply
 from helpers import done, of, scripted_session, send
@@ -36,7 +37,8 @@ async def test_a_fact_remembered_in_one_session_reaches_the_model_in_the_next(ho
     memory_id = of(events, MemoryRecall)[0].memories[0].id
     forgetter = ScriptedModel(calls(("forget", {"id": memory_id})), Reply("Forgotten."), Reply("No idea."))
     third = scripted_session(home, forgetter)
-    await send(third, "Forget my favourite colour")
+    events = await send(third, "Forget my favourite colour", answer=Decision.ONCE)
+    assert [e.name for e in of(events, ApprovalRequest)] == ["forget"], "forgetting waits for the user"
     events = await send(third, "What is my favourite colour?")
     assert "teal" not in system_prompt(forgetter).lower()
     assert not of(events, MemoryRecall)
