@@ -268,15 +268,25 @@ class Session(SessionPolicy):
             turn.emit(Error(message=str(error), kind=type(error).__name__))
         done = self._done_event(turn, status, log)
         try:
-            self._finish(turn, log, status, str(error) if error else None)
-            self.memory.after_turn(self.record)
-        except Exception as failure:  # the turn could not be saved: say so (once), and still end the stream with its answer
-            if str(failure) != str(error):
-                queue.put_nowait(Error(message=f"this turn was not saved: {_reason(failure)}", kind=type(failure).__name__))
-            done = done.model_copy(update={"failed": True})
-        finally:
+            problem = self._save(turn, log, status, error)
+            if problem is not None:
+                queue.put_nowait(problem)
+                done = done.model_copy(update={"failed": True})
+        finally:  # whatever happened, the stream ends, with the answer
             queue.put_nowait(done)
             queue.put_nowait(_END)
+
+    def _save(self, turn: Turn, log: _TurnLog, status: str, error: AgentshError | None) -> Error | None:
+        """Write the turn; the error to show when that (or what follows it) fails."""
+        try:
+            self._finish(turn, log, status, str(error) if error else None)
+        except Exception as failure:  # a full disk, a locked or read-only database, or a bug: the answer is still shown
+            return Error(message=f"this turn was not saved: {_reason(failure)}", kind=type(failure).__name__)
+        try:
+            self.memory.after_turn(self.record)
+        except AgentshError as failure:
+            return Error(message=str(failure), kind=type(failure).__name__)
+        return None
 
     def _observe(self, event: Event, log: _TurnLog) -> None:
         if isinstance(event, TextDelta):
