@@ -18,7 +18,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 from harness import table  # noqa: E402
 
 SUITES = [
-    "bench_startup", "bench_sessions", "bench_memory", "bench_plugins", "bench_tui",
+    "bench_startup", "bench_sessions", "bench_memory", "bench_plugins", "bench_secrets", "bench_tui",
     # the model path, on the local fake server (these import litellm into this process: last)
     "bench_litellm_import", "bench_streaming", "bench_toolloop", "bench_parallel",
 ]

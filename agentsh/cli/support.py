@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
+from ..secrets import redact_secrets
 from ..terminal import neutralize
 
 
@@ -22,8 +23,8 @@ def read_stdin() -> tuple[str, list[str]]:
 
 
 def print_json(value: object) -> None:
-    print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+    print(redact_secrets(json.dumps(value, indent=2, ensure_ascii=False, default=str)))
 
 
 def out(text: str) -> None:
-    print(neutralize(text) if sys.stdout.isatty() else text)
+    print(neutralize(text) if sys.stdout.isatty() else redact_secrets(text))

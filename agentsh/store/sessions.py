@@ -19,6 +19,7 @@ from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 
 from ..errors import StoreError
+from ..secrets import redact_secrets
 from ..messages import MESSAGES_ADAPTER, Message
 from .db import write_transaction
 from .records import MESSAGE_COLUMNS, SessionRecord, message_from_row, message_row, now
@@ -84,7 +85,7 @@ class SessionStore:
 
     def update(self, session_id: str, **fields: Any) -> None:
         with write_transaction(self.db):
-            self.db["sessions"].update(session_id, {**fields, "updated_at": now()})
+            self.db["sessions"].update(session_id, {**_redacted(fields), "updated_at": now()})
 
     def restore_totals(self, session_id: str, original: SessionRecord) -> None:
         """Carry an imported session's totals and creation time over unchanged."""
@@ -118,7 +119,7 @@ class SessionStore:
     def set_summary(self, session_id: str, summary: str, consolidated_turns: int) -> None:
         """Record a session's summary and how many of its turns consolidation has read (updated_at unchanged)."""
         with write_transaction(self.db):
-            self.db["sessions"].update(session_id, {"summary": summary, "consolidated_turns": consolidated_turns})
+            self.db["sessions"].update(session_id, {"summary": redact_secrets(summary), "consolidated_turns": consolidated_turns})
 
     def add_usage(self, session_id: str, prompt_tokens: int, completion_tokens: int, cost: float | None) -> None:
         """Tokens spent for a session outside its turns (summaries, consolidation)."""
@@ -145,7 +146,7 @@ class SessionStore:
             "tokens_before": tokens_before, "tokens_after": tokens_after, "created_at": now(),
         }
         with write_transaction(self.db):
-            self.db["compactions"].insert(row)
+            _insert_rows(self.db, "compactions", [row])
 
     def latest_compaction(self, session_id: str) -> tuple[int, str] | None:
         """(covers, summary) of the session's newest compaction."""
@@ -234,7 +235,7 @@ class SessionStore:
         )
 
     def _set_title_if_missing(self, session_id: str, text: str) -> None:
-        title = " ".join(text.split())[:TITLE_LENGTH]
+        title = " ".join(redact_secrets(text).split())[:TITLE_LENGTH]
         if title:
             self.db.execute("UPDATE sessions SET title = ? WHERE id = ? AND title IS NULL", [title, session_id])
 
@@ -286,9 +287,13 @@ def repair_history(messages: list[Message], partial_text: str = "") -> list[Mess
 
 
 def _insert_rows(db: Database, table: str, rows: list[dict[str, Any]]) -> int | None:
-    """INSERT rows that share their keys; returns the last rowid. (sqlite-utils re-reads the schema on every call.)"""
+    """INSERT rows that share their keys; returns the last rowid. (sqlite-utils re-reads the schema on every call.)
+
+    Every text column is redacted first: this is where messages, events, drafts and titles are stored.
+    """
     if not rows:
         return None
+    rows = [_redacted(row) for row in rows]
     columns = list(rows[0])
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     if len(rows) == 1:
@@ -298,9 +303,14 @@ def _insert_rows(db: Database, table: str, rows: list[dict[str, Any]]) -> int | 
 
 
 def _update_row(db: Database, table: str, row_id: int, values: dict[str, Any]) -> None:
+    values = _redacted(values)
     sql = f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in values)} WHERE id = ?"
     if db.execute(sql, [*values.values(), row_id]).rowcount == 0:
         raise NotFoundError(row_id)
+
+
+def _redacted(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: redact_secrets(value) if isinstance(value, str) else value for key, value in row.items()}
 
 
 def _database_key(db: Database) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..errors import AgentshError
+from ..secrets import redact_secrets
 from ..messages import Message
 from .db import write_transaction
 from .records import SessionRecord
@@ -28,7 +29,7 @@ class SessionExport(BaseModel):
 def export_json(store: SessionStore, session_id: str) -> str:
     record = store.get(session_id)
     document = SessionExport(session=record, messages=store.messages(record.id))
-    return document.model_dump_json(indent=2)
+    return redact_secrets(document.model_dump_json(indent=2))
 
 
 def import_json(store: SessionStore, text: str) -> tuple[SessionRecord, bool]:
@@ -64,7 +65,7 @@ def export_markdown(store: SessionStore, session_id: str) -> str:
     lines = [f"# {record.title or 'Untitled session'}", "", f"_session {record.id} · mode {record.mode} · model {record.model} · {record.created_at}_", ""]
     for message in store.messages(record.id):
         lines += _markdown_message(message)
-    return "\n".join(lines).rstrip() + "\n"
+    return redact_secrets("\n".join(lines).rstrip() + "\n")
 
 
 def _markdown_message(message: Message) -> list[str]:

@@ -71,7 +71,7 @@ class ToolExecutor:
         values = _validate(tool, arguments)
         await self._approve(tool, call, arguments, emit)
         result = await self._invoke(tool, values)
-        return truncate(to_text(result), self.max_output_chars)
+        return truncate(redact_secrets(to_text(result)), self.max_output_chars)  # redacted whole: a cut could halve a key
 
     def _find(self, name: str, allowed: set[str] | None) -> Tool:
         tool = self.registry.get(name)
