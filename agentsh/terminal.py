@@ -12,6 +12,8 @@ import sys
 import unicodedata
 from typing import Any, TextIO
 
+from .secrets import redact_secrets
+
 # C0 controls except tab and newline, DEL, and C1 controls.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -26,8 +28,11 @@ def _visible(match: re.Match[str]) -> str:
 
 
 def neutralize(text: str) -> str:
-    """Replace every control character (but tab and newline) with a visible stand-in."""
-    return _CONTROL.sub(_visible, text)
+    """Replace every control character (but tab and newline) with a visible stand-in, and credentials with ***.
+
+    Everything agentsh writes to a terminal passes here, so this is also where printed text is redacted.
+    """
+    return _CONTROL.sub(_visible, redact_secrets(text))
 
 
 # Scripts with letters that pass for Latin ones (Cyrillic "а", Greek "ο", fullwidth "ｌ", ...).

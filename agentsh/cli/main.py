@@ -34,10 +34,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _terminal_safe(text: str) -> str:
     """An error may quote a provider, a file or an argument: escape sequences in it are shown, not run."""
-    if not sys.stderr.isatty():
-        return text
+    from ..secrets import redact_secrets
     from ..terminal import neutralize
 
+    if not sys.stderr.isatty():
+        return redact_secrets(text)
     return neutralize(text)
 
 

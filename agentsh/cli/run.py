@@ -19,6 +19,7 @@ from typing import TextIO
 from ..config import settings_from_args
 from ..errors import UsageError
 from ..events import ApprovalRequest, Compaction, Error, Event, MemoryRecall, Notice, TextDelta, ToolCall, ToolResult, TurnDone
+from ..secrets import redact_secrets
 from ..session import Session, open_store
 from ..signals import say_stopped, stoppable
 from ..terminal import neutralize
@@ -118,10 +119,10 @@ class JsonPrinter(Printer):
         self.out = out
 
     def show(self, event: Event) -> None:
-        self.out.write(_C1.sub(_json_escape, event.to_json()) + "\n")
+        self.out.write(_C1.sub(_json_escape, redact_secrets(event.to_json())) + "\n")
         self.out.flush()
         if isinstance(event, Error):
-            message = neutralize(event.message) if sys.stderr.isatty() else event.message
+            message = neutralize(event.message) if sys.stderr.isatty() else redact_secrets(event.message)
             print(f"agentsh: error: {message}", file=sys.stderr)
 
 
@@ -183,7 +184,7 @@ class TextPrinter(Printer):
         self._write(self.err, text.rstrip(" ") + ("" if text.endswith(": ") else "\n"))
 
     def _write(self, stream: TextIO, text: str) -> None:
-        stream.write(neutralize(text) if stream.isatty() else text)
+        stream.write(neutralize(text) if stream.isatty() else redact_secrets(text))
         stream.flush()
 
 

@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+from ..secrets import redact_secrets
 from ..terminal import neutralize
 
 
@@ -34,11 +35,11 @@ def write_export(text: str, output: str | None, note: str) -> None:
 
 
 def print_json(value: object) -> None:
-    print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+    print(redact_secrets(json.dumps(value, indent=2, ensure_ascii=False, default=str)))
 
 
 def out(text: str) -> None:
-    print(neutralize(text) if sys.stdout.isatty() else text)
+    print(neutralize(text) if sys.stdout.isatty() else redact_secrets(text))
 
 
 class WaitingNotice:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlite_utils import Database
 
 from ..errors import StoreError, UsageError
+from ..secrets import redact_secrets
 from ..store.db import write_transaction
 from ..store.records import now
 from .query import content_words, match_any
@@ -77,7 +78,7 @@ class MemoryStore:
         pinned: bool = False, source_session_id: str | None = None,
     ) -> tuple[MemoryRecord, bool]:
         """Store a memory; returns it and whether it is new (a restatement returns the known one)."""
-        text, kind, tag_text = _checked(text, kind, tags, importance)
+        text, kind, tag_text = _checked(redact_secrets(text), kind, tags, importance)
         known = self.duplicate_of(text)
         if known is not None:
             return known, False

@@ -139,7 +139,7 @@ def _mentions_credentials(error: BaseException) -> bool:
 
 def _short_message(error: BaseException) -> str:
     """The provider's own words, without litellm's stack of class-name prefixes."""
-    text = str(getattr(error, "message", None) or error)
+    text = redact_secrets(str(getattr(error, "message", None) or error))  # before the cut: a key after it would be cut in half
     text = text.replace("litellm.", "").split("\n")[0]
     text = _CLASS_PREFIXES.sub("", text) or text
-    return redact_secrets(text[:300])
+    return text[:300]

@@ -25,6 +25,7 @@ from sqlite_utils import Database
 
 from ..errors import StoreError
 from ..messages import MESSAGES_ADAPTER, Message, repaired_history
+from ..secrets import redact_secrets
 from .db import refuse_if_read_only, write_transaction
 from .locks import turn_locks
 from .records import MESSAGE_COLUMNS, SessionRecord, message_from_row, message_row, now
@@ -88,7 +89,7 @@ class SessionStore:
 
     def update(self, session_id: str, **fields: Any) -> None:
         with write_transaction(self.db):
-            self.db.table("sessions").update(session_id, {**fields, "updated_at": now()})
+            self.db.table("sessions").update(session_id, {**_redacted(fields), "updated_at": now()})
 
     def restore_totals(self, session_id: str, original: SessionRecord) -> None:
         """Carry an imported session's totals and creation time over unchanged."""
@@ -138,7 +139,7 @@ class SessionStore:
     def set_summary(self, session_id: str, summary: str, consolidated_turns: int) -> None:
         """Record a session's summary and how many of its turns consolidation has read (updated_at unchanged)."""
         with write_transaction(self.db):
-            self.db.table("sessions").update(session_id, {"summary": summary, "consolidated_turns": consolidated_turns})
+            self.db.table("sessions").update(session_id, {"summary": redact_secrets(summary), "consolidated_turns": consolidated_turns})
 
     def add_usage(self, session_id: str, prompt_tokens: int, completion_tokens: int, cost: float | None) -> None:
         """Tokens spent for a session outside its turns (summaries, consolidation)."""
@@ -165,7 +166,7 @@ class SessionStore:
             "tokens_before": tokens_before, "tokens_after": tokens_after, "created_at": now(),
         }
         with write_transaction(self.db):
-            self.db.table("compactions").insert(row)
+            _insert_rows(self.db, "compactions", [row])
 
     def latest_compaction(self, session_id: str) -> tuple[int, str] | None:
         """(covers, summary) of the session's newest compaction."""
@@ -289,7 +290,7 @@ class SessionStore:
         )
 
     def _set_title_if_missing(self, session_id: str, text: str) -> None:
-        title = " ".join(text[: TITLE_LENGTH * 64].split())[:TITLE_LENGTH]  # not all of a 1 MB paste
+        title = " ".join(redact_secrets(text[: TITLE_LENGTH * 64]).split())[:TITLE_LENGTH]  # not all of a 1 MB paste
         if title:
             self.db.execute("UPDATE sessions SET title = ? WHERE id = ? AND title IS NULL", [title, session_id])
 
@@ -342,9 +343,13 @@ def repair_history(messages: list[Message], partial_text: str = "") -> list[Mess
 
 
 def _insert_rows(db: Database, table: str, rows: list[dict[str, Any]]) -> int | None:
-    """INSERT rows that share their keys; returns the last rowid. (sqlite-utils re-reads the schema on every call.)"""
+    """INSERT rows that share their keys; returns the last rowid. (sqlite-utils re-reads the schema on every call.)
+
+    Every text column is redacted first: this is where messages, events, drafts and titles are stored.
+    """
     if not rows:
         return None
+    rows = [_redacted(row) for row in rows]
     columns = list(rows[0])
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     if len(rows) == 1:
@@ -354,9 +359,14 @@ def _insert_rows(db: Database, table: str, rows: list[dict[str, Any]]) -> int | 
 
 
 def _update_turn(db: Database, turn_id: int, values: dict[str, Any]) -> None:
+    values = _redacted(values)
     sql = f"UPDATE turns SET {', '.join(f'{c} = ?' for c in values)} WHERE id = ?"
     if db.execute(sql, [*values.values(), turn_id]).rowcount == 0:
         raise _turn_gone(turn_id)
+
+
+def _redacted(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: redact_secrets(value) if isinstance(value, str) else value for key, value in row.items()}
 
 
 def _turn_gone(turn_id: int) -> StoreError:

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import AgentshError
 from ..messages import HistoryError, Message, repaired_history
+from ..secrets import redact_secrets
 from .db import write_transaction
 from .records import SessionRecord
 from .sessions import SessionStore
@@ -54,7 +55,7 @@ def read_text_file(name: str) -> str:
 def export_json(store: SessionStore, session_id: str) -> str:
     record = store.get(session_id)
     document = SessionExport(session=record, messages=store.messages(record.id))
-    return document.model_dump_json(indent=2)
+    return redact_secrets(document.model_dump_json(indent=2))
 
 
 def import_json(store: SessionStore, text: str, modes: Collection[str]) -> tuple[SessionRecord, bool]:
@@ -111,7 +112,7 @@ def export_markdown(store: SessionStore, session_id: str) -> str:
     lines = [f"# {record.title or 'Untitled session'}", "", f"_session {record.id} · mode {record.mode} · model {record.model} · {record.created_at}_", ""]
     for message in store.messages(record.id):
         lines += _markdown_message(message)
-    return "\n".join(lines).rstrip() + "\n"
+    return redact_secrets("\n".join(lines).rstrip() + "\n")
 
 
 def _markdown_message(message: Message) -> list[str]:

@@ -74,7 +74,7 @@ class ToolExecutor:
                 result = await self._invoke(tool, values)
             finally:
                 _report_printed(tool, printed, emit)
-        return truncate(to_text(result), self.max_output_chars)
+        return truncate(redact_secrets(to_text(result)), self.max_output_chars)  # redacted whole: a cut could halve a key
 
     def _find(self, name: str, allowed: set[str] | None) -> Tool:
         tool = self.registry.get(name)
