@@ -119,7 +119,7 @@ class SessionStore:
         """Keep the unsent input of a session (an empty text clears it); a draft counts as use of the session."""
         with write_transaction(self.db):
             if text:
-                self.db["sessions"].update(session_id, {"draft": text, "updated_at": now()})
+                self.db.execute("UPDATE sessions SET draft = ?, updated_at = ? WHERE id = ?", [text, now(), session_id])
             else:
                 self.db.execute("UPDATE sessions SET draft = NULL WHERE id = ?", [session_id])
 

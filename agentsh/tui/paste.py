@@ -10,7 +10,7 @@ holds: escape sequences are characters of the paste (shown, never interpreted), 
 
 from __future__ import annotations
 
-from typing import Iterator, Union
+from typing import Generator, Iterator, Union
 
 from textual import events
 
@@ -53,7 +53,8 @@ class PasteSplitter:
         held, self.held = ("", self.held) if self.pasting else (self.held, "")
         return held
 
-    def _outside(self, data: str) -> Iterator[Piece]:
+    def _outside(self, data: str) -> Generator[Piece, None, str]:
+        """Input for the parser up to a paste's start; returns what follows the marker."""
         start = data.find(START)
         if start < 0:
             keep = _marker_start(data, START)
@@ -66,7 +67,8 @@ class PasteSplitter:
         self.pasting = True
         return data[start + len(START):]
 
-    def _in_paste(self, data: str) -> Iterator[Piece]:
+    def _in_paste(self, data: str) -> Generator[Piece, None, str]:
+        """The paste, once its end is found; returns what follows the end marker."""
         end = data.find(END)
         if end < 0:
             keep = _marker_start(data, END)
