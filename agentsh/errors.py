@@ -12,6 +12,7 @@
     ├── ToolError             a tool call could not produce a result (the model reads why)
     │   └── ToolExit              the tool called sys.exit()
     ├── StoreError            the session database cannot be used
+    │   └── DatabaseBusy          another process held its write lock longer than agentsh waits
     └── PluginError           a plugin file failed to load (reported, skipped; the others work)
 
 `str(error)` is always a complete sentence fit for a terminal: no traceback needed.
@@ -25,6 +26,7 @@ __all__ = [
     "AnswerTimeoutError",
     "ConfigError",
     "ContextWindowError",
+    "DatabaseBusy",
     "ModelAuthError",
     "ModelError",
     "ModelRequestError",
@@ -97,6 +99,10 @@ class ToolExit(ToolError):
 
 class StoreError(AgentshError):
     """The session database cannot be opened, read or written."""
+
+
+class DatabaseBusy(StoreError):
+    """Another process held the session database's write lock for longer than agentsh waits (`store_timeout`)."""
 
 
 class PluginError(AgentshError):

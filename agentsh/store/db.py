@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from ..errors import StoreError
+from ..errors import DatabaseBusy, StoreError
 
 DB_FILENAME = "agentsh.db"
 BUSY_TIMEOUT_MS = 30_000  # the default store timeout
@@ -29,10 +29,6 @@ WAIT_SLICE = 1.0  # seconds between calls of on_wait while another process write
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 OnWait = Callable[[float], None]
-
-
-class DatabaseBusy(StoreError):
-    """Another process held the database's write lock for longer than we could wait."""
 
 
 def open_database(path: Path | str, timeout: float = BUSY_TIMEOUT_MS / 1000, on_wait: OnWait | None = None) -> Database:
