@@ -95,3 +95,22 @@ def tree_digest(*roots: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
                 continue
             digest[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "folder"
     return digest
+
+
+async def run_shell_call(executor, command: str, answer):
+    """Run one run_shell call through `executor`, answering its approval with `answer`; (questions asked, output)."""
+    import json
+
+    from agentsh.events import ApprovalRequest
+    from agentsh.messages import ToolCallPart
+
+    asked: list[ApprovalRequest] = []
+
+    def emit(event):
+        if isinstance(event, ApprovalRequest):
+            asked.append(event)
+            event.decision.set_result(answer)
+
+    call = ToolCallPart(id="c1", name="run_shell", arguments=json.dumps({"command": command}))
+    [result] = await executor.run([call], emit)
+    return asked, result.output

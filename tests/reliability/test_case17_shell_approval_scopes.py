@@ -7,13 +7,12 @@ First through the executor with the real shell tool, then end to end: a Session 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from reliability_support import run_shell_call
 
 from agentsh.events import ApprovalRequest, ToolResult
-from agentsh.messages import ToolCallPart
 from agentsh.tools.approval import ApprovalPolicy, Decision
 from agentsh.tools.context import ToolContext, using
 from agentsh.tools.executor import ToolExecutor
@@ -34,17 +33,7 @@ def shell_tool(tmp_path):
         yield load_bundled_plugin("shell").run_shell
 
 
-async def run(executor: ToolExecutor, command: str, answer: Decision) -> tuple[list[ApprovalRequest], str]:
-    asked: list[ApprovalRequest] = []
-
-    def emit(event):
-        if isinstance(event, ApprovalRequest):
-            asked.append(event)
-            event.decision.set_result(answer)
-
-    call = ToolCallPart(id="c1", name="run_shell", arguments=json.dumps({"command": command}))
-    [result] = await executor.run([call], emit)
-    return asked, result.output
+run = run_shell_call
 
 
 @pytest.mark.parametrize("chained", CHAINED)

@@ -11,12 +11,11 @@ The approval question shows those characters visibly (⟨U+00A0⟩), in the REPL
 from __future__ import annotations
 
 import io
-import json
 
 import pytest
+from reliability_support import run_shell_call
 
 from agentsh.events import ApprovalRequest
-from agentsh.messages import ToolCallPart
 from agentsh.repl.render import TranscriptPrinter
 from agentsh.terminal import reveal
 from agentsh.tools.approval import ApprovalPolicy, Decision
@@ -42,17 +41,7 @@ def executor(tmp_path):
         yield ToolExecutor(ToolRegistry([load_bundled_plugin("shell").run_shell]), ApprovalPolicy("ask"))
 
 
-async def run(executor: ToolExecutor, command: str, answer: Decision) -> tuple[list[ApprovalRequest], str]:
-    asked: list[ApprovalRequest] = []
-
-    def emit(event):
-        if isinstance(event, ApprovalRequest):
-            asked.append(event)
-            event.decision.set_result(answer)
-
-    call = ToolCallPart(id="c1", name="run_shell", arguments=json.dumps({"command": command}))
-    [result] = await executor.run([call], emit)
-    return asked, result.output
+run = run_shell_call
 
 
 async def test_case21_always_for_ls_does_not_run_a_script_behind_a_no_break_space(executor, tmp_path):
