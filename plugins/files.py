@@ -272,8 +272,13 @@ def _search_in_time(compiled: Pattern[str], text: str) -> object:
 
     `concurrent=True` releases the GIL while it matches, so agentsh's event loop keeps running.
     """
-    seconds = min(MAX_REGEX_SECONDS, budget.current().remaining())
-    return compiled.search(text, timeout=seconds, concurrent=True)
+    left = budget.current().remaining()
+    try:
+        return compiled.search(text, timeout=min(MAX_REGEX_SECONDS, left), concurrent=True)
+    except TimeoutError:
+        if left < MAX_REGEX_SECONDS:  # the call's own time ran out, not this line's allowance
+            raise budget.CallStopped("the tool call timed out or was cancelled") from None
+        raise
 
 
 def _search_file(shown: PurePosixPath, matches: Callable[[str], object]) -> Iterator[str]:
