@@ -174,7 +174,7 @@ async def _stop_group(process: asyncio.subprocess.Process) -> None:
     await _exited(process, KILL_GRACE)
 
 
-async def _start(command: str) -> asyncio.subprocess.Process:
+async def _spawn(command: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         "/bin/sh", "-c", command,
         cwd=workspace_root(),
@@ -183,6 +183,28 @@ async def _start(command: str) -> asyncio.subprocess.Process:
         stderr=asyncio.subprocess.STDOUT,
         start_new_session=True,
     )
+
+
+async def _start(command: str) -> asyncio.subprocess.Process:
+    """Start the command; a cancellation while asyncio still connects its pipes stops the group too.
+
+    The shell runs as soon as it is forked, before `create_subprocess_exec` returns. Cancelled in
+    that window, asyncio kills only the shell itself, and the jobs it already started would live on.
+    """
+    spawning = asyncio.ensure_future(_spawn(command))
+    try:
+        return await asyncio.shield(spawning)
+    except BaseException:
+        await asyncio.shield(_stop_once_spawned(spawning))
+        raise
+
+
+async def _stop_once_spawned(spawning: asyncio.Future) -> None:
+    try:
+        process = await spawning
+    except Exception:  # never started: nothing to stop
+        return
+    await _stop_group(process)
 
 
 async def _output_closed(reader: asyncio.Task, grace: float) -> bool:

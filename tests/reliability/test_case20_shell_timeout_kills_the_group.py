@@ -88,3 +88,35 @@ async def test_case20_interrupting_the_turn_kills_the_group_too(llm_session, ser
     assert await wait_gone(started(workdir)) == [], "processes of the group survived the interruption"
     statuses = session.store.db.execute("SELECT status FROM turns").fetchall()
     assert statuses == [("interrupted",)]
+
+
+async def test_case20_interrupted_before_the_pipes_are_connected_still_kills_the_group(llm_session, server, workdir, monkeypatch):
+    """The shell runs from the moment it is forked; asyncio connects its pipes a moment later.
+
+    Interrupted in that window (seen on a loaded CI machine), asyncio itself kills only the
+    shell: the jobs it had already started must still be stopped with their group.
+    """
+    server.enqueue(Reply(tool_calls=[{"name": "run_shell", "arguments": {"command": SPAWNER, "timeout": 600}}]))
+    session = llm_session(approval="auto")
+    spawn = asyncio.create_subprocess_exec
+
+    async def slow_to_connect(*args, **kwargs):
+        process = await spawn(*args, **kwargs)
+        while len(started(workdir)) < PROCESSES:
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.5)  # the window: the jobs run, the call has no process yet
+        return process
+
+    monkeypatch.setattr(asyncio, "create_subprocess_exec", slow_to_connect)
+
+    async def interrupt_while_connecting() -> list:
+        turn = asyncio.create_task(send(session, "start the jobs"))
+        while len(started(workdir)) < PROCESSES:
+            assert not turn.done(), turn.result()
+            await asyncio.sleep(0.02)
+        session.cancel()
+        return await turn
+
+    events = await asyncio.wait_for(interrupt_while_connecting(), BOUND)
+    assert events[-1].interrupted
+    assert await wait_gone(started(workdir)) == [], "processes started before the pipes were connected survived"
