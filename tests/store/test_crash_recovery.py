@@ -19,7 +19,7 @@ from agentsh.store.sessions import INTERRUPTED_TOOL_RESULT, SessionStore
 
 from fakeserver import Reply
 
-POLL_LIMIT = 15.0
+POLL_LIMIT = 60.0  # seconds: the child imports litellm first, slow on a loaded machine
 
 
 def agentsh_command(*args: str) -> list[str]:
