@@ -18,6 +18,8 @@ otherwise the server answers 500 with an OpenAI-style error body.
 OpenAI-style provider does, answering 400 (``invalid_request_error``) when tool-call ids
 repeat, an assistant's tool call lacks exactly one following tool result, or a tool result
 answers no call.
+``server.profile`` reproduces the behaviours of a real server (see :class:`Profile` and
+``PROFILES``): llama-cpp-python's refusal of ``json_schema``, for one.
 ``server.route``, when set, is asked first: a function of the request body
 returning a :class:`Reply` (used, nothing consumed) or ``None`` (fall through
 to the queue) — for replies that depend on what was asked.
@@ -51,7 +53,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["FakeOpenAIServer", "Reply"]
+__all__ = ["PROFILES", "FakeOpenAIServer", "Profile", "Reply"]
 
 CHAT_PATHS = ("/v1/chat/completions", "/chat/completions")
 
@@ -129,6 +131,43 @@ class Reply:
         if self.finish_reason is not None:
             return self.finish_reason
         return "tool_calls" if self.tool_calls else "stop"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Behaviours seen on a real OpenAI-compatible server, reproduced together.
+
+    ``server.profile = PROFILES["llama-cpp-python"]`` switches them all on; the default
+    profile ("openai") answers as OpenAI's API does. Each field is one observed behaviour.
+
+    refuse_json_schema   HTTP 500 naming response_format for ``{"type": "json_schema"}``
+                         (llama-cpp-python accepts only "text" and "json_object").
+    """
+
+    name: str = "openai"
+    refuse_json_schema: bool = False
+
+    def refusal(self, body: dict) -> tuple[int, dict] | None:
+        """The error this server answers `body` with before any scripted reply, or None."""
+        response_format = body.get("response_format")
+        if self.refuse_json_schema and isinstance(response_format, dict) and response_format.get("type") == "json_schema":
+            return 500, {"error": {"message": _LLAMA_CPP_PYTHON_FORMAT_ERROR, "type": "internal_server_error", "code": None, "param": None}}
+        return None
+
+
+# The body llama-cpp-python's server (0.3.x) answers a json_schema response_format with: its
+# pydantic validation error, several lines long, as an internal server error.
+_LLAMA_CPP_PYTHON_FORMAT_ERROR = (
+    "1 validation error for CreateChatCompletionRequest\n"
+    "response_format.type\n"
+    "  Input should be 'text' or 'json_object' [type=literal_error, input_value='json_schema', input_type=str]\n"
+    "    For further information visit https://errors.pydantic.dev/2.10/v/literal_error"
+)
+
+PROFILES: dict[str, Profile] = {
+    "openai": Profile(),
+    "llama-cpp-python": Profile(name="llama-cpp-python", refuse_json_schema=True),
+}
 
 
 def _history_problem(messages: Any) -> str | None:
@@ -269,6 +308,10 @@ class _Handler(BaseHTTPRequestHandler):
             problem = fake.strict and _history_problem((body or {}).get("messages") if isinstance(body, dict) else None)
             if problem:
                 self._send_json(400, {"error": {"message": problem, "type": "invalid_request_error", "code": None, "param": "messages"}})
+                return
+            refused = fake.profile.refusal(body if isinstance(body, dict) else {})
+            if refused:
+                self._send_json(*refused)
                 return
             reply = fake._next_reply(body if isinstance(body, dict) else {})
             if reply is None:
@@ -465,6 +508,7 @@ class FakeOpenAIServer:
         self.default_reply: Reply | None = None
         self.route: Callable[[dict], Reply | None] | None = None
         self.strict = False
+        self.profile = PROFILES["openai"]
         self.requests: list[dict] = []
         self.hits = 0
         self._queue: deque[Reply] = deque()

@@ -20,7 +20,7 @@ import pytest
 _HERE = os.path.dirname(os.path.abspath(__file__))
 if _HERE not in sys.path:  # works with or without tests/__init__.py / conftest
     sys.path.insert(0, _HERE)
-from fakeserver import FakeOpenAIServer, Reply  # noqa: E402
+from fakeserver import PROFILES, FakeOpenAIServer, Reply  # noqa: E402
 
 MSGS = [{"role": "user", "content": "hi"}]
 AUTH = {"Authorization": "Bearer sk-test"}
@@ -247,3 +247,16 @@ def test_stop_returns_promptly_during_stall():
     assert time.monotonic() - t0 < 1
     th.join(2)
     assert outcome.get("done")  # the client was released too
+
+
+def test_the_llama_cpp_python_profile_refuses_json_schema_as_that_server_does():
+    with FakeOpenAIServer() as srv:
+        srv.profile = PROFILES["llama-cpp-python"]
+        srv.default_reply = Reply(text="{}")
+        url = srv.base_url + "/chat/completions"
+        schema = {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object"}}}
+        refused = httpx.post(url, json={"model": "m", "messages": [], "response_format": schema}, timeout=10)
+        plain = httpx.post(url, json={"model": "m", "messages": [], "response_format": {"type": "json_object"}}, timeout=10)
+    assert refused.status_code == 500
+    assert "Input should be 'text' or 'json_object'" in refused.json()["error"]["message"]
+    assert plain.status_code == 200
