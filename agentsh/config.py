@@ -21,7 +21,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
 from pydantic_core import PydanticCustomError
 
 from .errors import ConfigError, UsageError
-from .profiles import AgentProfile
+from .profiles import BUNDLED_PROFILES, AgentProfile
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are agentsh, a capable assistant working in the user's terminal. "
@@ -114,6 +114,15 @@ class Settings(BaseModel):
             if name not in MODE_NAMES:
                 raise PydanticCustomError("unknown_key", "unknown key {key}", {"key": f"modes.{name}", "known": MODE_NAMES})
         return modes
+
+    @field_validator("agents")
+    @classmethod
+    def _own_agents_have_a_prompt(cls, agents: dict[str, AgentProfile]) -> dict[str, AgentProfile]:
+        """A bundled agent's table may change only its model or temperature; an agent of the user's own needs a prompt."""
+        for name, profile in agents.items():
+            if name not in BUNDLED_PROFILES and "system_prompt" not in profile.model_fields_set:
+                raise PydanticCustomError("missing_key", "missing key {key}", {"key": f"agents.{name}.system_prompt"})
+        return agents
 
     def given(self, name: str) -> bool:
         """Did the user ask for this setting for this run (a flag), rather than as a default?
@@ -276,12 +285,12 @@ def config_problem(error: ValidationError, model: type[BaseModel], prefix: tuple
     problems = error.errors()
     first = next((p for p in problems if p["type"] in ("extra_forbidden", "unknown_key")), problems[0])
     kind, context, value = first["type"], first.get("ctx") or {}, first.get("input")
-    loc = (*prefix, *(tuple(context["key"].split(".")) if kind == "unknown_key" else first["loc"]))
+    loc = (*prefix, *(tuple(context["key"].split(".")) if kind in ("unknown_key", "missing_key") else first["loc"]))
     key = name or _dotted(loc)
     if kind in ("extra_forbidden", "unknown_key"):
         known = context.get("known") or _keys_at(model, first["loc"][:-1])
         return f"unknown key {key}{_suggestion(loc, known)}"
-    if kind == "missing":
+    if kind in ("missing", "missing_key"):
         return f"{key} is required"
     if kind == "literal_error":
         return f"{key} must be one of {str(context.get('expected')).replace(chr(39), chr(34))}, not {_shown(value)}"

@@ -1,7 +1,8 @@
 """Agent profiles: named agents (system prompt, model, tools, temperature) that modes compose.
 
 Bundled defaults make every mode work with no configuration; `[agents.NAME]` tables in
-the config file override or add profiles.
+the config file add profiles, or change a bundled one: only the keys a table sets change
+(`[agents.router] model = "..."` keeps the router's own prompt).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ class AgentProfile(BaseModel):
 
     name: str = ""
     description: str = ""
-    system_prompt: str
+    system_prompt: str = ""  # required for a profile of the user's own (config.py checks it)
     model: str | None = None  # None: the session's model
     tools: list[str] | None = None  # None: every tool; []: no tools
     temperature: float | None = None
@@ -53,6 +54,11 @@ BUNDLED_PROFILES: dict[str, AgentProfile] = {
         system_prompt="You moderate a debate: weigh the participants' answers on their merits and give the single best final answer.",
         tools=[],
     ),
+    "router": AgentProfile(
+        description="picks the one agent best suited to a request (router mode's classifier)",
+        system_prompt="You are a router. Pick the ONE agent best suited to answer the user's latest message.",
+        tools=[],
+    ),
     "supervisor": AgentProfile(
         description="delegates work to worker agents and combines their results",
         system_prompt=(
@@ -64,5 +70,11 @@ BUNDLED_PROFILES: dict[str, AgentProfile] = {
 
 
 def resolve_profiles(configured: dict[str, AgentProfile]) -> dict[str, AgentProfile]:
-    merged = {**BUNDLED_PROFILES, **configured}
+    merged = {**BUNDLED_PROFILES, **{name: _over_bundled(name, profile) for name, profile in configured.items()}}
     return {name: profile.model_copy(update={"name": name}) for name, profile in merged.items()}
+
+
+def _over_bundled(name: str, profile: AgentProfile) -> AgentProfile:
+    """A configured table changes only the keys it sets of the bundled profile of that name."""
+    bundled = BUNDLED_PROFILES.get(name)
+    return bundled.model_copy(update=profile.model_dump(exclude_unset=True)) if bundled else profile

@@ -43,7 +43,9 @@ async def run_tool_loop(
         if not response.message.tool_calls:
             return response.message
         await run_tool_calls(turn, response.message, add, agent, executor, tools)
-    final = ModelRequest(messages=[*messages, user(STEP_LIMIT_NOTE)], tools=executor.registry.schemas(tools), tool_choice="none")
+    final = ModelRequest(
+        messages=[*messages, user(STEP_LIMIT_NOTE)], tools=executor.registry.schemas(tools), tool_choice="none", temperature=temperature
+    )
     return await _final_answer(turn, final, add, agent, model)
 
 

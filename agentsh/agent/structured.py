@@ -24,11 +24,12 @@ _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
 
 
 async def ask_structured(
-    turn: Turn, schema: type[T], messages: list[Message], *, agent: str | None = None, retries: int = DEFAULT_RETRIES, model=None
+    turn: Turn, schema: type[T], messages: list[Message], *, agent: str | None = None, retries: int = DEFAULT_RETRIES, model=None,
+    temperature: float | None = None,
 ) -> T | None:
     conversation = list(messages)
     for attempt in range(retries + 1):
-        request = ModelRequest(messages=conversation, response_format=schema)
+        request = ModelRequest(messages=conversation, response_format=schema, temperature=temperature)
         response = await turn.call_model(request, agent, stream_text=False, model=model)
         text = response.message.content
         try:

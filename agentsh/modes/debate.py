@@ -117,7 +117,9 @@ async def _vote(turn: Turn, debaters: list[tuple[str, str]], question: str, answ
     async def ballot(profile_name: str, label: str):
         profile = turn.profile(profile_name)
         messages = [system(profile.system_prompt), user(prompt)]
-        return await ask_structured(turn, vote_schema, messages, agent=label, model=turn.model_for(profile))
+        return await ask_structured(
+            turn, vote_schema, messages, agent=label, model=turn.model_for(profile), temperature=profile.temperature
+        )
 
     ballots = await gather_or_cancel([ballot(profile, label) for profile, label in debaters])
     votes = {label: b.choice for (_, label), b in zip(debaters, ballots, strict=True) if b is not None}

@@ -108,7 +108,9 @@ class ParallelMode:
         prompt = VOTE_PROMPT.format(request=turn.user_text, count=len(runs), answers=numbered(runs), names=", ".join(names))
         profile = turn.profile(aggregator)
         messages = [system(profile.system_prompt), *recent_exchange(context), user(prompt)]
-        vote = await ask_structured(turn, vote_schema(names), messages, agent=aggregator, model=turn.model_for(profile))
+        vote = await ask_structured(
+            turn, vote_schema(names), messages, agent=aggregator, model=turn.model_for(profile), temperature=profile.temperature
+        )
         if vote is None:
             choice, reason = names[0], "no valid vote was given; using the first branch's answer"
         else:

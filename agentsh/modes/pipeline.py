@@ -168,7 +168,8 @@ class PipelineMode:
         profile = turn.profile(critic)
         prompt = CRITIC_PROMPT.format(request=turn.user_text, index=index, agent=stage.agent, task=task, output=output)
         verdict = await ask_structured(
-            turn, Verdict, [system(profile.system_prompt), user(prompt)], agent=critic, model=turn.model_for(profile)
+            turn, Verdict, [system(profile.system_prompt), user(prompt)], agent=critic, model=turn.model_for(profile),
+            temperature=profile.temperature,
         )
         if verdict is None:
             note = f"{critic} gave no valid verdict on stage {index}; letting its output through"

@@ -154,7 +154,9 @@ class _PlanRun:
     async def _ask(self, messages: list[Message], done) -> Plan | None:
         profile = self.turn.profile(PLANNER)
         schema = Plan.bound(self.turn.profiles, self.config.max_tasks, done)
-        return await ask_structured(self.turn, schema, messages, agent=PLANNER, model=self.turn.model_for(profile))
+        return await ask_structured(
+            self.turn, schema, messages, agent=PLANNER, model=self.turn.model_for(profile), temperature=profile.temperature
+        )
 
     def _adopt(self, plan: Plan) -> None:
         """The plan's tasks replace every unfinished one."""

@@ -87,7 +87,7 @@ async def _critique(turn: Turn, critic: str, request: str, draft: str, round_num
         'or "revise" with specific, actionable feedback.'
     )
     messages = [system(profile.system_prompt), user(question)]
-    verdict = await ask_structured(turn, Verdict, messages, agent="critic", model=turn.model_for(profile))
+    verdict = await ask_structured(turn, Verdict, messages, agent="critic", model=turn.model_for(profile), temperature=profile.temperature)
     fallback = verdict is None
     if verdict is None:
         turn.emit(Notice(message="the critic gave no valid verdict: the draft is accepted as it is", level="warning"))

@@ -2,7 +2,9 @@
 
 The classification is structured output whose `route` must be one of the configured
 routes; an invalid label is sent back with the list of valid ones (at most twice), and
-after that the configured `default` route answers (the documented fallback).
+after that the configured `default` route answers (the documented fallback). The classifier
+is the `router` profile (`[agents.router]`: its model, temperature and system prompt, to
+which the list of agents and the answer's format are added), so it can run on a cheaper model.
 """
 
 from __future__ import annotations
@@ -26,9 +28,8 @@ class RouterConfig(BaseModel):
     default: str = "writer"
 
 
-ROUTER_PROMPT = """You are a router. Pick the ONE agent best suited to answer the user's latest message.
-
-The agents:
+CLASSIFIER = "router"  # the profile that picks the route
+ROUTES_PROMPT = """The agents:
 {agents}
 
 Reply with only a JSON object: {{"reason": "<one short sentence>", "route": "<one of: {names}>"}}."""
@@ -52,11 +53,14 @@ class RouterMode:
 
     async def _classify(self, turn: Turn, routes: list[str], default: str) -> tuple[str, str, bool]:
         schema = route_schema(routes)
+        classifier = turn.profile(CLASSIFIER)
         profiles = [turn.profile(name) for name in routes]
         agents = "\n".join(f"- {p.name}: {p.description or p.system_prompt}" for p in profiles)
-        prompt = ROUTER_PROMPT.format(agents=agents, names=", ".join(routes))
+        prompt = f"{classifier.system_prompt}\n\n{ROUTES_PROMPT.format(agents=agents, names=', '.join(routes))}"
         messages = [system(prompt), *recent_exchange(turn.history[1:-1]), user(turn.user_text)]
-        choice = await ask_structured(turn, schema, messages, agent="router")
+        choice = await ask_structured(
+            turn, schema, messages, agent=CLASSIFIER, model=turn.model_for(classifier), temperature=classifier.temperature
+        )
         if choice is None:
             return default, f"no valid route was given; using the default route {default!r}", True
         picked = choice.model_dump()

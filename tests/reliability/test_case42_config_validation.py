@@ -18,6 +18,7 @@ WRONG = {
     "a typo in a mode's setting": ("[modes.planner]\nmax_task = 3\n", "unknown key modes.planner.max_task (did you mean modes.planner.max_tasks?)"),
     "a typo in a section": ("[memory]\nrecal = false\n", "unknown key memory.recal (did you mean memory.recall?)"),
     "a typo in an agent": ('[agents.coder]\nsystem_promt = "Be brief."\n', "unknown key agents.coder.system_promt (did you mean agents.coder.system_prompt?)"),
+    "an agent of one's own without a prompt": ('[agents.mine]\nmodel = "openai/gpt-4o-mini"\n', "agents.mine.system_prompt is required"),
     "a typo at the top": ('modell = "openai/gpt-4o"\n', "unknown key modell (did you mean model?)"),
     "home as a number": ("home = 5\n", "home must be a path (text), not 5"),
     "a number as text": ('max_steps = "20"\n', 'max_steps must be a whole number, not "20"'),
