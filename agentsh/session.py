@@ -26,6 +26,8 @@ from .memory.tools import memory_tools
 from .messages import Message, system, user
 from .models import resolve_model
 from .models.base import ModelClient
+from .models.local_servers import local_offer
+from .models.offline import OfflineModel
 from .modes import DEFAULT_MODE, check_mode_settings, get_mode
 from .plugin_loader.directories import plugin_directories, protected_paths
 from .plugin_loader.loader import PluginLoader
@@ -90,7 +92,7 @@ class Session(SessionPolicy):
         notices: list[str] = []
         if record is None:
             model_name, notice = choose_model(settings)
-            notices += [notice] if notice else []
+            notices += [_with_local_offer(notice) if model_name == OfflineModel.name else notice] if notice else []
             mode = settings.mode or DEFAULT_MODE
             get_mode(mode)
             record = store.new_record(mode=mode, model=model_name)
@@ -371,3 +373,9 @@ def _make_loader(settings: Settings) -> tuple[PluginLoader, list[str], ToolConte
     directories, notices = plugin_directories(settings, workspace)
     tool_context = ToolContext.create(workspace, protected_paths(settings, directories, data_home(settings)))
     return PluginLoader(directories, ToolRegistry()), notices, tool_context
+
+
+def _with_local_offer(notice: str) -> str:
+    """The offline fallback's notice, offering a model server running on this machine when there is one."""
+    offer = local_offer()
+    return f"{notice} {offer}" if offer else notice

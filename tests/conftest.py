@@ -18,10 +18,11 @@ _PROVIDER_VARIABLES = ("API_KEY", "API_BASE", "BASE_URL")
 
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path_factory, monkeypatch):
-    """No provider keys, no user config, no user data: each test starts from nothing."""
+    """No provider keys, no user config, no user data, no local model server: each test starts from nothing."""
     for name in list(os.environ):
-        if name.startswith("AGENTSH_") or name.endswith(_PROVIDER_VARIABLES):
+        if name.startswith("AGENTSH_") or name.endswith(_PROVIDER_VARIABLES) or name == "OLLAMA_HOST":
             monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AGENTSH_LOCAL_SERVERS", "")  # no probe of this machine's model servers (8080, 11434...)
     root = tmp_path_factory.mktemp("env")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(root / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(root / "data"))

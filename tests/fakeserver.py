@@ -20,6 +20,8 @@ repeat, an assistant's tool call lacks exactly one following tool result, or a t
 answers no call.
 ``server.profile`` reproduces the behaviours of a real server (see :class:`Profile` and
 ``PROFILES``): llama-cpp-python's refusal of ``json_schema``, for one.
+``GET /v1/models`` lists ``server.listed_models`` in OpenAI's format; with a profile whose
+``ollama_api`` is on (``PROFILES["ollama"]``), ``GET /api/tags`` lists them as Ollama does.
 ``server.route``, when set, is asked first: a function of the request body
 returning a :class:`Reply` (used, nothing consumed) or ``None`` (fall through
 to the queue) — for replies that depend on what was asked.
@@ -142,10 +144,12 @@ class Profile:
 
     refuse_json_schema   HTTP 500 naming response_format for ``{"type": "json_schema"}``
                          (llama-cpp-python accepts only "text" and "json_object").
+    ollama_api           also answers Ollama's own ``GET /api/tags`` (the model list of ``ollama list``).
     """
 
     name: str = "openai"
     refuse_json_schema: bool = False
+    ollama_api: bool = False
 
     def refusal(self, body: dict) -> tuple[int, dict] | None:
         """The error this server answers `body` with before any scripted reply, or None."""
@@ -167,7 +171,21 @@ _LLAMA_CPP_PYTHON_FORMAT_ERROR = (
 PROFILES: dict[str, Profile] = {
     "openai": Profile(),
     "llama-cpp-python": Profile(name="llama-cpp-python", refuse_json_schema=True),
+    "ollama": Profile(name="ollama", ollama_api=True),
 }
+
+
+def _model_listing(fake: FakeOpenAIServer, method: str, path: str) -> dict | None:
+    """The answer to a model-list request (OpenAI's `/v1/models`, Ollama's `/api/tags`), or None for any other."""
+    if method != "GET":
+        return None
+    names = list(fake.listed_models)
+    if path in ("/v1/models", "/models"):
+        return {"object": "list", "data": [{"id": n, "object": "model", "created": 1733011200, "owned_by": "fake"} for n in names]}
+    if path == "/api/tags" and fake.profile.ollama_api:
+        return {"models": [{"name": n, "model": n, "modified_at": "2026-12-01T10:00:00Z", "size": 1_000_000,
+                            "digest": f"sha256:{abs(hash(n)):x}", "details": {"format": "gguf"}} for n in names]}
+    return None
 
 
 def _history_problem(messages: Any) -> str | None:
@@ -292,6 +310,10 @@ class _Handler(BaseHTTPRequestHandler):
             }
         )
         try:
+            listing = _model_listing(fake, self.command, path.rstrip("/"))
+            if listing is not None:
+                self._send_json(200, listing)
+                return
             if self.command != "POST" or path.rstrip("/") not in CHAT_PATHS:
                 self._send_json(
                     404,
@@ -509,6 +531,7 @@ class FakeOpenAIServer:
         self.route: Callable[[dict], Reply | None] | None = None
         self.strict = False
         self.profile = PROFILES["openai"]
+        self.listed_models: list[str] = ["fake-model"]  # what GET /v1/models (and /api/tags) list
         self.requests: list[dict] = []
         self.hits = 0
         self._queue: deque[Reply] = deque()

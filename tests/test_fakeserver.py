@@ -143,7 +143,7 @@ def test_empty_queue_500_default_reply_and_404(server):
     for _ in range(2):
         assert post(server).json()["choices"][0]["message"]["content"] == "again"
 
-    r = httpx.get(server.base_url + "/models")
+    r = httpx.get(server.base_url + "/files")  # /models lists the models (see below)
     assert r.status_code == 404 and "error" in r.json()
     # the bare /chat/completions route works too
     r = httpx.post(server.base_url[: -len("/v1")] + "/chat/completions", json={"model": "m", "messages": MSGS})
@@ -260,3 +260,16 @@ def test_the_llama_cpp_python_profile_refuses_json_schema_as_that_server_does():
     assert refused.status_code == 500
     assert "Input should be 'text' or 'json_object'" in refused.json()["error"]["message"]
     assert plain.status_code == 200
+
+
+def test_models_are_listed_as_openai_lists_them_and_as_ollama_does_under_its_profile(server):
+    server.listed_models = ["qwen2.5-0.5b-instruct", "llama3.2:latest"]
+    openai = httpx.get(server.base_url + "/models", timeout=10)
+    no_tags = httpx.get(f"http://127.0.0.1:{server.port}/api/tags", timeout=10)
+    server.profile = PROFILES["ollama"]
+    tags = httpx.get(f"http://127.0.0.1:{server.port}/api/tags", timeout=10)
+
+    assert [m["id"] for m in openai.json()["data"]] == ["qwen2.5-0.5b-instruct", "llama3.2:latest"]
+    assert openai.json()["object"] == "list"
+    assert no_tags.status_code == 404  # an OpenAI-compatible server is not an Ollama
+    assert [m["name"] for m in tags.json()["models"]] == ["qwen2.5-0.5b-instruct", "llama3.2:latest"]

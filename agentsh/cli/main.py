@@ -75,6 +75,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from ..commands import modes_command
 
         return modes_command(args)
+    if args.command == "models":
+        from .models import models_command
+
+        return models_command(args)
     if args.command == "sessions":
         from .sessions import sessions_command
 

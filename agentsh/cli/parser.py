@@ -44,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_plugin_parsers(commands)
     modes = commands.add_parser("modes", help="the orchestration modes, one line each")
     modes.add_argument("--json", action="store_true")
+    models = commands.add_parser(
+        "models", help="the models the configured and local model servers offer (Ollama, llama.cpp, LM Studio, vLLM...)",
+        description="Ask OPENAI_BASE_URL, OLLAMA_HOST and the usual local ports (8080, 8000, 1234, 11434) which models they serve.",
+    )
+    models.add_argument("--json", action="store_true", help="every server probed, as JSON")
     _keep_values_given_before_the_command(parser, {a.dest for a in parser._actions})
     return parser
 
