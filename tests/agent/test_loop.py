@@ -397,3 +397,20 @@ async def test_a_profile_without_tools_cannot_run_a_tool_the_model_invents(home)
     assert ran == []
     tool_message = next(m for m in run.messages if m.role == "tool")
     assert "unknown tool 'secret'" in tool_message.content
+
+
+async def test_the_step_limit_answer_keeps_the_profiles_temperature(home):
+    def coder_loops(request):
+        if request.response_format is not None:  # router mode's classification
+            return '{"reason": "code", "route": "coder"}'
+        return always_call_a_tool(request)
+
+    model = ScriptedModel(default=coder_loops)
+    session = scripted_session(home, model, add, mode="router", max_steps=2, agents={"coder": {"temperature": 0.3}})
+
+    events = await send(session, "loop forever")
+
+    assert done(events).step_limited is True
+    answering = model.requests[1:]
+    assert answering[-1].request.tool_choice == "none"
+    assert [r.request.temperature for r in answering] == [0.3] * 3

@@ -58,3 +58,11 @@ def test_an_answer_that_is_not_a_model_list_is_one_line():
         listing = list_models(Server("ollama", f"http://127.0.0.1:{server.port}", "test"))  # no /api/tags: a 404
 
     assert listing.problem() == f"http://127.0.0.1:{server.port}/api/tags (test): answered HTTP 404"
+
+
+def test_a_configured_value_that_is_not_a_url_is_one_line_naming_the_variable():
+    [server] = servers_to_probe({"OPENAI_BASE_URL": "http://[::1", "AGENTSH_LOCAL_SERVERS": ""})
+
+    listing = list_models(server)
+
+    assert listing.problem() == "'http://[::1' (OPENAI_BASE_URL): not an http:// or https:// URL"
