@@ -142,16 +142,23 @@ class Profile:
 
     refuse_json_schema   HTTP 500 naming response_format for ``{"type": "json_schema"}``
                          (llama-cpp-python accepts only "text" and "json_object").
+    chat_template_error  HTTP 500 with the chat template's error, several lines long (the reason,
+                         then the template lines it points at), for a conversation whose roles do
+                         not alternate user / assistant: llama-server with a Gemma- or Mistral-style
+                         template refuses it so.
     """
 
     name: str = "openai"
     refuse_json_schema: bool = False
+    chat_template_error: bool = False
 
     def refusal(self, body: dict) -> tuple[int, dict] | None:
         """The error this server answers `body` with before any scripted reply, or None."""
         response_format = body.get("response_format")
         if self.refuse_json_schema and isinstance(response_format, dict) and response_format.get("type") == "json_schema":
             return 500, {"error": {"message": _LLAMA_CPP_PYTHON_FORMAT_ERROR, "type": "internal_server_error", "code": None, "param": None}}
+        if self.chat_template_error and not _roles_alternate(body.get("messages")):
+            return 500, {"error": {"code": 500, "message": _LLAMA_SERVER_TEMPLATE_ERROR, "type": "server_error"}}
         return None
 
 
@@ -163,6 +170,22 @@ _LLAMA_CPP_PYTHON_FORMAT_ERROR = (
     "  Input should be 'text' or 'json_object' [type=literal_error, input_value='json_schema', input_type=str]\n"
     "    For further information visit https://errors.pydantic.dev/2.10/v/literal_error"
 )
+
+# llama-server (llama.cpp, --jinja) when a template raises: minja's message, then where it arose.
+_LLAMA_SERVER_TEMPLATE_ERROR = (
+    "Conversation roles must alternate user/assistant/user/assistant/... at row 12, column 28:\n"
+    "{%- if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}\n"
+    "    {{- raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}\n"
+    "                           ^\n"
+    "{%- endif %}"
+)
+
+
+def _roles_alternate(messages: Any) -> bool:
+    """Whether the conversation after the system message goes user, assistant, user... (tool results after their call)."""
+    roles = [m.get("role") for m in messages or [] if isinstance(m, dict) and m.get("role") not in ("system", "tool")]
+    return all(role == ("user" if index % 2 == 0 else "assistant") for index, role in enumerate(roles))
+
 
 PROFILES: dict[str, Profile] = {
     "openai": Profile(),

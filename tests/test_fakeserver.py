@@ -20,7 +20,7 @@ import pytest
 _HERE = os.path.dirname(os.path.abspath(__file__))
 if _HERE not in sys.path:  # works with or without tests/__init__.py / conftest
     sys.path.insert(0, _HERE)
-from fakeserver import PROFILES, FakeOpenAIServer, Reply  # noqa: E402
+from fakeserver import PROFILES, FakeOpenAIServer, Profile, Reply  # noqa: E402
 
 MSGS = [{"role": "user", "content": "hi"}]
 AUTH = {"Authorization": "Bearer sk-test"}
@@ -260,3 +260,17 @@ def test_the_llama_cpp_python_profile_refuses_json_schema_as_that_server_does():
     assert refused.status_code == 500
     assert "Input should be 'text' or 'json_object'" in refused.json()["error"]["message"]
     assert plain.status_code == 200
+
+
+def test_a_template_that_cannot_render_the_roles_answers_a_500_of_several_lines():
+    with FakeOpenAIServer() as srv:
+        srv.profile = Profile(chat_template_error=True)
+        srv.default_reply = Reply(text="fine")
+        url = srv.base_url + "/chat/completions"
+        twice = [{"role": "system", "content": "s"}, {"role": "user", "content": "a"}, {"role": "user", "content": "b"}]
+        refused = httpx.post(url, json={"model": "m", "messages": twice}, timeout=10)
+        alternating = httpx.post(url, json={"model": "m", "messages": twice[:2]}, timeout=10)
+    assert refused.status_code == 500
+    message = refused.json()["error"]["message"]
+    assert message.startswith("Conversation roles must alternate") and message.count("\n") >= 3
+    assert alternating.status_code == 200

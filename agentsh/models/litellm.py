@@ -1,9 +1,10 @@
 """The litellm adapter: the only module that imports litellm, and only on first use.
 
 Streams text and tool-call deltas and assembles them; reports usage and cost; retries
-429 / 5xx / timeouts with backoff (honouring Retry-After) until text has been shown;
-treats a stream that ends without a finish reason, stalls, or runs past the whole-answer
-deadline (`answer_timeout`: `request_timeout` bounds each read, not an endless stream) as an error.
+429 / 5xx / timeouts with backoff (honouring Retry-After) until text has been shown, and a
+connection that was never made once, at once; treats a stream that ends without a finish
+reason, stalls, or runs past the whole-answer deadline (`answer_timeout`: `request_timeout`
+bounds each read, not an endless stream) as an error.
 """
 
 from __future__ import annotations
@@ -136,14 +137,17 @@ class LiteLLMModel:
                 failure, cause = error, error
             except Exception as error:  # litellm and its HTTP stacks raise many types
                 failure, cause = translate(error, self.name), error
-            if state.text_shown or not failure.retryable or attempt >= self.retries:
+            limit = self.retries if failure.retry_limit is None else min(self.retries, failure.retry_limit)
+            if state.text_shown or not failure.retryable or attempt >= limit:
                 raise failure from None
             attempt += 1
-            delay = self._delay(cause, attempt)
-            yield Notice(message=f"{_sentence(str(failure))} Retrying in {delay:.1f} s (attempt {attempt + 1} of {self.retries + 1}).", level="warning")
+            delay = self._delay(failure, cause, attempt)
+            yield Notice(message=f"{_sentence(str(failure))} Retrying in {delay:.1f} s (attempt {attempt + 1} of {limit + 1}).", level="warning")
             await asyncio.sleep(delay)
 
-    def _delay(self, error: BaseException, attempt: int) -> float:
+    def _delay(self, failure: ModelError, error: BaseException, attempt: int) -> float:
+        if failure.retry_delay is not None:
+            return failure.retry_delay
         asked = retry_after(error)
         if asked is not None:
             return min(asked, BACKOFF_CAP * 4)
