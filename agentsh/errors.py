@@ -8,7 +8,8 @@
     │   ├── ModelRequestError     the provider refused the request as malformed (never retried)
     │   ├── ModelConnectionError  nothing answered at the provider's address (retried once, quickly)
     │   ├── ModelStreamError      a stream ended without a response or a finish reason, or stalled
-    │   │   └── AnswerTimeoutError    an answer still streaming at `answer_timeout` (never retried)
+    │   │   ├── AnswerTimeoutError    an answer still streaming at `answer_timeout` (never retried)
+    │   │   └── FirstTokenTimeoutError  no answer began within `first_token_timeout` (never retried)
     │   └── ContextWindowError    the request does not fit the model's context window
     ├── ToolError             a tool call could not produce a result (the model reads why)
     │   └── ToolExit              the tool called sys.exit()
@@ -28,6 +29,7 @@ __all__ = [
     "ConfigError",
     "ContextWindowError",
     "DatabaseBusy",
+    "FirstTokenTimeoutError",
     "ModelAuthError",
     "ModelConnectionError",
     "ModelError",
@@ -99,6 +101,12 @@ class AnswerTimeoutError(ModelStreamError):
     """An answer was still streaming when `answer_timeout` ran out; what arrived is kept."""
 
     retryable = False  # an answer that would not end would not end again
+
+
+class FirstTokenTimeoutError(ModelStreamError):
+    """No answer began within `first_token_timeout`; the prompt is not sent again (it would wait as long)."""
+
+    retryable = False
 
 
 class ContextWindowError(ModelError):

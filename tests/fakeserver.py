@@ -142,6 +142,12 @@ class Profile:
 
     refuse_json_schema   HTTP 500 naming response_format for ``{"type": "json_schema"}``
                          (llama-cpp-python accepts only "text" and "json_object").
+    first_byte_delay     seconds before the first byte of every successful answer: a server on a
+                         CPU reads the whole prompt first (~4,500 tokens: a minute and more).
+                         Interrupted by stop().
+    early_headers        a streamed answer's headers go out at once and the first chunk waits
+                         `first_byte_delay` (llama-server writes its headers before the first
+                         token); otherwise the headers wait too.
     chat_template_error  HTTP 500 with the chat template's error, several lines long (the reason,
                          then the template lines it points at), for a conversation whose roles do
                          not alternate user / assistant: llama-server with a Gemma- or Mistral-style
@@ -150,6 +156,8 @@ class Profile:
 
     name: str = "openai"
     refuse_json_schema: bool = False
+    first_byte_delay: float = 0.0
+    early_headers: bool = False
     chat_template_error: bool = False
 
     def refusal(self, body: dict) -> tuple[int, dict] | None:
@@ -160,6 +168,10 @@ class Profile:
         if self.chat_template_error and not _roles_alternate(body.get("messages")):
             return 500, {"error": {"code": 500, "message": _LLAMA_SERVER_TEMPLATE_ERROR, "type": "server_error"}}
         return None
+
+    def delays_headers(self, body: dict) -> bool:
+        """Whether `first_byte_delay` falls before the headers (else between them and the first chunk)."""
+        return not (self.early_headers and body.get("stream"))
 
 
 # The body llama-cpp-python's server (0.3.x) answers a json_schema response_format with: its
@@ -190,6 +202,9 @@ def _roles_alternate(messages: Any) -> bool:
 PROFILES: dict[str, Profile] = {
     "openai": Profile(),
     "llama-cpp-python": Profile(name="llama-cpp-python", refuse_json_schema=True),
+    # A quarter second is "a minute" at the timeouts tests use; chat_template_error depends on the
+    # model's template, so it is left to the tests that ask for it.
+    "llama-server": Profile(name="llama-server", first_byte_delay=0.25, early_headers=True),
 }
 
 
@@ -375,6 +390,8 @@ class _Handler(BaseHTTPRequestHandler):
             }
             self._send_json(reply.status, {"error": err}, reply.headers)
             return
+        if fake.profile.delays_headers(req):
+            self._wait(fake.profile.first_byte_delay)
 
         model = reply.model or req.get("model") or "fake-model"
         tool_calls = []
@@ -442,6 +459,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(k, str(v))
         self.end_headers()
         self.close_connection = True
+        profile = self.server.fake.profile
+        if not profile.delays_headers({"stream": True}):
+            self._wait(profile.first_byte_delay)
 
         def chunk(delta: dict, finish_reason: str | None = None) -> dict:
             obj: dict[str, Any] = {

@@ -262,6 +262,47 @@ def test_the_llama_cpp_python_profile_refuses_json_schema_as_that_server_does():
     assert plain.status_code == 200
 
 
+def _first_byte_times(srv: FakeOpenAIServer) -> tuple[float, float]:
+    """Seconds until a streamed answer's headers, and until its first event."""
+    started = time.monotonic()
+    payload = {"model": "m", "messages": MSGS, "stream": True}
+    with httpx.stream("POST", srv.base_url + "/chat/completions", json=payload, timeout=10) as response:
+        headers = time.monotonic() - started
+        next(line for line in response.iter_lines() if line.startswith("data: "))
+        return headers, time.monotonic() - started
+
+
+@pytest.mark.parametrize("early_headers", [True, False])
+def test_a_slow_first_byte_delays_the_first_chunk_and_the_headers_only_when_asked(early_headers):
+    with FakeOpenAIServer() as srv:
+        srv.profile = Profile(first_byte_delay=0.5, early_headers=early_headers)
+        srv.default_reply = Reply(text="late")
+        headers, first = _first_byte_times(srv)
+    assert 0.5 <= first < 3
+    assert (headers < 0.4) if early_headers else (headers >= 0.5)
+
+
+def test_stop_interrupts_a_slow_first_byte():
+    srv = FakeOpenAIServer().start()
+    srv.profile = Profile(first_byte_delay=30, early_headers=True)
+    srv.default_reply = Reply(text="never")
+    outcome: dict = {}
+
+    def consume():
+        try:
+            _first_byte_times(srv)
+        except (httpx.TransportError, StopIteration) as error:
+            outcome["error"] = error
+
+    th = threading.Thread(target=consume, daemon=True)
+    th.start()
+    time.sleep(0.3)
+    t0 = time.monotonic()
+    srv.stop()
+    th.join(3)
+    assert time.monotonic() - t0 < 2 and not th.is_alive() and "error" in outcome
+
+
 def test_a_template_that_cannot_render_the_roles_answers_a_500_of_several_lines():
     with FakeOpenAIServer() as srv:
         srv.profile = Profile(chat_template_error=True)
