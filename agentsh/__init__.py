@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         ToolResult,
         TurnDone,
         Usage,
+        Waiting,
     )
     from .plugin_loader.hooks import on
     from .session import Session
@@ -52,6 +53,7 @@ __all__ = [
     "ToolResult",
     "TurnDone",
     "Usage",
+    "Waiting",
     "__version__",
     "load_settings",
     "on",
@@ -78,6 +80,7 @@ _EXPORTS = {
     "Compaction": "agentsh.events",
     "Error": "agentsh.events",
     "TurnDone": "agentsh.events",
+    "Waiting": "agentsh.events",
     "AgentshError": "agentsh.errors",
 }
 

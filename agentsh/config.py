@@ -95,7 +95,8 @@ class Settings(BaseModel):
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
     tool_timeout: float = Field(60.0, gt=0)
     request_timeout: float = Field(600.0, gt=0)
-    stream_idle_timeout: float = Field(60.0, gt=0)
+    stream_idle_timeout: float = Field(60.0, gt=0)  # between chunks, once the answer has begun
+    first_token_timeout: float = Field(600.0, gt=0)  # before the first byte: a CPU server reads a long prompt first
     answer_timeout: float = Field(600.0, gt=0)  # a whole streamed answer, however steadily it arrives
     store_timeout: float = Field(30.0, gt=0)  # seconds a write waits for another process writing the session database
     retries: int = Field(3, ge=0, le=10)

@@ -6,8 +6,10 @@
     ├── ModelError            the model or its provider failed (after retries, if any)
     │   ├── ModelAuthError        a key is missing or was rejected (never retried)
     │   ├── ModelRequestError     the provider refused the request as malformed (never retried)
+    │   ├── ModelConnectionError  nothing answered at the provider's address (retried once, quickly)
     │   ├── ModelStreamError      a stream ended without a response or a finish reason, or stalled
-    │   │   └── AnswerTimeoutError    an answer still streaming at `answer_timeout` (never retried)
+    │   │   ├── AnswerTimeoutError    an answer still streaming at `answer_timeout` (never retried)
+    │   │   └── FirstTokenTimeoutError  no answer began within `first_token_timeout` (never retried)
     │   └── ContextWindowError    the request does not fit the model's context window
     ├── ToolError             a tool call could not produce a result (the model reads why)
     │   └── ToolExit              the tool called sys.exit()
@@ -27,7 +29,9 @@ __all__ = [
     "ConfigError",
     "ContextWindowError",
     "DatabaseBusy",
+    "FirstTokenTimeoutError",
     "ModelAuthError",
+    "ModelConnectionError",
     "ModelError",
     "ModelRequestError",
     "ModelStreamError",
@@ -56,9 +60,15 @@ class ConfigError(AgentshError):
 
 
 class ModelError(AgentshError):
-    """The model or its provider failed; raised after the retries `retryable` allows are spent."""
+    """The model or its provider failed; raised after the retries `retryable` allows are spent.
+
+    `retry_limit` caps the `retries` setting for this kind of failure, and `retry_delay` replaces
+    the backoff (None: the setting and the backoff decide).
+    """
 
     retryable = False
+    retry_limit: int | None = None
+    retry_delay: float | None = None
 
 
 class ModelAuthError(ModelError):
@@ -67,6 +77,18 @@ class ModelAuthError(ModelError):
 
 class ModelRequestError(ModelError):
     """The provider refused the request itself (bad parameters, unknown model); never retried."""
+
+
+class ModelConnectionError(ModelError):
+    """Nothing answered at the provider's address (a local server not running, a wrong base URL).
+
+    Retried once, at once: a server that is starting may be up a moment later; one that is not
+    will not be up after a backoff either.
+    """
+
+    retryable = True
+    retry_limit = 1
+    retry_delay = 0.25
 
 
 class ModelStreamError(ModelError):
@@ -79,6 +101,12 @@ class AnswerTimeoutError(ModelStreamError):
     """An answer was still streaming when `answer_timeout` ran out; what arrived is kept."""
 
     retryable = False  # an answer that would not end would not end again
+
+
+class FirstTokenTimeoutError(ModelStreamError):
+    """No answer began within `first_token_timeout`; the prompt is not sent again (it would wait as long)."""
+
+    retryable = False
 
 
 class ContextWindowError(ModelError):

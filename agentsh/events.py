@@ -96,6 +96,24 @@ class Notice(_Event):
     level: Literal["info", "warning"] = "info"
 
 
+class Waiting(_Event):
+    """The model has not begun its answer yet (a local server reading a long prompt, say).
+
+    Sent about once a second until the first byte arrives, for the UIs' status line; not stored.
+    """
+
+    type: Literal["waiting"] = "waiting"
+    seconds: int  # since the request was sent
+    model: str
+    agent: str | None = None
+
+    @property
+    def label(self) -> str:
+        """What every UI shows: "waiting for the model: 35 s"."""
+        who = f" ({self.agent})" if self.agent else ""
+        return f"waiting for the model{who}: {self.seconds} s"
+
+
 class RecalledMemory(BaseModel):
     id: int
     text: str
@@ -139,8 +157,8 @@ class TurnDone(_Event):
 
 
 Event = Annotated[
-    SessionInfo | TextDelta | ToolCall | ToolResult | Step | ApprovalRequest | Usage | Notice | MemoryRecall | Compaction
-    | Error | TurnDone,
+    SessionInfo | TextDelta | ToolCall | ToolResult | Step | ApprovalRequest | Usage | Notice | Waiting | MemoryRecall
+    | Compaction | Error | TurnDone,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)

@@ -145,18 +145,37 @@ class Profile:
     refuse_json_schema   HTTP 500 naming response_format for ``{"type": "json_schema"}``
                          (llama-cpp-python accepts only "text" and "json_object").
     ollama_api           also answers Ollama's own ``GET /api/tags`` (the model list of ``ollama list``).
+    first_byte_delay     seconds before the first byte of every successful answer: a server on a
+                         CPU reads the whole prompt first (~4,500 tokens: a minute and more).
+                         Interrupted by stop().
+    early_headers        a streamed answer's headers go out at once and the first chunk waits
+                         `first_byte_delay` (llama-server writes its headers before the first
+                         token); otherwise the headers wait too.
+    chat_template_error  HTTP 500 with the chat template's error, several lines long (the reason,
+                         then the template lines it points at), for a conversation whose roles do
+                         not alternate user / assistant: llama-server with a Gemma- or Mistral-style
+                         template refuses it so.
     """
 
     name: str = "openai"
     refuse_json_schema: bool = False
     ollama_api: bool = False
+    first_byte_delay: float = 0.0
+    early_headers: bool = False
+    chat_template_error: bool = False
 
     def refusal(self, body: dict) -> tuple[int, dict] | None:
         """The error this server answers `body` with before any scripted reply, or None."""
         response_format = body.get("response_format")
         if self.refuse_json_schema and isinstance(response_format, dict) and response_format.get("type") == "json_schema":
             return 500, {"error": {"message": _LLAMA_CPP_PYTHON_FORMAT_ERROR, "type": "internal_server_error", "code": None, "param": None}}
+        if self.chat_template_error and not _roles_alternate(body.get("messages")):
+            return 500, {"error": {"code": 500, "message": _LLAMA_SERVER_TEMPLATE_ERROR, "type": "server_error"}}
         return None
+
+    def delays_headers(self, body: dict) -> bool:
+        """Whether `first_byte_delay` falls before the headers (else between them and the first chunk)."""
+        return not (self.early_headers and body.get("stream"))
 
 
 # The body llama-cpp-python's server (0.3.x) answers a json_schema response_format with: its
@@ -168,10 +187,29 @@ _LLAMA_CPP_PYTHON_FORMAT_ERROR = (
     "    For further information visit https://errors.pydantic.dev/2.10/v/literal_error"
 )
 
+# llama-server (llama.cpp, --jinja) when a template raises: minja's message, then where it arose.
+_LLAMA_SERVER_TEMPLATE_ERROR = (
+    "Conversation roles must alternate user/assistant/user/assistant/... at row 12, column 28:\n"
+    "{%- if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}\n"
+    "    {{- raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}\n"
+    "                           ^\n"
+    "{%- endif %}"
+)
+
+
+def _roles_alternate(messages: Any) -> bool:
+    """Whether the conversation after the system message goes user, assistant, user... (tool results after their call)."""
+    roles = [m.get("role") for m in messages or [] if isinstance(m, dict) and m.get("role") not in ("system", "tool")]
+    return all(role == ("user" if index % 2 == 0 else "assistant") for index, role in enumerate(roles))
+
+
 PROFILES: dict[str, Profile] = {
     "openai": Profile(),
     "llama-cpp-python": Profile(name="llama-cpp-python", refuse_json_schema=True),
     "ollama": Profile(name="ollama", ollama_api=True),
+    # A quarter second is "a minute" at the timeouts tests use; chat_template_error depends on the
+    # model's template, so it is left to the tests that ask for it.
+    "llama-server": Profile(name="llama-server", first_byte_delay=0.25, early_headers=True),
 }
 
 
@@ -374,6 +412,8 @@ class _Handler(BaseHTTPRequestHandler):
             }
             self._send_json(reply.status, {"error": err}, reply.headers)
             return
+        if fake.profile.delays_headers(req):
+            self._wait(fake.profile.first_byte_delay)
 
         model = reply.model or req.get("model") or "fake-model"
         tool_calls = []
@@ -441,6 +481,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(k, str(v))
         self.end_headers()
         self.close_connection = True
+        profile = self.server.fake.profile
+        if not profile.delays_headers({"stream": True}):
+            self._wait(profile.first_byte_delay)
 
         def chunk(delta: dict, finish_reason: str | None = None) -> dict:
             obj: dict[str, Any] = {

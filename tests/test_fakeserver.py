@@ -20,7 +20,7 @@ import pytest
 _HERE = os.path.dirname(os.path.abspath(__file__))
 if _HERE not in sys.path:  # works with or without tests/__init__.py / conftest
     sys.path.insert(0, _HERE)
-from fakeserver import PROFILES, FakeOpenAIServer, Reply  # noqa: E402
+from fakeserver import PROFILES, FakeOpenAIServer, Profile, Reply  # noqa: E402
 
 MSGS = [{"role": "user", "content": "hi"}]
 AUTH = {"Authorization": "Bearer sk-test"}
@@ -273,3 +273,56 @@ def test_models_are_listed_as_openai_lists_them_and_as_ollama_does_under_its_pro
     assert openai.json()["object"] == "list"
     assert no_tags.status_code == 404  # an OpenAI-compatible server is not an Ollama
     assert [m["name"] for m in tags.json()["models"]] == ["qwen2.5-0.5b-instruct", "llama3.2:latest"]
+def _first_byte_times(srv: FakeOpenAIServer) -> tuple[float, float]:
+    """Seconds until a streamed answer's headers, and until its first event."""
+    started = time.monotonic()
+    payload = {"model": "m", "messages": MSGS, "stream": True}
+    with httpx.stream("POST", srv.base_url + "/chat/completions", json=payload, timeout=10) as response:
+        headers = time.monotonic() - started
+        next(line for line in response.iter_lines() if line.startswith("data: "))
+        return headers, time.monotonic() - started
+
+
+@pytest.mark.parametrize("early_headers", [True, False])
+def test_a_slow_first_byte_delays_the_first_chunk_and_the_headers_only_when_asked(early_headers):
+    with FakeOpenAIServer() as srv:
+        srv.profile = Profile(first_byte_delay=0.5, early_headers=early_headers)
+        srv.default_reply = Reply(text="late")
+        headers, first = _first_byte_times(srv)
+    assert 0.5 <= first < 3
+    assert (headers < 0.4) if early_headers else (headers >= 0.5)
+
+
+def test_stop_interrupts_a_slow_first_byte():
+    srv = FakeOpenAIServer().start()
+    srv.profile = Profile(first_byte_delay=30, early_headers=True)
+    srv.default_reply = Reply(text="never")
+    outcome: dict = {}
+
+    def consume():
+        try:
+            _first_byte_times(srv)
+        except (httpx.TransportError, StopIteration) as error:
+            outcome["error"] = error
+
+    th = threading.Thread(target=consume, daemon=True)
+    th.start()
+    time.sleep(0.3)
+    t0 = time.monotonic()
+    srv.stop()
+    th.join(3)
+    assert time.monotonic() - t0 < 2 and not th.is_alive() and "error" in outcome
+
+
+def test_a_template_that_cannot_render_the_roles_answers_a_500_of_several_lines():
+    with FakeOpenAIServer() as srv:
+        srv.profile = Profile(chat_template_error=True)
+        srv.default_reply = Reply(text="fine")
+        url = srv.base_url + "/chat/completions"
+        twice = [{"role": "system", "content": "s"}, {"role": "user", "content": "a"}, {"role": "user", "content": "b"}]
+        refused = httpx.post(url, json={"model": "m", "messages": twice}, timeout=10)
+        alternating = httpx.post(url, json={"model": "m", "messages": twice[:2]}, timeout=10)
+    assert refused.status_code == 500
+    message = refused.json()["error"]["message"]
+    assert message.startswith("Conversation roles must alternate") and message.count("\n") >= 3
+    assert alternating.status_code == 200

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..config import config_path, config_problem
 from ..errors import ConfigError, ContextWindowError, UsageError
-from ..events import Event, TextDelta, Usage
+from ..events import Event, TextDelta, Usage, Waiting
 from ..messages import Message, system, user, with_unique_call_ids
 from ..models.base import ModelClient, ModelRequest, ModelResponse, TokenCount, estimate_tokens, no_response
 from ..profiles import AgentProfile, resolve_profiles
@@ -115,7 +115,7 @@ class Turn:
                 self._account(item, agent)
                 return replace(item, message=self._unique_call_ids(item.message, request))
             if stream_text or not isinstance(item, TextDelta):
-                self.emit(item.model_copy(update={"agent": agent}) if isinstance(item, TextDelta) and agent else item)
+                self.emit(item.model_copy(update={"agent": agent}) if isinstance(item, (TextDelta, Waiting)) and agent else item)
         raise no_response(client)
 
     def _unique_call_ids(self, answer: Message, request: ModelRequest) -> Message:

@@ -18,7 +18,19 @@ from typing import TextIO
 
 from ..config import settings_from_args
 from ..errors import UsageError
-from ..events import ApprovalRequest, Compaction, Error, Event, MemoryRecall, Notice, TextDelta, ToolCall, ToolResult, TurnDone
+from ..events import (
+    ApprovalRequest,
+    Compaction,
+    Error,
+    Event,
+    MemoryRecall,
+    Notice,
+    TextDelta,
+    ToolCall,
+    ToolResult,
+    TurnDone,
+    Waiting,
+)
 from ..secrets import redact_secrets
 from ..session import Session, open_store
 from ..signals import say_stopped, stoppable
@@ -29,6 +41,7 @@ from ..tools.call_text import call_segments, is_compound
 from .support import WaitingNotice, read_stdin
 
 EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE
+CLEAR_LINE = "\r\x1b[K"
 _C1 = re.compile("[\x7f-\x9f]")  # JSON leaves DEL and the C1 controls (e.g. 8-bit CSI) raw: escape them too
 
 
@@ -127,12 +140,14 @@ class JsonPrinter(Printer):
 
 
 class TextPrinter(Printer):
-    """The answer on stdout (streamed on a terminal); tool activity and notices on stderr."""
+    """The answer on stdout (streamed on a terminal); tool activity and notices on stderr; on a
+    terminal, the wait for a model's first byte as a status line the next output replaces."""
 
     def __init__(self, out: TextIO, err: TextIO) -> None:
         self.out, self.err = out, err
         self.live = out.isatty()
         self.streamed = False
+        self.status_shown = False
 
     def show(self, event: Event) -> None:
         if isinstance(event, TextDelta) and self.live and event.agent is None:
@@ -144,6 +159,8 @@ class TextPrinter(Printer):
             self._line(f"{'←' if event.ok else '✗'} {event.name}: {_summary(event.output)}")
         elif isinstance(event, Notice):
             self._line(f"agentsh: {event.message}")
+        elif isinstance(event, Waiting) and self.err.isatty():
+            self._status(f"agentsh: {event.label}")
         elif isinstance(event, MemoryRecall):
             self._line(f"agentsh: recalled {_count(len(event.memories), 'memory', 'memories')}: " + "; ".join(m.text for m in event.memories)[:200])
         elif isinstance(event, Compaction):
@@ -183,7 +200,17 @@ class TextPrinter(Printer):
             self.streamed = False
         self._write(self.err, text.rstrip(" ") + ("" if text.endswith(": ") else "\n"))
 
+    def _status(self, text: str) -> None:
+        if self.streamed:
+            self._write(self.out, "\n")
+            self.streamed = False
+        self._write(self.err, text)
+        self.status_shown = True
+
     def _write(self, stream: TextIO, text: str) -> None:
+        if self.status_shown:
+            self.status_shown = False
+            self.err.write(CLEAR_LINE)
         stream.write(neutralize(text) if stream.isatty() else redact_secrets(text))
         stream.flush()
 

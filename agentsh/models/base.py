@@ -10,7 +10,7 @@ from typing import Any, Protocol, runtime_checkable
 from pydantic import BaseModel
 
 from ..errors import ModelStreamError
-from ..events import Notice, TextDelta
+from ..events import Notice, TextDelta, Waiting
 from ..messages import Message
 
 
@@ -39,6 +39,9 @@ class ModelSettings(Protocol):
 
     @property
     def answer_timeout(self) -> float: ...
+
+    @property
+    def first_token_timeout(self) -> float: ...
 
 
 @dataclass
@@ -69,7 +72,7 @@ class ModelResponse:
     cost: float | None = None
 
 
-StreamItem = TextDelta | Notice | ModelResponse
+StreamItem = TextDelta | Notice | Waiting | ModelResponse
 
 CHARS_PER_TOKEN = 4
 MESSAGE_OVERHEAD = 4  # tokens of role and framing per message
@@ -88,7 +91,7 @@ class ModelClient(Protocol):
     name: str
 
     def stream(self, request: ModelRequest) -> AsyncIterator[StreamItem]:
-        """Yield text deltas (and notices such as retries) as they arrive, then one ModelResponse."""
+        """Yield text deltas (notices such as retries, reports of a wait) as they arrive, then one ModelResponse."""
         ...
 
 

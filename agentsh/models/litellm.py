@@ -1,9 +1,14 @@
 """The litellm adapter: the only module that imports litellm, and only on first use.
 
 Streams text and tool-call deltas and assembles them; reports usage and cost; retries
-429 / 5xx / timeouts with backoff (honouring Retry-After) until text has been shown;
-treats a stream that ends without a finish reason, stalls, or runs past the whole-answer
-deadline (`answer_timeout`: `request_timeout` bounds each read, not an endless stream) as an error.
+429 / 5xx / timeouts with backoff (honouring Retry-After) until text has been shown, and a
+connection that was never made once, at once; treats a stream that ends without a finish
+reason, stalls, or runs past the whole-answer deadline (`answer_timeout`: `request_timeout`
+bounds each read, not an endless stream) as an error.
+
+The wait for the first byte of an answer is not a stall: a server on a CPU reads a long prompt
+for minutes before it writes anything. Until then `first_token_timeout` applies (not the idle
+timeout between chunks), and a `Waiting` event reports the wait about once a second.
 """
 
 from __future__ import annotations
@@ -23,8 +28,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import AnswerTimeoutError, ModelError, ModelStreamError
-from ..events import Notice, TextDelta
+from ..errors import AnswerTimeoutError, FirstTokenTimeoutError, ModelError, ModelStreamError
+from ..events import Notice, TextDelta, Waiting
 from ..messages import Message, ToolCallPart
 from .base import ModelRequest, ModelResponse, ModelSettings, StreamItem, TokenCount
 from .litellm_errors import provider_of, retry_after, translate
@@ -35,6 +40,12 @@ BACKOFF_CAP = 30.0
 # repetitive but valid answer (a table, a drawing, "ha! " * 150) as a broken stream; agentsh's own
 # limits (answer_timeout, stream_idle_timeout, the context window) decide instead.
 REPEATED_CHUNK_LIMIT = sys.maxsize
+WAITING_SHOWN_AFTER = 1.0  # seconds without a first byte before the wait is reported
+WAITING_EVERY = 1.0  # seconds between reports of the wait
+# The HTTP client's own read timeout is this much longer than first_token_timeout, so that the
+# first-byte limit is agentsh's (an error that says so, not retried) rather than a read timeout
+# (retried: the whole prompt sent again, to wait as long again).
+FIRST_TOKEN_MARGIN = 1.0
 _import_lock = threading.Lock()
 _litellm: Any = None  # the configured module, once loaded
 
@@ -120,6 +131,7 @@ class LiteLLMModel:
         self.request_timeout = settings.request_timeout if settings else 600.0
         self.idle_timeout = settings.stream_idle_timeout if settings else 60.0
         self.answer_timeout = settings.answer_timeout if settings else 600.0
+        self.first_token_timeout = settings.first_token_timeout if settings else 600.0
         self._unpriced = False
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[StreamItem]:
@@ -136,41 +148,78 @@ class LiteLLMModel:
                 failure, cause = error, error
             except Exception as error:  # litellm and its HTTP stacks raise many types
                 failure, cause = translate(error, self.name), error
-            if state.text_shown or not failure.retryable or attempt >= self.retries:
+            limit = self.retries if failure.retry_limit is None else min(self.retries, failure.retry_limit)
+            if state.text_shown or not failure.retryable or attempt >= limit:
                 raise failure from None
             attempt += 1
-            delay = self._delay(cause, attempt)
-            yield Notice(message=f"{_sentence(str(failure))} Retrying in {delay:.1f} s (attempt {attempt + 1} of {self.retries + 1}).", level="warning")
+            delay = self._delay(failure, cause, attempt)
+            yield Notice(message=f"{_sentence(str(failure))} Retrying in {delay:.1f} s (attempt {attempt + 1} of {limit + 1}).", level="warning")
             await asyncio.sleep(delay)
 
-    def _delay(self, error: BaseException, attempt: int) -> float:
+    def _delay(self, failure: ModelError, error: BaseException, attempt: int) -> float:
+        if failure.retry_delay is not None:
+            return failure.retry_delay
         asked = retry_after(error)
         if asked is not None:
             return min(asked, BACKOFF_CAP * 4)
         return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)) * random.uniform(0.8, 1.2)
 
     async def _attempt(self, litellm: Any, request: ModelRequest, state: _StreamState) -> AsyncIterator[StreamItem]:
-        stream = await litellm.acompletion(**self._arguments(request))
-        chunks = aiter(stream)
-        watch = _IdleWatch(self.idle_timeout, self.answer_timeout)
+        opening = asyncio.ensure_future(self._open(litellm, request))
+        async for waiting in self._first_byte(opening):
+            yield waiting
+        stream, chunks, chunk = opening.result()
+        watch = _IdleWatch(self.idle_timeout, self.answer_timeout)  # from the first byte on
         try:
-            while True:
-                try:
-                    chunk = await watch.wait(anext(chunks))
-                except StopAsyncIteration:
-                    break
-                except _Stalled:
-                    raise ModelStreamError(f"{self._where}: the answer stream stalled (no data for {self.idle_timeout:g} s)") from None
-                except _TooLong:
-                    raise AnswerTimeoutError(f"{self._where}: the answer took longer than {self.answer_timeout:g} s (answer_timeout); cut off there") from None
+            while chunk is not _ENDED:
                 text = state.absorb(chunk)
                 if text:
                     state.text_shown = True
                     yield TextDelta(delta=text)
+                try:
+                    chunk = await watch.wait(anext(chunks))
+                except StopAsyncIteration:
+                    chunk = _ENDED
+                except _Stalled:
+                    raise ModelStreamError(f"{self._where}: the answer stream stalled (no data for {self.idle_timeout:g} s)") from None
+                except _TooLong:
+                    raise AnswerTimeoutError(f"{self._where}: the answer took longer than {self.answer_timeout:g} s (answer_timeout); cut off there") from None
         finally:
             watch.close()
         self._check_complete(stream, state)
         yield state.response(self.name, self._cost(litellm, state.usage))
+
+    async def _open(self, litellm: Any, request: ModelRequest) -> tuple[Any, Any, Any]:
+        """Send the request and read the first chunk: all that comes before the first byte of the answer."""
+        stream = await litellm.acompletion(**self._arguments(request))
+        chunks = aiter(stream)
+        try:
+            first = await anext(chunks)
+        except StopAsyncIteration:
+            first = _ENDED
+        return stream, chunks, first
+
+    async def _first_byte(self, opening: asyncio.Future) -> AsyncIterator[Waiting]:
+        """Wait for `opening` until `first_token_timeout`, reporting the wait about once a second."""
+        opening.add_done_callback(_retrieved)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        deadline, report = started + self.first_token_timeout, started + WAITING_SHOWN_AFTER
+        try:
+            while not opening.done():
+                now = loop.time()
+                if now >= deadline:
+                    raise FirstTokenTimeoutError(
+                        f"{self._where}: the model did not begin its answer within {self.first_token_timeout:g} s "
+                        "(first_token_timeout): is the server overloaded, or the prompt too long for it?"
+                    )
+                if now >= report:
+                    report = now + WAITING_EVERY
+                    yield Waiting(seconds=round(now - started), model=self.name)
+                    continue
+                await asyncio.wait({opening}, timeout=min(deadline, report) - now)
+        finally:
+            opening.cancel()  # a no-op once it is done
 
     @property
     def _where(self) -> str:
@@ -182,7 +231,7 @@ class LiteLLMModel:
             "messages": [m.to_provider() for m in request.messages],
             "stream": True,
             "stream_options": {"include_usage": True},
-            "timeout": self.request_timeout,
+            "timeout": max(self.request_timeout, self.first_token_timeout + FIRST_TOKEN_MARGIN),
             "max_retries": 0,
             "num_retries": 0,
         }
@@ -215,6 +264,15 @@ class LiteLLMModel:
             self._unpriced = True
             return None
         return prompt + completion
+
+
+_ENDED = object()  # the stream's end, in place of a chunk
+
+
+def _retrieved(future: asyncio.Future) -> None:
+    """Mark an abandoned attempt's failure as seen: asyncio would log it as never retrieved."""
+    if not future.cancelled():
+        future.exception()
 
 
 class _Stalled(Exception):

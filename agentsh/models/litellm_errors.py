@@ -2,9 +2,16 @@
 
 litellm adds exception classes often, so nothing here lists them. An exception is judged by
 what it is: a few kinds need their own handling and are known by a base class (a context
-window that is too small, a key that was refused, a stream that broke off); everything else
-by its HTTP status (429, 408, 409 and 5xx are transient, any other 4xx is final); and an
-exception without a status by whether it is a timeout or a lost connection.
+window that is too small, a key that was refused, a stream that broke off); a connection that
+was never made by the exceptions it was raised from (whatever status litellm gives it: its
+"500" for a refused connection is no answer from anyone); a request the provider called
+invalid by what the provider said (whatever the status: llama-cpp-python answers a field it
+does not accept with a 500); everything else by its HTTP status (429, 408, 409 and 5xx are
+transient, any other 4xx is final); and an exception without a status by whether it is a
+timeout or a lost connection.
+
+The message shown is the provider's own, whole: its lines joined into one paragraph, secrets
+redacted, cut at `MESSAGE_LIMIT` characters.
 """
 
 from __future__ import annotations
@@ -13,14 +20,16 @@ import os
 import re
 from typing import Any
 
-from ..errors import ContextWindowError, ModelAuthError, ModelError, ModelRequestError, ModelStreamError
+from ..errors import ContextWindowError, ModelAuthError, ModelConnectionError, ModelError, ModelRequestError, ModelStreamError
 from ..secrets import redact_secrets
+from .addresses import could_not_connect, unreachable
 
 RETRY = "retry"
 AUTH = "auth"
 REQUEST = "request"
 CONTEXT = "context"
 STREAM = "stream"
+CONNECT = "connect"
 
 # Base classes (litellm's, and the openai SDK's it builds on) whose meaning a status does not
 # carry, most specific first: a context-window error is a 400 that compaction can fix; a
@@ -32,11 +41,14 @@ KIND_BY_BASE_CLASS: tuple[tuple[str, str], ...] = (
     ("PermissionDeniedError", AUTH),
     ("PaymentRequiredError", AUTH),
     ("BudgetExceededError", AUTH),
-    ("RateLimitError", RETRY),
-    ("RouterRateLimitError", RETRY),  # litellm's router: every deployment cooling down; no status before 1.110
-    ("RouterRateLimitErrorBasic", RETRY),
-    ("APITimeoutError", RETRY),
-    ("APIConnectionError", RETRY),
+)
+# Transient by nature, unless the provider said the request itself is invalid.
+TRANSIENT_BASE_CLASSES = (
+    "RateLimitError",
+    "RouterRateLimitError",  # litellm's router: every deployment cooling down; no status before 1.110
+    "RouterRateLimitErrorBasic",
+    "APITimeoutError",
+    "APIConnectionError",
 )
 TRANSIENT_STATUSES = frozenset({408, 409, 429})
 # Without a status: a network failure is transient; a bug or a refusal is not.
@@ -49,8 +61,19 @@ KEY_VARIABLES = {
     "together_ai": "TOGETHERAI_API_KEY", "xai": "XAI_API_KEY", "fireworks_ai": "FIREWORKS_AI_API_KEY",
 }
 
+MESSAGE_LIMIT = 600  # characters of the provider's message shown (a proxy may answer with a whole HTML page)
+
 _CREDENTIALS = re.compile(r"missing credentials|api[_ ]key", re.IGNORECASE)
 _CLASS_PREFIXES = re.compile(r"^(?:\w+(?:Error|Exception)\s*(?::|-)\s*)+")
+# What providers say when the request itself is wrong: OpenAI's error type, pydantic's wording
+# (llama-cpp-python, vLLM), unsupported or unknown parameters. Retrying such a request cannot help.
+_INVALID_REQUEST = re.compile(
+    r"invalid_request_error|input should be|validation errors? for|extra inputs are not permitted"
+    r"|unsupported[ _](?:param(?:eter)?|value)|unrecognized request argument|unknown (?:parameter|field)",
+    re.IGNORECASE,
+)
+# Lines litellm appends to a provider's message: its own bookkeeping, not what the provider said.
+_LITELLM_NOTES = re.compile(r"^(?:Received Model Group|Available Model Group Fallbacks|LiteLLM Retried|LiteLLM Max Retries)\b")
 
 
 def provider_of(model: str) -> str:
@@ -63,15 +86,29 @@ def key_variable(model: str) -> str:
 
 
 def classify(error: BaseException) -> str:
-    """RETRY, AUTH, REQUEST, CONTEXT or STREAM, from the class hierarchy and the HTTP status."""
+    """RETRY, AUTH, REQUEST, CONTEXT, STREAM or CONNECT, from the class hierarchy, the cause, the body and the status."""
     ancestors = {cls.__name__ for cls in type(error).__mro__}
     for base, kind in KIND_BY_BASE_CLASS:
         if base in ancestors:
             return kind
+    if could_not_connect(error):
+        return CONNECT
     status = status_of(error)
+    if status in (401, 403):
+        return AUTH
+    if says_request_invalid(error):
+        return REQUEST
+    if ancestors.intersection(TRANSIENT_BASE_CLASSES):
+        return RETRY
     if status is not None:
         return _by_status(status)
     return RETRY if ancestors.intersection(TRANSIENT_BASES) else REQUEST
+
+
+def says_request_invalid(error: BaseException) -> bool:
+    """Whether the provider's answer calls the request itself invalid (its type or its words)."""
+    said = f"{getattr(error, 'type', '')} {getattr(error, 'body', '')} {getattr(error, 'message', None) or error}"
+    return bool(_INVALID_REQUEST.search(said))
 
 
 def status_of(error: BaseException) -> int | None:
@@ -83,8 +120,6 @@ def status_of(error: BaseException) -> int | None:
 
 
 def _by_status(status: int) -> str:
-    if status in (401, 403):
-        return AUTH
     if status in TRANSIENT_STATUSES or status >= 500:
         return RETRY
     return REQUEST
@@ -110,10 +145,10 @@ def _header(headers: Any, name: str) -> str | None:
         return None
 
 
-def translate(error: BaseException, model: str) -> ModelError:
-    """One clear sentence: what failed, and what to change."""
+def translate(error: BaseException, model: str, api_base: str | None = None) -> ModelError:
+    """One clear sentence: what failed, and what to change. `api_base`: the address configured for the model, if any."""
     kind = classify(error)
-    detail = _short_message(error)
+    detail = provider_message(error)
     status = status_of(error)
     where = f"{provider_of(model)} ({model})"
     variable = key_variable(model)
@@ -125,6 +160,8 @@ def translate(error: BaseException, model: str) -> ModelError:
         return ContextWindowError(f"{where}: the conversation is longer than the model's context window. {detail}")
     if kind == STREAM:
         return ModelStreamError(f"{where}: the answer stream broke off before the model finished ({detail})")
+    if kind == CONNECT:
+        return ModelConnectionError(f"{where}: {unreachable(error, provider_of(model), api_base)}")
     if kind == REQUEST:
         return ModelRequestError(f"{where} refused the request ({status or type(error).__name__}): {detail}")
     failure = ModelError(f"{where} failed ({status or type(error).__name__}): {detail}")
@@ -137,9 +174,12 @@ def _mentions_credentials(error: BaseException) -> bool:
     return bool(_CREDENTIALS.search(str(getattr(error, "message", None) or error)))
 
 
-def _short_message(error: BaseException) -> str:
-    """The provider's own words, without litellm's stack of class-name prefixes."""
+def provider_message(error: BaseException, limit: int = MESSAGE_LIMIT) -> str:
+    """The provider's own words, whole but on one line: without litellm's class-name prefixes and notes,
+    secrets redacted, at most `limit` characters."""
     text = redact_secrets(str(getattr(error, "message", None) or error))  # before the cut: a key after it would be cut in half
-    text = text.replace("litellm.", "").split("\n")[0]
+    lines = [line.strip() for line in text.replace("litellm.", "").splitlines()]
+    text = " ".join(line for line in lines if line and not _LITELLM_NOTES.match(line))
+    text = " ".join(text.split())  # tabs, and the rarer line breaks splitlines() leaves
     text = _CLASS_PREFIXES.sub("", text) or text
-    return text[:300]
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

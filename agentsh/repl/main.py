@@ -32,7 +32,7 @@ def repl_command(args: argparse.Namespace) -> int:
     if sys.stdin.isatty() and sys.stdout.isatty():
         status = asyncio.run(stoppable(interactive(settings, args.resume, args.continue_latest)))
     else:
-        transcript = TranscriptPrinter(sys.stdout, color=wants_color(sys.stdout))
+        transcript = TranscriptPrinter(sys.stdout, color=wants_color(sys.stdout), live=sys.stdout.isatty())
         terminal = LineTerminal(_text_stdin(), prompt=sys.stderr if sys.stdin.isatty() else None)
         status = asyncio.run(stoppable(_run(settings, args.resume, args.continue_latest, terminal, transcript)))
     say_stopped(status)
@@ -51,7 +51,7 @@ async def interactive(settings: Settings, resume: str | None, latest: bool) -> i
     terminal = PromptTerminal(
         data_home(settings) / HISTORY_FILE, session=lambda: current().session, status=lambda: current().status(),
     )
-    transcript = TranscriptPrinter(sys.stdout, color=not os.environ.get("NO_COLOR"))
+    transcript = TranscriptPrinter(sys.stdout, color=not os.environ.get("NO_COLOR"), live=True)
     session = await open_session(settings, resume, latest, terminal, transcript)
     shell = Repl(session, terminal, transcript)
     return await shell.run()

@@ -24,6 +24,7 @@ from ..events import (
     ToolCall,
     ToolResult,
     TurnDone,
+    Waiting,
 )
 from ..terminal import neutralize, reveal
 from ..text import format_duration
@@ -35,6 +36,8 @@ STYLES = {"operator": "1;7;33", "dim": "2", "red": "31", "yellow": "33", "green"
 ARGUMENT_LIMIT = 80
 RESULT_LIMIT = 100
 AGENT_LIMIT = 24
+WAITING_LINE_EVERY = 10  # seconds between "waiting for the model" lines where no line can be rewritten
+CLEAR_LINE = "\r\x1b[K"
 
 
 def wants_color(stream: TextIO) -> bool:
@@ -42,11 +45,18 @@ def wants_color(stream: TextIO) -> bool:
 
 
 class TranscriptPrinter:
-    """Writes what the user sees. Answer text streams; everything else is whole lines."""
+    """Writes what the user sees. Answer text streams; everything else is whole lines.
 
-    def __init__(self, out: TextIO, color: bool = False) -> None:
+    On a terminal (`live`), a status line (the wait for a model's first byte) is rewritten in
+    place and erased by whatever is written next; elsewhere it is a line every `WAITING_LINE_EVERY` s.
+    """
+
+    def __init__(self, out: TextIO, color: bool = False, live: bool = False) -> None:
         self.out = out
         self.color = color
+        self.live = live
+        self._status_shown = False  # a status line is on screen, the cursor at its end
+        self._waited = 0  # seconds of the last wait reported (a new wait starts again from 1)
         self._streaming = False  # answer text was written with no newline after it yet
         self._open_call: str | None = None  # the tool call whose line waits for its result
         self._calls: dict[str, ToolCall] = {}
@@ -55,6 +65,7 @@ class TranscriptPrinter:
     # writing -------------------------------------------------------------------
 
     def write(self, text: str, style: str | None = None) -> None:
+        self._clear_status()
         safe = neutralize(text.replace("\r\n", "\n"))
         if style and self.color and safe:
             safe = f"\x1b[{STYLES[style]}m{safe}\x1b[0m"
@@ -72,10 +83,22 @@ class TranscriptPrinter:
 
     def pause(self) -> None:
         """End a streaming answer or a tool line, so the next output starts on its own line."""
+        self._clear_status()
         if self._streaming or self._open_call:
             self.write("\n")
         self._streaming = False
         self._open_call = None
+
+    def status(self, text: str) -> None:
+        """Show `text` on a line of its own that the next output replaces (on a terminal only)."""
+        self.pause()
+        self.write(text, "dim")
+        self._status_shown = True
+
+    def _clear_status(self) -> None:
+        if self._status_shown:
+            self._status_shown = False
+            self.out.write(CLEAR_LINE)
 
     # events --------------------------------------------------------------------
 
@@ -134,6 +157,13 @@ class TranscriptPrinter:
 
     def _on_notice(self, event: Notice) -> None:
         self.line(f"! {event.message}" if event.level == "warning" else f"· {event.message}", "yellow")
+
+    def _on_waiting(self, event: Waiting) -> None:
+        if self.live:
+            self.status(f"… {event.label}")
+        elif event.seconds // WAITING_LINE_EVERY > self._waited // WAITING_LINE_EVERY:
+            self.line(f"· {event.label}", "dim")
+        self._waited = event.seconds
 
     def _on_memory(self, event: MemoryRecall) -> None:
         count = len(event.memories)

@@ -322,8 +322,9 @@ class AgentshApp(App[int]):
         self.prompt.insert(text)
 
     def turn_progress(self, view: TurnView, event: Event) -> None:
-        if event.type != "text" or view.events % STATUS_EVERY == 0:
-            self.refresh_status(state="running", activity=view.events, live=view)
+        waiting = event.label if event.type == "waiting" else None
+        if event.type != "text" or view.events % STATUS_EVERY == 0 or self.status.info.waiting:
+            self.refresh_status(state="running", activity=view.events, live=view, waiting=waiting)
 
     def turn_finished(self, view: TurnView) -> None:
         for screen in list(self.pending_approvals):  # the turn ended while a question was open
@@ -368,11 +369,10 @@ class AgentshApp(App[int]):
 
     # status and notifications ---------------------------------------------------------------
 
-    def refresh_status(self, state: str | None = None, activity: int = 0, live: TurnView | None = None) -> None:
+    def refresh_status(self, state: str | None = None, activity: int = 0, live: TurnView | None = None, waiting: str | None = None) -> None:
         changes: dict = {"queued": len(self.runner.queue)}
         if state is not None:
-            changes["state"] = state
-            changes["activity"] = activity
+            changes.update(state=state, activity=activity, waiting=waiting)
         if self.session is not None:
             record = self.session.record
             cost = None if record.cost is None or (live and live.cost is None) else record.cost + ((live.cost or 0.0) if live else 0.0)

@@ -14,7 +14,7 @@ import pytest
 
 import agentsh.models.litellm as adapter
 from agentsh.config import Settings
-from agentsh.errors import ModelAuthError, ModelError, ModelRequestError, ModelStreamError
+from agentsh.errors import FirstTokenTimeoutError, ModelAuthError, ModelError, ModelRequestError, ModelStreamError
 from agentsh.events import Notice, TextDelta
 from agentsh.messages import user
 from agentsh.models.base import ModelRequest, ModelResponse
@@ -216,13 +216,13 @@ async def test_no_retry_when_retries_is_zero(server):
     assert notices(items) == []
 
 
-async def test_a_server_that_does_not_answer_times_out(server):
-    server.enqueue(Reply(text="too late", delay=5))
+async def test_a_server_that_does_not_begin_its_answer_times_out_and_is_not_asked_again(server):
+    server.enqueue(Reply(text="too late", delay=5), Reply(text="never asked for"))
     started = time.monotonic()
-    _, error = await collect(make_model(retries=0, request_timeout=0.5))
-    assert isinstance(error, ModelError)
+    _, error = await collect(make_model(first_token_timeout=0.5, request_timeout=0.5))
+    assert isinstance(error, FirstTokenTimeoutError) and "(first_token_timeout)" in str(error)
     assert time.monotonic() - started < 3
-    assert server.hits == 1
+    assert server.hits == 1, "the prompt is not sent again to wait as long again"
 
 
 # errors that are never retried ----------------------------------------------------

@@ -31,14 +31,14 @@ async def until(condition: Callable[[], bool], timeout: float = TIMEOUT, what: s
 class Driver:
     """A running REPL; type into it and read what it printed."""
 
-    def __init__(self, session: Session, history: Path, pipe, plugin_poll: float = 0.05) -> None:
+    def __init__(self, session: Session, history: Path, pipe, plugin_poll: float = 0.05, live: bool = False) -> None:
         self.pipe = pipe
         self.out = io.StringIO()
         self.prompts = 0  # how many times the REPL has asked for a line
         self.terminal = PromptTerminal(
             history, session=lambda: self.repl.session, status=lambda: self.repl.status(), keyboard=pipe, screen=DummyOutput(),
         )
-        self.repl = Repl(session, self.terminal, TranscriptPrinter(self.out), plugin_poll=plugin_poll)
+        self.repl = Repl(session, self.terminal, TranscriptPrinter(self.out, live=live), plugin_poll=plugin_poll)
         self._count_prompts()
         self.task: asyncio.Task | None = None
 

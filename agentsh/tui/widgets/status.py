@@ -26,6 +26,7 @@ class StatusInfo:
     state: str = "opening"  # opening | idle | waiting | running
     activity: int = 0  # events seen in the running turn: the spinner moves when something happens
     queued: int = 0
+    waiting: str | None = None  # the running turn's model has not begun its answer: "waiting for the model: 35 s"
 
 
 def cost_label(cost: float | None) -> str:
@@ -35,7 +36,7 @@ def cost_label(cost: float | None) -> str:
 def state_label(info: StatusInfo) -> Text:
     queued = f" +{info.queued} queued" if info.queued else ""
     if info.state == "running":
-        return Text(f"{SPINNER[info.activity % len(SPINNER)]} running{queued}", style="bold yellow")
+        return Text(f"{SPINNER[info.activity % len(SPINNER)]} {info.waiting or 'running'}{queued}", style="bold yellow")
     if info.state == "waiting":
         return Text(f"… loading the model client{queued}", style="bold yellow")
     if info.state == "opening":
