@@ -76,6 +76,28 @@ class Message(BaseModel):
         return data
 
 
+def provider_messages(messages: list[Message]) -> list[dict[str, Any]]:
+    """The messages in provider format, consecutive plain user messages joined into one.
+
+    A turn that failed before any answer leaves its user message without a reply, so the next
+    request would send user, user: chat templates that require turns to alternate (Gemma and
+    Mistral on llama.cpp's server, for instance) refuse such a conversation, every turn after.
+    """
+    converted: list[dict[str, Any]] = []
+    for message in messages:
+        data = message.to_provider()
+        previous = converted[-1] if converted else None
+        if previous and _plain_user(previous) and _plain_user(data):
+            previous["content"] = f"{previous['content']}\n\n{data['content']}"
+            continue
+        converted.append(data)
+    return converted
+
+
+def _plain_user(data: dict[str, Any]) -> bool:
+    return data["role"] == "user" and isinstance(data.get("content"), str)
+
+
 def _provider_call(call: ToolCallPart) -> dict[str, Any]:
     return {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}}
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from ..errors import AnswerTimeoutError, FirstTokenTimeoutError, ModelError, ModelStreamError
 from ..events import Notice, TextDelta, Waiting
-from ..messages import Message, ToolCallPart
+from ..messages import Message, ToolCallPart, provider_messages
 from .base import ModelRequest, ModelResponse, ModelSettings, StreamItem, TokenCount
 from .litellm_errors import provider_of, retry_after, translate
 
@@ -228,7 +228,7 @@ class LiteLLMModel:
     def _arguments(self, request: ModelRequest) -> dict[str, Any]:
         arguments: dict[str, Any] = {
             "model": self.name,
-            "messages": [m.to_provider() for m in request.messages],
+            "messages": provider_messages(request.messages),
             "stream": True,
             "stream_options": {"include_usage": True},
             "timeout": max(self.request_timeout, self.first_token_timeout + FIRST_TOKEN_MARGIN),

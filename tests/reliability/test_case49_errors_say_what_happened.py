@@ -174,3 +174,21 @@ def test_case49_a_refused_key_stays_a_key_problem_when_its_body_also_says_invali
     failure = translate(error, "openai/fake-model")
 
     assert isinstance(failure, ModelAuthError) and "check OPENAI_API_KEY" in str(failure)
+
+
+async def test_case49_a_turn_that_failed_before_its_answer_does_not_break_every_later_turn_on_a_strict_template(llm_session, server):
+    """The failed turn's question stays in the history without an answer; the next request must still
+    alternate user / assistant, or llama-server with a strict chat template refuses every later turn."""
+    server.profile = Profile(name="llama-server", chat_template_error=True)
+    server.enqueue(Reply(status=400, error_message="bad request"), Reply(text="Here it is."))
+    session = llm_session()
+
+    failed = await send(session, "first question")
+    answered = await send(session, "second question")
+
+    assert of(failed, Error)
+    assert not of(answered, Error) and answered[-1].output == "Here it is."
+    roles = [m["role"] for m in server.last_body["messages"]]
+    assert roles == ["system", "user"]
+    assert "first question" in server.last_body["messages"][1]["content"]
+    assert "second question" in server.last_body["messages"][1]["content"]
