@@ -32,7 +32,7 @@ from .plugin_loader.loader import PluginLoader
 from .profiles import resolve_profiles
 from .session_policy import SessionPolicy
 from .store.db import DB_FILENAME, OnWait, open_database
-from .store.records import SessionRecord
+from .store.records import SessionRecord, workspace_of
 from .store.sessions import SessionStore, repair_history
 from .text import replace_lone_surrogates
 from .tools.approval import ApprovalPolicy
@@ -82,18 +82,22 @@ class Session(SessionPolicy):
     # opening ------------------------------------------------------------------
 
     @classmethod
-    def open(cls, settings: Settings, resume: str | None = None, latest: bool = False, store: SessionStore | None = None) -> Session:
-        """Open a new session, or resume `resume` (an id or prefix) or the latest one."""
+    def open(
+        cls, settings: Settings, resume: str | None = None, latest: bool = False, store: SessionStore | None = None,
+        anywhere: bool = False,
+    ) -> Session:
+        """Open a new session, or resume `resume` (an id or prefix), or the latest one started in this folder
+        (`latest`; with `anywhere`, the latest of all)."""
         check_mode_settings(settings.modes)
         store = store or open_store(settings)
-        record = _existing_record(store, resume, latest)
+        record = _existing_record(store, resume, latest, anywhere)
         notices: list[str] = []
         if record is None:
             model_name, notice = choose_model(settings)
             notices += [notice] if notice else []
             mode = settings.mode or DEFAULT_MODE
             get_mode(mode)
-            record = store.new_record(mode=mode, model=model_name)
+            record = store.new_record(mode=mode, model=model_name, workspace=workspace_of(Path.cwd()))
         loader, plugin_notices, tool_context = _make_loader(settings)
         problems = [change.message for change in loader.refresh() if change.level == "warning"]
         session = cls(settings, store, record, resolve_model(record.model, settings), loader, tool_context)
@@ -323,6 +327,7 @@ class Session(SessionPolicy):
             log.messages = repair_history(log.messages, "".join(log.partial))
         summary = {
             "status": status, "prompt_tokens": turn.usage.prompt_tokens, "completion_tokens": turn.usage.completion_tokens,
+            "cached_tokens": turn.usage.cached_tokens,
             "cost": turn.cost, "model_calls": turn.model_calls, "step_limited": int(turn.step_limited), "error": error,
         }
         self.store.finish_turn(log.turn_id, log.messages, log.events, summary)
@@ -354,13 +359,20 @@ def open_store(settings: Settings, on_wait: OnWait | None = None) -> SessionStor
     return SessionStore(open_database(data_home(settings) / DB_FILENAME, settings.store_timeout, on_wait))
 
 
-def _existing_record(store: SessionStore, resume: str | None, latest: bool) -> SessionRecord | None:
+def _existing_record(store: SessionStore, resume: str | None, latest: bool, anywhere: bool) -> SessionRecord | None:
     if resume:
         return store.get(resume)
-    if latest:
+    if anywhere:
         record = store.latest()
         if record is None:
             raise AgentshError("there is no earlier session to continue; start one without --continue")
+        return record
+    if latest:
+        record = store.latest(workspace_of(Path.cwd()))
+        if record is None:
+            raise AgentshError(
+                f"no earlier session was started in {Path.cwd()}; `agentsh -c --any` continues the latest one anywhere"
+            )
         return record
     return None
 

@@ -33,4 +33,4 @@ def _open_session(args: argparse.Namespace):
     from ..session import Session
 
     settings = settings_from_args(args)
-    return Session.open(settings, resume=args.resume or None, latest=args.continue_latest)
+    return Session.open(settings, resume=args.resume or None, latest=args.continue_latest, anywhere=getattr(args, "continue_anywhere", False))
