@@ -21,6 +21,7 @@ from .agent.turn import Turn
 from .config import Settings, choose_model, data_home
 from .errors import AgentshError, StoreError
 from .events import Compaction, Error, Event, Notice, SessionInfo, TextDelta, TurnDone
+from .instructions import Instructions, load_instructions
 from .memory.session_memory import SessionMemory
 from .memory.tools import memory_tools
 from .messages import Message, system, user
@@ -71,6 +72,7 @@ class Session(SessionPolicy):
         self.approvals = ApprovalPolicy(settings.approval, settings.allow_tools, settings.deny_tools)
         self.executor = ToolExecutor(self.registry, self.approvals, timeout=settings.tool_timeout)
         self.notices: list[str] = []
+        self.instructions = Instructions()  # the project's AGENTS.md files: `open` reads them
         self.memory = SessionMemory(settings, store, record.id, self._memory_model, self._model_for_memory)
         self._listeners = []
         self.memory.on_event = self._background_event
@@ -102,7 +104,10 @@ class Session(SessionPolicy):
         problems = [change.message for change in loader.refresh() if change.level == "warning"]
         session = cls(settings, store, record, resolve_model(record.model, settings), loader, tool_context)
         session._apply_flags(settings)
-        session.notices = notices + plugin_notices + problems + loader.warnings + session.memory.startup_notices()
+        session.instructions = load_instructions(tool_context.workspace)
+        session.notices = (
+            notices + session.instructions.notices() + plugin_notices + problems + loader.warnings + session.memory.startup_notices()
+        )
         return session
 
     def switch(self, resume: str | None = None) -> Session:
@@ -230,7 +235,7 @@ class Session(SessionPolicy):
 
     def _start_turn(self, text: str, queue: asyncio.Queue) -> tuple[Turn, _TurnLog]:
         message = user(replace_lone_surrogates(text))  # a terminal's undecodable bytes cannot be stored
-        history = [system(self.settings.system_prompt), message]  # the stored context joins in _run
+        history = [system(self.system_prompt()), message]  # the stored context joins in _run
         stored = self.history()  # read now: a damaged store fails here, before the turn starts
         if not self.persisted:
             self.store.insert(self.record)
