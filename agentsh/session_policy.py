@@ -38,6 +38,7 @@ class ContextPart:
 
 class SessionPolicy:
     settings: Settings
+    record: SessionRecord
     instructions: Instructions
     store: SessionStore
     loader: PluginLoader
@@ -55,6 +56,19 @@ class SessionPolicy:
 
     def history(self) -> list[Message]:
         raise NotImplementedError
+
+    def how_to_continue(self, plain: bool = False) -> str | None:
+        """What to type to come back to this session (with the REPL's flag when `plain`); None when it was never written."""
+        if not self.persisted:
+            return None
+        from pathlib import Path
+
+        from .store.records import workspace_of
+
+        app = "agentsh --plain" if plain else "agentsh"
+        here = self.record.workspace == workspace_of(Path.cwd())
+        latest_here = f"{app} -c (the latest session started here) or " if here else ""
+        return f"session {self.id} saved · continue it with: {latest_here}{app} --resume {self.id}"
 
     def system_prompt(self) -> str:
         """The first message of every request: the configured system prompt, then the project instructions.
@@ -93,9 +107,13 @@ class SessionPolicy:
 
     # sessions in the store ------------------------------------------------------
 
-    def recent_sessions(self, limit: int) -> list[SessionRecord]:
-        """Stored sessions, the most recently used first."""
-        return self.store.list(limit)
+    def recent_sessions(self, limit: int, here: bool = False) -> list[SessionRecord]:
+        """Stored sessions, the most recently used first; with `here`, only those started in the current folder."""
+        from pathlib import Path
+
+        from .store.records import workspace_of
+
+        return self.store.list(limit, workspace_of(Path.cwd()) if here else None)
 
     def find_session(self, id_or_prefix: str) -> SessionRecord:
         return self.store.get(id_or_prefix)

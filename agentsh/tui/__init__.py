@@ -20,6 +20,8 @@ def tui_command(args: argparse.Namespace) -> int:
         collector.resume()
     if app.error is not None:
         raise app.error
+    if app.farewell:
+        print(app.farewell)
     if app.unsaved_draft:
         from ..terminal import neutralize
 
