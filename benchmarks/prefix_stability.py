@@ -2,8 +2,9 @@
 
 Providers serve a request's unchanged prefix from their cache (OpenAI and DeepSeek on their own,
 Anthropic at cache_control breakpoints, Gemini implicitly). A 30-turn session with tools (a
-calculator call and an answer each turn), a memory recalled on every turn (one pinned, one that
-matches the question) and one compaction: for every request, the share of its input (the tool
+calculator call and an answer each turn), memories recalled on every turn (one pinned, and one
+added just before the turn that only its question matches, so each turn has a new one to give)
+and one compaction: for every request, the share of its input (the tool
 schemas, then the messages, serialised as they go out) that is a byte-identical prefix of the
 request before it. The median must be at least 95%.
 
@@ -35,7 +36,7 @@ from harness import Figure
 TURNS = 30
 TARGET = 0.95
 TOPICS = ["rust", "python", "sqlite", "textual", "litellm", "pytest"]
-COMPACT_AT_TOKENS = 7_000  # the conversation passes this once, around turn 20
+COMPACT_AT_TOKENS = 9_000  # the conversation passes this once, in the last third of the session
 
 
 def wire_text(request: ModelRequest) -> str:
@@ -76,7 +77,9 @@ async def session_requests(home: Path) -> tuple[list[ModelRequest], int]:
     compactions = 0
     for number in range(TURNS):
         topic = TOPICS[number % len(TOPICS)]
-        async for event in session.send(f"Question {number} about my {topic} project: what is {number} times 7? " + "context " * 40):
+        word = f"codename{number:02d}"  # a memory no earlier turn recalled: every turn brings a new one
+        session.memory.store.add(f"The {topic} project's {word} release is due in week {number + 10}")
+        async for event in session.send(f"Question {number} about {word} of my {topic} project: what is {number} times 7? " + "context " * 40):
             compactions += event.type == "compaction"
     await session.aclose()
     return [entry.request for entry in model.requests], compactions

@@ -79,7 +79,7 @@ def _add_plugin_parsers(commands: argparse._SubParsersAction) -> None:
     tools = commands.add_parser("tools", help="the tool schemas the model will see")
     tools.add_argument("--plugins", action="append", default=[], metavar="DIR", help="also load tools from DIR")
     tools.add_argument("--json", action="store_true")
-    trust = commands.add_parser("trust", help="let this folder's own plugins (./plugins, ./.agentsh/plugins) load")
+    trust = commands.add_parser("trust", help="let this folder's own plugins (./plugins, ./.agentsh/plugins) and AGENTS.md load")
     trust.add_argument("folder", nargs="?", help="the folder (default: the current one)")
     trust.add_argument("--revoke", action="store_true", help="stop trusting the folder")
     trust.add_argument("--list", action="store_true", help="list the trusted folders")
