@@ -20,7 +20,7 @@ def tui_command(args: argparse.Namespace) -> int:
         collector.resume()
     if app.error is not None:
         raise app.error
-    if app.farewell:
+    if app.farewell and app.return_code in (0, None):  # after SIGHUP (a closed window) there is no terminal to print to
         print(app.farewell)
     if app.unsaved_draft:
         from ..terminal import neutralize
