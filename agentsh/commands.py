@@ -198,6 +198,15 @@ def _export(session: Session, args: list[str]) -> CommandResult:
     return CommandResult(f"exported to {path}", action="export", argument=str(path))
 
 
+@command("context", "what each request is made of: system prompt, AGENTS.md files, tools, conversation, with token estimates")
+def _context(session: Session, args: list[str]) -> CommandResult:
+    parts = session.context_parts()
+    width = max(len(p.name) for p in parts)
+    lines = [f"{p.name:<{width}}  {p.tokens:>7,} tokens  {p.detail}" for p in parts]
+    total = sum(p.tokens for p in parts)
+    return CommandResult("\n".join([*lines, f"{'total':<{width}}  {total:>7,} tokens (estimated)"]))
+
+
 @command("plugins", "plugin files and their status")
 def _plugins(session: Session, args: list[str]) -> CommandResult:
     lines = [f"{s.name:<24} {'error: ' + s.error if s.error else ', '.join(t.name for t in s.tools)}" for s in session.plugin_statuses()]

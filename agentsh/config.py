@@ -13,6 +13,7 @@ import argparse
 import difflib
 import json
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -104,6 +105,7 @@ class Settings(BaseModel):
     project_store: bool = False  # ./sessions of the current folder as the data home, in a trusted folder only
     agents: dict[str, AgentProfile] = Field(default_factory=dict)
     modes: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    theme: str | None = None  # the TUI's colour theme, saved when it is switched there
     memory: MemorySettings = Field(default_factory=MemorySettings)
     context: ContextSettings = Field(default_factory=ContextSettings)
     _from_flags: set[str] | None = PrivateAttr(default=None)
@@ -190,6 +192,51 @@ def _check_flags(overrides: dict[str, Any]) -> None:
     except ValidationError as error:
         flag = "--" + str(error.errors()[0]["loc"][0]).replace("_", "-")
         raise UsageError(config_problem(error, Settings, name=flag)) from None
+
+
+_TOP_LEVEL_STRING = r'^(?P<head>[ \t]*{key}[ \t]*=[ \t]*)(?P<value>"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\')(?P<tail>[^\n]*)$'
+_TABLE_HEADER = re.compile(r"^[ \t]*\[", re.MULTILINE)
+
+
+def save_top_level_string(key: str, value: str) -> None:
+    """Set `key = "value"` at the top of the user's config file, leaving every other line as it was.
+
+    Only that one line is written (or added before the first table): the user's comments, order
+    and formatting stay. The new text must parse to the old settings plus this one change, or
+    nothing is written. The file is replaced atomically; a symlinked config (dotfiles) is written
+    through the link.
+    """
+    path = Path(os.path.realpath(config_path()))
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    new = _with_top_level_string(old, key, value)
+    expected = {**_parse(old, path), key: value}
+    if _parse(new, path) != expected:
+        raise ConfigError(f"could not save {key} in {path} without changing anything else; set it there by hand")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.partial")
+    temporary.write_text(new, encoding="utf-8")
+    if path.exists():
+        os.chmod(temporary, path.stat().st_mode & 0o7777)
+    temporary.replace(path)
+
+
+def _with_top_level_string(text: str, key: str, value: str) -> str:
+    header = _TABLE_HEADER.search(text)
+    top, tables = (text[: header.start()], text[header.start():]) if header else (text, "")
+    line = f"{key} = {json.dumps(value)}"  # a JSON string of printable text is a TOML basic string
+    pattern = re.compile(_TOP_LEVEL_STRING.format(key=re.escape(key)), re.MULTILINE)
+    if pattern.search(top):
+        top = pattern.sub(lambda m: f"{m['head']}{json.dumps(value)}{m['tail']}", top, count=1)
+    else:
+        top = f"{top}{'' if not top or top.endswith(chr(10)) else chr(10)}{line}\n" + ("\n" if tables else "")
+    return top + tables
+
+
+def _parse(text: str, path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path} is not valid TOML: {error}") from None
 
 
 def _read_file(path: Path) -> dict[str, Any]:

@@ -86,6 +86,7 @@ class Usage(_Event):
     completion_tokens: int = 0
     cost: float | None = None
     agent: str | None = None
+    cached_tokens: int = 0  # of prompt_tokens, served from the provider's prompt cache
 
 
 class Notice(_Event):

@@ -21,6 +21,7 @@ from .agent.turn import Turn
 from .config import Settings, choose_model, data_home
 from .errors import AgentshError, StoreError
 from .events import Compaction, Error, Event, Notice, SessionInfo, TextDelta, TurnDone
+from .instructions import Instructions, load_instructions
 from .memory.session_memory import SessionMemory
 from .memory.tools import memory_tools
 from .messages import Message, system, user
@@ -34,7 +35,7 @@ from .plugin_loader.loader import PluginLoader
 from .profiles import resolve_profiles
 from .session_policy import SessionPolicy
 from .store.db import DB_FILENAME, OnWait, open_database
-from .store.records import SessionRecord
+from .store.records import SessionRecord, workspace_of
 from .store.sessions import SessionStore, repair_history
 from .text import replace_lone_surrogates
 from .tools.approval import ApprovalPolicy
@@ -73,6 +74,7 @@ class Session(SessionPolicy):
         self.approvals = ApprovalPolicy(settings.approval, settings.allow_tools, settings.deny_tools)
         self.executor = ToolExecutor(self.registry, self.approvals, timeout=settings.tool_timeout)
         self.notices: list[str] = []
+        self.instructions = Instructions()  # the project's AGENTS.md files: `open` reads them
         self.memory = SessionMemory(settings, store, record.id, self._memory_model, self._model_for_memory)
         self._listeners = []
         self.memory.on_event = self._background_event
@@ -84,23 +86,30 @@ class Session(SessionPolicy):
     # opening ------------------------------------------------------------------
 
     @classmethod
-    def open(cls, settings: Settings, resume: str | None = None, latest: bool = False, store: SessionStore | None = None) -> Session:
-        """Open a new session, or resume `resume` (an id or prefix) or the latest one."""
+    def open(
+        cls, settings: Settings, resume: str | None = None, latest: bool = False, store: SessionStore | None = None,
+        anywhere: bool = False,
+    ) -> Session:
+        """Open a new session, or resume `resume` (an id or prefix), or the latest one started in this folder
+        (`latest`; with `anywhere`, the latest of all)."""
         check_mode_settings(settings.modes)
         store = store or open_store(settings)
-        record = _existing_record(store, resume, latest)
+        record = _existing_record(store, resume, latest, anywhere)
         notices: list[str] = []
         if record is None:
             model_name, notice = choose_model(settings)
             notices += [_with_local_offer(notice) if model_name == OfflineModel.name else notice] if notice else []
             mode = settings.mode or DEFAULT_MODE
             get_mode(mode)
-            record = store.new_record(mode=mode, model=model_name)
+            record = store.new_record(mode=mode, model=model_name, workspace=workspace_of(Path.cwd()))
         loader, plugin_notices, tool_context = _make_loader(settings)
         problems = [change.message for change in loader.refresh() if change.level == "warning"]
         session = cls(settings, store, record, resolve_model(record.model, settings), loader, tool_context)
         session._apply_flags(settings)
-        session.notices = notices + plugin_notices + problems + loader.warnings + session.memory.startup_notices()
+        session.instructions = load_instructions(tool_context.workspace)
+        session.notices = (
+            notices + session.instructions.notices() + plugin_notices + problems + loader.warnings + session.memory.startup_notices()
+        )
         return session
 
     def switch(self, resume: str | None = None) -> Session:
@@ -228,7 +237,7 @@ class Session(SessionPolicy):
 
     def _start_turn(self, text: str, queue: asyncio.Queue) -> tuple[Turn, _TurnLog]:
         message = user(replace_lone_surrogates(text))  # a terminal's undecodable bytes cannot be stored
-        history = [system(self.settings.system_prompt), message]  # the stored context joins in _run
+        history = [system(self.system_prompt()), message]  # the stored context joins in _run
         stored = self.history()  # read now: a damaged store fails here, before the turn starts
         if not self.persisted:
             self.store.insert(self.record)
@@ -325,6 +334,7 @@ class Session(SessionPolicy):
             log.messages = repair_history(log.messages, "".join(log.partial))
         summary = {
             "status": status, "prompt_tokens": turn.usage.prompt_tokens, "completion_tokens": turn.usage.completion_tokens,
+            "cached_tokens": turn.usage.cached_tokens,
             "cost": turn.cost, "model_calls": turn.model_calls, "step_limited": int(turn.step_limited), "error": error,
         }
         self.store.finish_turn(log.turn_id, log.messages, log.events, summary)
@@ -356,13 +366,20 @@ def open_store(settings: Settings, on_wait: OnWait | None = None) -> SessionStor
     return SessionStore(open_database(data_home(settings) / DB_FILENAME, settings.store_timeout, on_wait))
 
 
-def _existing_record(store: SessionStore, resume: str | None, latest: bool) -> SessionRecord | None:
+def _existing_record(store: SessionStore, resume: str | None, latest: bool, anywhere: bool) -> SessionRecord | None:
     if resume:
         return store.get(resume)
-    if latest:
+    if anywhere:
         record = store.latest()
         if record is None:
             raise AgentshError("there is no earlier session to continue; start one without --continue")
+        return record
+    if latest:
+        record = store.latest(workspace_of(Path.cwd()))
+        if record is None:
+            raise AgentshError(
+                f"no earlier session was started in {Path.cwd()}; `agentsh -c --any` continues the latest one anywhere"
+            )
         return record
     return None
 

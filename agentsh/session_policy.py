@@ -7,10 +7,13 @@ session's store, plugin loader, memory or tool registry (tests/test_architecture
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from .config import Settings
     from .events import Event
+    from .instructions import Instructions
     from .memory.session_memory import SessionMemory
     from .memory.store import MemoryRecord
     from .messages import Message
@@ -24,7 +27,19 @@ if TYPE_CHECKING:
 Listener = Callable[["Event"], None]
 
 
+@dataclass(frozen=True)
+class ContextPart:
+    """One part of what a request to the model is made of, for /context."""
+
+    name: str
+    tokens: int
+    detail: str = ""
+
+
 class SessionPolicy:
+    settings: Settings
+    record: SessionRecord
+    instructions: Instructions
     store: SessionStore
     loader: PluginLoader
     memory: SessionMemory
@@ -39,6 +54,47 @@ class SessionPolicy:
     def persisted(self) -> bool:
         raise NotImplementedError
 
+    def history(self) -> list[Message]:
+        raise NotImplementedError
+
+    def how_to_continue(self, plain: bool = False) -> str | None:
+        """What to type to come back to this session (with the REPL's flag when `plain`); None when it was never written."""
+        if not self.persisted:
+            return None
+        from pathlib import Path
+
+        from .store.records import workspace_of
+
+        app = "agentsh --plain" if plain else "agentsh"
+        here = self.record.workspace == workspace_of(Path.cwd())
+        latest_here = f"{app} -c (the latest session started here) or " if here else ""
+        return f"session {self.id} saved · continue it with: {latest_here}{app} --resume {self.id}"
+
+    def system_prompt(self) -> str:
+        """The first message of every request: the configured system prompt, then the project instructions.
+        The same on every turn of the session, so that providers can cache every request's beginning."""
+        block = self.instructions.block()
+        return f"{self.settings.system_prompt}\n\n{block}" if block else self.settings.system_prompt
+
+    def context_parts(self) -> list[ContextPart]:
+        """/context: what the next request is made of, in the order it is sent, with estimated tokens."""
+        from .memory.compaction import summary_block
+        from .models.base import estimate_tokens
+
+        parts = [ContextPart("system prompt", _tokens(self.settings.system_prompt), "the configured one (system_prompt)")]
+        parts += [ContextPart(f.path.name, f.tokens, f"{f.path} ({f.status if f.used else 'ignored: ' + f.status})") for f in self.instructions.files]
+        tools = self.tools()
+        parts.append(ContextPart("tool schemas", estimate_tokens([], [t.schema() for t in tools]), f"{len(tools)} tools"))
+        compactor = self.memory.compactor
+        if compactor.summary:
+            parts.append(ContextPart("summary of compacted turns", _tokens(summary_block(compactor.summary)), f"{compactor.covers} messages"))
+        history = self.memory.context(self.history())
+        parts.append(ContextPart("conversation", estimate_tokens(history), f"{len(history)} messages"))
+        pinned = self.memory.store.list(limit=100, pinned_only=True)
+        if pinned:
+            parts.append(ContextPart("pinned memories", sum(_tokens(m.text) for m in pinned), f"{len(pinned)}, recalled with your messages"))
+        return parts
+
     # background events ----------------------------------------------------------
 
     def subscribe(self, listener: Listener) -> None:
@@ -51,9 +107,13 @@ class SessionPolicy:
 
     # sessions in the store ------------------------------------------------------
 
-    def recent_sessions(self, limit: int) -> list[SessionRecord]:
-        """Stored sessions, the most recently used first."""
-        return self.store.list(limit)
+    def recent_sessions(self, limit: int, here: bool = False) -> list[SessionRecord]:
+        """Stored sessions, the most recently used first; with `here`, only those started in the current folder."""
+        from pathlib import Path
+
+        from .store.records import workspace_of
+
+        return self.store.list(limit, workspace_of(Path.cwd()) if here else None)
 
     def find_session(self, id_or_prefix: str) -> SessionRecord:
         return self.store.get(id_or_prefix)
@@ -111,3 +171,9 @@ class SessionPolicy:
     def pin_memory(self, memory_id: str, pinned: bool = True) -> MemoryRecord:
         """A pinned memory is recalled before every answer."""
         return self.memory.store.set_pinned(memory_id, pinned)
+
+
+def _tokens(text: str) -> int:
+    from .models.base import CHARS_PER_TOKEN
+
+    return len(text) // CHARS_PER_TOKEN

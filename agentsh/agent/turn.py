@@ -45,8 +45,13 @@ class Turn:
     profiles: dict[str, AgentProfile] = field(default_factory=lambda: resolve_profiles({}))
     mode_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     make_model: Callable[[str], ModelClient] | None = None
-    # Blocks appended to the system prompt of every model call: recalled memories, the summary of compacted turns.
+    # Blocks appended to the system prompt of every model call: the summary of compacted turns (it changes only
+    # when a compaction has changed the whole conversation after it anyway).
     background: dict[str, str] = field(default_factory=dict)
+    # Per-turn material (recalled memories), by id of the user message it came with: appended to that message in
+    # what the model sees, so the bytes before it, and the same bytes on every later call, stay identical (prompt caching).
+    attachments: dict[int, str] = field(default_factory=dict)
+    recalled: str = ""  # this turn's own recall block: a request built apart from the history gets it on its last user message
     compactor: Any = None  # agentsh.memory.compaction.Compactor: shrinks `history` when a request is too long
     # Messages a compaction summarised, by id (holding them keeps the ids unique): stripped from every
     # later request, including those a mode builds from its own copy of the conversation.
@@ -128,7 +133,7 @@ class Turn:
 
     def _with_background(self, request: ModelRequest) -> ModelRequest:
         """The request as the model must see it: without compacted messages, with the background blocks."""
-        messages = [m for m in request.messages if id(m) not in self._compacted_away]
+        messages = self._attached([m for m in request.messages if id(m) not in self._compacted_away])
         if not self.background:
             return replace(request, messages=messages)
         block = "\n\n".join(self.background.values())
@@ -140,6 +145,18 @@ class Turn:
         if head.content.endswith(block):
             return replace(request, messages=[head, *rest])
         return replace(request, messages=[system(f"{head.content}\n\n{block}"), *rest])
+
+    def _attached(self, messages: list[Message]) -> list[Message]:
+        """`messages` with each one's attachment appended to its text (a copy: the history itself is left as it is)."""
+        found = [i for i, m in enumerate(messages) if id(m) in self.attachments]
+        if not found and self.recalled:
+            found = [i for i, m in enumerate(messages) if m.role == "user"][-1:]
+        attached = list(messages)
+        for index in found:
+            message = messages[index]
+            block = self.attachments.get(id(message), self.recalled)
+            attached[index] = message.model_copy(update={"content": f"{message.content}\n\n{block}"})
+        return attached
 
     async def _fit(self, request: ModelRequest) -> ModelRequest:
         prepared = self._with_background(request)
@@ -170,5 +187,6 @@ class Turn:
                 completion_tokens=response.usage.completion_tokens,
                 cost=response.cost,
                 agent=agent,
+                cached_tokens=response.usage.cached_tokens,
             )
         )

@@ -36,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("prompt", nargs="*", help="the prompt; '-' or nothing reads it from stdin (piped stdin with a prompt is added as context)")
     _add_agent_options(run)
     run.add_argument("--session", "-s", metavar="ID", help="continue the session ID (a unique prefix is enough)")
-    run.add_argument("--continue", "-c", dest="continue_latest", action="store_true", help="continue the most recent session")
+    run.add_argument("--continue", "-c", dest="continue_latest", action="store_true", help="continue the latest session started in this folder")
+    run.add_argument("--any", dest="continue_anywhere", action="store_true", help="with -c: the latest session, wherever it was started")
     run.add_argument("--json", action="store_true", help="print every event as a JSON line")
     run.add_argument("--no-stdin", action="store_true", help="never read stdin (for loops and pipes that stay open)")
     _add_sessions_parser(commands)
@@ -68,7 +69,8 @@ def _add_shell_options(parser: argparse.ArgumentParser) -> None:
     """With no COMMAND, agentsh opens the interactive shell: the TUI, or the line REPL with --plain."""
     shell = parser.add_argument_group("interactive shell (no COMMAND)")
     shell.add_argument("--plain", action="store_true", help="a line-by-line prompt instead of the full-screen app")
-    shell.add_argument("--continue", "-c", dest="continue_latest", action="store_true", help="open the most recent session")
+    shell.add_argument("--continue", "-c", dest="continue_latest", action="store_true", help="open the latest session started in this folder")
+    shell.add_argument("--any", dest="continue_anywhere", action="store_true", help="with -c: the latest session, wherever it was started")
     shell.add_argument("--resume", "-r", nargs="?", const="", metavar="ID", help="open session ID (a unique prefix); without ID, pick one")
     _add_agent_options(shell)
 
@@ -82,7 +84,7 @@ def _add_plugin_parsers(commands: argparse._SubParsersAction) -> None:
     tools = commands.add_parser("tools", help="the tool schemas the model will see")
     tools.add_argument("--plugins", action="append", default=[], metavar="DIR", help="also load tools from DIR")
     tools.add_argument("--json", action="store_true")
-    trust = commands.add_parser("trust", help="let this folder's own plugins (./plugins, ./.agentsh/plugins) load")
+    trust = commands.add_parser("trust", help="let this folder's own plugins (./plugins, ./.agentsh/plugins) and AGENTS.md load")
     trust.add_argument("folder", nargs="?", help="the folder (default: the current one)")
     trust.add_argument("--revoke", action="store_true", help="stop trusting the folder")
     trust.add_argument("--list", action="store_true", help="list the trusted folders")
@@ -132,7 +134,8 @@ def _add_memory_parser(commands: argparse._SubParsersAction) -> None:
 
 def _add_sessions_parser(commands: argparse._SubParsersAction) -> None:
     actions = _data_command(commands, "sessions", "list, search, show, export, import, fork, rename, delete sessions")
-    _listing(actions, "list", "the most recent sessions", 20)
+    listing = _listing(actions, "list", "the most recent sessions, with the folder each was started in", 20)
+    listing.add_argument("--dir", metavar="DIR", help="only the sessions started in DIR ('.' for this folder)")
     show = actions.add_parser("show", help="a session's transcript")
     show.add_argument("id")
     show.add_argument("--json", action="store_true")

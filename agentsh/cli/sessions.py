@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from ..config import settings_from_args
 from ..errors import UsageError
@@ -11,7 +12,7 @@ from ..memory.summaries import search_summaries
 from ..messages import Message
 from ..modes import mode_names
 from ..session import open_store
-from ..store.records import SessionRecord
+from ..store.records import SessionRecord, short_folder, workspace_of
 from ..store.search import SearchHit, search_messages
 from ..store.sessions import SessionStore
 from ..store.transfer import export_text, import_json, read_text_file
@@ -25,17 +26,18 @@ def sessions_command(args: argparse.Namespace) -> int:
 
 
 def _list(store: SessionStore, args: argparse.Namespace) -> None:
-    records = store.list(args.limit)
+    records = store.list(args.limit, workspace_of(Path(args.dir).expanduser()) if args.dir else None)
     counts = _message_counts(store, [r.id for r in records])
     if args.json:
         print_json([{**r.model_dump(), "messages": counts.get(r.id, 0)} for r in records])
         return
     if not records:
-        print("no sessions yet: start one with `agentsh run PROMPT`")
+        print(f"no sessions started in {args.dir} yet" if args.dir else "no sessions yet: start one with `agentsh run PROMPT`")
     for record in records:
         when = record.updated_at[:16].replace("T", " ")
         count = counts.get(record.id, 0)
         out(f"{record.id}  {when}  {record.mode:<10} {count:>5} msgs  {record.model:<24} {record.title or '(untitled)'}")
+        out(f"              in {short_folder(record.workspace)}")
         if record.summary:
             out(f"              {' '.join(record.summary.split())}")
 
@@ -62,7 +64,11 @@ def _show(store: SessionStore, args: argparse.Namespace) -> None:
 def _header(record: SessionRecord) -> str:
     cost = "unknown" if record.cost is None else f"${record.cost:.4f}"
     tokens = record.prompt_tokens + record.completion_tokens
-    return f"{record.title or '(untitled)'}\n{record.id} · mode {record.mode} · model {record.model} · {tokens} tokens · cost {cost}\n"
+    cached = f" ({record.cached_tokens} input tokens from the provider's cache)" if record.cached_tokens else ""
+    return (
+        f"{record.title or '(untitled)'}\n{record.id} · mode {record.mode} · model {record.model} · {tokens} tokens{cached} · cost {cost}\n"
+        f"started in {short_folder(record.workspace)}\n"
+    )
 
 
 def _transcript_line(index: int, message: Message) -> str:

@@ -21,7 +21,6 @@ from .compaction import SUMMARY_BLOCK, Compactor, estimate_tokens, inert, summar
 from .consolidate import ConsolidationResult, consolidate_session
 from .store import MemoryRecord, MemoryStore
 
-MEMORY_KEY = "memory"
 SWEEP_LIMIT = 5  # ended sessions consolidated per start
 RECALL_TEXT = 16_000  # characters of the user's message whose words look up memories
 
@@ -61,6 +60,8 @@ class SessionMemory:
         self._idle: asyncio.Task | None = None
         self._consolidation: asyncio.Task | None = None
         self._next_consolidation = 0  # finished-turn count before which every-N consolidation waits
+        # stored message index -> (recall block, memory ids) attached to that user message in this process's requests
+        self._recall_blocks: dict[int, tuple[str, set[int]]] = {}
 
     def startup_notices(self) -> list[str]:
         notice = pinned_notice(self.store.list(limit=100, pinned_only=True))
@@ -73,25 +74,36 @@ class SessionMemory:
         return history[min(self.compactor.covers, len(history)) :]
 
     async def prepare(self, turn, model_name: str, stored: list[Message]) -> None:
-        """Before the mode runs (holding `lock`): the stored context after the system prompt, recalled memories
-        and the compaction summary in the system prompt; compact if too long."""
-        turn.history[1:1] = self.context(stored)
+        """Before the mode runs (holding `lock`): the stored context after the system prompt, the compaction
+        summary in the system prompt, recalled memories after this turn's message; compact if too long."""
+        first = min(self.compactor.covers, len(stored))
+        turn.history[1:1] = stored[first:]
+        for index, message in enumerate(stored[first:], start=first):
+            if index in self._recall_blocks:
+                turn.attachments[id(message)] = self._recall_blocks[index][0]
         turn.compactor = self.compactor
         if self.compactor.summary:
             turn.background[SUMMARY_BLOCK] = summary_block(self.compactor.summary)
-        self._recall(turn)
+        self._recall(turn, len(stored), first)
         self.compactor.window = await _window(model_name)
         tools = turn.registry.schemas()
         if self.compactor.too_long(turn.history, tools):
             await self.compactor.compact(turn, reserved=estimate_tokens([], tools))
 
-    def _recall(self, turn) -> None:
+    def _recall(self, turn, index: int, first: int) -> None:
+        """Memories for this turn's message (stored at `index`), attached to it: those not already attached to a
+        message the model still sees (from `first` on), so that earlier messages keep their bytes turn after turn."""
         if not self.settings.memory.recall:
             return
         # a paste's head says what it is about; collecting the words of a whole megabyte takes seconds
         recalled = self.store.recall(turn.user_text[:RECALL_TEXT], self.settings.memory.recall_limit)
+        seen = {m for i, (_, ids) in self._recall_blocks.items() if i >= first for m in ids}
+        new = [m for m in recalled if m.id not in seen]
+        if new:
+            block = memory_block(new)
+            self._recall_blocks[index] = (block, {m.id for m in new})
+            turn.attachments[id(turn.history[-1])] = turn.recalled = block
         if recalled:
-            turn.background[MEMORY_KEY] = memory_block(recalled)
             turn.emit(MemoryRecall(memories=[RecalledMemory(id=m.id, text=m.text, kind=m.kind, pinned=m.pinned) for m in recalled]))
 
     async def compact_now(self, history: list[Message], model: ModelClient) -> Compaction | None:

@@ -48,6 +48,7 @@ class ModelSettings(Protocol):
 class TokenCount:
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_tokens: int = 0  # of prompt_tokens, read from the provider's prompt cache
 
     @property
     def total_tokens(self) -> int:
@@ -56,9 +57,13 @@ class TokenCount:
     def add(self, other: TokenCount) -> None:
         self.prompt_tokens += other.prompt_tokens
         self.completion_tokens += other.completion_tokens
+        self.cached_tokens += other.cached_tokens
 
     def as_dict(self) -> dict[str, int]:
-        return {"prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens, "total_tokens": self.total_tokens}
+        return {
+            "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
+            "total_tokens": self.total_tokens, "cached_tokens": self.cached_tokens,
+        }
 
 
 @dataclass

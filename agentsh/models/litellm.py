@@ -46,6 +46,10 @@ WAITING_EVERY = 1.0  # seconds between reports of the wait
 # first-byte limit is agentsh's (an error that says so, not retried) rather than a read timeout
 # (retried: the whole prompt sent again, to wait as long again).
 FIRST_TOKEN_MARGIN = 1.0
+# Anthropic caches a prompt's prefix only up to explicit breakpoints (OpenAI, DeepSeek and Gemini cache
+# without them): one after the system prompt (tools and instructions) and one on the newest message,
+# so that the next turn's request, which begins with this one, is read from the cache.
+CACHE_BREAKPOINTS = ({"location": "message", "role": "system"}, {"location": "message", "index": -1})
 _import_lock = threading.Lock()
 _litellm: Any = None  # the configured module, once loaded
 
@@ -111,6 +115,11 @@ def _collector_paused() -> Iterator[None]:
         gc.freeze()
         if enabled:
             gc.enable()
+
+
+def uses_cache_breakpoints(model: str) -> bool:
+    """Whether requests to `model` carry Anthropic's cache_control breakpoints (litellm injects them)."""
+    return provider_of(model) == "anthropic"
 
 
 def is_loaded() -> bool:
@@ -243,6 +252,8 @@ class LiteLLMModel:
             arguments["response_format"] = request.response_format
         if request.temperature is not None:
             arguments["temperature"] = request.temperature
+        if uses_cache_breakpoints(self.name):
+            arguments["cache_control_injection_points"] = CACHE_BREAKPOINTS
         return arguments
 
     def _check_complete(self, stream: Any, state: _StreamState) -> None:
@@ -259,7 +270,10 @@ class LiteLLMModel:
         if self._unpriced:
             return None
         try:
-            prompt, completion = litellm.cost_per_token(model=self.name, prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens)
+            cached = {"cache_read_input_tokens": usage.cached_tokens} if usage.cached_tokens else {}  # priced lower
+            prompt, completion = litellm.cost_per_token(
+                model=self.name, prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens, **cached,
+            )
         except Exception:  # unknown model (a local server, say): litellm has no price for it, nor will it next call
             self._unpriced = True
             return None
@@ -375,6 +389,13 @@ def _on_class(cls: type, name: str) -> bool:
     return any(name in vars(klass) for klass in cls.__mro__)
 
 
+def _cached_tokens(usage: Any) -> int:
+    """The prompt tokens the provider served from its cache (litellm's `prompt_tokens_details.cached_tokens`)."""
+    details = _field(usage, "prompt_tokens_details")
+    cached = _field(details, "cached_tokens") if details is not None else None
+    return cached if isinstance(cached, int) and cached > 0 else 0
+
+
 @dataclass
 class _PartialCall:
     id: str = ""
@@ -395,7 +416,9 @@ class _StreamState:
     def absorb(self, chunk: Any) -> str:
         usage = _field(chunk, "usage")
         if usage:
-            self.usage = TokenCount(prompt_tokens=usage.prompt_tokens or 0, completion_tokens=usage.completion_tokens or 0)
+            self.usage = TokenCount(
+                prompt_tokens=usage.prompt_tokens or 0, completion_tokens=usage.completion_tokens or 0, cached_tokens=_cached_tokens(usage),
+            )
         choices = _field(chunk, "choices")
         if not choices:
             return ""

@@ -25,21 +25,27 @@ from .render import TranscriptPrinter, wants_color
 from .shell import Repl, Terminal
 
 PICK_COUNT = 10
+ANYWHERE = "anywhere"  # -c --any
+
+
+def _continue(args: argparse.Namespace) -> bool | str:
+    """-c: True (the latest session started here); -c --any: ANYWHERE."""
+    return ANYWHERE if getattr(args, "continue_anywhere", False) else args.continue_latest
 
 
 def repl_command(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     if sys.stdin.isatty() and sys.stdout.isatty():
-        status = asyncio.run(stoppable(interactive(settings, args.resume, args.continue_latest)))
+        status = asyncio.run(stoppable(interactive(settings, args.resume, _continue(args))))
     else:
         transcript = TranscriptPrinter(sys.stdout, color=wants_color(sys.stdout), live=sys.stdout.isatty())
         terminal = LineTerminal(_text_stdin(), prompt=sys.stderr if sys.stdin.isatty() else None)
-        status = asyncio.run(stoppable(_run(settings, args.resume, args.continue_latest, terminal, transcript)))
+        status = asyncio.run(stoppable(_run(settings, args.resume, _continue(args), terminal, transcript)))
     say_stopped(status)
     return status
 
 
-async def interactive(settings: Settings, resume: str | None, latest: bool) -> int:
+async def interactive(settings: Settings, resume: str | None, latest: bool | str) -> int:
     from .prompt import HISTORY_FILE, PromptTerminal
 
     shell: Repl | None = None
@@ -57,17 +63,17 @@ async def interactive(settings: Settings, resume: str | None, latest: bool) -> i
     return await shell.run()
 
 
-async def _run(settings: Settings, resume: str | None, latest: bool, terminal: Terminal, transcript: TranscriptPrinter) -> int:
+async def _run(settings: Settings, resume: str | None, latest: bool | str, terminal: Terminal, transcript: TranscriptPrinter) -> int:
     session = await open_session(settings, resume, latest, terminal, transcript)
     return await Repl(session, terminal, transcript).run()
 
 
-async def open_session(settings: Settings, resume: str | None, latest: bool, terminal: Terminal, transcript: TranscriptPrinter) -> Session:
+async def open_session(settings: Settings, resume: str | None, latest: bool | str, terminal: Terminal, transcript: TranscriptPrinter) -> Session:
     """`--resume` with no id: list the recent sessions and let the user pick one (or start anew)."""
     store = open_store(settings)
     if resume == "":
         resume = await pick_session(store, terminal, transcript)
-    return Session.open(settings, resume=resume or None, latest=latest, store=store)
+    return Session.open(settings, resume=resume or None, latest=bool(latest), store=store, anywhere=latest == ANYWHERE)
 
 
 async def pick_session(store: SessionStore, terminal: Terminal, transcript: TranscriptPrinter) -> str | None:

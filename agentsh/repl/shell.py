@@ -210,8 +210,9 @@ class Repl:
 
     def farewell(self) -> None:
         self.transcript.pause()
-        if self.session.persisted:
-            self.transcript.line(f"session {self.session.id} saved · continue it with: agentsh --plain --resume {self.session.id}", "dim")
+        line = self.session.how_to_continue(plain=True)
+        if line is not None:
+            self.transcript.line(line, "dim")
 
     def status(self) -> str:
         """The bottom toolbar: mode, model, session, tokens so far."""

@@ -110,6 +110,20 @@ def m005_session_draft(db: Database) -> None:
     db.table("sessions").add_column("draft", str)
 
 
+@migrations()
+def m006_session_workspace(db: Database) -> None:
+    """The folder a session was started in: `agentsh -c` continues the latest one started here."""
+    db.table("sessions").add_column("workspace", str)
+    db.table("sessions").create_index(["workspace", "updated_at"])
+
+
+@migrations()
+def m007_cached_input_tokens(db: Database) -> None:
+    """Input tokens the provider served from its prompt cache, per turn and per session."""
+    db.table("sessions").add_column("cached_tokens", int, not_null_default=0)
+    db.table("turns").add_column("cached_tokens", int, not_null_default=0)
+
+
 def known_migrations() -> list[str]:
     """The names of every migration this agentsh has, in order: all a fresh database would apply."""
     return [m.name for m in migrations.pending(Database(memory=True))]

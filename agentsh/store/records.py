@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
 from ..messages import Message, ToolCallPart
+
+
+def workspace_of(folder: Path | str) -> str:
+    """How a session records the folder it was started in: the real path, so links and `..` compare equal."""
+    return os.path.realpath(folder)
+
+
+def short_folder(workspace: str | None) -> str:
+    """A recorded workspace as shown in listings: `~` for the home folder; sessions from before folders were recorded say so."""
+    if workspace is None:
+        return "(folder not recorded)"
+    home = str(Path.home())
+    return "~" + workspace[len(home):] if workspace == home or workspace.startswith(home + os.sep) else workspace
 
 
 def now() -> str:
@@ -29,6 +44,8 @@ class SessionRecord(BaseModel):
     cost: float | None = 0.0
     summary: str | None = None
     consolidated_turns: int = 0
+    workspace: str | None = None  # the folder the session was started in
+    cached_tokens: int = 0  # of prompt_tokens, read from the provider's prompt cache
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> SessionRecord:

@@ -50,7 +50,7 @@ class SessionStore:
         return SessionRecord(id=fields.pop("session_id", None) or secrets.token_hex(6), created_at=stamp, updated_at=stamp, **fields)
 
     def insert(self, record: SessionRecord) -> SessionRecord:
-        row = record.model_dump(exclude={"prompt_tokens", "completion_tokens", "cost", "consolidated_turns"})
+        row = record.model_dump(exclude={"prompt_tokens", "completion_tokens", "cost", "consolidated_turns", "cached_tokens"})
         with write_transaction(self.db):
             _insert_rows(self.db, "sessions", [row])
         return self.get(record.id)
@@ -79,12 +79,15 @@ class SessionStore:
         sql = "SELECT * FROM sessions WHERE substr(id, 1, ?) = ? ORDER BY updated_at DESC LIMIT 6"
         return list(self.db.query(sql, [len(prefix), prefix]))
 
-    def latest(self) -> SessionRecord | None:
-        rows = list(self.db.query("SELECT * FROM sessions ORDER BY updated_at DESC, rowid DESC LIMIT 1"))
-        return SessionRecord.from_row(rows[0]) if rows else None
+    def latest(self, workspace: str | None = None) -> SessionRecord | None:
+        """The most recently used session, or the latest of those started in `workspace` (see `workspace_of`)."""
+        found = self.list(1, workspace)
+        return found[0] if found else None
 
-    def list(self, limit: int = 20) -> builtins.list[SessionRecord]:
-        rows = self.db.query("SELECT * FROM sessions ORDER BY updated_at DESC, rowid DESC LIMIT ?", [limit])
+    def list(self, limit: int = 20, workspace: str | None = None) -> builtins.list[SessionRecord]:
+        """The most recently used sessions first; only those started in `workspace` when it is given."""
+        where, values = ("WHERE workspace = ?", [workspace]) if workspace is not None else ("", [])
+        rows = self.db.query(f"SELECT * FROM sessions {where} ORDER BY updated_at DESC, rowid DESC LIMIT ?", [*values, limit])
         return [SessionRecord.from_row(r) for r in rows]
 
     def update(self, session_id: str, **fields: Any) -> None:
@@ -92,10 +95,11 @@ class SessionStore:
             self.db.table("sessions").update(session_id, {**_redacted(fields), "updated_at": now()})
 
     def restore_totals(self, session_id: str, original: SessionRecord) -> None:
-        """Carry an imported session's totals and creation time over unchanged."""
+        """Carry an imported session's totals, creation time and folder over unchanged."""
         with write_transaction(self.db):
             self.db.table("sessions").update(session_id, {
                 "prompt_tokens": original.prompt_tokens, "completion_tokens": original.completion_tokens,
+                "cached_tokens": original.cached_tokens, "workspace": original.workspace,
                 "cost": original.cost or 0.0, "cost_known": int(original.cost is not None),
                 "created_at": original.created_at, "updated_at": original.updated_at,
             })
@@ -109,7 +113,9 @@ class SessionStore:
             cut += 1
         title = f"{source.title or 'untitled'} (fork)"
         with write_transaction(self.db):
-            record = self.create(mode=source.mode, model=source.model, title=title, parent_id=source.id, fork_point=cut)
+            record = self.create(
+                mode=source.mode, model=source.model, title=title, parent_id=source.id, fork_point=cut, workspace=source.workspace,
+            )
             self.add_messages(record.id, messages[:cut])
         return self.get(record.id)
 
@@ -284,9 +290,10 @@ class SessionStore:
         cost_known = 0 if summary.get("cost") is None else 1
         self.db.execute(
             """UPDATE sessions SET prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?,
-               cost = cost + ?, cost_known = cost_known * ?, updated_at = coalesce(?, updated_at) WHERE id = ?""",
-            [summary.get("prompt_tokens", 0), summary.get("completion_tokens", 0), summary.get("cost") or 0.0, cost_known,
-             now() if touch else None, session_id],
+               cached_tokens = cached_tokens + ?, cost = cost + ?, cost_known = cost_known * ?,
+               updated_at = coalesce(?, updated_at) WHERE id = ?""",
+            [summary.get("prompt_tokens", 0), summary.get("completion_tokens", 0), summary.get("cached_tokens", 0),
+             summary.get("cost") or 0.0, cost_known, now() if touch else None, session_id],
         )
 
     def _set_title_if_missing(self, session_id: str, text: str) -> None:

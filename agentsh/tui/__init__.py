@@ -20,6 +20,8 @@ def tui_command(args: argparse.Namespace) -> int:
         collector.resume()
     if app.error is not None:
         raise app.error
+    if app.farewell and app.return_code in (0, None):  # after SIGHUP (a closed window) there is no terminal to print to
+        print(app.farewell)
     if app.unsaved_draft:
         from ..terminal import neutralize
 
@@ -33,4 +35,4 @@ def _open_session(args: argparse.Namespace):
     from ..session import Session
 
     settings = settings_from_args(args)
-    return Session.open(settings, resume=args.resume or None, latest=args.continue_latest)
+    return Session.open(settings, resume=args.resume or None, latest=args.continue_latest, anywhere=getattr(args, "continue_anywhere", False))

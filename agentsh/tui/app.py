@@ -20,6 +20,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from ..config import save_top_level_string
 from ..errors import AgentshError
 from ..signals import exit_status, on_stop_signals
 from ..tools.approval import Decision
@@ -80,6 +81,8 @@ class AgentshApp(App[int]):
         self.unsaved_draft: str | None = None
         self.quit_code = 0  # set by the first quit: Ctrl+Q, /quit, or SIGTERM / SIGHUP (128 + signum)
         self.quitting = False
+        self.farewell: str | None = None  # how to come back to the session, printed once the app has left the screen
+        self._saved_theme: str | None = None  # the theme the config holds; None until it has been read
         self._forget_signals: Callable[[], None] = lambda: None
 
     def compose(self) -> ComposeResult:
@@ -124,6 +127,8 @@ class AgentshApp(App[int]):
                 self.history_ready.set()
             return False
         previous = self.session
+        if previous is None:
+            self._apply_saved_theme(session.settings.theme)
         await self._show_session(session, recent)
         await self._restore_draft(session)
         if previous is not None:
@@ -355,6 +360,7 @@ class AgentshApp(App[int]):
             await self.runner.stop()  # queued messages go back to the input
             if self.session is not None:
                 self._keep_draft(self.session)
+                self.farewell = self.session.how_to_continue()
                 await self.session.aclose()
         finally:  # whatever failed, the app leaves and gives the terminal back
             self.exit(return_code=self.quit_code)
@@ -381,6 +387,24 @@ class AgentshApp(App[int]):
                 tokens=record.prompt_tokens + record.completion_tokens + (live.tokens if live else 0),
             )
         self.status.show(**changes)
+
+    # the theme ----------------------------------------------------------------------------
+
+    def _apply_saved_theme(self, name: str | None) -> None:
+        """The theme chosen last time (the config's `theme`), when this Textual still has it."""
+        self._saved_theme = name or self.theme
+        if name and name in self.available_themes:
+            self.theme = name
+
+    def watch_theme(self, name: str) -> None:
+        """A theme switched from the command palette is kept for next time: only that line of the config changes."""
+        if self._saved_theme is None or name == self._saved_theme:
+            return
+        self._saved_theme = name
+        try:
+            save_top_level_string("theme", name)
+        except (AgentshError, OSError) as error:
+            self.notify_plain(f"the theme was not saved: {error}", "warning")
 
     def notify_plain(self, message: str, severity: SeverityLevel = "information") -> None:
         self.notify(literal(message).plain, severity=severity, markup=False)

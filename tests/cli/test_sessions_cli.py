@@ -395,3 +395,36 @@ def test_options_given_before_the_command_count(home, tmp_path):
     assert (home / "agentsh.db").exists()
     listed = subprocess.run([*agentsh, "sessions", "list"], capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert "hello there" in listed.stdout
+
+
+# per-folder sessions ------------------------------------------------------------
+
+
+def test_continue_takes_the_latest_session_started_in_this_folder_and_any_the_latest_anywhere(capsys, home, tmp_path, monkeypatch):
+    project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    project.mkdir(), elsewhere.mkdir()
+    monkeypatch.chdir(project)
+    here = run(capsys, home, "--model", "offline", "about the project")
+    monkeypatch.chdir(elsewhere)
+    there = run(capsys, home, "--model", "offline", "about something else")
+    monkeypatch.chdir(project / ".")
+    assert run(capsys, home, "-c", "--any", "and there?") == there, "-c --any: the newest one wherever it was started"
+    assert run(capsys, home, "-c", "and now?") == here, "-c: the latest session started here, not the newest one"
+    monkeypatch.chdir(tmp_path)
+    code, out, err = agentsh(capsys, "run", "--home", str(home), "-c", "hi")
+    assert code == 1 and out == "" and "agentsh -c --any" in err and "Traceback" not in err
+
+
+def test_sessions_list_shows_each_folder_and_filters_by_it(capsys, home, tmp_path, monkeypatch):
+    project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    project.mkdir(), elsewhere.mkdir()
+    monkeypatch.chdir(project)
+    here = run(capsys, home, "--model", "offline", "about the project")
+    monkeypatch.chdir(elsewhere)
+    there = run(capsys, home, "--model", "offline", "about something else")
+    code, out, _ = sessions(capsys, home, "list")
+    assert code == 0 and f"in {project}" in out and f"in {elsewhere}" in out
+    code, out, _ = sessions(capsys, home, "list", "--dir", str(project))
+    assert here in out and there not in out
+    code, out, _ = sessions(capsys, home, "list", "--dir", ".", "--json")
+    assert [(r["id"], r["workspace"]) for r in json.loads(out)] == [(there, str(elsewhere.resolve()))]

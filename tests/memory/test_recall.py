@@ -18,9 +18,10 @@ from helpers import done, of, scripted_session, send
 
 
 def system_prompt(model: ScriptedModel, index: int = -1) -> str:
-    first = model.requests[index].messages[0]
-    assert first.role == "system"
-    return first.content
+    """What the model was given of the session and memory: recalled memories follow the user's message, never the system prompt."""
+    messages = model.requests[index].messages
+    assert messages[0].role == "system" and "long-term-memory" not in messages[0].content, "the system prompt stays the same every turn"
+    return next(m.content for m in reversed(messages) if m.role == "user")
 
 
 async def test_a_fact_remembered_in_one_session_reaches_the_model_in_the_next(home):

@@ -128,6 +128,25 @@ async def test_usage_comes_from_the_server(server):
     assert (usage.prompt_tokens, usage.completion_tokens) == (123, 45)
 
 
+async def test_cached_prompt_tokens_are_read_from_the_usage_details(server):
+    usage = {"prompt_tokens": 2000, "completion_tokens": 10, "total_tokens": 2010, "prompt_tokens_details": {"cached_tokens": 1536}}
+    server.enqueue(Reply(text="ok", usage=usage), Reply(text="ok", usage=usage))
+    items, _ = await collect(make_model())
+    assert response_of(items).usage.cached_tokens == 1536
+    cached_cost = response_of((await collect(make_model("openai/gpt-4o-mini")))[0]).cost
+    server.enqueue(Reply(text="ok", usage={**usage, "prompt_tokens_details": {"cached_tokens": 0}}))
+    full_cost = response_of((await collect(make_model("openai/gpt-4o-mini")))[0]).cost
+    assert cached_cost is not None and full_cost is not None and cached_cost < full_cost, "cached input is priced lower"
+
+
+def test_only_anthropic_models_get_cache_breakpoints():
+    request = ModelRequest(messages=[user("hi")])
+    anthropic = LiteLLMModel("anthropic/claude-3-5-haiku-latest")._arguments(request)
+    assert [p.get("role") or p.get("index") for p in anthropic["cache_control_injection_points"]] == ["system", -1]
+    for name in ("openai/gpt-4o-mini", "deepseek/deepseek-chat", "gemini/gemini-2.0-flash", "ollama_chat/llama3.2"):
+        assert "cache_control_injection_points" not in LiteLLMModel(name)._arguments(request)
+
+
 async def test_cost_is_unknown_for_an_unknown_model(server):
     server.enqueue(Reply(text="ok"))
     items, _ = await collect(make_model())

@@ -57,8 +57,8 @@ def test_case22_a_repository_s_database_is_never_opened(cli, server, repository)
     server.enqueue(Reply(text="hello back"))
     status, out, err = cli("run", "--model", MODEL, "--json", "hello")
     assert status == 0, err
-    system_prompt = server.requests[-1]["body"]["messages"][0]["content"]
-    assert PLANTED not in system_prompt and PLANTED not in out + err
+    sent = json.dumps(server.requests[-1]["body"]["messages"])  # recalled memories follow the user's message
+    assert PLANTED not in sent and PLANTED not in out + err
     assert fingerprint(repository / "sessions") == shipped, "the shipped database was opened"
     assert len(sessions_in(cli, xdg_home())) == 1, "the turn went to the user's own data home"
 
@@ -86,7 +86,7 @@ def test_case22_in_a_trusted_folder_the_project_store_is_used_and_home_still_win
     status, _, err = cli("run", "--model", MODEL, "--project-store", "hello")
     assert status == 0, err
     assert len(sessions_in(cli, repository / "sessions")) == 1
-    assert PLANTED in server.requests[-1]["body"]["messages"][0]["content"], "the user chose this store"
+    assert PLANTED in json.dumps(server.requests[-1]["body"]["messages"]), "the user chose this store"
     elsewhere = tmp_path / "elsewhere"
     status, _, err = cli("run", "--model", MODEL, "--project-store", "--home", str(elsewhere), "hello")
     assert status == 0, err

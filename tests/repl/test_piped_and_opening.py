@@ -49,7 +49,7 @@ def test_piped_lines_run_as_turns_and_commands_and_exit_at_the_end(home):
     assert "denied: nothing can ask on piped input" in out
     assert "You said: two \nlines" in out
     assert "You said: bad utf8 �" in out
-    assert "saved · continue it with: agentsh --plain --resume" in out
+    assert "saved · continue it with: agentsh --plain -c (the latest session started here) or agentsh --plain --resume " in out
 
 
 def test_piped_resume_without_an_id_lists_sessions_and_starts_a_new_one(home):

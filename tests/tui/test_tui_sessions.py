@@ -143,3 +143,24 @@ async def test_tab_completes_session_ids_for_resume(home):
         app.prompt.set_text(f"/resume {past.id[:4]}")
         await pilot.press("tab")
         assert app.prompt.text == f"/resume {past.id}"
+
+
+async def test_the_sessions_screen_shows_each_folder_and_ctrl_t_keeps_only_this_ones(home, tmp_path, monkeypatch):
+    elsewhere = tmp_path / "yonder"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    there = stored_session(home, 1, word="quince")
+    monkeypatch.chdir(tmp_path)
+    here = stored_session(home, 1, word="kumquat")
+    app = make_app(scripted_session(home, ScriptedModel("hi")))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, SessionsScreen), what="the sessions screen")
+        await wait_for(pilot, lambda: "recent sessions" in screen_text(app), what="the sessions listed")
+        assert there.id in screen_text(app) and "yonder" in screen_text(app)
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: "started in this folder" in screen_text(app), what="the folder filter")
+        assert here.id in screen_text(app) and there.id not in screen_text(app)
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: there.id in screen_text(app), what="every folder again")

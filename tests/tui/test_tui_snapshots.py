@@ -31,7 +31,7 @@ CONVERSATION = [
 def fixed_session(home, session_id: str, title: str, messages: list[Message], mode: str = "tools") -> Session:
     settings = Settings(home=home, model="offline")
     store = Session.open(settings).store
-    store.create(session_id=session_id, title=title, mode=mode, model="offline")
+    store.create(session_id=session_id, title=title, mode=mode, model="offline", workspace="/home/ana/src/agentsh")
     store.add_messages(session_id, messages)
     store.db.execute("UPDATE sessions SET created_at = ?, updated_at = ? WHERE id = ?", [STAMP, STAMP, session_id])
     store.db.conn.commit()

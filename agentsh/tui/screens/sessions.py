@@ -13,7 +13,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...errors import AgentshError
-from ...store.records import SessionRecord
+from ...store.records import SessionRecord, short_folder
 from ...store.search import HIGHLIGHT_END, HIGHLIGHT_START, SearchHit
 from ..literal import literal, one_line
 
@@ -32,6 +32,8 @@ def record_line(record: SessionRecord, current: str | None) -> Text:
     mark = "●" if record.id == current else " "
     line = Text(f"{mark} {record.id}  {when(record.updated_at)}  {record.mode:<10} ")
     line.append_text(literal(one_line(record.title or "(untitled)", 60), "bold"))
+    line.append("\n      ")
+    line.append_text(literal(one_line(short_folder(record.workspace), 76), "dim"))
     return line
 
 
@@ -52,15 +54,21 @@ def highlighted(snippet: str) -> Text:
 
 
 class SessionsScreen(ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "close", "close"), Binding("down", "to_list", show=False)]
+    BINDINGS = [
+        Binding("escape", "close", "close"),
+        Binding("down", "to_list", show=False),
+        Binding("ctrl+t", "toggle_here", "this folder / all"),
+    ]
 
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session, self.current = session, session.id
+        self.here = False  # only the sessions started in the current folder
 
     def compose(self) -> ComposeResult:
         with Vertical(id="sessions"):
-            yield Static(Text("Sessions · type to search every message · enter opens · esc closes", style="bold"), id="sessions-title")
+            title = "Sessions · type to search every message · ctrl+t this folder only · enter opens"
+            yield Static(Text(title, style="bold"), id="sessions-title")
             yield Input(placeholder="search…", id="sessions-search")
             yield OptionList(id="sessions-list")
             yield Static(id="sessions-info")
@@ -70,8 +78,14 @@ class SessionsScreen(ModalScreen[str | None]):
         self.query_one(Input).focus()
 
     def show_recent(self) -> None:
-        records = self.session.recent_sessions(RECENT)
-        self._fill([Option(record_line(r, self.current), id=r.id) for r in records], f"{len(records)} recent sessions")
+        records = self.session.recent_sessions(RECENT, here=self.here)
+        where = " started in this folder" if self.here else ""
+        self._fill([Option(record_line(r, self.current), id=r.id) for r in records], f"{len(records)} recent sessions{where}")
+
+    def action_toggle_here(self) -> None:
+        self.here = not self.here
+        self.query_one(Input).value = ""
+        self.show_recent()
 
     def show_hits(self, query: str) -> None:
         try:
