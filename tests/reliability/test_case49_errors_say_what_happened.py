@@ -19,7 +19,7 @@ from reliability_support import FAKE_KEY
 
 from agentsh.errors import ModelAuthError, ModelConnectionError, ModelError, ModelRequestError
 from agentsh.events import Error, Notice
-from agentsh.messages import user
+from agentsh.messages import Message, user
 from agentsh.models.base import ModelRequest
 from agentsh.models.litellm import LiteLLMModel, load_litellm
 from agentsh.models.litellm_errors import MESSAGE_LIMIT, translate
@@ -58,7 +58,8 @@ async def test_case49_a_template_error_of_several_lines_from_llama_server_keeps_
     model = LiteLLMModel("openai/fake-model")
 
     with pytest.raises(ModelError) as raised:
-        [item async for item in model.stream(ModelRequest(messages=[user("one"), user("two")]))]
+        # A conversation that opens with the assistant: a template that wants user first refuses it.
+        [item async for item in model.stream(ModelRequest(messages=[Message(role="assistant", content="hi"), user("two")]))]
 
     message = str(raised.value)
     assert "Conversation roles must alternate user/assistant/user/assistant/... at row 12, column 28:" in message
