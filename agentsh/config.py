@@ -121,7 +121,7 @@ class Settings(BaseModel):
     @field_validator("agents")
     @classmethod
     def _own_agents_have_a_prompt(cls, agents: dict[str, AgentProfile]) -> dict[str, AgentProfile]:
-        """A bundled agent's table may change only its model or temperature; an agent of the user's own needs a prompt."""
+        """A bundled agent's table may leave out the prompt (it keeps the bundled one); an agent of the user's own needs one."""
         for name, profile in agents.items():
             if name not in BUNDLED_PROFILES and "system_prompt" not in profile.model_fields_set:
                 raise PydanticCustomError("missing_key", "missing key {key}", {"key": f"agents.{name}.system_prompt"})

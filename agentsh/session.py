@@ -98,7 +98,9 @@ class Session(SessionPolicy):
         notices: list[str] = []
         if record is None:
             model_name, notice = choose_model(settings)
-            notices += [_with_local_offer(notice) if model_name == OfflineModel.name else notice] if notice else []
+            if notice and model_name == OfflineModel.name:  # nothing configured: a newcomer's first start
+                notice = _with_local_offer(notice)
+            notices += [notice] if notice else []
             mode = settings.mode or DEFAULT_MODE
             get_mode(mode)
             record = store.new_record(mode=mode, model=model_name, workspace=workspace_of(Path.cwd()))

@@ -78,8 +78,9 @@ class Listing:
         """The variables litellm needs to reach this server, beyond those already set to it."""
         url = self.server.url
         if self.server.api == "ollama":
-            at_default = self.server.local and urlsplit(url).port == OLLAMA_PORT
-            return {} if at_default or _same(environ.get("OLLAMA_API_BASE"), url) else {"OLLAMA_API_BASE": url}
+            configured = environ.get("OLLAMA_API_BASE")  # litellm's; without it, litellm goes to localhost:11434
+            at_default = not configured and self.server.local and urlsplit(url).port == OLLAMA_PORT
+            return {} if at_default or _same(configured, url) else {"OLLAMA_API_BASE": url}
         needed = {} if _same(environ.get("OPENAI_BASE_URL") or environ.get("OPENAI_API_BASE"), url) else {"OPENAI_BASE_URL": url}
         return needed if environ.get("OPENAI_API_KEY") else {**needed, "OPENAI_API_KEY": PLACEHOLDER_KEY}
 
@@ -239,7 +240,9 @@ def _names(api: Api, body: bytes) -> list[str] | None:
         data = json.loads(body)
     except ValueError:
         return None
-    entries = data.get("data") if api == "openai" and isinstance(data, dict) else data.get("models") if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        return None
+    entries = data.get("data" if api == "openai" else "models")
     if not isinstance(entries, list):
         return None
     key = "id" if api == "openai" else "name"

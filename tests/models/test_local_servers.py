@@ -37,6 +37,9 @@ def test_litellm_is_told_only_what_it_does_not_know_yet():
     llama_cpp = Listing(Server("openai", "http://127.0.0.1:8080/v1", "test"), models=["qwen"])
 
     assert ollama.usage("llama3.2", {}) == "agentsh --model ollama_chat/llama3.2"  # litellm's default Ollama
+    assert ollama.usage("llama3.2", {"OLLAMA_API_BASE": "http://gpu-box:11434"}) == (
+        "OLLAMA_API_BASE=http://127.0.0.1:11434 agentsh --model ollama_chat/llama3.2"
+    )
     assert llama_cpp.usage("qwen", {}) == "OPENAI_BASE_URL=http://127.0.0.1:8080/v1 OPENAI_API_KEY=local agentsh --model openai/qwen"
     assert llama_cpp.usage("a model; rm -rf ~", {"OPENAI_BASE_URL": "http://127.0.0.1:8080/v1", "OPENAI_API_KEY": "x"}) == (
         "agentsh --model 'openai/a model; rm -rf ~'"
