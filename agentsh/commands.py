@@ -76,6 +76,21 @@ def completions(session: Session, text: str) -> list[str]:
     return [o for o in options() if o.startswith(partial)] if options else []
 
 
+def mention_word(text: str) -> str | None:
+    """The @mention being typed at the end of `text` (without the @), or None when the last word is not one."""
+    word = text.rsplit(None, 1)[-1] if text.strip() and not text[-1].isspace() else ""
+    return word[1:] if word.startswith("@") else None
+
+
+def mention_completions(session: Session, text: str) -> list[str]:
+    """Whole-input candidates for an @path being typed at the end of `text`."""
+    partial = mention_word(text)
+    if partial is None:
+        return []
+    head = text[: len(text) - len(partial)]
+    return [head + path for path in session.complete_path(partial)]
+
+
 def known_models(session: Session | None) -> list[str]:
     """Models worth offering: the built-in one, each provider's default, then the current and recent ones."""
     from .config import PROVIDER_DEFAULTS

@@ -23,8 +23,9 @@ from .errors import AgentshError, StoreError
 from .events import Compaction, Error, Event, Notice, SessionInfo, TextDelta, TurnDone
 from .memory.session_memory import SessionMemory
 from .memory.tools import memory_tools
+from .mentions import Attached, attach_mentions, path_completions
 from .messages import Message, system, user
-from .models import resolve_model
+from .models import accepts_images, resolve_model
 from .models.base import ModelClient
 from .modes import DEFAULT_MODE, check_mode_settings, get_mode
 from .plugin_loader.directories import plugin_directories, protected_paths
@@ -225,7 +226,9 @@ class Session(SessionPolicy):
             self._task.cancel()
 
     def _start_turn(self, text: str, queue: asyncio.Queue) -> tuple[Turn, _TurnLog]:
-        message = user(replace_lone_surrogates(text))  # a terminal's undecodable bytes cannot be stored
+        attached = self.attach(text)
+        message = user(replace_lone_surrogates(attached.text))  # a terminal's undecodable bytes cannot be stored
+        message.attachments = attached.attachments
         history = [system(self.settings.system_prompt), message]  # the stored context joins in _run
         stored = self.history()  # read now: a damaged store fails here, before the turn starts
         if not self.persisted:
@@ -249,7 +252,19 @@ class Session(SessionPolicy):
             refresh_tools=refresh_tools, profiles=resolve_profiles(self.settings.agents), mode_settings=self.settings.modes,
             make_model=lambda name: resolve_model(name, self.settings),
         )
+        for notice in attached.notices:
+            emit(Notice(message=notice, level="warning" if notice.endswith("not attached") else "info"))
         return turn, log
+
+    def complete_path(self, partial: str) -> list[str]:
+        """Paths that complete an @mention being typed, relative to the workspace."""
+        return path_completions(partial, self.tool_context.workspace)
+
+    def attach(self, text: str) -> Attached:
+        """`text` with its @mentions' files attached, and what to tell the user about them."""
+        if "@" not in text:
+            return Attached(text)
+        return attach_mentions(text, self.tool_context.workspace, lambda: accepts_images(self.model_name))
 
     async def _run(self, turn: Turn, log: _TurnLog, queue: asyncio.Queue) -> None:
         status, error = "done", None

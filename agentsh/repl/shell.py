@@ -233,5 +233,6 @@ def recap_lines(history: list[Message], count: int = RECAP) -> list[str]:
     for message in spoken[-count:]:
         who = "you" if message.role == "user" else "agentsh"
         mark = " (interrupted)" if message.interrupted else ""
-        lines.append(f"  {who}: {first_line(message.content, 100)}{mark}")
+        lines.append(f"  {who}: {first_line(message.typed, 100)}{mark}")
+        lines += [f"    📎 @{attachment.path} ({attachment.kind})" for attachment in message.attachments]
     return lines

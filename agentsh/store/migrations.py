@@ -110,6 +110,12 @@ def m005_session_draft(db: Database) -> None:
     db.table("sessions").add_column("draft", str)
 
 
+@migrations()
+def m006_message_attachments(db: Database) -> None:
+    """What a user message's @mentions attached (JSON), so a resumed session shows it."""
+    db.table("messages").add_column("attachments", str)
+
+
 def known_migrations() -> list[str]:
     """The names of every migration this agentsh has, in order: all a fresh database would apply."""
     return [m.name for m in migrations.pending(Database(memory=True))]

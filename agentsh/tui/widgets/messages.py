@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.widgets import Static
 
+from ...messages import Attachment
 from ..literal import literal
 from .answer import rendered_markdown
-from .prompt import size_label
+from .prompt import size_label, size_label_of
 
 SHOWN_LIMIT = 4000  # characters of a user message drawn in the transcript (a paste can be megabytes)
 
 
 class UserMessage(Static):
-    def __init__(self, text: str) -> None:
-        super().__init__(_shown(text) if text.strip() else Text(""))
+    def __init__(self, text: str, attachments: Sequence[Attachment] = ()) -> None:
+        shown = _shown(text) if text.strip() else Text("")
+        super().__init__(Group(shown, *(_attachment_line(a) for a in attachments)) if attachments else shown)
         self.source = text
+
+
+def _attachment_line(attachment: Attachment) -> Text:
+    """What an @mention attached, named (the name literal: a file name can hold anything)."""
+    return Text.assemble(("📎 ", "dim"), literal(f"@{attachment.path}"), (f" · {attachment.kind}, {size_label_of(attachment.size)}", "dim"))
 
 
 def _shown(text: str) -> RenderableType:
