@@ -16,6 +16,7 @@ import sys
 from contextlib import aclosing
 from typing import TextIO
 
+from ..commands import custom_command_turn
 from ..config import settings_from_args
 from ..errors import UsageError
 from ..events import ApprovalRequest, Compaction, Error, Event, MemoryRecall, Notice, TextDelta, ToolCall, ToolResult, TurnDone
@@ -82,7 +83,12 @@ def _prompt(args: argparse.Namespace) -> str:
 async def _run_turn(session: Session, prompt: str, printer: Printer) -> int:
     failed = False
     first = True
-    async with aclosing(session.send(prompt)) as events:  # whatever happens, the turn is stopped and saved
+    command = custom_command_turn(session, prompt.strip())
+    if command is not None and command.error:
+        printer.show(Error(message=command.text, kind="UsageError"))
+        return 2
+    prompt, options = (command.argument or prompt, command.options) if command else (prompt, None)
+    async with aclosing(session.send(prompt, options) if options else session.send(prompt)) as events:  # whatever happens, the turn is stopped and saved
         async for event in events:
             printer.show(event)
             if first:

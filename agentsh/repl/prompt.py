@@ -21,7 +21,7 @@ from prompt_toolkit.input import Input
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.output import Output
 
-from ..commands import COMMANDS, completions, is_command, mention_completions, mention_word
+from ..commands import command_summaries, completions, is_command, mention_completions, mention_word
 from ..events import ApprovalRequest
 from ..terminal import neutralize
 from ..tools.approval import Decision
@@ -54,8 +54,9 @@ class SlashCompleter(Completer):
             candidates = completions(self.session(), text)
         except Exception:  # a completion must never break typing (e.g. the store is busy)
             return
+        summaries = command_summaries(self.session()) if naming else {}
         for candidate in candidates:
-            meta = COMMANDS[candidate[1:]][1] if naming and candidate[1:] in COMMANDS else None
+            meta = neutralize(summaries[candidate[1:]]) if candidate[1:] in summaries else None
             yield Completion(candidate, start_position=-len(typed), display_meta=meta)
 
 

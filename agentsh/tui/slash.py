@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..commands import COMMANDS, completions, known_models, mention_completions, mention_word
+from ..commands import command_summaries, completions, known_models, mention_completions, mention_word
 
 if TYPE_CHECKING:
     from ..session import Session
@@ -15,7 +15,7 @@ def candidates(session: Session | None, text: str) -> list[str]:
     if mention_word(text) is not None:
         return mention_completions(session, text) if session is not None else []
     if " " not in text:
-        return [f"/{name} " for name in COMMANDS if f"/{name}".startswith(text)]
+        return [f"/{name} " for name in command_summaries(session) if f"/{name}".startswith(text)]
     name, _, partial = text[1:].partition(" ")
     if name == "model":
         options = [model for model in known_models(session) if model.startswith(partial)]
