@@ -170,3 +170,14 @@ def _alive(pid: int) -> bool:
         return False
     with open(f"/proc/{pid}/stat") as handle:  # a zombie waiting for its reaper is dead
         return handle.read().split(") ")[1][0] != "Z"
+
+
+def test_case58_front_matter_tools_limit_the_turn_to_those_tools(server, cli, home):
+    (user_commands() / "calc.md").write_text("---\ntools: calculator\n---\nWork out $ARGUMENTS")
+    server.enqueue(Reply(text="4"), Reply(text="ok"))
+    status, _out, err = cli("run", "--home", str(home), "--model", "openai/fake-model", "/calc 2+2")
+    assert status == 0, err
+    assert [t["function"]["name"] for t in server.last_body["tools"]] == ["calculator"]
+    status, _out, err = cli("run", "--home", str(home), "--model", "openai/fake-model", "and without the command?")
+    assert status == 0, err
+    assert len(server.last_body["tools"]) > 1  # the next turn has every tool again
