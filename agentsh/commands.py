@@ -55,9 +55,9 @@ def run_slash_command(session: Session, text: str) -> CommandResult:
     if not words:
         return _help(session, [])
     entry = COMMANDS.get(words[0])
-    if entry is None:
-        return _run_custom(session, words[0], text[1:].strip()[len(words[0]):].strip())
     try:
+        if entry is None:
+            return _run_custom(session, words[0], text[1:].strip()[len(words[0]):].strip())
         return entry[0](session, words[1:])
     except AgentshError as error:
         return CommandResult(str(error), error=True)

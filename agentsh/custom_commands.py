@@ -26,11 +26,12 @@ PLACEHOLDER = re.compile(r"\$(ARGUMENTS|\d+)")
 
 @dataclass(frozen=True)
 class TurnOptions:
-    """What a custom command sets for the one turn it starts (None: the session's own)."""
+    """What one turn does differently (None: the session's own): a custom command's mode, model and tools."""
 
     mode: str | None = None
     model: str | None = None
     tools: tuple[str, ...] | None = None
+    mentions_within: int | None = None  # only the first N characters are the user's own words (the rest: piped data)
 
 
 @dataclass(frozen=True)

@@ -59,11 +59,14 @@ def mentions(text: str) -> list[str]:
     return [match.group(1) for match in MENTION.finditer(text)]
 
 
-def attach_mentions(text: str, workspace: Path, accepts_images: Callable[[], bool] = lambda: False) -> Attached:
-    """`text` with what its @mentions name attached; `accepts_images` is asked only when an image is named."""
+def attach_mentions(
+    text: str, workspace: Path, accepts_images: Callable[[], bool] = lambda: False, within: int | None = None,
+) -> Attached:
+    """`text` with what its @mentions (in its first `within` characters) name attached; `accepts_images` is
+    asked only when an image is named."""
     result = Attached(text)
     total = 0
-    for word in dict.fromkeys(mentions(text)):
+    for word in dict.fromkeys(mentions(text[:within])):
         for found in _resolve(word, workspace):
             try:
                 attachment, block = _read(found, workspace, accepts_images)

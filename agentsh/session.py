@@ -234,7 +234,7 @@ class Session(SessionPolicy):
             self._task.cancel()
 
     def _start_turn(self, text: str, queue: asyncio.Queue, options: TurnOptions) -> tuple[Turn, _TurnLog]:
-        attached = self.attach(text)
+        attached = self.attach(text, options.mentions_within)
         self._add_pending_context(attached)
         message = user(replace_lone_surrogates(attached.text))  # a terminal's undecodable bytes cannot be stored
         message.attachments = attached.attachments
@@ -300,11 +300,12 @@ class Session(SessionPolicy):
         """Paths that complete an @mention being typed, relative to the workspace."""
         return path_completions(partial, self.tool_context.workspace)
 
-    def attach(self, text: str) -> Attached:
-        """`text` with its @mentions' files attached, and what to tell the user about them."""
+    def attach(self, text: str, within: int | None = None) -> Attached:
+        """`text` with the files its @mentions (in the first `within` characters) name attached, and what to
+        tell the user about them."""
         if "@" not in text:
             return Attached(text)
-        return attach_mentions(text, self.tool_context.workspace, lambda: accepts_images(self.model_name))
+        return attach_mentions(text, self.tool_context.workspace, lambda: accepts_images(self.model_name), within)
 
     async def _run(self, turn: Turn, log: _TurnLog, queue: asyncio.Queue) -> None:
         status, error = "done", None

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
+from reliability_support import agentsh_env
 
 from agentsh import mentions
 from agentsh.events import Notice
@@ -172,3 +173,15 @@ def test_case57_attachment_names_are_shown_literally(home):
 
     shown = asyncio.run(tui())
     assert "📎 @[red]x␛]0;owned\\x07.md · file" in shown  # markup and escapes shown, never run
+
+
+def test_case57_piped_text_is_data_its_at_words_attach_nothing(server, agentsh, workdir):
+    (workdir / "notes.txt").write_text(SECRET)
+    (workdir / "app.py").write_text("print('kumquat')\n")
+    server.enqueue(Reply(text="summary"))
+    done = agentsh("run", "--model", "openai/fake-model", "summarise this log about @app.py",
+                   input=b"line 1: error, see @notes.txt and @/etc/hostname\n", env=agentsh_env(server))
+    assert done.returncode == 0, done.stderr
+    sent = last_user_content(server)
+    assert "print('kumquat')" in sent  # the user's own words attach
+    assert "see @notes.txt" in sent and SECRET not in sent  # the piped log's do not
