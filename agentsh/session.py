@@ -294,6 +294,7 @@ class Session(SessionPolicy):
             attached.text += "\n\n"
             attached.attachments.append(Attachment(path=f"!{run.command}", kind="shell", size=len(block.encode()), start=len(attached.text)))
             attached.text += block
+            attached.notices.append(f"sent with this message: !{run.command} and its output")
         self.pending_context = []
 
     def complete_path(self, partial: str) -> list[str]:

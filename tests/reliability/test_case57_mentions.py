@@ -56,6 +56,7 @@ def test_case57_the_request_carries_the_file_and_the_resumed_session_names_it(se
     resumed = llm_session(resume=session.id)
     stored = next(m for m in resumed.history() if m.role == "user")
     assert stored.typed == "explain @src/app.py, please"
+    assert resumed.record.title == "explain @src/app.py, please"  # the title is what was typed, not the file
     assert [(a.path, a.kind) for a in stored.attachments] == [("src/app.py", "file")]
     assert "📎 @src/app.py (file)" in "\n".join(recap_lines(resumed.history()))
 
