@@ -186,3 +186,22 @@ def test_case57_piped_text_is_data_its_at_words_attach_nothing(server, agentsh, 
     sent = last_user_content(server)
     assert "print('kumquat')" in sent  # the user's own words attach
     assert "see @notes.txt" in sent and SECRET not in sent  # the piped log's do not
+
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"\x00" * 16
+
+
+def test_case57_an_image_goes_as_an_attachment_only_to_a_model_that_accepts_images(server, llm_session, workdir):
+    (workdir / "shot.png").write_bytes(PNG)
+    server.enqueue(Reply(text="a pixel"), Reply(text="ok"))
+    vision = llm_session()
+    vision.set_model("openai/gpt-4o")  # litellm knows it accepts images; the fake server answers for it
+    events = asyncio.run(send(vision, "what is in @shot.png"))
+    content = [m for m in server.last_body["messages"] if m["role"] == "user"][-1]["content"]
+    assert content[0] == {"type": "text", "text": "what is in @shot.png"}
+    assert content[1]["image_url"]["url"].startswith("data:image/png;base64,iVBORw0KGgo")
+    assert notices(events) == ["attached @shot.png (image, 45 B)"]
+
+    events = asyncio.run(send(llm_session(), "what is in @shot.png"))  # openai/fake-model: litellm knows no vision
+    assert last_user_content(server) == "what is in @shot.png"
+    assert notices(events) == ["@shot.png: is an image, and this model does not accept images; not attached"]
