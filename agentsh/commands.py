@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .custom_commands import CustomCommand, TurnOptions
 from .errors import AgentshError
 from .modes import mode_class, mode_names
 
@@ -24,9 +25,10 @@ if TYPE_CHECKING:
 @dataclass
 class CommandResult:
     text: str = ""
-    action: str | None = None  # "quit", "new", "resume", "compact", "export", "sessions" — performed by the UI
-    argument: str | None = None
+    action: str | None = None  # "quit", "new", "resume", "compact", "export", "sessions", "send" — performed by the UI
+    argument: str | None = None  # "send": the message to send, with `options` for its turn
     error: bool = False
+    options: TurnOptions | None = None
 
 
 Handler = Callable[["Session", list[str]], CommandResult]
@@ -53,18 +55,44 @@ def run_slash_command(session: Session, text: str) -> CommandResult:
     if not words:
         return _help(session, [])
     entry = COMMANDS.get(words[0])
-    if entry is None:
-        return CommandResult(f"unknown command /{words[0]}; /help lists them", error=True)
     try:
+        if entry is None:
+            return _run_custom(session, words[0], text[1:].strip()[len(words[0]):].strip())
         return entry[0](session, words[1:])
     except AgentshError as error:
         return CommandResult(str(error), error=True)
 
 
+def custom_command_turn(session: Session, text: str) -> CommandResult | None:
+    """`text` as a command file's turn (`agentsh run "/review src"`); None when it names no command file."""
+    name = text[1:].split(None, 1)[0] if is_command(text) and text[1:].strip() else ""
+    if name in COMMANDS or name not in custom_commands(session):
+        return None
+    return _run_custom(session, name, text[1:].strip()[len(name):].strip())
+
+
+def custom_commands(session: Session) -> dict[str, CustomCommand]:
+    """The commands from command files, as they are on disk now (built-in names refused)."""
+    return session.custom_commands(frozenset(COMMANDS))[0]
+
+
+def _run_custom(session: Session, name: str, arguments: str) -> CommandResult:
+    """A command file's template, filled in and sent, with its mode, model and tools for that turn."""
+    found = custom_commands(session).get(name)
+    if found is None:
+        return CommandResult(f"unknown command /{name}; /help lists them", error=True)
+    if found.mode is not None and found.mode not in mode_names():
+        return CommandResult(f"/{name}: unknown mode {found.mode!r} in {found.source}", error=True)
+    text = found.expand(arguments)
+    if not text.strip():
+        return CommandResult(f"/{name}: {found.source} has no prompt", error=True)
+    return CommandResult(action="send", argument=text, options=found.options)
+
+
 def completions(session: Session, text: str) -> list[str]:
     """Candidates for what is being typed: command names, then their arguments."""
     if " " not in text:
-        return [f"/{n}" for n in COMMANDS if f"/{n}".startswith(text)]
+        return [f"/{n}" for n in command_summaries(session) if f"/{n}".startswith(text)]
     name, _, partial = text[1:].partition(" ")
     options = {
         "mode": mode_names,
@@ -74,6 +102,29 @@ def completions(session: Session, text: str) -> list[str]:
         "export": lambda: ["md", "json"],
     }.get(name)
     return [o for o in options() if o.startswith(partial)] if options else []
+
+
+def mention_word(text: str) -> str | None:
+    """The @mention being typed at the end of `text` (without the @), or None when the last word is not one."""
+    word = text.rsplit(None, 1)[-1] if text.strip() and not text[-1].isspace() else ""
+    return word[1:] if word.startswith("@") else None
+
+
+def mention_completions(session: Session, text: str) -> list[str]:
+    """Whole-input candidates for an @path being typed at the end of `text`."""
+    partial = mention_word(text)
+    if partial is None:
+        return []
+    head = text[: len(text) - len(partial)]
+    return [head + path for path in session.complete_path(partial)]
+
+
+def command_summaries(session: Session | None) -> dict[str, str]:
+    """Every command's name and summary: the built-in ones, then those from command files."""
+    summaries = {name: summary for name, (_, summary) in COMMANDS.items()}
+    if session is not None:
+        summaries.update((name, custom.summary()) for name, custom in custom_commands(session).items())
+    return summaries
 
 
 def known_models(session: Session | None) -> list[str]:
@@ -92,8 +143,9 @@ def mode_summary(name: str) -> str:
 
 @command("help", "list the commands")
 def _help(session: Session, args: list[str]) -> CommandResult:
-    lines = [f"/{name:<9} {summary}" for name, (_, summary) in COMMANDS.items()]
-    return CommandResult("\n".join(lines))
+    lines = [f"/{name:<9} {summary}" for name, summary in command_summaries(session).items()]
+    refused = session.custom_commands(frozenset(COMMANDS))[1]
+    return CommandResult("\n".join(lines + refused))
 
 
 @command("mode", "show or switch the orchestration mode: /mode planner")

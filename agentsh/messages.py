@@ -55,6 +55,18 @@ def _deeper_than(value: Any, limit: int) -> bool:
     return False
 
 
+class Attachment(BaseModel):
+    """What an @mention attached to a user message. A text file or a folder listing is in the message's
+    content from `start` on (the model reads it there); an image travels beside it, as `data`."""
+
+    path: str  # as the user typed it
+    kind: Literal["file", "folder", "image", "shell"]  # shell: a `!cmd` the user ran, with its output
+    size: int  # bytes read
+    start: int = 0  # where its block starts in the content (text kinds)
+    media_type: str = ""  # images only
+    data: str = ""  # images only: base64
+
+
 class Message(BaseModel):
     role: Role
     content: str = ""
@@ -63,10 +75,20 @@ class Message(BaseModel):
     name: str | None = None
     interrupted: bool = False
     step_limited: bool = False
+    attachments: list[Attachment] = Field(default_factory=list)
+
+    @property
+    def typed(self) -> str:
+        """A user message as typed, without the content its @mentions attached."""
+        starts = [a.start for a in self.attachments if a.kind != "image"]
+        return self.content[: min(starts)].rstrip("\n") if starts else self.content
 
     def to_provider(self) -> dict[str, Any]:
         """The OpenAI-format dict that litellm and most servers accept."""
         data: dict[str, Any] = {"role": self.role, "content": self.content}
+        images = [a for a in self.attachments if a.kind == "image"]
+        if images:
+            data["content"] = [{"type": "text", "text": self.content}, *(_image_part(a) for a in images)]
         if self.tool_calls:
             data["content"] = self.content or None
             data["tool_calls"] = [_provider_call(c) for c in self.tool_calls]
@@ -96,6 +118,10 @@ def provider_messages(messages: list[Message]) -> list[dict[str, Any]]:
 
 def _plain_user(data: dict[str, Any]) -> bool:
     return data["role"] == "user" and isinstance(data.get("content"), str)
+
+
+def _image_part(image: Attachment) -> dict[str, Any]:
+    return {"type": "image_url", "image_url": {"url": f"data:{image.media_type};base64,{image.data}"}}
 
 
 def _provider_call(call: ToolCallPart) -> dict[str, Any]:

@@ -19,13 +19,15 @@ from pathlib import Path
 
 from .agent.turn import Turn
 from .config import Settings, choose_model, data_home
+from .custom_commands import CommandFiles, CustomCommand, TurnOptions
 from .errors import AgentshError, StoreError
 from .events import Compaction, Error, Event, Notice, SessionInfo, TextDelta, TurnDone
 from .instructions import Instructions, load_instructions
 from .memory.session_memory import SessionMemory
 from .memory.tools import memory_tools
-from .messages import Message, system, user
-from .models import resolve_model
+from .mentions import Attached, attach_mentions, path_completions
+from .messages import Attachment, Message, system, user
+from .models import accepts_images, resolve_model
 from .models.base import ModelClient
 from .models.local_servers import local_offer
 from .models.offline import OfflineModel
@@ -34,6 +36,7 @@ from .plugin_loader.directories import plugin_directories, protected_paths
 from .plugin_loader.loader import PluginLoader
 from .profiles import resolve_profiles
 from .session_policy import SessionPolicy
+from .shell_escape import ShellRun
 from .store.db import DB_FILENAME, OnWait, open_database
 from .store.records import SessionRecord, workspace_of
 from .store.sessions import SessionStore, repair_history
@@ -57,6 +60,7 @@ class _TurnLog:
     events: list[tuple[str, dict]] = field(default_factory=list)
     partial: list[str] = field(default_factory=list)
     last_checkpoint: float = 0.0
+    mode: str = ""  # the turn's mode: the session's, or a custom command's
 
 
 class Session(SessionPolicy):
@@ -82,6 +86,8 @@ class Session(SessionPolicy):
         self._task: asyncio.Task | None = None
         self._history: list[Message] | None = None
         self._persisted = store.exists(record.id)
+        self.command_files = CommandFiles(workspace=self.tool_context.workspace)
+        self.pending_context: list[ShellRun] = []  # `!cmd` runs the user chose to send with their next message
 
     # opening ------------------------------------------------------------------
 
@@ -109,9 +115,11 @@ class Session(SessionPolicy):
         session = cls(settings, store, record, resolve_model(record.model, settings), loader, tool_context)
         session._apply_flags(settings)
         session.instructions = load_instructions(tool_context.workspace)
+        commands_notice = session.command_files.untrusted_notice()
         session.notices = (
             notices + session.instructions.notices() + plugin_notices + problems + loader.warnings + session.memory.startup_notices()
         )
+        session.notices += [commands_notice] if commands_notice else []
         return session
 
     def switch(self, resume: str | None = None) -> Session:
@@ -220,10 +228,11 @@ class Session(SessionPolicy):
 
     # one turn -----------------------------------------------------------------
 
-    async def send(self, text: str) -> AsyncGenerator[Event, None]:
-        """Run one turn. Closing the iterator early cancels the turn (kept, marked interrupted)."""
+    async def send(self, text: str, options: TurnOptions | None = None) -> AsyncGenerator[Event, None]:
+        """Run one turn (`options`: a mode, model or tool set for this turn only). Closing the iterator
+        early cancels the turn (kept, marked interrupted)."""
         queue: asyncio.Queue = asyncio.Queue()
-        turn, log = self._start_turn(text, queue)
+        turn, log = self._start_turn(text, queue, options or TurnOptions())
         yield SessionInfo(session_id=self.id, mode=self.mode, model=self.model_name, title=self.record.title)
         self._task = asyncio.create_task(self._run(turn, log, queue))
         try:
@@ -237,14 +246,20 @@ class Session(SessionPolicy):
         if self._task and not self._task.done():
             self._task.cancel()
 
-    def _start_turn(self, text: str, queue: asyncio.Queue) -> tuple[Turn, _TurnLog]:
-        message = user(replace_lone_surrogates(text))  # a terminal's undecodable bytes cannot be stored
+    def _start_turn(self, text: str, queue: asyncio.Queue, options: TurnOptions) -> tuple[Turn, _TurnLog]:
+        attached = self.attach(text, options.mentions_within)
+        self._add_pending_context(attached)
+        message = user(replace_lone_surrogates(attached.text))  # a terminal's undecodable bytes cannot be stored
+        message.attachments = attached.attachments
         history = [system(self.system_prompt()), message]  # the stored context joins in _run
         stored = self.history()  # read now: a damaged store fails here, before the turn starts
         if not self.persisted:
             self.store.insert(self.record)
             self._persisted = True
-        log = _TurnLog(turn_id=self.store.begin_turn(self.id, message, self.mode, self.model_name), messages=[message], stored=stored)
+        mode, model_name = options.mode or self.mode, options.model or self.model_name
+        get_mode(mode)
+        model = self.model if model_name == self.model_name else resolve_model(model_name, self.settings)
+        log = _TurnLog(turn_id=self.store.begin_turn(self.id, message, mode, model_name), messages=[message], stored=stored, mode=mode)
         self.record = self.store.get(self.id)
 
         def emit(event: Event) -> None:
@@ -256,13 +271,55 @@ class Session(SessionPolicy):
             for change in self.loader.news():
                 emit(Notice(message=change.message, level=change.level))
 
+        registry, executor = self._tools_for(options.tools)
         turn = Turn(
-            session_id=self.id, model=self.model, registry=self.registry, executor=self.executor, history=history,
+            session_id=self.id, model=model, registry=registry, executor=executor, history=history,
             emit=emit, record=lambda m: self._record_message(m, log), max_steps=self.settings.max_steps,
             refresh_tools=refresh_tools, profiles=resolve_profiles(self.settings.agents), mode_settings=self.settings.modes,
             make_model=lambda name: resolve_model(name, self.settings),
         )
+        for notice in attached.notices:
+            emit(Notice(message=notice, level="warning" if notice.endswith("not attached") else "info"))
         return turn, log
+
+    def custom_commands(self, reserved: frozenset[str]) -> tuple[dict[str, CustomCommand], list[str]]:
+        """The slash commands from command files (re-read when changed), and what was refused; `reserved`: built-in names."""
+        return self.command_files.load(reserved)
+
+    def _tools_for(self, names: tuple[str, ...] | None) -> tuple[ToolRegistry, ToolExecutor]:
+        """The session's tools, or only those named (a custom command's `tools:`)."""
+        if names is None:
+            return self.registry, self.executor
+        registry = ToolRegistry(tool for tool in self.registry if tool.name in names)
+        return registry, ToolExecutor(registry, self.approvals, timeout=self.settings.tool_timeout)
+
+    def shell(self, command: str) -> ShellRun:
+        """The user's own `!command`, to run in their shell in the workspace (see ShellRun.stream)."""
+        return ShellRun(command, self.tool_context.workspace)
+
+    def add_context(self, run: ShellRun) -> None:
+        """Send a `!command` and its output with the next message (stored with it)."""
+        self.pending_context.append(run)
+
+    def _add_pending_context(self, attached: Attached) -> None:
+        for run in self.pending_context:
+            block = run.context()
+            attached.text += "\n\n"
+            attached.attachments.append(Attachment(path=f"!{run.command}", kind="shell", size=len(block.encode()), start=len(attached.text)))
+            attached.text += block
+            attached.notices.append(f"sent with this message: !{run.command} and its output")
+        self.pending_context = []
+
+    def complete_path(self, partial: str) -> list[str]:
+        """Paths that complete an @mention being typed, relative to the workspace."""
+        return path_completions(partial, self.tool_context.workspace)
+
+    def attach(self, text: str, within: int | None = None) -> Attached:
+        """`text` with the files its @mentions (in the first `within` characters) name attached, and what to
+        tell the user about them."""
+        if "@" not in text:
+            return Attached(text)
+        return attach_mentions(text, self.tool_context.workspace, lambda: accepts_images(self.model_name), within)
 
     async def _run(self, turn: Turn, log: _TurnLog, queue: asyncio.Queue) -> None:
         status, error = "done", None
@@ -270,7 +327,7 @@ class Session(SessionPolicy):
             with using(self.tool_context):
                 async with self.memory.lock:
                     await self.memory.prepare(turn, self.model_name, log.stored)
-                    await get_mode(self.mode).run(turn)
+                    await get_mode(log.mode).run(turn)
         except asyncio.CancelledError:
             status = "interrupted"
         except AgentshError as failure:

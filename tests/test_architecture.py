@@ -22,7 +22,10 @@ ROOT = "agentsh"
 BASE = {"errors", "events", "messages", "profiles", "secrets", "signals", "terminal", "text"}
 LOW = {"config", "models", "store", "tools"}  # import only the base
 FRONT_DOORS = {"cli", "repl", "tui"}  # nothing below them imports them
-MIDDLE = {"agent", "commands", "instructions", "memory", "modes", "plugin_loader", "session", "session_policy"}  # between the two
+MIDDLE = {  # between the two
+    "agent", "commands", "custom_commands", "instructions", "memory", "mentions", "modes", "plugin_loader", "session",
+    "session_policy", "shell_escape",
+}
 # The front doors that may import another: `agentsh` with no command opens the REPL or the TUI.
 FRONT_DOOR_EDGES = {("cli", "repl"), ("cli", "tui"), ("__main__", "cli")}
 

@@ -16,7 +16,9 @@ import sys
 from contextlib import aclosing
 from typing import TextIO
 
+from ..commands import custom_command_turn
 from ..config import settings_from_args
+from ..custom_commands import TurnOptions
 from ..errors import UsageError
 from ..events import (
     ApprovalRequest,
@@ -50,13 +52,13 @@ def _json_escape(match: re.Match[str]) -> str:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    prompt = _prompt(args)
+    prompt, words = _prompt(args)
     settings = settings_from_args(args)
     store = open_store(settings, on_wait=WaitingNotice())
     session = Session.open(settings, resume=args.session, latest=args.continue_latest, store=store, anywhere=getattr(args, "continue_anywhere", False))
     printer = JsonPrinter(sys.stdout) if args.json else TextPrinter(sys.stdout, sys.stderr)
     try:
-        status = asyncio.run(stoppable(_run_turn(session, prompt, printer)))
+        status = asyncio.run(stoppable(_run_turn(session, prompt, printer, words)))
     except BrokenPipeError:
         return _output_closed()
     say_stopped(status)
@@ -70,7 +72,8 @@ def _output_closed() -> int:
     return EXIT_PIPE_CLOSED
 
 
-def _prompt(args: argparse.Namespace) -> str:
+def _prompt(args: argparse.Namespace) -> tuple[str, int | None]:
+    """The prompt, and how much of it is the user's own words when piped text follows them (data: no @mentions)."""
     words = " ".join(args.prompt)
     if has_lone_surrogates(words):  # bytes that are not UTF-8: replaced, as read_stdin does
         words = replace_lone_surrogates(words)
@@ -83,8 +86,13 @@ def _prompt(args: argparse.Namespace) -> str:
     elif stdin_piped:
         context, warnings = read_stdin()
         text = f"{words}\n\n<stdin>\n{context}\n</stdin>" if context.strip() else words
+        return _checked(text, warnings), len(words)
     else:
         text, warnings = words, []
+    return _checked(text, warnings), None
+
+
+def _checked(text: str, warnings: list[str]) -> str:
     for warning in warnings:
         print(f"agentsh: warning: {warning}", file=sys.stderr)
     if not text.strip():
@@ -92,10 +100,17 @@ def _prompt(args: argparse.Namespace) -> str:
     return text
 
 
-async def _run_turn(session: Session, prompt: str, printer: Printer) -> int:
+async def _run_turn(session: Session, prompt: str, printer: Printer, words: int | None = None) -> int:
     failed = False
     first = True
-    async with aclosing(session.send(prompt)) as events:  # whatever happens, the turn is stopped and saved
+    command = custom_command_turn(session, prompt.strip())
+    if command is not None and command.error:
+        printer.show(Error(message=command.text, kind="UsageError"))
+        return 2
+    prompt, options = (command.argument or prompt, command.options) if command else (prompt, None)
+    if words is not None and command is None:  # piped text after the user's words is data: its @words attach nothing
+        options = TurnOptions(mentions_within=words)
+    async with aclosing(session.send(prompt, options) if options else session.send(prompt)) as events:  # whatever happens, the turn is stopped and saved
         async for event in events:
             printer.show(event)
             if first:

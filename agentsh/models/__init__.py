@@ -5,7 +5,7 @@ from __future__ import annotations
 from .base import ModelClient, ModelRequest, ModelResponse, ModelSettings, complete
 from .offline import OfflineModel
 
-__all__ = ["ModelClient", "ModelRequest", "ModelResponse", "ModelSettings", "complete", "model_label", "resolve_model"]
+__all__ = ["ModelClient", "ModelRequest", "ModelResponse", "ModelSettings", "accepts_images", "complete", "model_label", "resolve_model"]
 
 
 def resolve_model(name: str, settings: ModelSettings | None = None) -> ModelClient:
@@ -19,3 +19,12 @@ def resolve_model(name: str, settings: ModelSettings | None = None) -> ModelClie
 def model_label(name: str) -> str:
     """A model's name as the UIs show it: the built-in model says what it is."""
     return "offline (built-in)" if name == OfflineModel.name else name
+
+
+def accepts_images(name: str) -> bool:
+    """Whether the model takes images as attachments; asks litellm (imported now) only about a litellm model."""
+    if name == OfflineModel.name or name.startswith("scripted"):
+        return False
+    from .litellm import supports_images
+
+    return supports_images(name)

@@ -459,3 +459,11 @@ class _StreamState:
         ]
         message = Message(role="assistant", content="".join(self.text), tool_calls=calls)
         return ModelResponse(message=message, model=model, finish_reason=self.finish_reason or "stop", usage=self.usage, cost=cost)
+
+
+def supports_images(model: str) -> bool:
+    """Whether litellm knows `model` to accept images (False when it does not know the model)."""
+    try:
+        return bool(load_litellm().supports_vision(model=model))
+    except Exception:  # an unknown model or provider: litellm raises rather than answer no
+        return False

@@ -21,7 +21,7 @@ from prompt_toolkit.input import Input
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.output import Output
 
-from ..commands import COMMANDS, completions, is_command
+from ..commands import command_summaries, completions, is_command, mention_completions, mention_word
 from ..events import ApprovalRequest
 from ..terminal import neutralize
 from ..tools.approval import Decision
@@ -42,6 +42,10 @@ class SlashCompleter(Completer):
 
     def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
         text = document.text_before_cursor
+        partial = mention_word(text)
+        if partial is not None:
+            yield from self._paths(text, partial)
+            return
         if not is_command(text) or "\n" in text:
             return
         naming = " " not in text
@@ -50,9 +54,19 @@ class SlashCompleter(Completer):
             candidates = completions(self.session(), text)
         except Exception:  # a completion must never break typing (e.g. the store is busy)
             return
+        summaries = command_summaries(self.session()) if naming else {}
         for candidate in candidates:
-            meta = COMMANDS[candidate[1:]][1] if naming and candidate[1:] in COMMANDS else None
+            meta = neutralize(summaries[candidate[1:]]) if candidate[1:] in summaries else None
             yield Completion(candidate, start_position=-len(typed), display_meta=meta)
+
+
+    def _paths(self, text: str, partial: str) -> Iterable[Completion]:
+        try:
+            candidates = mention_completions(self.session(), text)
+        except Exception:  # a completion must never break typing
+            return
+        for candidate in candidates:
+            yield Completion(candidate[len(text) - len(partial):], start_position=-len(partial), display=neutralize(candidate[len(text) - len(partial):]))
 
 
 def newline_bindings() -> KeyBindings:

@@ -17,12 +17,14 @@ from typing import Protocol
 
 from .. import __version__
 from ..commands import CommandResult, is_command, run_slash_command
+from ..custom_commands import TurnOptions
 from ..errors import AgentshError
 from ..events import ApprovalRequest, Event, Notice
 from ..messages import Message
 from ..models import model_label
 from ..plugin_loader.loader import PluginChange
 from ..session import Session
+from ..shell_escape import ShellRun, is_shell_escape
 from ..tools.approval import Decision
 from .approval import decision_text
 from .render import TranscriptPrinter
@@ -94,6 +96,9 @@ class Repl:
         if self.terminal.echo:
             self.transcript.line("› " + text.replace("\n", "\n  "), "bold")
         try:
+            if is_shell_escape(text):
+                await self._shell(text[1:].strip())
+                return True
             if is_command(text):
                 return await self._command(text.strip())
             await self.turn(text[1:] if text.startswith("//") else text)
@@ -103,14 +108,44 @@ class Repl:
 
     # a turn ---------------------------------------------------------------------
 
-    async def turn(self, text: str) -> None:
+    async def turn(self, text: str, options: TurnOptions | None = None) -> None:
         with self.terminal.during_turn(self.session.cancel):
-            async with aclosing(self.session.send(text)) as events:
+            async with aclosing(self.session.send(text, options) if options else self.session.send(text)) as events:
                 async for event in events:
                     if isinstance(event, ApprovalRequest):
                         await self._approve(event)
                     else:
                         self.transcript.show(event)
+
+    # the user's own commands ------------------------------------------------------
+
+    async def _shell(self, command: str) -> None:
+        """`!command`: its output as it comes (Ctrl+C / Esc stops it), then whether to send it with the next message."""
+        run = self.session.shell(command)
+        task = asyncio.ensure_future(self._stream(run))
+
+        def stop() -> None:
+            task.cancel()
+
+        with self.terminal.during_turn(stop):
+            await asyncio.wait({task})
+        if run.output and not run.output[-1].endswith("\n"):
+            self.transcript.write("\n")
+        if not task.cancelled() and (failure := task.exception()) is not None:
+            self.transcript.line(f"error: !{command} could not run: {failure}", "red")
+            return
+        self.transcript.line(f"· !{command}: {run.status()}", "dim")
+        if not self.terminal.can_ask:
+            return
+        answer = await self.terminal.ask("add the command and its output to the conversation? [y/N] ")
+        if answer is not None and answer.strip().lower() in ("y", "yes"):
+            self.session.add_context(run)
+            self.transcript.line("· added: it goes with your next message", "dim")
+
+    async def _stream(self, run: ShellRun) -> None:
+        self.transcript.pause()
+        async for chunk in run.stream():
+            self.transcript.write(chunk)
 
     async def _approve(self, request: ApprovalRequest) -> None:
         self.transcript.show(request)
@@ -145,6 +180,8 @@ class Repl:
             self._switch(self.session.switch(result.argument if result.action == "resume" else None))
         elif result.action == "compact":
             await self._compact()
+        elif result.action == "send" and result.argument:
+            await self.turn(result.argument, result.options)
 
     def _switch(self, session: Session) -> None:
         if session is self.session:  # /resume of the session already open
@@ -234,5 +271,6 @@ def recap_lines(history: list[Message], count: int = RECAP) -> list[str]:
     for message in spoken[-count:]:
         who = "you" if message.role == "user" else "agentsh"
         mark = " (interrupted)" if message.interrupted else ""
-        lines.append(f"  {who}: {first_line(message.content, 100)}{mark}")
+        lines.append(f"  {who}: {first_line(message.typed, 100)}{mark}")
+        lines += [f"    📎 {'' if a.kind == 'shell' else '@'}{a.path} ({a.kind})" for a in message.attachments]
     return lines

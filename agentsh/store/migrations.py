@@ -124,6 +124,12 @@ def m007_cached_input_tokens(db: Database) -> None:
     db.table("turns").add_column("cached_tokens", int, not_null_default=0)
 
 
+@migrations()
+def m008_message_attachments(db: Database) -> None:
+    """What a user message's @mentions attached (JSON), so a resumed session shows it."""
+    db.table("messages").add_column("attachments", str)
+
+
 def known_migrations() -> list[str]:
     """The names of every migration this agentsh has, in order: all a fresh database would apply."""
     return [m.name for m in migrations.pending(Database(memory=True))]

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..messages import Message, ToolCallPart
+from ..messages import Attachment, Message, ToolCallPart
 
 
 def workspace_of(folder: Path | str) -> str:
@@ -67,18 +67,20 @@ def message_row(message: Message, session_id: str, turn_id: int | None, seq: int
         "name": message.name,
         "interrupted": int(message.interrupted),
         "step_limited": int(message.step_limited),
+        "attachments": json.dumps([a.model_dump() for a in message.attachments]) if message.attachments else None,
         "created_at": now(),
     }
 
 
-MESSAGE_COLUMNS = "role, content, tool_calls, tool_call_id, name, interrupted, step_limited"
+MESSAGE_COLUMNS = "role, content, tool_calls, tool_call_id, name, interrupted, step_limited, attachments"
 
 
 def message_from_row(row: tuple) -> Message:
     """Build a Message from a MESSAGE_COLUMNS tuple. Rows were validated when written, so skip validation."""
-    role, content, tool_calls, tool_call_id, name, interrupted, step_limited = row
+    role, content, tool_calls, tool_call_id, name, interrupted, step_limited, attachments = row
     calls = [ToolCallPart.model_construct(**c) for c in json.loads(tool_calls)] if tool_calls else []
-    return Message.model_construct(
+    attached = [Attachment.model_construct(**a) for a in json.loads(attachments)] if attachments else []
+    return Message.model_construct(  # every field given: a default_factory costs pydantic a signature parse per message
         role=role, content=content or "", tool_calls=calls, tool_call_id=tool_call_id, name=name,
-        interrupted=bool(interrupted), step_limited=bool(step_limited),
+        interrupted=bool(interrupted), step_limited=bool(step_limited), attachments=attached,
     )

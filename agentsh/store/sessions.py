@@ -258,7 +258,7 @@ class SessionStore:
         try:
             with write_transaction(self.db):
                 turn_id = _insert_rows(self.db, "turns", [row])
-                self._set_title_if_missing(session_id, user_message.content)
+                self._set_title_if_missing(session_id, user_message.typed)  # not the files its @mentions attached
         except BaseException:
             self._locks.release(lock)
             raise

@@ -32,15 +32,18 @@ from .screens.approval import ApprovalScreen
 from .turn_view import TurnView
 from .warmup import Warmup
 from .widgets.extras import CompactionBlock
-from .widgets.messages import CommandOutput, NoticeLine
+from .widgets.messages import CommandOutput, NoticeLine, ShellOutput
 from .widgets.prompt import PromptInput
 from .widgets.status import StatusBar
 from .widgets.transcript import TranscriptView
 
 if TYPE_CHECKING:  # the core is imported by the thread that opens the session
+    from textual.worker import Worker
+
     from ..commands import CommandResult
     from ..events import ApprovalRequest, Event
     from ..session import Session
+    from ..shell_escape import ShellRun
 
 Opener = Callable[[], "Session"]
 WELCOME = Text.assemble(
@@ -64,6 +67,7 @@ class AgentshApp(App[int]):
     BINDINGS = [
         Binding("escape", "cancel_turn", "cancel turn"),
         Binding("ctrl+s", "sessions", "sessions"),
+        Binding("ctrl+o", "add_shell_output", "add !output", show=False),
         Binding("ctrl+q", "quit", "quit", priority=True),
     ]
 
@@ -83,6 +87,8 @@ class AgentshApp(App[int]):
         self.quitting = False
         self.farewell: str | None = None  # how to come back to the session, printed once the app has left the screen
         self._saved_theme: str | None = None  # the theme the config holds; None until it has been read
+        self.shell_worker: Worker | None = None
+        self.shell_offer: ShellRun | None = None  # the last `!command`, until added or another runs
         self._forget_signals: Callable[[], None] = lambda: None
 
     def compose(self) -> ComposeResult:
@@ -225,12 +231,50 @@ class AgentshApp(App[int]):
 
     def on_prompt_input_submitted(self, message: PromptInput.Submitted) -> None:
         from ..commands import is_command
+        from ..shell_escape import is_shell_escape
 
         text = message.text
-        if is_command(text.strip()):
+        if is_shell_escape(text):
+            self.run_shell(text[1:].strip())
+        elif is_command(text.strip()):
             self.run_slash(text.strip())
         else:
             self.runner.submit(text)
+
+    # the user's own commands ------------------------------------------------------------
+
+    def run_shell(self, command: str) -> None:
+        if self.session is None or self.runner.busy or (self.shell_worker and not self.shell_worker.is_finished):
+            self.notify_plain("wait until what runs now has finished (Esc stops it)", "warning")
+            self.prompt.set_text(f"!{command}")
+            return
+        self.shell_worker = self.run_worker(self._shell(self.session, command), group="shell")
+
+    async def _shell(self, session: Session, command: str) -> None:
+        """`!command`: its output as it comes (Esc stops it); then Ctrl+O sends it with the next message."""
+        run = session.shell(command)
+        view = ShellOutput(command)
+        await self.transcript.add(view)
+        try:
+            async for chunk in run.stream():
+                view.append(chunk)
+        except OSError as error:
+            view.finish(f"could not run: {error}")
+            return
+        except asyncio.CancelledError:
+            view.finish("stopped")
+            raise
+        view.finish(run.status())
+        self.shell_offer = run
+        await self.transcript.add(NoticeLine("ctrl+o adds this command and its output to your next message"))
+
+    def action_add_shell_output(self) -> None:
+        run, self.shell_offer = self.shell_offer, None
+        if run is None or self.session is None:
+            self.notify_plain("no !command output to add (run one first: !ls)")
+            return
+        self.session.add_context(run)
+        self.notify_plain(f"!{run.command} and its output go with your next message")
 
     def on_prompt_input_completions_shown(self, message: PromptInput.CompletionsShown) -> None:
         hint = self.query_one("#completions", Static)
@@ -269,6 +313,8 @@ class AgentshApp(App[int]):
             self.action_sessions()
         elif action == "compact":
             self.run_worker(self.compact())
+        elif action == "send" and result.argument:
+            self.runner.submit(result.argument, result.options)
         elif action not in (None, "export"):  # export: the command wrote the file and said where
             self.notify_plain(f"this app does not know the action {action!r}", "warning")
 
@@ -337,7 +383,9 @@ class AgentshApp(App[int]):
         self.refresh_status(state="idle")
 
     def action_cancel_turn(self) -> None:
-        if not self.runner.cancel():
+        if self.shell_worker is not None and not self.shell_worker.is_finished:
+            self.shell_worker.cancel()
+        elif not self.runner.cancel():
             self.prompt.focus()
 
     def on_unmount(self) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..messages import Message, ToolCallPart
+    from ..messages import Attachment, Message, ToolCallPart
     from ..session import Session
 
 RECENT = 120  # stored messages read first: more than the newest page of items needs
@@ -15,6 +15,7 @@ RECENT = 120  # stored messages read first: more than the newest page of items n
 @dataclass(frozen=True)
 class UserItem:
     text: str
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def items_of(messages: list[Message]) -> list[Item]:
     items: list[Item] = []
     for message in messages:
         if message.role == "user":
-            items.append(UserItem(message.content))
+            items.append(UserItem(message.typed, tuple(message.attachments)))
         elif message.role == "assistant":
             items.extend(_assistant_items(message, results))
     return items
@@ -55,7 +56,7 @@ def _assistant_items(message: Message, results: dict[str | None, Message]) -> li
 
 def user_inputs(messages: list[Message], limit: int = 200) -> list[str]:
     """The user's own messages, oldest first: the prompt's Up/Down history."""
-    return [m.content for m in messages if m.role == "user"][-limit:]
+    return [m.typed for m in messages if m.role == "user"][-limit:]
 
 
 def recent_messages(session: Session, limit: int = RECENT) -> tuple[list[Message], bool]:

@@ -20,6 +20,7 @@ from .turn_view import TurnView
 from .widgets.messages import NoticeLine, UserMessage
 
 if TYPE_CHECKING:
+    from ..custom_commands import TurnOptions
     from .app import AgentshApp
 
 STOP_TIMEOUT = 10.0  # seconds quitting waits for a cancelled turn to be saved
@@ -32,7 +33,7 @@ BREATHE_SECONDS = 0.002
 class TurnRunner:
     def __init__(self, app: AgentshApp) -> None:
         self.app = app
-        self.queue: deque[str] = deque()
+        self.queue: deque[tuple[str, TurnOptions | None]] = deque()
         self.worker: Worker | None = None
         self.view: TurnView | None = None
         self.sending = False  # the session is running a turn (not just waiting to start one)
@@ -42,19 +43,19 @@ class TurnRunner:
     def busy(self) -> bool:
         return self.worker is not None and not self.worker.is_finished
 
-    def submit(self, text: str) -> None:
-        self.queue.append(text)
+    def submit(self, text: str, options: TurnOptions | None = None) -> None:
+        self.queue.append((text, options))
         self.app.refresh_status()
         if not self.busy:
             self.worker = self.app.run_worker(self._drain(), group="turns", exit_on_error=True)
 
     async def _drain(self) -> None:
         while self.queue:
-            text = self.queue.popleft()
+            text, options = self.queue.popleft()
             self.cancel_requested = False
-            await self._turn(text)
+            await self._turn(text, options)
 
-    async def _turn(self, text: str) -> None:
+    async def _turn(self, text: str, options: TurnOptions | None = None) -> None:
         message = UserMessage(text)
         await self.app.transcript.add(message)
         try:
@@ -63,7 +64,7 @@ class TurnRunner:
             await self.app.transcript.add(NoticeLine("not sent: the message is back in the input", "warning"))
             self.app.restore_input([text])
             raise
-        await self._send(text)
+        await self._send(text, options)
 
     async def _wait_until_ready(self) -> None:
         app = self.app
@@ -81,14 +82,14 @@ class TurnRunner:
         finally:
             await note.remove()
 
-    async def _send(self, text: str) -> None:
+    async def _send(self, text: str, options: TurnOptions | None) -> None:
         session = self.app.session
         assert session is not None  # _wait_until_ready waited for it
         self.view = view = TurnView(self.app.transcript, self.app.notify_plain, self.app.ask_approval)
         self.sending = True
         self.app.refresh_status(state="running")
         try:
-            async with aclosing(session.send(text)) as events:
+            async with aclosing(session.send(text, options) if options else session.send(text)) as events:
                 last_yield = time.monotonic()
                 async for event in events:
                     if self.cancel_requested:
@@ -108,7 +109,7 @@ class TurnRunner:
             return False
         queued, self.queue = list(self.queue), deque()
         if queued:
-            self.app.restore_input(queued)
+            self.app.restore_input(text for text, _ in queued)
         self.cancel_requested = True
         if self.sending and self.app.session is not None:
             self.app.session.cancel()

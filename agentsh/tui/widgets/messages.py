@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.widgets import Static
 
+from ...messages import Attachment
 from ..literal import literal
 from .answer import rendered_markdown
-from .prompt import size_label
+from .prompt import size_label, size_label_of
 
 SHOWN_LIMIT = 4000  # characters of a user message drawn in the transcript (a paste can be megabytes)
 
 
 class UserMessage(Static):
-    def __init__(self, text: str) -> None:
-        super().__init__(_shown(text) if text.strip() else Text(""))
+    def __init__(self, text: str, attachments: Sequence[Attachment] = ()) -> None:
+        shown = _shown(text) if text.strip() else Text("")
+        super().__init__(Group(shown, *(_attachment_line(a) for a in attachments)) if attachments else shown)
         self.source = text
+
+
+def _attachment_line(attachment: Attachment) -> Text:
+    """What an @mention attached, named (the name literal: a file name can hold anything)."""
+    name = attachment.path if attachment.kind == "shell" else f"@{attachment.path}"
+    return Text.assemble(("📎 ", "dim"), literal(name), (f" · {attachment.kind}, {size_label_of(attachment.size)}", "dim"))
 
 
 def _shown(text: str) -> RenderableType:
@@ -25,6 +35,29 @@ def _shown(text: str) -> RenderableType:
     if len(text) <= SHOWN_LIMIT:
         return rendered_markdown(text.replace("\n", "  \n"))
     return Group(literal(text[:SHOWN_LIMIT]), Text(f"… {size_label(text)} in all, sent and stored whole", style="dim"))
+
+
+class ShellOutput(Static):
+    """A `!command` the user ran, and its output as it comes, literally (the end of it, when long)."""
+
+    SHOWN = 20_000  # characters of output drawn
+
+    def __init__(self, command: str) -> None:
+        super().__init__(literal(f"! {command}", "bold"), classes="command-output")
+        self.command = command
+        self.output = ""
+        self.state = "running…"
+
+    def append(self, text: str) -> None:
+        self.output = (self.output + text)[-self.SHOWN:]
+        self._draw()
+
+    def finish(self, state: str) -> None:
+        self.state = state
+        self._draw()
+
+    def _draw(self) -> None:
+        self.update(Text.assemble(literal(f"! {self.command}", "bold"), "\n", literal(self.output.rstrip("\n")), "\n", (self.state, "dim")))
 
 
 class NoticeLine(Static):

@@ -26,7 +26,10 @@ INLINE_LIMIT = 32 * 1024  # characters: a longer paste (or recalled message) is 
 
 
 def size_label(text: str) -> str:
-    size = len(text.encode("utf-8", "surrogatepass"))
+    return size_label_of(len(text.encode("utf-8", "surrogatepass")))
+
+
+def size_label_of(size: int) -> str:
     if size < 1000 * 1000:
         return f"{size / 1000:.0f} KB"
     return f"{size / 1000 / 1000:.1f} MB"
@@ -194,7 +197,10 @@ class PromptInput(TextArea):
         self.insert("\n")
 
     def action_complete(self) -> bool:
-        if not self.text.startswith("/") or "\n" in self.text:
+        from ...commands import mention_word  # not at import: the commands pull in the modes, after the first paint
+
+        completing = (self.text.startswith("/") and "\n" not in self.text) or mention_word(self.text) is not None
+        if not completing:
             return False
         text, options = self.completion.complete(self.text)
         self.set_text(text)

@@ -19,7 +19,7 @@ LOAD_MARGIN = 2  # lines from the top at which the previous page is loaded
 
 def widget_for(item: Item) -> Widget:
     if isinstance(item, UserItem):
-        return UserMessage(item.text)
+        return UserMessage(item.text, item.attachments)
     if isinstance(item, AssistantItem):
         return AssistantMessage(item.text, item.interrupted, item.step_limited)
     assert isinstance(item, ToolItem)
