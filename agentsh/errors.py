@@ -6,6 +6,7 @@
     ├── ModelError            the model or its provider failed (after retries, if any)
     │   ├── ModelAuthError        a key is missing or was rejected (never retried)
     │   ├── ModelRequestError     the provider refused the request as malformed (never retried)
+    │   │   └── ResponseFormatError   it refused the structured-output format asked for (the next one is tried)
     │   ├── ModelStreamError      a stream ended without a response or a finish reason, or stalled
     │   │   └── AnswerTimeoutError    an answer still streaming at `answer_timeout` (never retried)
     │   └── ContextWindowError    the request does not fit the model's context window
@@ -32,6 +33,7 @@ __all__ = [
     "ModelRequestError",
     "ModelStreamError",
     "PluginError",
+    "ResponseFormatError",
     "StoreError",
     "ToolError",
     "ToolExit",
@@ -67,6 +69,11 @@ class ModelAuthError(ModelError):
 
 class ModelRequestError(ModelError):
     """The provider refused the request itself (bad parameters, unknown model); never retried."""
+
+
+class ResponseFormatError(ModelRequestError):
+    """The provider refused the response format (or a parameter it does not support); structured calls
+    step down the ladder (json_schema, json_object, the schema in the prompt) at once, never with backoff."""
 
 
 class ModelStreamError(ModelError):

@@ -32,6 +32,7 @@ from .plugin_loader.loader import PluginLoader
 from .profiles import resolve_profiles
 from .session_policy import SessionPolicy
 from .store.db import DB_FILENAME, OnWait, open_database
+from .store.formats import StoredFormats
 from .store.records import SessionRecord
 from .store.sessions import SessionStore, repair_history
 from .text import replace_lone_surrogates
@@ -70,6 +71,7 @@ class Session(SessionPolicy):
         self.registry = loader.registry
         self.approvals = ApprovalPolicy(settings.approval, settings.allow_tools, settings.deny_tools)
         self.executor = ToolExecutor(self.registry, self.approvals, timeout=settings.tool_timeout)
+        self.formats = StoredFormats(store.db)  # the structured-output level each model accepts
         self.notices: list[str] = []
         self.memory = SessionMemory(settings, store, record.id, self._memory_model, self._model_for_memory)
         self._listeners = []
@@ -247,7 +249,7 @@ class Session(SessionPolicy):
             session_id=self.id, model=self.model, registry=self.registry, executor=self.executor, history=history,
             emit=emit, record=lambda m: self._record_message(m, log), max_steps=self.settings.max_steps,
             refresh_tools=refresh_tools, profiles=resolve_profiles(self.settings.agents), mode_settings=self.settings.modes,
-            make_model=lambda name: resolve_model(name, self.settings),
+            make_model=lambda name: resolve_model(name, self.settings), formats=self.formats,
         )
         return turn, log
 

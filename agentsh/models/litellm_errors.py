@@ -4,7 +4,9 @@ litellm adds exception classes often, so nothing here lists them. An exception i
 what it is: a few kinds need their own handling and are known by a base class (a context
 window that is too small, a key that was refused, a stream that broke off); everything else
 by its HTTP status (429, 408, 409 and 5xx are transient, any other 4xx is final); and an
-exception without a status by whether it is a timeout or a lost connection.
+exception without a status by whether it is a timeout or a lost connection. A refusal of the
+response format or of a parameter (FORMAT) is known by its words, whatever its status:
+llama-cpp-python answers a json_schema response_format with a 500 that no retry will change.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import os
 import re
 from typing import Any
 
-from ..errors import ContextWindowError, ModelAuthError, ModelError, ModelRequestError, ModelStreamError
+from ..errors import ContextWindowError, ModelAuthError, ModelError, ModelRequestError, ModelStreamError, ResponseFormatError
 from ..secrets import redact_secrets
 
 RETRY = "retry"
@@ -21,6 +23,7 @@ AUTH = "auth"
 REQUEST = "request"
 CONTEXT = "context"
 STREAM = "stream"
+FORMAT = "format"
 
 # Base classes (litellm's, and the openai SDK's it builds on) whose meaning a status does not
 # carry, most specific first: a context-window error is a 400 that compaction can fix; a
@@ -49,6 +52,12 @@ KEY_VARIABLES = {
     "together_ai": "TOGETHERAI_API_KEY", "xai": "XAI_API_KEY", "fireworks_ai": "FIREWORKS_AI_API_KEY",
 }
 
+# What a server says when it refuses the response format or a parameter it does not support.
+_FORMAT_REFUSAL = re.compile(
+    r"response_format|json_schema|unsupported[ _-]?param|param\w*[^.\n]{0,60}\bnot (?:supported|permitted|allowed)"
+    r"|unrecognized (?:request )?(?:argument|parameter)|unknown (?:argument|parameter)",
+    re.IGNORECASE,
+)
 _CREDENTIALS = re.compile(r"missing credentials|api[_ ]key", re.IGNORECASE)
 _CLASS_PREFIXES = re.compile(r"^(?:\w+(?:Error|Exception)\s*(?::|-)\s*)+")
 
@@ -68,10 +77,17 @@ def classify(error: BaseException) -> str:
     for base, kind in KIND_BY_BASE_CLASS:
         if base in ancestors:
             return kind
+    if "UnsupportedParamsError" in ancestors or refuses_format(error):
+        return FORMAT
     status = status_of(error)
     if status is not None:
         return _by_status(status)
     return RETRY if ancestors.intersection(TRANSIENT_BASES) else REQUEST
+
+
+def refuses_format(error: BaseException) -> bool:
+    """Whether the provider's words refuse the response format or a parameter: the same request fails again."""
+    return status_of(error) not in (401, 403, 429) and bool(_FORMAT_REFUSAL.search(_message(error)))
 
 
 def status_of(error: BaseException) -> int | None:
@@ -125,6 +141,8 @@ def translate(error: BaseException, model: str) -> ModelError:
         return ContextWindowError(f"{where}: the conversation is longer than the model's context window. {detail}")
     if kind == STREAM:
         return ModelStreamError(f"{where}: the answer stream broke off before the model finished ({detail})")
+    if kind == FORMAT:
+        return ResponseFormatError(f"{where} refused the response format or a parameter ({status or type(error).__name__}): {detail}")
     if kind == REQUEST:
         return ModelRequestError(f"{where} refused the request ({status or type(error).__name__}): {detail}")
     failure = ModelError(f"{where} failed ({status or type(error).__name__}): {detail}")
@@ -134,12 +152,16 @@ def translate(error: BaseException, model: str) -> ModelError:
 
 def _mentions_credentials(error: BaseException) -> bool:
     """litellm reports a missing key as whatever the client raised (openai's: a 500)."""
-    return bool(_CREDENTIALS.search(str(getattr(error, "message", None) or error)))
+    return bool(_CREDENTIALS.search(_message(error)))
+
+
+def _message(error: BaseException) -> str:
+    return str(getattr(error, "message", None) or error)
 
 
 def _short_message(error: BaseException) -> str:
     """The provider's own words, without litellm's stack of class-name prefixes."""
-    text = redact_secrets(str(getattr(error, "message", None) or error))  # before the cut: a key after it would be cut in half
+    text = redact_secrets(_message(error))  # before the cut: a key after it would be cut in half
     text = text.replace("litellm.", "").split("\n")[0]
     text = _CLASS_PREFIXES.sub("", text) or text
     return text[:300]

@@ -110,6 +110,12 @@ def m005_session_draft(db: Database) -> None:
     db.table("sessions").add_column("draft", str)
 
 
+@migrations()
+def m006_model_formats(db: Database) -> None:
+    """Per model, the structured-output level its provider accepts (store/formats.py)."""
+    db.table("model_formats").create({"model": str, "level": str, "updated_at": str}, pk="model")
+
+
 def known_migrations() -> list[str]:
     """The names of every migration this agentsh has, in order: all a fresh database would apply."""
     return [m.name for m in migrations.pending(Database(memory=True))]
