@@ -6,6 +6,7 @@
     ├── ModelError            the model or its provider failed (after retries, if any)
     │   ├── ModelAuthError        a key is missing or was rejected (never retried)
     │   ├── ModelRequestError     the provider refused the request as malformed (never retried)
+    │   │   └── ResponseFormatError   it refused the structured-output format asked for (the next one is tried)
     │   ├── ModelConnectionError  nothing answered at the provider's address (retried once, quickly)
     │   ├── ModelStreamError      a stream ended without a response or a finish reason, or stalled
     │   │   ├── AnswerTimeoutError    an answer still streaming at `answer_timeout` (never retried)
@@ -36,6 +37,7 @@ __all__ = [
     "ModelRequestError",
     "ModelStreamError",
     "PluginError",
+    "ResponseFormatError",
     "StoreError",
     "ToolError",
     "ToolExit",
@@ -89,6 +91,11 @@ class ModelConnectionError(ModelError):
     retryable = True
     retry_limit = 1
     retry_delay = 0.25
+
+
+class ResponseFormatError(ModelRequestError):
+    """The provider refused the response format (or a parameter it does not support); structured calls
+    step down the ladder (json_schema, json_object, the schema in the prompt) at once, never with backoff."""
 
 
 class ModelStreamError(ModelError):

@@ -38,6 +38,7 @@ from .profiles import resolve_profiles
 from .session_policy import SessionPolicy
 from .shell_escape import ShellRun
 from .store.db import DB_FILENAME, OnWait, open_database
+from .store.formats import StoredFormats
 from .store.records import SessionRecord, workspace_of
 from .store.sessions import SessionStore, repair_history
 from .text import replace_lone_surrogates
@@ -77,6 +78,7 @@ class Session(SessionPolicy):
         self.registry = loader.registry
         self.approvals = ApprovalPolicy(settings.approval, settings.allow_tools, settings.deny_tools)
         self.executor = ToolExecutor(self.registry, self.approvals, timeout=settings.tool_timeout)
+        self.formats = StoredFormats(store.db)  # the structured-output level each model accepts
         self.notices: list[str] = []
         self.instructions = Instructions()  # the project's AGENTS.md files: `open` reads them
         self.memory = SessionMemory(settings, store, record.id, self._memory_model, self._model_for_memory)
@@ -276,7 +278,7 @@ class Session(SessionPolicy):
             session_id=self.id, model=model, registry=registry, executor=executor, history=history,
             emit=emit, record=lambda m: self._record_message(m, log), max_steps=self.settings.max_steps,
             refresh_tools=refresh_tools, profiles=resolve_profiles(self.settings.agents), mode_settings=self.settings.modes,
-            make_model=lambda name: resolve_model(name, self.settings),
+            make_model=lambda name: resolve_model(name, self.settings), formats=self.formats,
         )
         for notice in attached.notices:
             emit(Notice(message=notice, level="warning" if notice.endswith("not attached") else "info"))

@@ -51,11 +51,11 @@ import time
 from collections import deque
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["PROFILES", "FakeOpenAIServer", "Profile", "Reply"]
+__all__ = ["PROFILES", "PROSE", "FakeOpenAIServer", "Profile", "Reply", "prose_instance"]
 
 CHAT_PATHS = ("/v1/chat/completions", "/chat/completions")
 
@@ -155,6 +155,13 @@ class Profile:
                          then the template lines it points at), for a conversation whose roles do
                          not alternate user / assistant: llama-server with a Gemma- or Mistral-style
                          template refuses it so.
+    ignore_tools_without_choice
+                         a request that offers tools without ``tool_choice`` gets the reply's text and
+                         none of its tool calls (llama-cpp-python's server then ignores the tools).
+    schema_prose         a model that follows a schema's structure but fills every free-text (non-enum)
+                         string with prose (``PROSE``): a json_schema request is answered with such an
+                         instance, and a scripted tool call without "arguments" gets them made that way
+                         from the tool's parameters.
     """
 
     name: str = "openai"
@@ -163,6 +170,8 @@ class Profile:
     first_byte_delay: float = 0.0
     early_headers: bool = False
     chat_template_error: bool = False
+    ignore_tools_without_choice: bool = False
+    schema_prose: bool = False
 
     def refusal(self, body: dict) -> tuple[int, dict] | None:
         """The error this server answers `body` with before any scripted reply, or None."""
@@ -176,6 +185,64 @@ class Profile:
     def delays_headers(self, body: dict) -> bool:
         """Whether `first_byte_delay` falls before the headers (else between them and the first chunk)."""
         return not (self.early_headers and body.get("stream"))
+
+    def adapted(self, reply: Reply, body: dict) -> Reply:
+        """The scripted reply as this server and its model would give it for `body`."""
+        if reply.status != 200:
+            return reply
+        if self.schema_prose:
+            reply = _prose_reply(reply, body)
+        if self.ignore_tools_without_choice and body.get("tools") and "tool_choice" not in body and reply.tool_calls:
+            reply = replace(reply, tool_calls=[], finish_reason=None if reply.finish_reason == "tool_calls" else reply.finish_reason)
+        return reply
+
+
+PROSE = "the research assistant"  # what a schema-prose model writes in any free-text field
+
+
+def _prose_reply(reply: Reply, body: dict) -> Reply:
+    response_format = body.get("response_format")
+    if isinstance(response_format, dict) and response_format.get("type") == "json_schema":
+        schema = (response_format.get("json_schema") or {}).get("schema") or {}
+        return replace(reply, text=json.dumps(prose_instance(schema)), tool_calls=[])
+    offered = {t["function"]["name"]: t["function"].get("parameters") or {} for t in body.get("tools") or [] if "function" in t}
+    calls = [
+        call if "arguments" in call or call.get("name") not in offered
+        else {**call, "arguments": prose_instance(offered[call["name"]])}
+        for call in reply.tool_calls
+    ]
+    return replace(reply, tool_calls=calls)
+
+
+def prose_instance(schema: dict, root: dict | None = None) -> Any:
+    """An instance of `schema` as a schema-following model that writes prose gives it: a listed value
+    (enum, const) where there is a list, ``PROSE`` in every other string (whatever its default), the
+    default of other optional fields, one item in an array of objects."""
+    root = root or schema
+    if "$ref" in schema:
+        node: Any = root
+        for part in schema["$ref"].lstrip("#/").split("/"):
+            node = node[part]
+        return prose_instance(node, root)
+    if "const" in schema:
+        return schema["const"]
+    if "enum" in schema:
+        return schema["enum"][0]
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in schema:
+            options = [o for o in schema[key] if o.get("type") != "null"] or schema[key]
+            return prose_instance(options[0], root)
+    kind = schema.get("type", "object" if "properties" in schema else "string")
+    if kind == "string":
+        return PROSE
+    if "default" in schema:  # an optional number, flag or list: left as it is
+        return schema["default"]
+    if kind == "object":
+        return {name: prose_instance(sub, root) for name, sub in (schema.get("properties") or {}).items()}
+    if kind == "array":
+        items = schema.get("items") or {}
+        return [prose_instance(items, root)] if "$ref" in items or items.get("type") == "object" else []
+    return {"integer": schema.get("minimum", 1), "number": schema.get("minimum", 1), "boolean": True}.get(kind)
 
 
 # The body llama-cpp-python's server (0.3.x) answers a json_schema response_format with: its
@@ -205,7 +272,8 @@ def _roles_alternate(messages: Any) -> bool:
 
 PROFILES: dict[str, Profile] = {
     "openai": Profile(),
-    "llama-cpp-python": Profile(name="llama-cpp-python", refuse_json_schema=True),
+    "llama-cpp-python": Profile(name="llama-cpp-python", refuse_json_schema=True, ignore_tools_without_choice=True),
+    "schema-prose": Profile(name="schema-prose", schema_prose=True),
     "ollama": Profile(name="ollama", ollama_api=True),
     # A quarter second is "a minute" at the timeouts tests use; chat_template_error depends on the
     # model's template, so it is left to the tests that ask for it.
@@ -374,6 +442,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send_json(*refused)
                 return
             reply = fake._next_reply(body if isinstance(body, dict) else {})
+            if reply is not None:
+                reply = fake.profile.adapted(reply, body if isinstance(body, dict) else {})
             if reply is None:
                 self._send_json(
                     500,

@@ -20,7 +20,7 @@ import pytest
 _HERE = os.path.dirname(os.path.abspath(__file__))
 if _HERE not in sys.path:  # works with or without tests/__init__.py / conftest
     sys.path.insert(0, _HERE)
-from fakeserver import PROFILES, FakeOpenAIServer, Profile, Reply  # noqa: E402
+from fakeserver import PROFILES, PROSE, FakeOpenAIServer, Profile, Reply  # noqa: E402
 
 MSGS = [{"role": "user", "content": "hi"}]
 AUTH = {"Authorization": "Bearer sk-test"}
@@ -326,3 +326,48 @@ def test_a_template_that_cannot_render_the_roles_answers_a_500_of_several_lines(
     message = refused.json()["error"]["message"]
     assert message.startswith("Conversation roles must alternate") and message.count("\n") >= 3
     assert alternating.status_code == 200
+
+
+def _post(srv, body: dict) -> dict:
+    return httpx.post(srv.base_url + "/chat/completions", json={"model": "m", "messages": [], **body}, timeout=10).json()
+
+
+CALCULATOR = {"type": "function", "function": {"name": "calculator", "parameters": {"type": "object", "properties": {}}}}
+
+
+def test_the_llama_cpp_python_profile_ignores_tools_offered_without_tool_choice():
+    with FakeOpenAIServer() as srv:
+        srv.profile = PROFILES["llama-cpp-python"]
+        srv.default_reply = Reply(text="I would use the calculator.", tool_calls=[{"name": "calculator", "arguments": {}}])
+        ignored = _post(srv, {"tools": [CALCULATOR]})["choices"][0]
+        used = _post(srv, {"tools": [CALCULATOR], "tool_choice": "auto"})["choices"][0]
+    assert ignored["message"].get("tool_calls") is None and ignored["finish_reason"] == "stop"
+    assert ignored["message"]["content"] == "I would use the calculator."
+    assert used["message"]["tool_calls"][0]["function"]["name"] == "calculator" and used["finish_reason"] == "tool_calls"
+
+
+def test_the_schema_prose_profile_follows_the_schema_and_writes_prose_in_free_text():
+    schema = {
+        "type": "object",
+        "properties": {
+            "agent": {"type": "string", "default": "assistant"},
+            "route": {"type": "string", "enum": ["coder", "writer"]},
+            "count": {"type": "integer", "minimum": 2},
+            "tasks": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}}}},
+        },
+    }
+    with FakeOpenAIServer() as srv:
+        srv.profile = PROFILES["schema-prose"]
+        srv.default_reply = Reply(text="scripted")
+        answer = _post(srv, {"response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": schema}}})
+        plain = _post(srv, {})
+        tool = {"type": "function", "function": {"name": "remember", "parameters": {
+            "type": "object", "properties": {"text": {"type": "string"}, "kind": {"type": "string", "default": "fact"}}}}}
+        srv.default_reply = Reply(tool_calls=[{"name": "remember"}])
+        called = _post(srv, {"tools": [tool]})
+    assert json.loads(answer["choices"][0]["message"]["content"]) == {
+        "agent": PROSE, "route": "coder", "count": 2, "tasks": [{"id": PROSE}],
+    }
+    assert plain["choices"][0]["message"]["content"] == "scripted"
+    arguments = json.loads(called["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"])
+    assert arguments == {"text": PROSE, "kind": PROSE}

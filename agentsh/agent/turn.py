@@ -13,6 +13,7 @@ from ..errors import ConfigError, ContextWindowError, UsageError
 from ..events import Event, TextDelta, Usage, Waiting
 from ..messages import Message, system, user, with_unique_call_ids
 from ..models.base import ModelClient, ModelRequest, ModelResponse, TokenCount, estimate_tokens, no_response
+from ..models.structured_output import FormatMemory, RememberedFormats
 from ..profiles import AgentProfile, resolve_profiles
 from ..tools.executor import ToolExecutor
 from ..tools.registry import ToolRegistry
@@ -53,6 +54,7 @@ class Turn:
     attachments: dict[int, str] = field(default_factory=dict)
     recalled: str = ""  # this turn's own recall block: a request built apart from the history gets it on its last user message
     compactor: Any = None  # agentsh.memory.compaction.Compactor: shrinks `history` when a request is too long
+    formats: FormatMemory = field(default_factory=RememberedFormats)  # the structured-output level each model accepts
     # Messages a compaction summarised, by id (holding them keeps the ids unique): stripped from every
     # later request, including those a mode builds from its own copy of the conversation.
     _compacted_away: dict[int, Message] = field(default_factory=dict)

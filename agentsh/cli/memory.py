@@ -80,6 +80,8 @@ def _consolidate(store: MemoryStore, args: argparse.Namespace, sessions: Session
         result = asyncio.run(consolidate_session(sessions, store, model, record.id))
         if result is None:
             print(f"{record.id}: nothing new since the last consolidation")
+        elif not result.answered:
+            print(f"{record.id}: the model gave no valid answer; nothing learned (it is read again next time)")
         else:
             print(f"{record.id}: {result.added} new facts, {result.known} already known — {result.summary}")
 

@@ -4,7 +4,9 @@ The model reads the session's new turns (and its earlier summary) and answers, a
 structured output, a short summary of the session and the durable facts it revealed.
 Facts already known are skipped, so running it twice adds nothing. It runs in the
 background (after every N turns, when a session goes idle, and at the next start for
-sessions that ended unconsolidated) and never blocks the chat.
+sessions that ended unconsolidated) and never blocks the chat. A model that gives no valid answer
+(after the re-asks, and down the structured-output ladder) learns nothing: the result says so
+(`answered` is False) and the session stays unconsolidated, to be read again next time.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from ..agent.structured import ask_structured
 from ..errors import UsageError
 from ..messages import Message, system, user
 from ..models.base import ModelClient
+from ..store.formats import StoredFormats
 from ..store.sessions import SessionStore
 from .background import background_turn
 from .store import MemoryStore
@@ -55,6 +58,7 @@ class ConsolidationResult:
     added: int = 0
     known: int = 0
     skipped: int = 0
+    answered: bool = True  # False: the model gave no valid answer, nothing was learned
 
 
 async def consolidate_session(
@@ -72,7 +76,7 @@ async def consolidate_session(
         return ConsolidationResult(session_id=session_id, summary=summary)
     answer = await _ask(sessions, model, session_id, record.summary, messages, memories)
     if answer is None:
-        return None
+        return ConsolidationResult(session_id=session_id, summary="", answered=False)
     result = ConsolidationResult(session_id=session_id, summary=answer.summary.strip() or extractive_summary(_first_user_text(messages)))
     for fact in answer.facts:
         try:
@@ -93,7 +97,7 @@ async def _ask(
     known = memories.recall(transcript[-4000:], limit=20)
     parts = [f"Previous summary: {summary}" if summary else "", "Known facts:\n" + "\n".join(f"- {m.text}" for m in known) if known else ""]
     parts.append(f"Conversation:\n{transcript}")
-    turn = background_turn(model, session_id)
+    turn = background_turn(model, session_id, formats=StoredFormats(sessions.db))
     try:
         return await ask_structured(turn, Consolidation, [system(PROMPT), user("\n\n".join(p for p in parts if p))])
     finally:

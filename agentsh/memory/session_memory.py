@@ -153,7 +153,10 @@ class SessionMemory:
         except Exception as error:  # a background job must never break the chat: report it
             self.on_event(Notice(message=f"memory consolidation of session {session_id} failed: {error}", level="warning"))
             return None
-        if result is not None and result.added:
+        if result is not None and not result.answered:
+            self.on_event(Notice(message=f"memory consolidation of session {session_id}: the model gave no valid answer; "
+                                         "nothing learned", level="warning"))
+        elif result is not None and result.added:
             plural = "s" if result.added != 1 else ""
             self.on_event(Notice(message=f"learned {result.added} fact{plural} from session {session_id} (agentsh memory list)"))
         return result

@@ -12,15 +12,20 @@ the user is told what was remembered.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field
 
 from ..events import Event, Notice
+from ..models.choices import listed
 from ..store.search import search_messages
 from ..tools.tool import Tool, make_tool
-from .store import MemoryStore
+from .store import KINDS, MemoryStore
 from .summaries import search_summaries
 
 SOURCE = "agentsh (memory)"
+# Listed in the tool's schema; the store checks it (and says which kinds exist) after a lenient clean-up ("Fact").
+MemoryKind = Annotated[str, Field(json_schema_extra=listed(KINDS))]
 
 
 def _pinning(arguments: dict[str, Any]) -> bool:
@@ -33,7 +38,7 @@ def _only_once(arguments: dict[str, Any]) -> None:
 
 
 def memory_tools(memories: MemoryStore, session_id: Callable[[], str], notify: Callable[[Event], None] = lambda event: None) -> list[Tool]:
-    async def remember(text: str, kind: str = "fact", tags: list[str] | None = None, importance: int = 3, pinned: bool = False) -> str:
+    async def remember(text: str, kind: MemoryKind = "fact", tags: list[str] | None = None, importance: int = 3, pinned: bool = False) -> str:
         """Store a durable fact or preference in long-term memory, for this and future sessions.
 
         Use it when the user asks you to remember something, or states a lasting preference or decision.

@@ -19,6 +19,9 @@ class ModelRequest:
     messages: list[Message]
     tools: list[dict[str, Any]] = field(default_factory=list)
     response_format: type[BaseModel] | None = None
+    # How the provider is asked for that format (models/structured_output.py): "json_schema" sends the
+    # schema, "json_object" asks for JSON only, "prompt" sends no response_format (the schema is in the prompt).
+    format_level: str = "json_schema"
     temperature: float | None = None
     tool_choice: str | None = None  # "none" forbids tool calls while keeping the schemas
     # Tools described in the prompt for a text protocol (react); never sent as native tools.

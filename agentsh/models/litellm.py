@@ -33,6 +33,7 @@ from ..events import Notice, TextDelta, Waiting
 from ..messages import Message, ToolCallPart, provider_messages
 from .base import ModelRequest, ModelResponse, ModelSettings, StreamItem, TokenCount
 from .litellm_errors import provider_of, retry_after, translate
+from .structured_output import response_format_for
 
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 30.0
@@ -244,12 +245,13 @@ class LiteLLMModel:
             "max_retries": 0,
             "num_retries": 0,
         }
-        if request.tools:
+        if request.tools:  # providers reject tool_choice without tools; llama-cpp-python ignores tools without it
             arguments["tools"] = request.tools
-        if request.tool_choice and request.tools:  # providers reject tool_choice without tools
-            arguments["tool_choice"] = request.tool_choice
+            arguments["tool_choice"] = request.tool_choice or "auto"
         if request.response_format is not None:
-            arguments["response_format"] = request.response_format
+            response_format = response_format_for(request.response_format, request.format_level)
+            if response_format is not None:
+                arguments["response_format"] = response_format
         if request.temperature is not None:
             arguments["temperature"] = request.temperature
         if uses_cache_breakpoints(self.name):

@@ -12,6 +12,8 @@ timeout or a lost connection.
 
 The message shown is the provider's own, whole: its lines joined into one paragraph, secrets
 redacted, cut at `MESSAGE_LIMIT` characters.
+A refusal of the response format or of a parameter (FORMAT) is known by its words, whatever its
+status: llama-cpp-python answers a json_schema response_format with a 500 that no retry will change.
 """
 
 from __future__ import annotations
@@ -20,7 +22,15 @@ import os
 import re
 from typing import Any
 
-from ..errors import ContextWindowError, ModelAuthError, ModelConnectionError, ModelError, ModelRequestError, ModelStreamError
+from ..errors import (
+    ContextWindowError,
+    ModelAuthError,
+    ModelConnectionError,
+    ModelError,
+    ModelRequestError,
+    ModelStreamError,
+    ResponseFormatError,
+)
 from ..secrets import redact_secrets
 from .addresses import could_not_connect, unreachable
 
@@ -30,6 +40,7 @@ REQUEST = "request"
 CONTEXT = "context"
 STREAM = "stream"
 CONNECT = "connect"
+FORMAT = "format"
 
 # Base classes (litellm's, and the openai SDK's it builds on) whose meaning a status does not
 # carry, most specific first: a context-window error is a 400 that compaction can fix; a
@@ -63,6 +74,12 @@ KEY_VARIABLES = {
 
 MESSAGE_LIMIT = 600  # characters of the provider's message shown (a proxy may answer with a whole HTML page)
 
+# What a server says when it refuses the response format or a parameter it does not support.
+_FORMAT_REFUSAL = re.compile(
+    r"response_format|json_schema|unsupported[ _-]?param|param\w*[^.\n]{0,60}\bnot (?:supported|permitted|allowed)"
+    r"|unrecognized (?:request )?(?:argument|parameter)|unknown (?:argument|parameter)",
+    re.IGNORECASE,
+)
 _CREDENTIALS = re.compile(r"missing credentials|api[_ ]key", re.IGNORECASE)
 _CLASS_PREFIXES = re.compile(r"^(?:\w+(?:Error|Exception)\s*(?::|-)\s*)+")
 # What providers say when the request itself is wrong: OpenAI's error type, pydantic's wording
@@ -86,13 +103,15 @@ def key_variable(model: str) -> str:
 
 
 def classify(error: BaseException) -> str:
-    """RETRY, AUTH, REQUEST, CONTEXT, STREAM or CONNECT, from the class hierarchy, the cause, the body and the status."""
+    """RETRY, AUTH, REQUEST, CONTEXT, STREAM, CONNECT or FORMAT, from the class hierarchy, the cause, the body and the status."""
     ancestors = {cls.__name__ for cls in type(error).__mro__}
     for base, kind in KIND_BY_BASE_CLASS:
         if base in ancestors:
             return kind
     if could_not_connect(error):
         return CONNECT
+    if "UnsupportedParamsError" in ancestors or refuses_format(error):
+        return FORMAT
     status = status_of(error)
     if status in (401, 403):
         return AUTH
@@ -109,6 +128,11 @@ def says_request_invalid(error: BaseException) -> bool:
     """Whether the provider's answer calls the request itself invalid (its type or its words)."""
     said = f"{getattr(error, 'type', '')} {getattr(error, 'body', '')} {getattr(error, 'message', None) or error}"
     return bool(_INVALID_REQUEST.search(said))
+
+
+def refuses_format(error: BaseException) -> bool:
+    """Whether the provider's words refuse the response format or a parameter: the same request fails again."""
+    return status_of(error) not in (401, 403, 429) and bool(_FORMAT_REFUSAL.search(_message(error)))
 
 
 def status_of(error: BaseException) -> int | None:
@@ -162,6 +186,8 @@ def translate(error: BaseException, model: str, api_base: str | None = None) -> 
         return ModelStreamError(f"{where}: the answer stream broke off before the model finished ({detail})")
     if kind == CONNECT:
         return ModelConnectionError(f"{where}: {unreachable(error, provider_of(model), api_base)}")
+    if kind == FORMAT:
+        return ResponseFormatError(f"{where} refused the response format or a parameter ({status or type(error).__name__}): {detail}")
     if kind == REQUEST:
         return ModelRequestError(f"{where} refused the request ({status or type(error).__name__}): {detail}")
     failure = ModelError(f"{where} failed ({status or type(error).__name__}): {detail}")
@@ -171,13 +197,17 @@ def translate(error: BaseException, model: str, api_base: str | None = None) -> 
 
 def _mentions_credentials(error: BaseException) -> bool:
     """litellm reports a missing key as whatever the client raised (openai's: a 500)."""
-    return bool(_CREDENTIALS.search(str(getattr(error, "message", None) or error)))
+    return bool(_CREDENTIALS.search(_message(error)))
+
+
+def _message(error: BaseException) -> str:
+    return str(getattr(error, "message", None) or error)
 
 
 def provider_message(error: BaseException, limit: int = MESSAGE_LIMIT) -> str:
     """The provider's own words, whole but on one line: without litellm's class-name prefixes and notes,
     secrets redacted, at most `limit` characters."""
-    text = redact_secrets(str(getattr(error, "message", None) or error))  # before the cut: a key after it would be cut in half
+    text = redact_secrets(_message(error))  # before the cut: a key after it would be cut in half
     lines = [line.strip() for line in text.replace("litellm.", "").splitlines()]
     text = " ".join(line for line in lines if line and not _LITELLM_NOTES.match(line))
     text = " ".join(text.split())  # tabs, and the rarer line breaks splitlines() leaves

@@ -25,6 +25,7 @@ from ..agent.turn import Turn
 from ..events import Notice, Step, TextDelta
 from ..messages import Message, system, user
 from ..models.base import ModelRequest
+from ..models.choices import listed
 
 
 class DebateConfig(BaseModel):
@@ -106,7 +107,8 @@ async def _moderate(turn: Turn, moderator: str, question: str, answers: dict[str
 async def _vote(turn: Turn, debaters: list[tuple[str, str]], question: str, answers: dict[str, str]) -> str:
     vote_schema = create_model(
         "Vote", __config__=ConfigDict(extra="forbid"),
-        choice=(int, Field(ge=1, le=len(answers), description="the number of the best answer")),
+        choice=(int, Field(ge=1, le=len(answers), description="the number of the best answer",
+                           json_schema_extra=listed(range(1, len(answers) + 1)))),
         reason=(str, Field("", description="why, in one sentence")),
     )
     prompt = (

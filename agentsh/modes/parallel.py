@@ -10,7 +10,7 @@ reported and left out; the turn fails only when every branch does.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -19,6 +19,7 @@ from ..agent.subagent import AgentRun, prior_conversation, run_agent
 from ..agent.turn import Turn
 from ..events import Notice, Step, TextDelta
 from ..messages import Message, system, user
+from ..models.choices import one_of
 from .router import answer_as, recent_exchange
 
 MERGE_PROMPT = """The user's request:
@@ -133,9 +134,8 @@ def numbered(runs: list[AgentRun]) -> str:
 
 
 def vote_schema(names: list[str]) -> type[BaseModel]:
-    one_of: Any = Literal[tuple(names)]  # built at run time: mypy cannot check a Literal of a variable
     return create_model(
         "Vote",
         reason=(str, Field("", description="why this answer is the best, in one sentence")),
-        choice=(one_of, Field(description=f"the best answer's agent: one of {', '.join(names)}")),
+        choice=(one_of(names), Field(description=f"the best answer's agent: one of {', '.join(names)}")),
     )

@@ -12,7 +12,9 @@ import heapq
 from collections.abc import Collection, Iterable
 from typing import ClassVar
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, create_model, model_validator
+
+from ..models.choices import listed
 
 
 class PlanTask(BaseModel):
@@ -42,9 +44,22 @@ class Plan(BaseModel):
 
     @classmethod
     def bound(cls, agents: Iterable[str], max_tasks: int, done: Iterable[str] = ()) -> type[Plan]:
-        """This schema, checked against the given agents, task limit and completed task ids."""
-        namespace = {"agents": tuple(agents), "max_tasks": max_tasks, "done_ids": frozenset(done), "__module__": __name__}
+        """This schema, checked against the given agents (listed in the schema), task limit and completed task ids."""
+        valid = tuple(agents)
+        namespace = {
+            "agents": valid, "max_tasks": max_tasks, "done_ids": frozenset(done), "__module__": __name__,
+            # list[...] spelt out: mypy reads a subscript as a type, and a call is not one
+            "__annotations__": {"tasks": list.__class_getitem__(_task_schema(valid))},
+        }
         return type("Plan", (cls,), namespace)
+
+
+def _task_schema(agents: tuple[str, ...]) -> type[PlanTask]:
+    """`PlanTask` whose `agent` lists the valid agents as an enum: a schema-following model can pick no other."""
+    if not agents:
+        return PlanTask
+    agent = Field("assistant", description=PlanTask.model_fields["agent"].description, json_schema_extra=listed(agents))
+    return create_model("PlanTask", __base__=PlanTask, __module__=__name__, agent=(str, agent))
 
 
 def plan_problems(tasks: list[PlanTask], agents: Iterable[str], max_tasks: int, done: frozenset[str] = frozenset()) -> list[str]:

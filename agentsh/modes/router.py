@@ -9,8 +9,6 @@ which the list of agents and the answer's format are added), so it can run on a 
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from ..agent.loop import run_tool_loop
@@ -19,6 +17,7 @@ from ..agent.turn import Turn
 from ..events import Step
 from ..messages import Message, system, user
 from ..models.base import ModelRequest
+from ..models.choices import one_of
 
 
 class RouterConfig(BaseModel):
@@ -68,12 +67,11 @@ class RouterMode:
 
 
 def route_schema(routes: list[str]) -> type[BaseModel]:
-    """`route` is a Literal of the routes: an invalid label fails with a message listing them."""
-    one_of: Any = Literal[tuple(routes)]  # built at run time: mypy cannot check a Literal of a variable
+    """`route` is one of the routes (an enum in the schema): an invalid label fails with a message listing them."""
     return create_model(
         "Route",
         reason=(str, Field("", description="why this agent fits the request, in one sentence")),
-        route=(one_of, Field(description=f"the chosen agent: one of {', '.join(routes)}")),
+        route=(one_of(routes), Field(description=f"the chosen agent: one of {', '.join(routes)}")),
     )
 
 

@@ -130,6 +130,12 @@ def m008_message_attachments(db: Database) -> None:
     db.table("messages").add_column("attachments", str)
 
 
+@migrations()
+def m009_model_formats(db: Database) -> None:
+    """Per model, the structured-output level its provider accepts (store/formats.py)."""
+    db.table("model_formats").create({"model": str, "level": str, "updated_at": str}, pk="model")
+
+
 def known_migrations() -> list[str]:
     """The names of every migration this agentsh has, in order: all a fresh database would apply."""
     return [m.name for m in migrations.pending(Database(memory=True))]

@@ -15,10 +15,20 @@ import httpx
 import pytest
 
 import agentsh.models.litellm as adapter
-from agentsh.errors import ContextWindowError, ModelAuthError, ModelError, ModelRequestError, ModelStreamError
-from agentsh.models.litellm_errors import AUTH, CONTEXT, REQUEST, RETRY, STREAM, classify, translate
+from agentsh.errors import (
+    ContextWindowError,
+    ModelAuthError,
+    ModelError,
+    ModelRequestError,
+    ModelStreamError,
+    ResponseFormatError,
+)
+from agentsh.models.litellm_errors import AUTH, CONTEXT, FORMAT, REQUEST, RETRY, STREAM, classify, translate
 
-ERROR_CLASS = {RETRY: ModelError, AUTH: ModelAuthError, CONTEXT: ContextWindowError, REQUEST: ModelRequestError, STREAM: ModelStreamError}
+ERROR_CLASS = {
+    RETRY: ModelError, AUTH: ModelAuthError, CONTEXT: ContextWindowError, REQUEST: ModelRequestError, STREAM: ModelStreamError,
+    FORMAT: ResponseFormatError,  # a refused parameter: structured calls step down their format ladder at once
+}
 REQUEST_SEEN = httpx.Request("POST", "http://127.0.0.1/v1/chat/completions")
 
 # What each class known on 2026-12-01 means to a user, with the status a provider sends with it.
@@ -31,7 +41,7 @@ EXPECTED: dict[str, tuple[str, int]] = {
     "PermissionDeniedError": (AUTH, 403), "PaymentRequiredError": (AUTH, 402), "BudgetExceededError": (AUTH, 400),
     "ContextWindowExceededError": (CONTEXT, 400), "BadRequestError": (REQUEST, 400),
     "InvalidRequestError": (REQUEST, 400), "UnprocessableEntityError": (REQUEST, 422), "NotFoundError": (REQUEST, 404),
-    "UnsupportedParamsError": (REQUEST, 400), "ContentPolicyViolationError": (REQUEST, 400),
+    "UnsupportedParamsError": (FORMAT, 400), "ContentPolicyViolationError": (REQUEST, 400),
     "ImageFetchError": (REQUEST, 400), "LiteLLMUnknownProvider": (REQUEST, 400), "RejectedRequestError": (REQUEST, 400),
     "MalformedRequestFieldError": (REQUEST, 400), "UnsupportedEndpointError": (REQUEST, 400),
     "EndpointNotSupportedByModelError": (REQUEST, 400), "BlockedPiiEntityError": (REQUEST, 400),
