@@ -8,7 +8,9 @@
     │   ├── ModelRequestError     the provider refused the request as malformed (never retried)
     │   ├── ModelStreamError      a stream ended without a response or a finish reason, or stalled
     │   │   └── AnswerTimeoutError    an answer still streaming at `answer_timeout` (never retried)
-    │   └── ContextWindowError    the request does not fit the model's context window
+    │   ├── ContextWindowError    the request does not fit the model's context window
+    │   ├── EmptyAnswerError      the model answered nothing: no text, no tool calls (only its stop string)
+    │   └── QuorumError           too few of a multi-agent mode's agents are left to go on
     ├── ToolError             a tool call could not produce a result (the model reads why)
     │   └── ToolExit              the tool called sys.exit()
     ├── StoreError            the session database cannot be used
@@ -27,11 +29,13 @@ __all__ = [
     "ConfigError",
     "ContextWindowError",
     "DatabaseBusy",
+    "EmptyAnswerError",
     "ModelAuthError",
     "ModelError",
     "ModelRequestError",
     "ModelStreamError",
     "PluginError",
+    "QuorumError",
     "StoreError",
     "ToolError",
     "ToolExit",
@@ -83,6 +87,18 @@ class AnswerTimeoutError(ModelStreamError):
 
 class ContextWindowError(ModelError):
     """The request does not fit the model's context window (the turn compacts and tries once more)."""
+
+
+class EmptyAnswerError(ModelError):
+    """The model's answer was empty: no text and no tool calls (it sent only its stop string).
+
+    Never taken as an answer: the turn fails with it, and a sub-agent is asked once more first.
+    """
+
+
+class QuorumError(ModelError):
+    """A multi-agent mode (debate, events) lost so many agents to failures that too few are left
+    (its quorum setting); the message names who failed and why."""
 
 
 class ToolError(AgentshError):

@@ -80,12 +80,15 @@ class ApprovalRequest(_Event):
 
 
 class Usage(_Event):
+    """One model call's cost; `finish_reason` says how its answer ended ("length": cut at the token cap)."""
+
     type: Literal["usage"] = "usage"
     model: str
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost: float | None = None
     agent: str | None = None
+    finish_reason: str | None = None
 
 
 class Notice(_Event):
@@ -136,6 +139,7 @@ class TurnDone(_Event):
     interrupted: bool = False
     step_limited: bool = False
     failed: bool = False
+    cut: bool = False  # the answer stopped at the model's token cap (finish_reason "length"): /continue goes on
 
 
 Event = Annotated[

@@ -63,6 +63,7 @@ class Message(BaseModel):
     name: str | None = None
     interrupted: bool = False
     step_limited: bool = False
+    cut: bool = False  # the model stopped at its token cap (finish_reason "length"): the answer is incomplete
 
     def to_provider(self) -> dict[str, Any]:
         """The OpenAI-format dict that litellm and most servers accept."""

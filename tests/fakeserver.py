@@ -49,7 +49,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -142,10 +142,17 @@ class Profile:
 
     refuse_json_schema   HTTP 500 naming response_format for ``{"type": "json_schema"}``
                          (llama-cpp-python accepts only "text" and "json_object").
+    cap_tokens           a server-wide cap on answer tokens (``llama-server --n-predict N``): every
+                         answer is cut after N tokens (CHARS_PER_TOKEN characters each) of text and
+                         tool arguments, with finish_reason "length".
+    empty_answers        the first N answers (replies with status 200) are only the model's stop
+                         string: no text, no tool calls, finish_reason "stop".
     """
 
     name: str = "openai"
     refuse_json_schema: bool = False
+    cap_tokens: int | None = None
+    empty_answers: int = 0
 
     def refusal(self, body: dict) -> tuple[int, dict] | None:
         """The error this server answers `body` with before any scripted reply, or None."""
@@ -153,6 +160,37 @@ class Profile:
         if self.refuse_json_schema and isinstance(response_format, dict) and response_format.get("type") == "json_schema":
             return 500, {"error": {"message": _LLAMA_CPP_PYTHON_FORMAT_ERROR, "type": "internal_server_error", "code": None, "param": None}}
         return None
+
+    def shaped(self, reply: Reply, index: int) -> Reply:
+        """`reply` as this server sends it as its `index`-th answer (from 0): emptied, or cut at the token cap."""
+        if reply.status != 200:
+            return reply
+        if index < self.empty_answers:
+            return replace(reply, text="", tool_calls=[], finish_reason="stop")
+        return _capped(reply, self.cap_tokens) if self.cap_tokens is not None else reply
+
+
+CHARS_PER_TOKEN = 4  # the fake's tokens, for cap_tokens: about four characters each
+
+
+def _capped(reply: Reply, tokens: int) -> Reply:
+    """The reply cut after `tokens` tokens of text, then of tool arguments; finish_reason "length" when cut."""
+    room = tokens * CHARS_PER_TOKEN
+    prompt = (reply.usage or {}).get("prompt_tokens", 0)
+    usage = {"prompt_tokens": prompt, "completion_tokens": tokens, "total_tokens": prompt + tokens} if reply.usage is not None else None
+    if len(reply.text) > room:
+        return replace(reply, text=reply.text[:room], tool_calls=[], finish_reason="length", usage=usage)
+    room -= len(reply.text)
+    calls = []
+    for call in reply.tool_calls:
+        arguments = call.get("arguments", "")
+        arguments = arguments if isinstance(arguments, str) else json.dumps(arguments)
+        if len(arguments) > room:
+            calls.append({**call, "arguments": arguments[:room]})
+            return replace(reply, tool_calls=calls, finish_reason="length", usage=usage)
+        room -= len(arguments)
+        calls.append(call)
+    return reply
 
 
 # The body llama-cpp-python's server (0.3.x) answers a json_schema response_format with: its
@@ -167,6 +205,10 @@ _LLAMA_CPP_PYTHON_FORMAT_ERROR = (
 PROFILES: dict[str, Profile] = {
     "openai": Profile(),
     "llama-cpp-python": Profile(name="llama-cpp-python", refuse_json_schema=True),
+    # llama.cpp's llama-server started with a cap on answer tokens (--n-predict 512)
+    "llama-server": Profile(name="llama-server", cap_tokens=512),
+    # a small model that answers its first request with only its stop string (seen on a CPU-served model)
+    "stop-string": Profile(name="stop-string", empty_answers=1),
 }
 
 
@@ -314,6 +356,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send_json(*refused)
                 return
             reply = fake._next_reply(body if isinstance(body, dict) else {})
+            if reply is not None and reply.status == 200:
+                reply = fake.profile.shaped(reply, fake._next_answer_index())
             if reply is None:
                 self._send_json(
                     500,
@@ -518,6 +562,7 @@ class FakeOpenAIServer:
         self._thread: threading.Thread | None = None
         self._call_ids = itertools.count(1)
         self._completion_ids = itertools.count(1)
+        self._answer_indexes = itertools.count()
 
     # -- lifecycle -------------------------------------------------------
     def start(self) -> FakeOpenAIServer:
@@ -568,8 +613,9 @@ class FakeOpenAIServer:
             return len(self._queue)
 
     def clear(self) -> None:
-        """Drop queued replies and recorded requests, reset hits."""
+        """Drop queued replies and recorded requests, reset hits (and the answers a Profile counts)."""
         with self._lock:
+            self._answer_indexes = itertools.count()
             self._queue.clear()
             self.requests.clear()
             self.hits = 0
@@ -605,6 +651,11 @@ class FakeOpenAIServer:
     def _next_call_id(self) -> str:
         with self._lock:
             return f"call_{next(self._call_ids)}"
+
+    def _next_answer_index(self) -> int:
+        """How many answers (status 200) came before this one: what a Profile's behaviours count."""
+        with self._lock:
+            return next(self._answer_indexes)
 
     def _next_completion_id(self) -> int:
         with self._lock:

@@ -260,3 +260,26 @@ def test_the_llama_cpp_python_profile_refuses_json_schema_as_that_server_does():
     assert refused.status_code == 500
     assert "Input should be 'text' or 'json_object'" in refused.json()["error"]["message"]
     assert plain.status_code == 200
+
+
+def test_the_llama_server_profile_cuts_every_answer_at_its_token_cap_with_finish_reason_length():
+    with FakeOpenAIServer() as srv:
+        srv.profile = PROFILES["llama-server"]
+        srv.enqueue(Reply(text="x" * 5000), Reply(text="short"), Reply(tool_calls=[{"name": "t", "arguments": {"a": "y" * 4000}}]))
+        url = srv.base_url + "/chat/completions"
+        long, short, call = (httpx.post(url, json={"model": "m", "messages": MSGS}, timeout=10).json()["choices"][0] for _ in range(3))
+    cap = PROFILES["llama-server"].cap_tokens * 4
+    assert (long["message"]["content"], long["finish_reason"]) == ("x" * cap, "length")
+    assert (short["message"]["content"], short["finish_reason"]) == ("short", "stop")
+    arguments = call["message"]["tool_calls"][0]["function"]["arguments"]
+    assert len(arguments) == cap and call["finish_reason"] == "length"
+
+
+def test_the_stop_string_profile_answers_its_first_request_with_nothing_at_all():
+    with FakeOpenAIServer() as srv:
+        srv.profile = PROFILES["stop-string"]
+        srv.default_reply = Reply(text="hello", tool_calls=[{"name": "t", "arguments": {}}])
+        url = srv.base_url + "/chat/completions"
+        first, second = (httpx.post(url, json={"model": "m", "messages": MSGS}, timeout=10).json()["choices"][0] for _ in range(2))
+    assert (first["message"]["content"], first["message"].get("tool_calls"), first["finish_reason"]) == ("", None, "stop")
+    assert second["message"]["content"] == "hello" and second["message"]["tool_calls"]

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..config import config_path, config_problem
 from ..errors import ConfigError, ContextWindowError, UsageError
-from ..events import Event, TextDelta, Usage
+from ..events import Event, Notice, TextDelta, Usage
 from ..messages import Message, system, user, with_unique_call_ids
 from ..models.base import ModelClient, ModelRequest, ModelResponse, TokenCount, estimate_tokens, no_response
 from ..profiles import AgentProfile, resolve_profiles
@@ -58,6 +58,7 @@ class Turn:
     model_calls: int = 0
     output: str = ""
     step_limited: bool = False
+    cut: bool = False  # the answer (the last assistant message added) stopped at the model's token cap
 
     @property
     def user_text(self) -> str:
@@ -66,6 +67,8 @@ class Turn:
     def add(self, message: Message) -> None:
         self.history.append(message)
         self.record(message)
+        if message.role == "assistant":
+            self.cut = message.cut
 
     def profile(self, name: str) -> AgentProfile:
         try:
@@ -113,10 +116,18 @@ class Turn:
         async for item in client.stream(request):
             if isinstance(item, ModelResponse):
                 self._account(item, agent)
-                return replace(item, message=self._unique_call_ids(item.message, request))
+                return replace(item, message=self._marked(self._unique_call_ids(item.message, request), item, agent))
             if stream_text or not isinstance(item, TextDelta):
                 self.emit(item.model_copy(update={"agent": agent}) if isinstance(item, TextDelta) and agent else item)
         raise no_response(client)
+
+    def _marked(self, answer: Message, response: ModelResponse, agent: str | None) -> Message:
+        """The answer flagged `cut` when the model stopped at its token cap; a sub-agent's cut answer is noticed."""
+        if response.finish_reason != "length":
+            return answer
+        if agent is not None:
+            self.emit(Notice(message=f"{agent}: the answer stopped at the model's token cap (finish_reason \"length\"); it may be incomplete", level="warning"))
+        return answer.model_copy(update={"cut": True})
 
     def _unique_call_ids(self, answer: Message, request: ModelRequest) -> Message:
         """The model's answer with tool-call ids no earlier message uses (models repeat them: `call_0` every time)."""
@@ -170,5 +181,6 @@ class Turn:
                 completion_tokens=response.usage.completion_tokens,
                 cost=response.cost,
                 agent=agent,
+                finish_reason=response.finish_reason,
             )
         )

@@ -89,6 +89,7 @@ class Parsed:
     final: str | None = None
     problem: str | None = None
     text: str = ""  # the reply without any observation the model made up
+    cut: bool = False  # the reply stopped at the model's token cap
 
 
 class ReactMode:
@@ -104,7 +105,7 @@ class ReactMode:
         for step in range(1, turn.max_steps + 1):
             parsed = await self._ask(turn, scratchpad, step)
             if parsed.final is not None:
-                self._answer(turn, parsed.final)
+                self._answer(turn, parsed.final, cut=parsed.cut)
                 return
             if parsed.problem is not None:
                 scratchpad += [Message(role="assistant", content=parsed.text), user(correction(parsed.problem, turn))]
@@ -112,7 +113,7 @@ class ReactMode:
                 await self._act(turn, parsed, scratchpad)
         parsed = await self._ask(turn, [*scratchpad, user(STEP_LIMIT_NOTE)], turn.max_steps + 1)
         turn.step_limited = True
-        self._answer(turn, parsed.final or parsed.thought or NO_ANSWER, step_limited=True)
+        self._answer(turn, parsed.final or parsed.thought or NO_ANSWER, step_limited=True, cut=parsed.cut)
 
     async def _ask(self, turn: Turn, scratchpad: list[Message], step: int) -> Parsed:
         turn.refresh_tools()
@@ -120,6 +121,7 @@ class ReactMode:
         messages = [system(_system_prompt(turn.history, tools)), *scratchpad]
         response = await turn.call_model(ModelRequest(messages=messages, text_tools=tools), AGENT)
         parsed = parse_reply(response.message.content)
+        parsed.cut = response.message.cut
         if parsed.thought:
             turn.emit(Step(kind="thought", title=_shorten(parsed.thought), data={"thought": parsed.thought, "step": step}))
         return parsed
@@ -136,9 +138,9 @@ class ReactMode:
 
         await run_tool_calls(turn, action, add_result, AGENT)
 
-    def _answer(self, turn: Turn, text: str, step_limited: bool = False) -> None:
+    def _answer(self, turn: Turn, text: str, step_limited: bool = False, cut: bool = False) -> None:
         turn.emit(TextDelta(delta=text))
-        turn.add(Message(role="assistant", content=text, step_limited=step_limited))
+        turn.add(Message(role="assistant", content=text, step_limited=step_limited, cut=cut))
         turn.output = text
 
 

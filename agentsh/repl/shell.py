@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from contextlib import AbstractContextManager, aclosing
 from functools import partial
 from typing import Protocol
 
 from .. import __version__
+from ..agent.continuation import CONTINUE_REQUEST
 from ..commands import CommandResult, is_command, run_slash_command
 from ..errors import AgentshError
 from ..events import ApprovalRequest, Event, Notice
@@ -104,8 +105,11 @@ class Repl:
     # a turn ---------------------------------------------------------------------
 
     async def turn(self, text: str) -> None:
+        await self._show(self.session.send(text))
+
+    async def _show(self, turn: AsyncGenerator[Event, None]) -> None:
         with self.terminal.during_turn(self.session.cancel):
-            async with aclosing(self.session.send(text)) as events:
+            async with aclosing(turn) as events:
                 async for event in events:
                     if isinstance(event, ApprovalRequest):
                         await self._approve(event)
@@ -145,6 +149,8 @@ class Repl:
             self._switch(self.session.switch(result.argument if result.action == "resume" else None))
         elif result.action == "compact":
             await self._compact()
+        elif result.action == "continue":
+            await self._show(self.session.continue_answer())
 
     def _switch(self, session: Session) -> None:
         if session is self.session:  # /resume of the session already open
@@ -232,6 +238,7 @@ def recap_lines(history: list[Message], count: int = RECAP) -> list[str]:
     lines = [f"  … {len(spoken) - count} earlier messages"] if len(spoken) > count else []
     for message in spoken[-count:]:
         who = "you" if message.role == "user" else "agentsh"
-        mark = " (interrupted)" if message.interrupted else ""
-        lines.append(f"  {who}: {first_line(message.content, 100)}{mark}")
+        mark = " (interrupted)" if message.interrupted else " (cut at the model's token cap)" if message.cut else ""
+        text = "/continue" if message.role == "user" and message.content == CONTINUE_REQUEST else message.content
+        lines.append(f"  {who}: {first_line(text, 100)}{mark}")
     return lines

@@ -110,6 +110,13 @@ def m005_session_draft(db: Database) -> None:
     db.table("sessions").add_column("draft", str)
 
 
+@migrations()
+def m006_cut_answers(db: Database) -> None:
+    """Answers the model stopped at its token cap (finish_reason "length"), so a resumed session shows them as cut."""
+    db.table("messages").add_column("cut", int, not_null_default=0)
+    db.table("turns").add_column("cut", int, not_null_default=0)
+
+
 def known_migrations() -> list[str]:
     """The names of every migration this agentsh has, in order: all a fresh database would apply."""
     return [m.name for m in migrations.pending(Database(memory=True))]

@@ -50,18 +50,19 @@ def message_row(message: Message, session_id: str, turn_id: int | None, seq: int
         "name": message.name,
         "interrupted": int(message.interrupted),
         "step_limited": int(message.step_limited),
+        "cut": int(message.cut),
         "created_at": now(),
     }
 
 
-MESSAGE_COLUMNS = "role, content, tool_calls, tool_call_id, name, interrupted, step_limited"
+MESSAGE_COLUMNS = "role, content, tool_calls, tool_call_id, name, interrupted, step_limited, cut"
 
 
 def message_from_row(row: tuple) -> Message:
     """Build a Message from a MESSAGE_COLUMNS tuple. Rows were validated when written, so skip validation."""
-    role, content, tool_calls, tool_call_id, name, interrupted, step_limited = row
+    role, content, tool_calls, tool_call_id, name, interrupted, step_limited, cut = row
     calls = [ToolCallPart.model_construct(**c) for c in json.loads(tool_calls)] if tool_calls else []
     return Message.model_construct(
         role=role, content=content or "", tool_calls=calls, tool_call_id=tool_call_id, name=name,
-        interrupted=bool(interrupted), step_limited=bool(step_limited),
+        interrupted=bool(interrupted), step_limited=bool(step_limited), cut=bool(cut),
     )

@@ -24,7 +24,7 @@ from ..errors import AgentshError
 from ..signals import exit_status, on_stop_signals
 from ..tools.approval import Decision
 from . import collector
-from .history import items_of, recent_messages, user_inputs
+from .history import CONTINUE_COMMAND, items_of, recent_messages, user_inputs
 from .literal import literal
 from .runner import TurnRunner
 from .screens.approval import ApprovalScreen
@@ -264,6 +264,8 @@ class AgentshApp(App[int]):
             self.action_sessions()
         elif action == "compact":
             self.run_worker(self.compact())
+        elif action == "continue":
+            self.runner.submit(CONTINUE_COMMAND)
         elif action not in (None, "export"):  # export: the command wrote the file and said where
             self.notify_plain(f"this app does not know the action {action!r}", "warning")
 

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 from textual.worker import Worker
 
+from ..errors import AgentshError
+from .history import CONTINUE_COMMAND
 from .turn_view import TurnView
 from .widgets.messages import NoticeLine, UserMessage
 
@@ -43,6 +45,7 @@ class TurnRunner:
         return self.worker is not None and not self.worker.is_finished
 
     def submit(self, text: str) -> None:
+        """Queue a message; CONTINUE_COMMAND queues /continue (the model goes on with its cut answer)."""
         self.queue.append(text)
         self.app.refresh_status()
         if not self.busy:
@@ -84,11 +87,16 @@ class TurnRunner:
     async def _send(self, text: str) -> None:
         session = self.app.session
         assert session is not None  # _wait_until_ready waited for it
+        try:
+            turn = session.continue_answer() if text == CONTINUE_COMMAND else session.send(text)
+        except AgentshError as error:  # nothing to continue (any more)
+            await self.app.transcript.add(NoticeLine(str(error), "error"))
+            return
         self.view = view = TurnView(self.app.transcript, self.app.notify_plain, self.app.ask_approval)
         self.sending = True
         self.app.refresh_status(state="running")
         try:
-            async with aclosing(session.send(text)) as events:
+            async with aclosing(turn) as events:
                 last_yield = time.monotonic()
                 async for event in events:
                     if self.cancel_requested:
