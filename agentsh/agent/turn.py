@@ -51,6 +51,9 @@ class Turn:
     # Messages a compaction summarised, by id (holding them keeps the ids unique): stripped from every
     # later request, including those a mode builds from its own copy of the conversation.
     _compacted_away: dict[int, Message] = field(default_factory=dict)
+    # Copies of history messages a mode renders its own way (react's text protocol), by id, each with the
+    # history message it stands for: compaction shortens requests made of them, and drops a copy with its original.
+    _mirrors: dict[int, tuple[Message, Message]] = field(default_factory=dict)
     _models: dict[str, ModelClient] = field(default_factory=dict)
     _call_ids: set[str] = field(default_factory=set)  # every tool-call id of this conversation so far
     usage: TokenCount = field(default_factory=TokenCount)
@@ -84,6 +87,15 @@ class Turn:
             self._models[profile.model] = self.make_model(profile.model)
         return self._models[profile.model]
 
+    def mirror(self, copy: Message, original: Message) -> Message:
+        """`copy` stands for `original` (a history message) in this turn's requests; returns `copy`."""
+        self._mirrors[id(copy)] = (copy, original)
+        return copy
+
+    def _original(self, message: Message) -> Message:
+        entry = self._mirrors.get(id(message))
+        return message if entry is None else entry[1]
+
     def mode_config(self, mode: str, schema: type[C]) -> C:
         """This mode's `[modes.NAME]` settings, validated (defaults when absent)."""
         try:
@@ -99,14 +111,18 @@ class Turn:
 
         With `fit` (every call of a user's turn), the background blocks join the system prompt,
         a request over the context budget compacts the history first, and a provider's
-        context-window error compacts harder and retries once.
+        context-window error lowers the budget below the refused size, compacts harder and retries once.
         """
         if not fit:
             return await self._call(request, agent, stream_text, model)
+        fitted = await self._fit(request)
         try:
-            return await self._call(await self._fit(request), agent, stream_text, model)
+            return await self._call(fitted, agent, stream_text, model)
         except ContextWindowError:
-            smaller = await self._compacted(request, keep_tokens=1) if self.compactor else None
+            if self.compactor is None:
+                raise
+            self.compactor.note_refusal(estimate_tokens(fitted.messages, [*fitted.tools, *fitted.text_tools]))
+            smaller = await self._compacted(request, keep_tokens=1)
             if smaller is None:
                 raise
             return await self._call(smaller, agent, stream_text, model)
@@ -139,7 +155,7 @@ class Turn:
 
     def _with_background(self, request: ModelRequest) -> ModelRequest:
         """The request as the model must see it: without compacted messages, with the background blocks."""
-        messages = [m for m in request.messages if id(m) not in self._compacted_away]
+        messages = [m for m in request.messages if id(self._original(m)) not in self._compacted_away]
         if not self.background:
             return replace(request, messages=messages)
         block = "\n\n".join(self.background.values())
@@ -162,9 +178,10 @@ class Turn:
         """The request after compacting the history; None when compaction could not shorten it."""
         before = self.history[1:]
         ids = {id(m) for m in before}
-        if not any(id(m) in ids for m in request.messages):
+        if not any(id(self._original(m)) in ids for m in request.messages):
             return None  # built apart from the history (a sub-agent's task): compaction cannot shorten it
-        if await self.compactor.compact(self, keep_tokens, reserved=estimate_tokens([], request.tools)) is None:
+        reserved = estimate_tokens([], [*request.tools, *request.text_tools])
+        if await self.compactor.compact(self, keep_tokens, reserved=reserved) is None:
             return None
         kept = {id(m) for m in self.history}
         self._compacted_away.update({id(m): m for m in before if id(m) not in kept})
