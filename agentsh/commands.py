@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 @dataclass
 class CommandResult:
     text: str = ""
-    action: str | None = None  # "quit", "new", "resume", "compact", "export", "sessions", "send" — performed by the UI
+    action: str | None = None  # "quit", "new", "resume", "compact", "continue", "export", "sessions", "send" — performed by the UI
     argument: str | None = None  # "send": the message to send, with `options` for its turn
     error: bool = False
     options: TurnOptions | None = None
@@ -233,6 +233,13 @@ def _memory(session: Session, args: list[str]) -> CommandResult:
 @command("compact", "summarise the conversation so far to free context")
 def _compact(session: Session, args: list[str]) -> CommandResult:
     return CommandResult("compacting the conversation…", action="compact")
+
+
+@command("continue", "go on with an answer cut at the model's token cap")
+def _continue(session: Session, args: list[str]) -> CommandResult:
+    if not session.answer_was_cut():
+        return CommandResult("the last answer was not cut at the model's token cap: there is nothing to continue", error=True)
+    return CommandResult(action="continue")
 
 
 @command("export", "export this session: /export [md|json] [FILE]")

@@ -11,7 +11,9 @@
     │   ├── ModelStreamError      a stream ended without a response or a finish reason, or stalled
     │   │   ├── AnswerTimeoutError    an answer still streaming at `answer_timeout` (never retried)
     │   │   └── FirstTokenTimeoutError  no answer began within `first_token_timeout` (never retried)
-    │   └── ContextWindowError    the request does not fit the model's context window
+    │   ├── ContextWindowError    the request does not fit the model's context window
+    │   ├── EmptyAnswerError      the model answered nothing: no text, no tool calls (only its stop string)
+    │   └── QuorumError           too few of a multi-agent mode's agents are left to go on
     ├── ToolError             a tool call could not produce a result (the model reads why)
     │   └── ToolExit              the tool called sys.exit()
     ├── StoreError            the session database cannot be used
@@ -30,6 +32,7 @@ __all__ = [
     "ConfigError",
     "ContextWindowError",
     "DatabaseBusy",
+    "EmptyAnswerError",
     "FirstTokenTimeoutError",
     "ModelAuthError",
     "ModelConnectionError",
@@ -37,6 +40,7 @@ __all__ = [
     "ModelRequestError",
     "ModelStreamError",
     "PluginError",
+    "QuorumError",
     "ResponseFormatError",
     "StoreError",
     "ToolError",
@@ -118,6 +122,18 @@ class FirstTokenTimeoutError(ModelStreamError):
 
 class ContextWindowError(ModelError):
     """The request does not fit the model's context window (the turn compacts and tries once more)."""
+
+
+class EmptyAnswerError(ModelError):
+    """The model's answer was empty: no text and no tool calls (it sent only its stop string).
+
+    Never taken as an answer: the turn fails with it, and a sub-agent is asked once more first.
+    """
+
+
+class QuorumError(ModelError):
+    """A multi-agent mode (debate, events) lost so many agents to failures that too few are left
+    (its quorum setting); the message names who failed and why."""
 
 
 class ToolError(AgentshError):

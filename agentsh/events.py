@@ -80,6 +80,8 @@ class ApprovalRequest(_Event):
 
 
 class Usage(_Event):
+    """One model call's cost; `finish_reason` says how its answer ended ("length": cut at the token cap)."""
+
     type: Literal["usage"] = "usage"
     model: str
     prompt_tokens: int = 0
@@ -87,6 +89,7 @@ class Usage(_Event):
     cost: float | None = None
     agent: str | None = None
     cached_tokens: int = 0  # of prompt_tokens, served from the provider's prompt cache
+    finish_reason: str | None = None
 
 
 class Notice(_Event):
@@ -155,6 +158,7 @@ class TurnDone(_Event):
     interrupted: bool = False
     step_limited: bool = False
     failed: bool = False
+    cut: bool = False  # the answer stopped at the model's token cap (finish_reason "length"): /continue goes on
 
 
 Event = Annotated[

@@ -75,6 +75,7 @@ class Message(BaseModel):
     name: str | None = None
     interrupted: bool = False
     step_limited: bool = False
+    cut: bool = False  # the model stopped at its token cap (finish_reason "length"): the answer is incomplete
     attachments: list[Attachment] = Field(default_factory=list)
 
     @property

@@ -13,14 +13,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .agent.continuation import CONTINUE_REQUEST, continue_cut_answer
 from .agent.turn import Turn
 from .config import Settings, choose_model, data_home
 from .custom_commands import CommandFiles, CustomCommand, TurnOptions
-from .errors import AgentshError, StoreError
+from .errors import AgentshError, StoreError, UsageError
 from .events import Compaction, Error, Event, Notice, SessionInfo, TextDelta, TurnDone
 from .instructions import Instructions, load_instructions
 from .memory.session_memory import SessionMemory
@@ -49,6 +50,7 @@ from .tools.registry import ToolRegistry
 
 CHECKPOINT_INTERVAL = 0.25  # seconds between saves of a streaming answer
 _END = object()
+Answering = Callable[[Turn], Awaitable[None]]
 
 
 @dataclass
@@ -230,13 +232,26 @@ class Session(SessionPolicy):
 
     # one turn -----------------------------------------------------------------
 
-    async def send(self, text: str, options: TurnOptions | None = None) -> AsyncGenerator[Event, None]:
+    def send(self, text: str, options: TurnOptions | None = None) -> AsyncGenerator[Event, None]:
         """Run one turn (`options`: a mode, model or tool set for this turn only). Closing the iterator
         early cancels the turn (kept, marked interrupted)."""
+        return self._turn_events(text, None, options or TurnOptions())
+
+    def continue_answer(self) -> AsyncGenerator[Event, None]:
+        """/continue: a turn in which the model goes on with its last answer, cut at its token cap.
+
+        UsageError when the last answer was not cut.
+        """
+        if not self.answer_was_cut():
+            raise UsageError("the last answer was not cut at the model's token cap: there is nothing to continue")
+        return self._turn_events(CONTINUE_REQUEST, continue_cut_answer, TurnOptions())
+
+    async def _turn_events(self, text: str, answer: Answering | None, options: TurnOptions) -> AsyncGenerator[Event, None]:
+        """The events of one turn, answered by the turn's mode (or by `answer`, for /continue)."""
         queue: asyncio.Queue = asyncio.Queue()
-        turn, log = self._start_turn(text, queue, options or TurnOptions())
+        turn, log = self._start_turn(text, queue, options)
         yield SessionInfo(session_id=self.id, mode=self.mode, model=self.model_name, title=self.record.title)
-        self._task = asyncio.create_task(self._run(turn, log, queue))
+        self._task = asyncio.create_task(self._run(turn, log, queue, answer))
         try:
             while (event := await queue.get()) is not _END:
                 yield event
@@ -323,13 +338,13 @@ class Session(SessionPolicy):
             return Attached(text)
         return attach_mentions(text, self.tool_context.workspace, lambda: accepts_images(self.model_name), within)
 
-    async def _run(self, turn: Turn, log: _TurnLog, queue: asyncio.Queue) -> None:
+    async def _run(self, turn: Turn, log: _TurnLog, queue: asyncio.Queue, answer: Answering | None) -> None:
         status, error = "done", None
         try:
             with using(self.tool_context):
                 async with self.memory.lock:
                     await self.memory.prepare(turn, self.model_name, log.stored)
-                    await get_mode(log.mode).run(turn)
+                    await (answer(turn) if answer else get_mode(log.mode).run(turn))
         except asyncio.CancelledError:
             status = "interrupted"
         except AgentshError as failure:
@@ -397,6 +412,7 @@ class Session(SessionPolicy):
             "status": status, "prompt_tokens": turn.usage.prompt_tokens, "completion_tokens": turn.usage.completion_tokens,
             "cached_tokens": turn.usage.cached_tokens,
             "cost": turn.cost, "model_calls": turn.model_calls, "step_limited": int(turn.step_limited), "error": error,
+            "cut": int(turn.cut and status == "done"),
         }
         self.store.finish_turn(log.turn_id, log.messages, log.events, summary)
         if self._history is not None:
@@ -407,7 +423,7 @@ class Session(SessionPolicy):
         return TurnDone(
             session_id=self.id, output=turn.output or "".join(log.partial), usage=turn.usage.as_dict(), cost=turn.cost,
             model_calls=turn.model_calls, step_limited=turn.step_limited, interrupted=status == "interrupted",
-            failed=status == "failed",
+            failed=status == "failed", cut=turn.cut and status == "done",
         )
 
 

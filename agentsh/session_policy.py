@@ -128,6 +128,11 @@ class SessionPolicy:
         """This session's newest stored messages, oldest first (all of them: `history()`)."""
         return self.store.recent_messages(self.id, limit) if self.persisted else []
 
+    def answer_was_cut(self) -> bool:
+        """Whether this session's last answer stopped at the model's token cap (/continue goes on with it)."""
+        last = self.recent_messages(1)
+        return bool(last) and last[-1].role == "assistant" and last[-1].cut
+
     def fork(self, at: int | None = None) -> SessionRecord:
         """A new stored session with this one's first `at` messages (all by default), its mode and model."""
         return self.store.fork(self.id, at)

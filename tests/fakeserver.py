@@ -162,6 +162,11 @@ class Profile:
                          string with prose (``PROSE``): a json_schema request is answered with such an
                          instance, and a scripted tool call without "arguments" gets them made that way
                          from the tool's parameters.
+    cap_tokens           a server-wide cap on answer tokens (``llama-server --n-predict N``): every
+                         answer is cut after N tokens (CHARS_PER_TOKEN characters each) of text and
+                         tool arguments, with finish_reason "length".
+    empty_answers        the first N answers (replies with status 200) are only the model's stop
+                         string: no text, no tool calls, finish_reason "stop".
     """
 
     name: str = "openai"
@@ -172,6 +177,8 @@ class Profile:
     chat_template_error: bool = False
     ignore_tools_without_choice: bool = False
     schema_prose: bool = False
+    cap_tokens: int | None = None
+    empty_answers: int = 0
 
     def refusal(self, body: dict) -> tuple[int, dict] | None:
         """The error this server answers `body` with before any scripted reply, or None."""
@@ -195,6 +202,14 @@ class Profile:
         if self.ignore_tools_without_choice and body.get("tools") and "tool_choice" not in body and reply.tool_calls:
             reply = replace(reply, tool_calls=[], finish_reason=None if reply.finish_reason == "tool_calls" else reply.finish_reason)
         return reply
+
+    def shaped(self, reply: Reply, index: int) -> Reply:
+        """`reply` as this server sends it as its `index`-th answer (from 0): emptied, or cut at the token cap."""
+        if reply.status != 200:
+            return reply
+        if index < self.empty_answers:
+            return replace(reply, text="", tool_calls=[], finish_reason="stop")
+        return _capped(reply, self.cap_tokens) if self.cap_tokens is not None else reply
 
 
 PROSE = "the research assistant"  # what a schema-prose model writes in any free-text field
@@ -245,6 +260,29 @@ def prose_instance(schema: dict, root: dict | None = None) -> Any:
     return {"integer": schema.get("minimum", 1), "number": schema.get("minimum", 1), "boolean": True}.get(kind)
 
 
+CHARS_PER_TOKEN = 4  # the fake's tokens, for cap_tokens: about four characters each
+
+
+def _capped(reply: Reply, tokens: int) -> Reply:
+    """The reply cut after `tokens` tokens of text, then of tool arguments; finish_reason "length" when cut."""
+    room = tokens * CHARS_PER_TOKEN
+    prompt = (reply.usage or {}).get("prompt_tokens", 0)
+    usage = {"prompt_tokens": prompt, "completion_tokens": tokens, "total_tokens": prompt + tokens} if reply.usage is not None else None
+    if len(reply.text) > room:
+        return replace(reply, text=reply.text[:room], tool_calls=[], finish_reason="length", usage=usage)
+    room -= len(reply.text)
+    calls = []
+    for call in reply.tool_calls:
+        arguments = call.get("arguments", "")
+        arguments = arguments if isinstance(arguments, str) else json.dumps(arguments)
+        if len(arguments) > room:
+            calls.append({**call, "arguments": arguments[:room]})
+            return replace(reply, tool_calls=calls, finish_reason="length", usage=usage)
+        room -= len(arguments)
+        calls.append(call)
+    return reply
+
+
 # The body llama-cpp-python's server (0.3.x) answers a json_schema response_format with: its
 # pydantic validation error, several lines long, as an internal server error.
 _LLAMA_CPP_PYTHON_FORMAT_ERROR = (
@@ -275,9 +313,12 @@ PROFILES: dict[str, Profile] = {
     "llama-cpp-python": Profile(name="llama-cpp-python", refuse_json_schema=True, ignore_tools_without_choice=True),
     "schema-prose": Profile(name="schema-prose", schema_prose=True),
     "ollama": Profile(name="ollama", ollama_api=True),
-    # A quarter second is "a minute" at the timeouts tests use; chat_template_error depends on the
-    # model's template, so it is left to the tests that ask for it.
-    "llama-server": Profile(name="llama-server", first_byte_delay=0.25, early_headers=True),
+    # llama.cpp's llama-server: headers at once, then a first byte a quarter second later ("a minute" at
+    # the timeouts tests use), answers capped at 512 tokens (--n-predict 512); chat_template_error depends
+    # on the model's template, so it is left to the tests that ask for it.
+    "llama-server": Profile(name="llama-server", first_byte_delay=0.25, early_headers=True, cap_tokens=512),
+    # a small model that answers its first request with only its stop string (seen on a CPU-served model)
+    "stop-string": Profile(name="stop-string", empty_answers=1),
 }
 
 
@@ -444,6 +485,8 @@ class _Handler(BaseHTTPRequestHandler):
             reply = fake._next_reply(body if isinstance(body, dict) else {})
             if reply is not None:
                 reply = fake.profile.adapted(reply, body if isinstance(body, dict) else {})
+            if reply is not None and reply.status == 200:
+                reply = fake.profile.shaped(reply, fake._next_answer_index())
             if reply is None:
                 self._send_json(
                     500,
@@ -654,6 +697,7 @@ class FakeOpenAIServer:
         self._thread: threading.Thread | None = None
         self._call_ids = itertools.count(1)
         self._completion_ids = itertools.count(1)
+        self._answer_indexes = itertools.count()
 
     # -- lifecycle -------------------------------------------------------
     def start(self) -> FakeOpenAIServer:
@@ -704,8 +748,9 @@ class FakeOpenAIServer:
             return len(self._queue)
 
     def clear(self) -> None:
-        """Drop queued replies and recorded requests, reset hits."""
+        """Drop queued replies and recorded requests, reset hits (and the answers a Profile counts)."""
         with self._lock:
+            self._answer_indexes = itertools.count()
             self._queue.clear()
             self.requests.clear()
             self.hits = 0
@@ -741,6 +786,11 @@ class FakeOpenAIServer:
     def _next_call_id(self) -> str:
         with self._lock:
             return f"call_{next(self._call_ids)}"
+
+    def _next_answer_index(self) -> int:
+        """How many answers (status 200) came before this one: what a Profile's behaviours count."""
+        with self._lock:
+            return next(self._answer_indexes)
 
     def _next_completion_id(self) -> int:
         with self._lock:

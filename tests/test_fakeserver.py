@@ -273,6 +273,8 @@ def test_models_are_listed_as_openai_lists_them_and_as_ollama_does_under_its_pro
     assert openai.json()["object"] == "list"
     assert no_tags.status_code == 404  # an OpenAI-compatible server is not an Ollama
     assert [m["name"] for m in tags.json()["models"]] == ["qwen2.5-0.5b-instruct", "llama3.2:latest"]
+
+
 def _first_byte_times(srv: FakeOpenAIServer) -> tuple[float, float]:
     """Seconds until a streamed answer's headers, and until its first event."""
     started = time.monotonic()
@@ -371,3 +373,26 @@ def test_the_schema_prose_profile_follows_the_schema_and_writes_prose_in_free_te
     assert plain["choices"][0]["message"]["content"] == "scripted"
     arguments = json.loads(called["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"])
     assert arguments == {"text": PROSE, "kind": PROSE}
+
+
+def test_the_llama_server_profile_cuts_every_answer_at_its_token_cap_with_finish_reason_length():
+    with FakeOpenAIServer() as srv:
+        srv.profile = PROFILES["llama-server"]
+        srv.enqueue(Reply(text="x" * 5000), Reply(text="short"), Reply(tool_calls=[{"name": "t", "arguments": {"a": "y" * 4000}}]))
+        url = srv.base_url + "/chat/completions"
+        long, short, call = (httpx.post(url, json={"model": "m", "messages": MSGS}, timeout=10).json()["choices"][0] for _ in range(3))
+    cap = PROFILES["llama-server"].cap_tokens * 4
+    assert (long["message"]["content"], long["finish_reason"]) == ("x" * cap, "length")
+    assert (short["message"]["content"], short["finish_reason"]) == ("short", "stop")
+    arguments = call["message"]["tool_calls"][0]["function"]["arguments"]
+    assert len(arguments) == cap and call["finish_reason"] == "length"
+
+
+def test_the_stop_string_profile_answers_its_first_request_with_nothing_at_all():
+    with FakeOpenAIServer() as srv:
+        srv.profile = PROFILES["stop-string"]
+        srv.default_reply = Reply(text="hello", tool_calls=[{"name": "t", "arguments": {}}])
+        url = srv.base_url + "/chat/completions"
+        first, second = (httpx.post(url, json={"model": "m", "messages": MSGS}, timeout=10).json()["choices"][0] for _ in range(2))
+    assert (first["message"]["content"], first["message"].get("tool_calls"), first["finish_reason"]) == ("", None, "stop")
+    assert second["message"]["content"] == "hello" and second["message"]["tool_calls"]

@@ -8,6 +8,7 @@ from ..events import ToolCall
 from ..messages import Message, tool_result, user
 from ..models.base import ModelClient, ModelRequest
 from ..tools.executor import ToolExecutor
+from .answers import answer_call
 from .turn import Turn
 
 STEP_LIMIT_NOTE = (
@@ -32,13 +33,14 @@ async def run_tool_loop(
 
     At the limit one last call is made with tools forbidden, and its answer is flagged
     `step_limited`. `add` records each new message (default: append to `messages`).
+    An empty reply is an EmptyAnswerError (a sub-agent's, with `agent` set, after one more try).
     """
     add = add or messages.append
     executor = executor or turn.executor
     for _ in range(max_steps or turn.max_steps):
         turn.refresh_tools()
         request = ModelRequest(messages=list(messages), tools=executor.registry.schemas(tools), temperature=temperature)
-        response = await turn.call_model(request, agent, model=model)
+        response = await answer_call(turn, request, agent, model)
         add(response.message)
         if not response.message.tool_calls:
             return response.message
@@ -63,7 +65,7 @@ async def run_tool_calls(
 async def _final_answer(turn: Turn, request: ModelRequest, add, agent: str | None, model: ModelClient | None) -> Message:
     response = await turn.call_model(request, agent, model=model)
     text = response.message.content or "(the step limit was reached before a final answer)"
-    answer = Message(role="assistant", content=text, step_limited=True)
+    answer = Message(role="assistant", content=text, step_limited=True, cut=response.message.cut)
     add(answer)
     if agent is None:  # a sub-agent's limit is its own; only the answering loop flags the turn
         turn.step_limited = True

@@ -7,6 +7,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from ..errors import AgentshError
 from ..messages import Message, system, user
 from ..tools.executor import ToolExecutor
 from .loop import run_tool_loop
@@ -21,6 +22,7 @@ class AgentRun:
     answer: str
     messages: list[Message] = field(default_factory=list)
     step_limited: bool = False
+    cut: bool = False  # its answer stopped at the model's token cap
 
     def tool_calls(self) -> list[tuple[str, str]]:
         """(tool name, raw arguments) of every call that returned without error, in order."""
@@ -47,7 +49,7 @@ async def run_agent(
         turn, messages, tools=tools, agent=label, model=turn.model_for(profile),
         executor=executor, temperature=profile.temperature, max_steps=max_steps,
     )
-    return AgentRun(agent=label, answer=answer.content, messages=messages, step_limited=answer.step_limited)
+    return AgentRun(agent=label, answer=answer.content, messages=messages, step_limited=answer.step_limited, cut=answer.cut)
 
 
 def prior_conversation(turn: Turn) -> list[Message]:
@@ -55,6 +57,20 @@ def prior_conversation(turn: Turn) -> list[Message]:
     earlier = turn.history[:-1] if turn.history and turn.history[-1].role == "user" else turn.history
     spoken = [m for m in earlier if m.role in ("user", "assistant") and m.content and not m.tool_calls]
     return [Message(role=m.role, content=m.content) for m in spoken]
+
+
+async def gather_settled(coroutines: list[Coroutine[Any, Any, T]]) -> list[T | AgentshError]:
+    """Run concurrently to the end; each result, or the AgentshError it failed with (a failed agent).
+
+    Anything else one raised (a bug) is raised once all have ended; cancelling this cancels them all.
+    """
+    results = await asyncio.gather(*coroutines, return_exceptions=True)
+    settled: list[T | AgentshError] = []
+    for result in results:
+        if isinstance(result, BaseException) and not isinstance(result, AgentshError):
+            raise result
+        settled.append(result)
+    return settled
 
 
 async def gather_or_cancel(coroutines: list[Coroutine[Any, Any, T]]) -> list[T]:

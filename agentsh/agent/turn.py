@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..config import config_path, config_problem
 from ..errors import ConfigError, ContextWindowError, UsageError
-from ..events import Event, TextDelta, Usage, Waiting
+from ..events import Event, Notice, TextDelta, Usage, Waiting
 from ..messages import Message, system, user, with_unique_call_ids
 from ..models.base import ModelClient, ModelRequest, ModelResponse, TokenCount, estimate_tokens, no_response
 from ..models.structured_output import FormatMemory, RememberedFormats
@@ -58,6 +58,9 @@ class Turn:
     # Messages a compaction summarised, by id (holding them keeps the ids unique): stripped from every
     # later request, including those a mode builds from its own copy of the conversation.
     _compacted_away: dict[int, Message] = field(default_factory=dict)
+    # Copies of history messages a mode renders its own way (react's text protocol), by id, each with the
+    # history message it stands for: compaction shortens requests made of them, and drops a copy with its original.
+    _mirrors: dict[int, tuple[Message, Message]] = field(default_factory=dict)
     _models: dict[str, ModelClient] = field(default_factory=dict)
     _call_ids: set[str] = field(default_factory=set)  # every tool-call id of this conversation so far
     usage: TokenCount = field(default_factory=TokenCount)
@@ -65,6 +68,7 @@ class Turn:
     model_calls: int = 0
     output: str = ""
     step_limited: bool = False
+    cut: bool = False  # the answer (the last assistant message added) stopped at the model's token cap
 
     @property
     def user_text(self) -> str:
@@ -73,6 +77,8 @@ class Turn:
     def add(self, message: Message) -> None:
         self.history.append(message)
         self.record(message)
+        if message.role == "assistant":
+            self.cut = message.cut
 
     def profile(self, name: str) -> AgentProfile:
         try:
@@ -87,6 +93,15 @@ class Turn:
         if profile.model not in self._models:
             self._models[profile.model] = self.make_model(profile.model)
         return self._models[profile.model]
+
+    def mirror(self, copy: Message, original: Message) -> Message:
+        """`copy` stands for `original` (a history message) in this turn's requests; returns `copy`."""
+        self._mirrors[id(copy)] = (copy, original)
+        return copy
+
+    def _original(self, message: Message) -> Message:
+        entry = self._mirrors.get(id(message))
+        return message if entry is None else entry[1]
 
     def mode_config(self, mode: str, schema: type[C]) -> C:
         """This mode's `[modes.NAME]` settings, validated (defaults when absent)."""
@@ -103,14 +118,18 @@ class Turn:
 
         With `fit` (every call of a user's turn), the background blocks join the system prompt,
         a request over the context budget compacts the history first, and a provider's
-        context-window error compacts harder and retries once.
+        context-window error lowers the budget below the refused size, compacts harder and retries once.
         """
         if not fit:
             return await self._call(request, agent, stream_text, model)
+        fitted = await self._fit(request)
         try:
-            return await self._call(await self._fit(request), agent, stream_text, model)
+            return await self._call(fitted, agent, stream_text, model)
         except ContextWindowError:
-            smaller = await self._compacted(request, keep_tokens=1) if self.compactor else None
+            if self.compactor is None:
+                raise
+            self.compactor.note_refusal(estimate_tokens(fitted.messages, [*fitted.tools, *fitted.text_tools]))
+            smaller = await self._compacted(request, keep_tokens=1)
             if smaller is None:
                 raise
             return await self._call(smaller, agent, stream_text, model)
@@ -120,10 +139,18 @@ class Turn:
         async for item in client.stream(request):
             if isinstance(item, ModelResponse):
                 self._account(item, agent)
-                return replace(item, message=self._unique_call_ids(item.message, request))
+                return replace(item, message=self._marked(self._unique_call_ids(item.message, request), item, agent))
             if stream_text or not isinstance(item, TextDelta):
                 self.emit(item.model_copy(update={"agent": agent}) if isinstance(item, (TextDelta, Waiting)) and agent else item)
         raise no_response(client)
+
+    def _marked(self, answer: Message, response: ModelResponse, agent: str | None) -> Message:
+        """The answer flagged `cut` when the model stopped at its token cap; a sub-agent's cut answer is noticed."""
+        if response.finish_reason != "length":
+            return answer
+        if agent is not None:
+            self.emit(Notice(message=f"{agent}: the answer stopped at the model's token cap (finish_reason \"length\"); it may be incomplete", level="warning"))
+        return answer.model_copy(update={"cut": True})
 
     def _unique_call_ids(self, answer: Message, request: ModelRequest) -> Message:
         """The model's answer with tool-call ids no earlier message uses (models repeat them: `call_0` every time)."""
@@ -135,7 +162,7 @@ class Turn:
 
     def _with_background(self, request: ModelRequest) -> ModelRequest:
         """The request as the model must see it: without compacted messages, with the background blocks."""
-        messages = self._attached([m for m in request.messages if id(m) not in self._compacted_away])
+        messages = self._attached([m for m in request.messages if id(self._original(m)) not in self._compacted_away])
         if not self.background:
             return replace(request, messages=messages)
         block = "\n\n".join(self.background.values())
@@ -170,9 +197,10 @@ class Turn:
         """The request after compacting the history; None when compaction could not shorten it."""
         before = self.history[1:]
         ids = {id(m) for m in before}
-        if not any(id(m) in ids for m in request.messages):
+        if not any(id(self._original(m)) in ids for m in request.messages):
             return None  # built apart from the history (a sub-agent's task): compaction cannot shorten it
-        if await self.compactor.compact(self, keep_tokens, reserved=estimate_tokens([], request.tools)) is None:
+        reserved = estimate_tokens([], [*request.tools, *request.text_tools])
+        if await self.compactor.compact(self, keep_tokens, reserved=reserved) is None:
             return None
         kept = {id(m) for m in self.history}
         self._compacted_away.update({id(m): m for m in before if id(m) not in kept})
@@ -190,5 +218,6 @@ class Turn:
                 cost=response.cost,
                 agent=agent,
                 cached_tokens=response.usage.cached_tokens,
+                finish_reason=response.finish_reason,
             )
         )

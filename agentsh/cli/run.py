@@ -208,6 +208,8 @@ class TextPrinter(Printer):
             self._write(self.out, done.output + "\n")
         if done.step_limited:
             self._line("agentsh: note: the answer was cut short by the step limit (--max-steps)")
+        if done.cut:
+            self._line("agentsh: note: the answer stopped at the model's token cap (finish_reason \"length\"): it is incomplete")
 
     def _line(self, text: str) -> None:
         if self.streamed:

@@ -5,6 +5,11 @@ of the turn's history are summarised (a rolling summary, chunk by chunk, so the 
 call itself always fits) and replaced, in what the model sees, by that summary in the
 system prompt. The stored rows stay; a `compactions` row says how many messages the
 summary stands for. The cut never separates a tool call from its results.
+
+The window is often unknown (a local server: litellm has no entry for its model, and the
+server's own context size is its command line's). A request the provider refused as too long
+says the window is smaller than that request: from then on the session's budget is that
+size times `budget_ratio`, if that is less than the configured one.
 """
 
 from __future__ import annotations
@@ -28,6 +33,9 @@ SUMMARY_PROMPT = """You compress a conversation so that it can continue with les
 earlier conversation for your own later use: the user's goals and requests, decisions, facts and numbers, names
 of files, commands and tools with the results that matter, and what is still open. Be concise (at most 300 words);
 write plain prose or short bullets; do not add anything that was not said."""
+
+
+MIN_BUDGET = 256  # tokens: a budget smaller than the smallest one a user may configure is no budget
 
 
 def budget_for(settings: ContextSettings, window: int | None) -> int:
@@ -71,10 +79,18 @@ class Compactor:
     window: int | None = None
     covers: int = 0
     summary: str | None = None
+    refused: int | None = None  # estimated tokens of the smallest request the provider refused as too long
 
     @property
     def budget(self) -> int:
-        return budget_for(self.settings, self.window)
+        configured = budget_for(self.settings, self.window)
+        if self.refused is None:
+            return configured
+        return min(configured, max(MIN_BUDGET, int(self.refused * self.settings.budget_ratio)))
+
+    def note_refusal(self, tokens: int) -> None:
+        """The provider refused a request of about `tokens` as longer than its context window."""
+        self.refused = tokens if self.refused is None else min(self.refused, tokens)
 
     def too_long(self, messages: list[Message], tools: list[dict] | None = None) -> bool:
         return estimate_tokens(messages, tools) > self.budget

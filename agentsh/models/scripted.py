@@ -35,6 +35,7 @@ class Reply:
     pause: float = 0.0  # seconds between chunks: a slow stream, for interruption tests
     usage: TokenCount = field(default_factory=lambda: TokenCount(10, 5))
     cost: float | None = 0.0
+    finish_reason: str | None = None  # default: "tool_calls" with calls, else "stop"; "length" is a cut answer
 
 
 def calls(*specs: tuple[str, dict[str, Any] | str], text: str = "", delay: float = 0.0) -> Reply:
@@ -88,7 +89,7 @@ class ScriptedModel:
             yield TextDelta(delta=reply.text[start : start + reply.chunk])
         entry.finished = time.monotonic()
         message = Message(role="assistant", content=reply.text, tool_calls=list(reply.calls))
-        finish = "tool_calls" if reply.calls else "stop"
+        finish = reply.finish_reason or ("tool_calls" if reply.calls else "stop")
         yield ModelResponse(message=message, model=self.name, finish_reason=finish, usage=reply.usage, cost=reply.cost)
 
     def _next(self, request: ModelRequest) -> Reply:

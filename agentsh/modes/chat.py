@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..agent.answers import answer_call
 from ..agent.turn import Turn
 from ..models.base import ModelRequest
 
@@ -11,6 +12,6 @@ class ChatMode:
     summary = "one model call per turn, no tools"
 
     async def run(self, turn: Turn) -> None:
-        response = await turn.call_model(ModelRequest(messages=list(turn.history)))
+        response = await answer_call(turn, ModelRequest(messages=list(turn.history)))
         turn.add(response.message)
         turn.output = response.message.content

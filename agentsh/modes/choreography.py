@@ -12,22 +12,29 @@ It runs until no event is pending. `max_events` (all published events, the user'
 included) stops a chain that does not end; what was still pending is dropped, and a
 notice and a Step (status "stopped") say so.
 
+A subscriber that fails (its stream broke, its answer was empty twice) publishes nothing,
+with a notice and a Step (status "failed"); the run goes on with the other subscribers'
+answers as long as at least `min_subscribers` of the event's subscribers answered (default
+1, or all of them when fewer subscribe); below that the turn fails with a QuorumError
+naming who failed and why.
+
 The answer is the payload of the last unhandled event (with the defaults: the writer's
 draft). When the guard stopped the run, it is the payload of the last unhandled event, or
 of the last published one when none went unhandled, followed by a note that the run was
 stopped.
-Steps: kind "event", status "published", "delivered", "unhandled" or "stopped".
+Steps: kind "event", status "published", "delivered", "failed", "unhandled" or "stopped".
 """
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..agent.subagent import gather_or_cancel, prior_conversation, run_agent
+from ..agent.subagent import AgentRun, gather_settled, prior_conversation, run_agent
 from ..agent.turn import Turn
+from ..errors import AgentshError, QuorumError
 from ..events import Notice, Step, TextDelta
 from ..messages import Message
 
@@ -54,6 +61,14 @@ class EventsConfig(BaseModel):
 
     subscriptions: list[Subscription] = Field(default_factory=_default_subscriptions)
     max_events: int = Field(20, ge=1, le=1000)
+    min_subscribers: int = Field(1, ge=1)  # the quorum: an event fewer of whose subscribers answer fails the turn
+
+    @model_validator(mode="after")
+    def _quorum_reachable(self) -> EventsConfig:
+        most = max(Counter(s.on for s in self.subscriptions).values(), default=0)
+        if "min_subscribers" in self.model_fields_set and self.min_subscribers > most:
+            raise ValueError(f"min_subscribers ({self.min_subscribers}) is more than any event type's {most} subscriber(s)")
+        return self
 
 
 @dataclass
@@ -62,6 +77,7 @@ class BusEvent:
     type: str
     payload: str
     source: str
+    cut: bool = False  # the answer it carries stopped at the model's token cap
 
 
 class EventsMode:
@@ -74,9 +90,9 @@ class EventsMode:
         for subscription in config.subscriptions:
             turn.profile(subscription.agent)  # an unknown profile fails before any call
         answer = await _Bus(turn, config).run()
-        turn.emit(TextDelta(delta=answer))
-        turn.add(Message(role="assistant", content=answer))
-        turn.output = answer
+        turn.emit(TextDelta(delta=answer.content))
+        turn.add(answer)
+        turn.output = answer.content
 
 
 class _Bus:
@@ -87,7 +103,7 @@ class _Bus:
         self.unhandled: list[BusEvent] = []
         self.request, self.context = turn.user_text, prior_conversation(turn)
 
-    async def run(self) -> str:
+    async def run(self) -> Message:
         self._publish(USER_MESSAGE, self.request, "user")
         while self.pending:
             event = self.pending.popleft()
@@ -97,38 +113,57 @@ class _Bus:
                 self._step(event, "unhandled", f"{event.type} #{event.id}: no subscriber", payload=event.payload)
                 continue
             budget = self.config.max_events - len(self.published)
-            answers = await gather_or_cancel([self._deliver(event, s) for s in subscribers[:budget]])
-            for subscription, answer in zip(subscribers, answers, strict=False):
-                self._publish(subscription.emits, answer, subscription.agent)
+            delivered = subscribers[:budget]
+            results = await gather_settled([self._deliver(event, s) for s in delivered])
+            self._check_quorum(event, delivered, results)
+            for subscription, result in zip(delivered, results, strict=True):
+                if isinstance(result, AgentRun):
+                    self._publish(subscription.emits, result.answer, subscription.agent, result.cut)
             if len(subscribers) > budget:
                 self.pending.appendleft(event)  # not fully delivered: it counts as dropped
                 return self._stopped()
-        return self.unhandled[-1].payload
+        last = self.unhandled[-1]
+        return Message(role="assistant", content=last.payload, cut=last.cut)
 
-    async def _deliver(self, event: BusEvent, subscription: Subscription) -> str:
+    async def _deliver(self, event: BusEvent, subscription: Subscription) -> AgentRun:
         self._step(event, "delivered", f"{event.type} #{event.id} → {subscription.agent}", agent=subscription.agent)
-        run = await run_agent(self.turn, subscription.agent, self._task(event), context=self.context)
-        return run.answer
+        return await run_agent(self.turn, subscription.agent, self._task(event), context=self.context)
+
+    def _check_quorum(self, event: BusEvent, delivered: list[Subscription], results: list) -> None:
+        """Failed subscribers are shown; too few answers for the quorum fail the turn."""
+        failed = {s.agent: str(r) for s, r in zip(delivered, results, strict=True) if isinstance(r, AgentshError)}
+        if not failed:
+            return
+        for agent, error in failed.items():
+            self._step(event, "failed", f"{event.type} #{event.id} → {agent} failed", agent=agent, error=error)
+        reasons = "; ".join(f"{agent} failed: {error}" for agent, error in failed.items())
+        answered, quorum = len(delivered) - len(failed), min(self.config.min_subscribers, len(delivered))
+        if answered < quorum:
+            raise QuorumError(
+                f"events: {answered} of {len(delivered)} subscribers of {event.type} #{event.id} answered, "
+                f"fewer than min_subscribers = {quorum}: {reasons}"
+            )
+        self.turn.emit(Notice(message=f"events: {reasons}; going on with the other subscribers of {event.type} #{event.id}", level="warning"))
 
     def _task(self, event: BusEvent) -> str:
         if event.id == 1:  # the user's message itself
             return event.payload
         return f"The user's request:\n{self.request}\n\nEvent '{event.type}' from {event.source}:\n\n{event.payload}"
 
-    def _publish(self, kind: str, payload: str, source: str) -> None:
-        event = BusEvent(id=len(self.published) + 1, type=kind, payload=payload, source=source)
+    def _publish(self, kind: str, payload: str, source: str, cut: bool = False) -> None:
+        event = BusEvent(id=len(self.published) + 1, type=kind, payload=payload, source=source, cut=cut)
         self.published.append(event)
         self.pending.append(event)
         self._step(event, "published", f"{kind} #{event.id} from {source}", payload=payload)
 
-    def _stopped(self) -> str:
+    def _stopped(self) -> Message:
         dropped = [f"{e.type} #{e.id}" for e in self.pending]
         message = f"stopped after {len(self.published)} events (max_events = {self.config.max_events}); dropped: {', '.join(dropped)}"
         self.turn.emit(Notice(message=f"events: {message}", level="warning"))
         data = {"dropped": dropped, "max_events": self.config.max_events}
         self.turn.emit(Step(kind="event", title=message, status="stopped", data=data))
         last = self.unhandled[-1] if self.unhandled else self.published[-1]
-        return f"{last.payload}\n\n---\nNote: the event chain was {message}."
+        return Message(role="assistant", content=f"{last.payload}\n\n---\nNote: the event chain was {message}.", cut=last.cut)
 
     def _step(self, event: BusEvent, status: str, title: str, **extra) -> None:
         data = {"id": event.id, "type": event.type, "source": event.source, **extra}

@@ -3,13 +3,20 @@
 Round 1: every debater (a profile; events labelled with its name, "#2"... when a profile
 takes part twice) answers the question on its own, all concurrently. Each later round, up
 to `rounds` in all, every debater is shown the OTHER debaters' previous answers and its
-own, and gives a revised answer. Step "round" per round (data: round, answers).
+own, and gives a revised answer. Step "round" per round (data: round, answers, and the
+debaters that failed in it).
+
+A debater that fails (its stream broke, its answer was empty twice) is left out of the
+rest of the debate, with a notice, as long as at least `min_debaters` still answer
+(default 2, or all of them when fewer are configured); below that the turn fails with a
+QuorumError naming who failed and why.
 
 Then the judge: with `judge = "moderator"` the moderator profile weighs the last answers
 in one call that streams as the answer. With `judge = "vote"` each debater votes for the
 best answer by number (structured `Vote`); the answer with most votes wins, a tie goes to
-the earliest answer; a debater with no valid vote after the re-asks abstains, and when
-nobody votes validly the first debater's answer wins (Step "vote" shows the tally).
+the earliest answer; a debater with no valid vote after the re-asks, or whose vote call
+fails, abstains, and when nobody votes validly the first debater's answer wins (Step
+"vote" shows the tally).
 """
 
 from __future__ import annotations
@@ -17,15 +24,19 @@ from __future__ import annotations
 from collections import Counter
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
+from ..agent.answers import answer_call
 from ..agent.structured import ask_structured
-from ..agent.subagent import gather_or_cancel, prior_conversation, run_agent
+from ..agent.subagent import AgentRun, gather_settled, prior_conversation, run_agent
 from ..agent.turn import Turn
+from ..errors import AgentshError, QuorumError
 from ..events import Notice, Step, TextDelta
 from ..messages import Message, system, user
 from ..models.base import ModelRequest
 from ..models.choices import listed
+
+Debater = tuple[str, str]  # (profile, label)
 
 
 class DebateConfig(BaseModel):
@@ -35,6 +46,17 @@ class DebateConfig(BaseModel):
     rounds: int = Field(2, ge=1, le=10)  # all rounds, the first (independent answers) included
     judge: Literal["moderator", "vote"] = "moderator"
     moderator: str = "moderator"
+    min_debaters: int = Field(2, ge=1)  # the quorum: fewer debaters still answering fail the turn
+
+    @model_validator(mode="after")
+    def _quorum_reachable(self) -> DebateConfig:
+        if "min_debaters" in self.model_fields_set and self.min_debaters > len(self.debaters):
+            raise ValueError(f"min_debaters ({self.min_debaters}) is more than the {len(self.debaters)} debaters")
+        return self
+
+    @property
+    def quorum(self) -> int:
+        return min(self.min_debaters, len(self.debaters))
 
 
 class DebateMode:
@@ -47,24 +69,46 @@ class DebateMode:
         for name in [*config.debaters, *([config.moderator] if config.judge == "moderator" else [])]:
             turn.profile(name)  # an unknown profile fails before any call
         debaters = list(zip(config.debaters, labels(config.debaters), strict=True))
-        question, context = turn.user_text, prior_conversation(turn)
-        answers: dict[str, str] = {}
+        runs: dict[str, AgentRun] = {}
         for round_number in range(1, config.rounds + 1):
-            tasks = [
-                run_agent(turn, profile, _task(question, label, answers), context=context, label=label)
-                for profile, label in debaters
-            ]
-            runs = await gather_or_cancel(tasks)
-            answers = {run.agent: run.answer for run in runs}
-            data = {"round": round_number, "answers": answers}
-            turn.emit(Step(kind="round", title=f"round {round_number}", status="done", data=data))
+            debaters, runs = await _round(turn, debaters, runs, round_number, config.quorum)
+        answers = {label: run.answer for label, run in runs.items()}
         if config.judge == "vote":
-            answer = await _vote(turn, debaters, question, answers)
-            turn.emit(TextDelta(delta=answer))
+            winner = runs[await _vote(turn, debaters, turn.user_text, answers)]
+            answer = Message(role="assistant", content=winner.answer, cut=winner.cut)
+            turn.emit(TextDelta(delta=answer.content))
         else:
-            answer = await _moderate(turn, config.moderator, question, answers)
-        turn.add(Message(role="assistant", content=answer))
-        turn.output = answer
+            answer = await _moderate(turn, config.moderator, turn.user_text, answers)
+        turn.add(answer)
+        turn.output = answer.content
+
+
+async def _round(
+    turn: Turn, debaters: list[Debater], previous: dict[str, AgentRun], number: int, quorum: int
+) -> tuple[list[Debater], dict[str, AgentRun]]:
+    """One round: the debaters still in it, and their answers (by label)."""
+    question, context = turn.user_text, prior_conversation(turn)
+    answers = {label: run.answer for label, run in previous.items()}
+    results = await gather_settled([
+        run_agent(turn, profile, _task(question, label, answers), context=context, label=label) for profile, label in debaters
+    ])
+    runs = {r.agent: r for r in results if isinstance(r, AgentRun)}
+    failed = {label: str(r) for (_, label), r in zip(debaters, results, strict=True) if isinstance(r, AgentshError)}
+    data = {"round": number, "answers": {label: run.answer for label, run in runs.items()}, **({"failed": failed} if failed else {})}
+    turn.emit(Step(kind="round", title=f"round {number}", status="done", data=data))
+    still = [debater for debater in debaters if debater[1] in runs]
+    if failed:
+        _go_on_without(turn, failed, still, quorum)
+    return still, runs
+
+
+def _go_on_without(turn: Turn, failed: dict[str, str], still: list[Debater], quorum: int) -> None:
+    reasons = "; ".join(f"{label} failed: {reason}" for label, reason in failed.items())
+    if len(still) < quorum:
+        total = len(still) + len(failed)
+        raise QuorumError(f"debate: {len(still)} of {total} debaters still answer, fewer than min_debaters = {quorum}: {reasons}")
+    names = ", ".join(label for _, label in still)
+    turn.emit(Notice(message=f"debate: {reasons}; going on with {names}", level="warning"))
 
 
 def labels(profiles: list[str]) -> list[str]:
@@ -93,18 +137,19 @@ def _numbered(answers: dict[str, str]) -> str:
     return "\n\n".join(f"Answer {i} (from {label}):\n{answer}" for i, (label, answer) in enumerate(answers.items(), 1))
 
 
-async def _moderate(turn: Turn, moderator: str, question: str, answers: dict[str, str]) -> str:
+async def _moderate(turn: Turn, moderator: str, question: str, answers: dict[str, str]) -> Message:
     profile = turn.profile(moderator)
     prompt = (
         f"The question:\n{question}\n\nThe debaters' final answers:\n\n{_numbered(answers)}\n\n"
         "Give the single best final answer to the question."
     )
     request = ModelRequest(messages=[system(profile.system_prompt), user(prompt)], temperature=profile.temperature)
-    response = await turn.call_model(request, agent=None, model=turn.model_for(profile))
-    return response.message.content
+    response = await answer_call(turn, request, model=turn.model_for(profile))
+    return response.message
 
 
-async def _vote(turn: Turn, debaters: list[tuple[str, str]], question: str, answers: dict[str, str]) -> str:
+async def _vote(turn: Turn, debaters: list[Debater], question: str, answers: dict[str, str]) -> str:
+    """The label of the winning answer."""
     vote_schema = create_model(
         "Vote", __config__=ConfigDict(extra="forbid"),
         choice=(int, Field(ge=1, le=len(answers), description="the number of the best answer",
@@ -123,8 +168,11 @@ async def _vote(turn: Turn, debaters: list[tuple[str, str]], question: str, answ
             turn, vote_schema, messages, agent=label, model=turn.model_for(profile), temperature=profile.temperature
         )
 
-    ballots = await gather_or_cancel([ballot(profile, label) for profile, label in debaters])
-    votes = {label: b.choice for (_, label), b in zip(debaters, ballots, strict=True) if b is not None}
+    ballots = await gather_settled([ballot(profile, label) for profile, label in debaters])
+    for (_, label), failure in zip(debaters, ballots, strict=True):
+        if isinstance(failure, AgentshError):
+            turn.emit(Notice(message=f"debate: {label}'s vote failed ({failure}); it abstains", level="warning"))
+    votes = {label: b.model_dump()["choice"] for (_, label), b in zip(debaters, ballots, strict=True) if isinstance(b, BaseModel)}
     tally = Counter(votes.values())
     winner = min(tally, key=lambda choice: (-tally[choice], choice)) if tally else 1
     if not tally:
@@ -133,4 +181,4 @@ async def _vote(turn: Turn, debaters: list[tuple[str, str]], question: str, answ
     data = {"votes": votes, "tally": {str(k): v for k, v in sorted(tally.items())}, "winner": chosen, "choice": winner}
     title = f"{chosen}'s answer wins ({tally.get(winner, 0)} of {len(debaters)} votes)"
     turn.emit(Step(kind="vote", title=title, status="done", data=data))
-    return answers[chosen]
+    return chosen

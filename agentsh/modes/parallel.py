@@ -4,7 +4,8 @@ Branches run concurrently (the turn takes about as long as the slowest one). Wit
 `aggregate = "merge"` the aggregator profile writes one answer from all of them, listed
 in the declared branch order; with `"vote"` it picks the best one by structured output
 (fallback when it gives no valid vote: the first branch's answer). A branch that fails is
-reported and left out; the turn fails only when every branch does.
+reported and left out (an empty answer, after one more try, is a failure: it never counts as
+done); the turn fails only when every branch does.
 """
 
 from __future__ import annotations
@@ -66,8 +67,8 @@ class ParallelMode:
             answer = await self._vote(turn, config.aggregator, runs, context)
         else:
             answer = await self._merge(turn, config.aggregator, runs, context)
-        turn.add(Message(role="assistant", content=answer))
-        turn.output = answer
+        turn.add(answer)
+        turn.output = answer.content
 
     async def _fan_out(self, turn: Turn, profiles: list[str], labels: list[str], context: list[Message]) -> list[AgentRun]:
         """Every branch at once; the answers in declared order, whatever order they finished in."""
@@ -96,14 +97,14 @@ class ParallelMode:
         turn.emit(Step(kind="branch", title=label, status="done", data={"answer": run.answer}))
         return run
 
-    async def _merge(self, turn: Turn, aggregator: str, runs: list[AgentRun], context: list[Message]) -> str:
+    async def _merge(self, turn: Turn, aggregator: str, runs: list[AgentRun], context: list[Message]) -> Message:
         turn.emit(Step(kind="aggregate", title="merge", status="running", data={"agent": aggregator}))
         prompt = MERGE_PROMPT.format(request=turn.user_text, count=len(runs), answers=numbered(runs))
         answer = await answer_as(turn, aggregator, [*context, user(prompt)])
         turn.emit(Step(kind="aggregate", title="merge", status="done", data={"agent": aggregator}))
-        return answer.content
+        return answer
 
-    async def _vote(self, turn: Turn, aggregator: str, runs: list[AgentRun], context: list[Message]) -> str:
+    async def _vote(self, turn: Turn, aggregator: str, runs: list[AgentRun], context: list[Message]) -> Message:
         turn.emit(Step(kind="aggregate", title="vote", status="running", data={"agent": aggregator}))
         names = [run.agent for run in runs]
         prompt = VOTE_PROMPT.format(request=turn.user_text, count=len(runs), answers=numbered(runs), names=", ".join(names))
@@ -119,9 +120,9 @@ class ParallelMode:
             choice, reason = picked["choice"], picked["reason"]
         data = {"agent": aggregator, "choice": choice, "reason": reason, "fallback": vote is None}
         turn.emit(Step(kind="aggregate", title="vote", status="done", data=data))
-        answer = runs[names.index(choice)].answer
-        turn.emit(TextDelta(delta=answer))  # the chosen answer was streamed as its branch's: show it as the answer
-        return answer
+        chosen = runs[names.index(choice)]
+        turn.emit(TextDelta(delta=chosen.answer))  # the chosen answer was streamed as its branch's: show it as the answer
+        return Message(role="assistant", content=chosen.answer, cut=chosen.cut)
 
 
 def branch_labels(profiles: list[str]) -> list[str]:

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ..agent.structured import ask_structured
 from ..agent.subagent import prior_conversation, run_agent
 from ..agent.turn import Turn
+from ..errors import EmptyAnswerError
 from ..events import Notice, Step, TextDelta
 from ..messages import Message, system, user
 from .router import answer_as
@@ -121,19 +122,22 @@ class PipelineMode:
             turn.profile(stage.agent)
             if isinstance(stage.gate, CriticGate):
                 turn.profile(stage.gate.agent)
-        answer = await self._chain(turn, config.stages)
-        turn.add(Message(role="assistant", content=answer))
+        answer, cut = await self._chain(turn, config.stages)
+        turn.add(Message(role="assistant", content=answer, cut=cut))
         turn.output = answer
 
-    async def _chain(self, turn: Turn, stages: list[Stage]) -> str:
+    async def _chain(self, turn: Turn, stages: list[Stage]) -> tuple[str, bool]:
+        """The answer, and whether it stopped at the model's token cap."""
         request, current, context = turn.user_text, turn.user_text, prior_conversation(turn)
+        cut = False
         for index, stage in enumerate(stages, 1):
             title = f"{index}/{len(stages)} {stage.agent}"
             task = fill(stage.prompt, current, request)
             where = {"index": index, "agent": stage.agent}
             turn.emit(Step(kind="stage", title=title, status="running", data=where))
             streamed = index == len(stages) and stage.gate is None
-            current = await self._stage(turn, stage, task, context, streamed)
+            output = await self._stage(turn, stage, task, context, streamed)
+            current, cut = output.content, output.cut
             turn.emit(Step(kind="stage", title=title, status="done", data={**where, "output": current}))
             failure = await self._check(turn, stage, index, task, current)
             if stage.gate is not None:
@@ -142,16 +146,25 @@ class PipelineMode:
             if failure is not None and stage.gate is not None:  # only a gate fails a stage
                 message = f"The pipeline stopped at stage {index} ({stage.agent}): its {stage.gate.type} gate failed: {failure}"
                 turn.emit(TextDelta(delta=message))
-                return message
+                return message, False
             if not streamed and index == len(stages):
                 turn.emit(TextDelta(delta=current))  # streamed under the stage's label: show it as the answer
-        return current
+        return current, cut
 
-    async def _stage(self, turn: Turn, stage: Stage, task: str, context: list[Message], streamed: bool) -> str:
-        """The last stage, when nothing can reject it, streams as the answer; the others as sub-agents."""
+    async def _stage(self, turn: Turn, stage: Stage, task: str, context: list[Message], streamed: bool) -> Message:
+        """The last stage, when nothing can reject it, streams as the answer; the others as sub-agents.
+
+        An empty output is an error, unless a nonempty gate is there to stop the chain with its own message.
+        """
         if streamed:
-            return (await answer_as(turn, stage.agent, [*context, user(task)])).content
-        return (await run_agent(turn, stage.agent, task, context=context)).answer
+            return await answer_as(turn, stage.agent, [*context, user(task)])
+        try:
+            run = await run_agent(turn, stage.agent, task, context=context)
+        except EmptyAnswerError:
+            if not isinstance(stage.gate, NonEmptyGate):
+                raise
+            return Message(role="assistant")
+        return Message(role="assistant", content=run.answer, cut=run.cut)
 
     async def _check(self, turn: Turn, stage: Stage, index: int, task: str, output: str) -> str | None:
         """None when the gate passes (or there is none), else the reason it failed."""

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..agent.answers import answer_call
 from ..agent.structured import ask_structured
 from ..agent.subagent import AgentRun, run_agent
 from ..agent.turn import Turn
@@ -260,7 +261,7 @@ class _PlanRun:
             "Write the answer to the user's request from these results."
         )
         request = ModelRequest(messages=[system(profile.system_prompt), user(prompt)], temperature=profile.temperature)
-        response = await self.turn.call_model(request, agent=None, model=self.turn.model_for(profile))
+        response = await answer_call(self.turn, request, model=self.turn.model_for(profile))
         self.turn.add(response.message)
         self.turn.output = response.message.content
 

@@ -19,6 +19,11 @@ the answer (a TextDelta without agent). Actions and observations are stored as o
 tool calls and results, so the session history looks the same as in `tools` mode; the
 history is rendered back into the text protocol for the model (which also lets a session
 switch to `react` after native tool calls).
+
+The scratchpad (that rendering, then this turn's exchange) is compacted as the tools loop's
+history is: each of its messages stands for the history message it renders (`Turn.mirror`;
+a correction stands for the message it follows), so a request over the context budget, or
+refused by the provider as too long, compacts the history and leaves out what was summarised.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +44,7 @@ from ..messages import Message, ToolCallPart, system, user
 from ..models.base import ModelRequest
 
 AGENT = "react"
+Mirror = Callable[[Message, Message], Message]
 NO_ANSWER = "(the step limit was reached before a final answer)"
 
 _LABEL = r"^[ \t*>]*{}[ \t*]*:[ \t*]*"
@@ -89,6 +96,7 @@ class Parsed:
     final: str | None = None
     problem: str | None = None
     text: str = ""  # the reply without any observation the model made up
+    cut: bool = False  # the reply stopped at the model's token cap
 
 
 class ReactMode:
@@ -100,19 +108,21 @@ class ReactMode:
         turn.mode_config(self.name, ReactConfig)
         # the conversation so far, then this turn's protocol exchange, as the model sees them
         # (taken once: the actions and results `turn.add` stores are mirrored in the scratchpad)
-        scratchpad: list[Message] = text_history(turn.history)
+        scratchpad: list[Message] = text_history(turn.history, turn.mirror)
         for step in range(1, turn.max_steps + 1):
             parsed = await self._ask(turn, scratchpad, step)
             if parsed.final is not None:
-                self._answer(turn, parsed.final)
+                self._answer(turn, parsed.final, cut=parsed.cut)
                 return
             if parsed.problem is not None:
-                scratchpad += [Message(role="assistant", content=parsed.text), user(correction(parsed.problem, turn))]
+                anchor = turn.history[-1]  # the correction goes when what it follows is compacted away
+                reply, note = Message(role="assistant", content=parsed.text), user(correction(parsed.problem, turn))
+                scratchpad += [turn.mirror(reply, anchor), turn.mirror(note, anchor)]
             else:
                 await self._act(turn, parsed, scratchpad)
         parsed = await self._ask(turn, [*scratchpad, user(STEP_LIMIT_NOTE)], turn.max_steps + 1)
         turn.step_limited = True
-        self._answer(turn, parsed.final or parsed.thought or NO_ANSWER, step_limited=True)
+        self._answer(turn, parsed.final or parsed.thought or NO_ANSWER, step_limited=True, cut=parsed.cut)
 
     async def _ask(self, turn: Turn, scratchpad: list[Message], step: int) -> Parsed:
         turn.refresh_tools()
@@ -120,6 +130,7 @@ class ReactMode:
         messages = [system(_system_prompt(turn.history, tools)), *scratchpad]
         response = await turn.call_model(ModelRequest(messages=messages, text_tools=tools), AGENT)
         parsed = parse_reply(response.message.content)
+        parsed.cut = response.message.cut
         if parsed.thought:
             turn.emit(Step(kind="thought", title=_shorten(parsed.thought), data={"thought": parsed.thought, "step": step}))
         return parsed
@@ -128,17 +139,17 @@ class ReactMode:
         call = ToolCallPart(id=f"react_{uuid.uuid4().hex[:12]}", name=parsed.action, arguments=json.dumps(parsed.arguments))
         action = Message(role="assistant", content=parsed.text, tool_calls=[call])
         turn.add(action)
-        scratchpad.append(Message(role="assistant", content=parsed.text))
+        scratchpad.append(turn.mirror(Message(role="assistant", content=parsed.text), action))
 
         def add_result(message: Message) -> None:
             turn.add(message)
-            scratchpad.append(user(f"Observation: {message.content}"))
+            scratchpad.append(turn.mirror(user(f"Observation: {message.content}"), message))
 
         await run_tool_calls(turn, action, add_result, AGENT)
 
-    def _answer(self, turn: Turn, text: str, step_limited: bool = False) -> None:
+    def _answer(self, turn: Turn, text: str, step_limited: bool = False, cut: bool = False) -> None:
         turn.emit(TextDelta(delta=text))
-        turn.add(Message(role="assistant", content=text, step_limited=step_limited))
+        turn.add(Message(role="assistant", content=text, step_limited=step_limited, cut=cut))
         turn.output = text
 
 
@@ -213,20 +224,23 @@ def _system_prompt(history: list[Message], tools: list[dict[str, Any]]) -> str:
     return f"{base}\n\n{protocol}" if base else protocol
 
 
-def text_history(history: list[Message]) -> list[Message]:
-    """The conversation without its system prompt, native tool calls rendered as the text protocol."""
+def text_history(history: list[Message], mirror: Mirror = lambda copy, original: copy) -> list[Message]:
+    """The conversation without its system prompt, native tool calls rendered as the text protocol.
+
+    `mirror(copy, original)` is told which history message each rendered one stands for.
+    """
     rendered: list[Message] = []
     for message in history[1:] if history and history[0].role == "system" else history:
         if message.role == "tool":
             observation = f"Observation: {message.content}"
             if rendered and rendered[-1].role == "user" and rendered[-1].content.startswith("Observation:"):
-                rendered[-1] = user(f"{rendered[-1].content}\n{observation}")
+                rendered[-1] = mirror(user(f"{rendered[-1].content}\n{observation}"), message)
             else:
-                rendered.append(user(observation))
+                rendered.append(mirror(user(observation), message))
         elif message.tool_calls:
-            rendered.append(Message(role="assistant", content=_action_text(message)))
+            rendered.append(mirror(Message(role="assistant", content=_action_text(message)), message))
         else:
-            rendered.append(Message(role=message.role, content=message.content))
+            rendered.append(mirror(Message(role=message.role, content=message.content), message))
     return rendered
 
 

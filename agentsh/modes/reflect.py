@@ -18,7 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..agent.structured import ask_structured
-from ..agent.subagent import prior_conversation, run_agent
+from ..agent.subagent import AgentRun, prior_conversation, run_agent
 from ..agent.turn import Turn
 from ..events import Notice, Step, TextDelta
 from ..messages import Message, system, user
@@ -45,27 +45,28 @@ class ReflectMode:
     async def run(self, turn: Turn) -> None:
         config = turn.mode_config(self.name, ReflectConfig)
         request, context = turn.user_text, prior_conversation(turn)
-        draft, verdict = "", Verdict(verdict="revise", feedback="")
+        draft, verdict = AgentRun(agent="writer", answer=""), Verdict(verdict="revise", feedback="")
         for round_number in range(1, config.max_rounds + 1):
-            draft = await _generate(turn, config.writer, request, context, draft, verdict.feedback, round_number)
-            verdict = await _critique(turn, config.critic, request, draft, round_number)
+            draft = await _generate(turn, config.writer, request, context, draft.answer, verdict.feedback, round_number)
+            verdict = await _critique(turn, config.critic, request, draft.answer, round_number)
             if verdict.verdict == "pass":
                 break
-        else:
+        answer = draft.answer
+        if verdict.verdict != "pass":
             turn.emit(Step(kind="draft", title=f"no draft passed review in {config.max_rounds} rounds", status="not_passed",
                            data={"round": config.max_rounds, "feedback": verdict.feedback}))
-            draft = (
-                f"{draft}\n\n---\nNote: this answer did not pass review after {config.max_rounds} rounds. "
+            answer = (
+                f"{answer}\n\n---\nNote: this answer did not pass review after {config.max_rounds} rounds. "
                 f"The reviewer's last feedback: {verdict.feedback or '(none)'}"
             )
-        turn.emit(TextDelta(delta=draft))
-        turn.add(Message(role="assistant", content=draft))
-        turn.output = draft
+        turn.emit(TextDelta(delta=answer))
+        turn.add(Message(role="assistant", content=answer, cut=draft.cut))
+        turn.output = answer
 
 
 async def _generate(
     turn: Turn, writer: str, request: str, context: list[Message], draft: str, feedback: str, round_number: int
-) -> str:
+) -> AgentRun:
     if round_number == 1:
         run = await run_agent(turn, writer, request, context=context, label="writer")
     else:
@@ -76,7 +77,7 @@ async def _generate(
         previous = [*context, user(request), Message(role="assistant", content=draft)]
         run = await run_agent(turn, writer, revision, context=previous, label="writer")
     turn.emit(Step(kind="draft", title=f"draft {round_number}", status="done", data={"round": round_number, "draft": run.answer}))
-    return run.answer
+    return run
 
 
 async def _critique(turn: Turn, critic: str, request: str, draft: str, round_number: int) -> Verdict:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from ..agent.answers import answer_call
 from ..agent.loop import run_tool_loop
 from ..agent.structured import ask_structured
 from ..agent.turn import Turn
@@ -47,7 +48,7 @@ class RouterMode:
         route, reason, fallback = await self._classify(turn, routes, config.default)
         turn.emit(Step(kind="route", title=route, status="done", data={"reason": reason, "fallback": fallback}))
         answer = await answer_as(turn, route, turn.history[1:])
-        turn.add(Message(role="assistant", content=answer.content, step_limited=answer.step_limited))
+        turn.add(Message(role="assistant", content=answer.content, step_limited=answer.step_limited, cut=answer.cut))
         turn.output = answer.content
 
     async def _classify(self, turn: Turn, routes: list[str], default: str) -> tuple[str, str, bool]:
@@ -93,6 +94,6 @@ async def answer_as(turn: Turn, profile_name: str, messages: list[Message]) -> M
     model = turn.model_for(profile)
     if profile.tools == []:
         request = ModelRequest(messages=conversation, temperature=profile.temperature)
-        response = await turn.call_model(request, model=model)
-        return Message(role="assistant", content=response.message.content)
+        response = await answer_call(turn, request, model=model)
+        return Message(role="assistant", content=response.message.content, cut=response.message.cut)
     return await run_tool_loop(turn, conversation, tools=profile.tools, model=model, temperature=profile.temperature)

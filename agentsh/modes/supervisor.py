@@ -53,7 +53,7 @@ class SupervisorMode:
             turn, messages, model=turn.model_for(manager), executor=executor, temperature=manager.temperature
         )
         turn.emit(Step(kind="manager", title=MANAGER, status="done", data={"delegations": team.count}))
-        turn.add(Message(role="assistant", content=answer.content, step_limited=answer.step_limited))
+        turn.add(Message(role="assistant", content=answer.content, step_limited=answer.step_limited, cut=answer.cut))
         turn.output = answer.content
 
 

@@ -185,6 +185,11 @@ class TranscriptPrinter:
             self.line("■ interrupted: the partial answer is kept", "yellow")
         if event.step_limited:
             self.line("! the answer was cut short by the step limit (--max-steps)", "yellow")
+        if event.cut:
+            self.line(f"! {CUT_NOTE}", "yellow")
+
+
+CUT_NOTE = "cut: the answer stopped at the model's token cap; /continue goes on from there"
 
 
 def compaction_text(event: Compaction) -> str:

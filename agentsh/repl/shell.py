@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from contextlib import AbstractContextManager, aclosing
 from functools import partial
 from typing import Protocol
 
 from .. import __version__
+from ..agent.continuation import CONTINUE_REQUEST
 from ..commands import CommandResult, is_command, run_slash_command
 from ..custom_commands import TurnOptions
 from ..errors import AgentshError
@@ -109,8 +110,11 @@ class Repl:
     # a turn ---------------------------------------------------------------------
 
     async def turn(self, text: str, options: TurnOptions | None = None) -> None:
+        await self._show(self.session.send(text, options))
+
+    async def _show(self, turn: AsyncGenerator[Event, None]) -> None:
         with self.terminal.during_turn(self.session.cancel):
-            async with aclosing(self.session.send(text, options) if options else self.session.send(text)) as events:
+            async with aclosing(turn) as events:
                 async for event in events:
                     if isinstance(event, ApprovalRequest):
                         await self._approve(event)
@@ -182,6 +186,8 @@ class Repl:
             await self._compact()
         elif result.action == "send" and result.argument:
             await self.turn(result.argument, result.options)
+        elif result.action == "continue":
+            await self._show(self.session.continue_answer())
 
     def _switch(self, session: Session) -> None:
         if session is self.session:  # /resume of the session already open
@@ -270,7 +276,8 @@ def recap_lines(history: list[Message], count: int = RECAP) -> list[str]:
     lines = [f"  … {len(spoken) - count} earlier messages"] if len(spoken) > count else []
     for message in spoken[-count:]:
         who = "you" if message.role == "user" else "agentsh"
-        mark = " (interrupted)" if message.interrupted else ""
-        lines.append(f"  {who}: {first_line(message.typed, 100)}{mark}")
+        mark = " (interrupted)" if message.interrupted else " (cut at the model's token cap)" if message.cut else ""
+        text = "/continue" if message.role == "user" and message.content == CONTINUE_REQUEST else message.typed
+        lines.append(f"  {who}: {first_line(text, 100)}{mark}")
         lines += [f"    📎 {'' if a.kind == 'shell' else '@'}{a.path} ({a.kind})" for a in message.attachments]
     return lines

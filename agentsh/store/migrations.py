@@ -136,6 +136,13 @@ def m009_model_formats(db: Database) -> None:
     db.table("model_formats").create({"model": str, "level": str, "updated_at": str}, pk="model")
 
 
+@migrations()
+def m010_cut_answers(db: Database) -> None:
+    """Answers the model stopped at its token cap (finish_reason "length"), so a resumed session shows them as cut."""
+    db.table("messages").add_column("cut", int, not_null_default=0)
+    db.table("turns").add_column("cut", int, not_null_default=0)
+
+
 def known_migrations() -> list[str]:
     """The names of every migration this agentsh has, in order: all a fresh database would apply."""
     return [m.name for m in migrations.pending(Database(memory=True))]

@@ -121,7 +121,7 @@ def _markdown_message(message: Message) -> list[str]:
     if message.role == "tool":
         return [f"**Tool result** `{message.name}`:", "", "```", message.content, "```", ""]
     heading = "## You" if message.role == "user" else "## Assistant"
-    flags = " _(interrupted)_" if message.interrupted else " _(step-limited)_" if message.step_limited else ""
+    flags = " _(interrupted)_" if message.interrupted else " _(step-limited)_" if message.step_limited else " _(cut at the token cap)_" if message.cut else ""
     lines = [heading + flags, ""]
     if message.content:
         lines += [message.content, ""]

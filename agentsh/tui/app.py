@@ -25,7 +25,7 @@ from ..errors import AgentshError
 from ..signals import exit_status, on_stop_signals
 from ..tools.approval import Decision
 from . import collector
-from .history import items_of, recent_messages, user_inputs
+from .history import CONTINUE_COMMAND, items_of, recent_messages, user_inputs
 from .literal import literal
 from .runner import TurnRunner
 from .screens.approval import ApprovalScreen
@@ -315,6 +315,8 @@ class AgentshApp(App[int]):
             self.run_worker(self.compact())
         elif action == "send" and result.argument:
             self.runner.submit(result.argument, result.options)
+        elif action == "continue":
+            self.runner.submit(CONTINUE_COMMAND)
         elif action not in (None, "export"):  # export: the command wrote the file and said where
             self.notify_plain(f"this app does not know the action {action!r}", "warning")
 

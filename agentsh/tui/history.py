@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from ..messages import Attachment, Message, ToolCallPart
     from ..session import Session
 
+CONTINUE_COMMAND = "/continue"  # how a continuation's request is shown: what the user typed
 RECENT = 120  # stored messages read first: more than the newest page of items needs
 
 
@@ -23,6 +24,7 @@ class AssistantItem:
     text: str
     interrupted: bool = False
     step_limited: bool = False
+    cut: bool = False
 
 
 @dataclass(frozen=True)
@@ -36,11 +38,13 @@ Item = UserItem | AssistantItem | ToolItem
 
 def items_of(messages: list[Message]) -> list[Item]:
     """One item per thing shown: a tool call carries its result, system messages are left out."""
+    from ..agent.continuation import CONTINUE_REQUEST  # the core: imported once a session is open
+
     results = {m.tool_call_id: m for m in messages if m.role == "tool"}
     items: list[Item] = []
     for message in messages:
         if message.role == "user":
-            items.append(UserItem(message.typed, tuple(message.attachments)))
+            items.append(UserItem(CONTINUE_COMMAND if message.content == CONTINUE_REQUEST else message.typed, tuple(message.attachments)))
         elif message.role == "assistant":
             items.extend(_assistant_items(message, results))
     return items
@@ -49,7 +53,7 @@ def items_of(messages: list[Message]) -> list[Item]:
 def _assistant_items(message: Message, results: dict[str | None, Message]) -> list[Item]:
     items: list[Item] = []
     if message.content or not message.tool_calls:
-        items.append(AssistantItem(message.content, message.interrupted, message.step_limited))
+        items.append(AssistantItem(message.content, message.interrupted, message.step_limited, message.cut))
     items.extend(ToolItem(call, results.get(call.id)) for call in message.tool_calls)
     return items
 

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 from textual.worker import Worker
 
+from ..errors import AgentshError
+from .history import CONTINUE_COMMAND
 from .turn_view import TurnView
 from .widgets.messages import NoticeLine, UserMessage
 
@@ -44,6 +46,7 @@ class TurnRunner:
         return self.worker is not None and not self.worker.is_finished
 
     def submit(self, text: str, options: TurnOptions | None = None) -> None:
+        """Queue a message; CONTINUE_COMMAND queues /continue (the model goes on with its cut answer)."""
         self.queue.append((text, options))
         self.app.refresh_status()
         if not self.busy:
@@ -85,11 +88,16 @@ class TurnRunner:
     async def _send(self, text: str, options: TurnOptions | None) -> None:
         session = self.app.session
         assert session is not None  # _wait_until_ready waited for it
+        try:
+            turn = session.continue_answer() if text == CONTINUE_COMMAND else session.send(text, options)
+        except AgentshError as error:  # nothing to continue (any more)
+            await self.app.transcript.add(NoticeLine(str(error), "error"))
+            return
         self.view = view = TurnView(self.app.transcript, self.app.notify_plain, self.app.ask_approval)
         self.sending = True
         self.app.refresh_status(state="running")
         try:
-            async with aclosing(session.send(text, options) if options else session.send(text)) as events:
+            async with aclosing(turn) as events:
                 last_yield = time.monotonic()
                 async for event in events:
                     if self.cancel_requested:

@@ -75,10 +75,10 @@ class TurnView:
             await self._add(self.answer)
         self.answer.write(event.delta)
 
-    async def close_answer(self, interrupted: bool = False, step_limited: bool = False) -> None:
+    async def close_answer(self, interrupted: bool = False, step_limited: bool = False, cut: bool = False) -> None:
         answer, self.answer = self.answer, None
         if answer is not None:
-            await answer.finish(interrupted, step_limited)
+            await answer.finish(interrupted, step_limited, cut)
 
     # tools ----------------------------------------------------------------------------
 
@@ -133,8 +133,8 @@ class TurnView:
 
     async def _on_done(self, event: TurnDone) -> None:
         if self.answer is not None:
-            await self.close_answer(event.interrupted, event.step_limited)
+            await self.close_answer(event.interrupted, event.step_limited, event.cut)
         elif not self.answered and event.output and not event.failed:
-            await self._add(AssistantMessage(event.output, event.interrupted, event.step_limited))
-        elif (note := marker(event.interrupted, event.step_limited)) is not None:
+            await self._add(AssistantMessage(event.output, event.interrupted, event.step_limited, event.cut))
+        elif (note := marker(event.interrupted, event.step_limited, event.cut)) is not None:
             await self._add(NoticeLine(note.plain, "warning"))

@@ -105,9 +105,17 @@ async def test_a_context_window_error_compacts_and_retries_once(home):
     assert len(of(events, Compaction)) == 1 and not done(events).failed
     assert model.requests[-1].request.messages[1].content == "Question 3"
 
+    # the refusal taught the session that its window is smaller: the next turn compacts before it asks
+    events = await send(session, "Question 4")
+    assert of(events, Compaction) and not done(events).failed
+
+    model = ScriptedModel(default=answering)
+    session = scripted_session(home, model)
+    for number in range(3):
+        await send(session, f"Question {number}")
     model.add(too_long, answering, too_long)  # still too long after compacting: fail, no loop
     calls_before = len(model.requests)
-    events = await send(session, "Question 4")
+    events = await send(session, "Question 3")
     assert done(events).failed and "context window" in of(events, Error)[0].message
     assert len(model.requests) - calls_before == 3
 

@@ -93,10 +93,10 @@ async def test_critic_and_nonempty_gates(home):
     assert "a weak draft" in verdict.messages[-1].content
     assert "critic gate failed: it misses the date" in done(events).output
 
-    model = ScriptedModel("notes", "   ")
+    model = ScriptedModel("notes", "   ", "")  # an empty stage output is asked for once more, then the gate stops it
     events = await send(open_session(home, model, modes=stages(type="nonempty")), "go")
     assert "stage 2 (writer): its nonempty gate failed: the output is empty" in done(events).output
-    assert len(model.requests) == 2
+    assert len(model.requests) == 3 and "previous reply was empty" in model.requests[2].messages[-1].content
 
 
 async def test_a_gated_last_stage_is_shown_as_the_answer_once_it_passes(home):

@@ -189,3 +189,20 @@ async def test_a_failed_turn_shows_its_error_and_the_shell_goes_on(home, drive):
 
     assert "error: the provider said no" in await repl.submit("first")
     assert "fine now" in await repl.submit("second")
+
+
+async def test_a_cut_answer_is_badged_continued_and_recapped_as_cut(home, drive):
+    model = ScriptedModel(Reply(text="The first half", finish_reason="length"), "and the second half.")
+    repl = await drive(scripted_session(home, model))
+
+    printed = await repl.submit("tell me everything")
+    assert "The first half" in printed and "! cut: the answer stopped at the model's token cap; /continue goes on" in printed
+    printed = await repl.submit("/continue")
+    assert "and the second half." in printed and "cut:" not in printed
+    assert "nothing to continue" in await repl.submit("/continue")
+    first = repl.session.id
+
+    await repl.submit("/new")
+    printed = await repl.submit(f"/resume {first}")
+    assert "agentsh: The first half (cut at the model's token cap)" in printed
+    assert "you: /continue" in printed and "agentsh: and the second half." in printed

@@ -61,13 +61,15 @@ def markdown_widget(text: str = "") -> Markdown:
     return Markdown(text)
 
 
-def marker(interrupted: bool, step_limited: bool) -> Text | None:
+def marker(interrupted: bool, step_limited: bool, cut: bool = False) -> Text | None:
     """The note under an answer that did not end normally."""
     notes = []
     if interrupted:
         notes.append("⏹ interrupted: the partial answer was kept")
     if step_limited:
         notes.append("⚠ cut short by the step limit (--max-steps)")
+    if cut:
+        notes.append("✂ cut: the answer stopped at the model's token cap; /continue goes on from there")
     return Text("\n".join(notes), style="italic") if notes else None
 
 
@@ -119,10 +121,10 @@ def in_groups(texts: list[str]) -> list[list[str]]:
 class AssistantMessage(Vertical):
     """A finished answer."""
 
-    def __init__(self, text: str = "", interrupted: bool = False, step_limited: bool = False) -> None:
+    def __init__(self, text: str = "", interrupted: bool = False, step_limited: bool = False, cut: bool = False) -> None:
         super().__init__()
         self.parts = [markdown_source(text)] if text else []
-        self.interrupted, self.step_limited = interrupted, step_limited
+        self.interrupted, self.step_limited, self.cut = interrupted, step_limited, cut
 
     @property
     def source(self) -> str:
@@ -134,7 +136,7 @@ class AssistantMessage(Vertical):
         yield from self._marker()
 
     def _marker(self) -> list[Static]:
-        note = marker(self.interrupted, self.step_limited)
+        note = marker(self.interrupted, self.step_limited, self.cut)
         if note is None:
             return []
         self.add_class("-ended-early")
@@ -202,7 +204,7 @@ class StreamingAnswer(AssistantMessage):
             taken, texts = texts[: group.room], texts[group.room :]
             group.extend(taken)
 
-    async def finish(self, interrupted: bool = False, step_limited: bool = False) -> None:
+    async def finish(self, interrupted: bool = False, step_limited: bool = False, cut: bool = False) -> None:
         """Everything received on screen, as static segments; the marker when it ended early."""
         if self._timer is not None:
             self._timer.stop()
@@ -211,7 +213,7 @@ class StreamingAnswer(AssistantMessage):
             if self._stream is not None:
                 await self._stream.stop()
             self.streaming = False
-            self.interrupted, self.step_limited = interrupted, step_limited
+            self.interrupted, self.step_limited, self.cut = interrupted, step_limited, cut
             with self.app.batch_update():
                 live = "".join(self._live)
                 if live:
