@@ -31,6 +31,7 @@ from .plugin_loader.directories import plugin_directories, protected_paths
 from .plugin_loader.loader import PluginLoader
 from .profiles import resolve_profiles
 from .session_policy import SessionPolicy
+from .session_rewind import SessionRewind
 from .store.db import DB_FILENAME, OnWait, open_database
 from .store.records import SessionRecord
 from .store.sessions import SessionStore, repair_history
@@ -56,7 +57,7 @@ class _TurnLog:
     last_checkpoint: float = 0.0
 
 
-class Session(SessionPolicy):
+class Session(SessionPolicy, SessionRewind):
     def __init__(
         self, settings: Settings, store: SessionStore, record: SessionRecord, model: ModelClient, loader: PluginLoader,
         tool_context: ToolContext | None = None,
@@ -70,6 +71,7 @@ class Session(SessionPolicy):
         self.registry = loader.registry
         self.approvals = ApprovalPolicy(settings.approval, settings.allow_tools, settings.deny_tools)
         self.executor = ToolExecutor(self.registry, self.approvals, timeout=settings.tool_timeout)
+        self.executor.before_change = self._checkpoint_before_change  # files snapshotted for /undo
         self.notices: list[str] = []
         self.memory = SessionMemory(settings, store, record.id, self._memory_model, self._model_for_memory)
         self._listeners = []
@@ -233,6 +235,7 @@ class Session(SessionPolicy):
             self._persisted = True
         log = _TurnLog(turn_id=self.store.begin_turn(self.id, message, self.mode, self.model_name), messages=[message], stored=stored)
         self.record = self.store.get(self.id)
+        self._begin_checkpoints(log.turn_id)
 
         def emit(event: Event) -> None:
             self._observe(event, log)
@@ -266,6 +269,8 @@ class Session(SessionPolicy):
             status, error = "failed", AgentshError(f"internal error: {type(failure).__name__}: {failure}")
         if error is not None:
             turn.emit(Error(message=str(error), kind=type(error).__name__))
+        if (notice := await self._checkpoint_after_turn()) is not None:
+            turn.emit(Notice(message=notice, level="warning"))
         done = self._done_event(turn, status, log)
         try:
             problem = self._save(turn, log, status, error)

@@ -22,7 +22,7 @@ ROOT = "agentsh"
 BASE = {"errors", "events", "messages", "profiles", "secrets", "signals", "terminal", "text"}
 LOW = {"config", "models", "store", "tools"}  # import only the base
 FRONT_DOORS = {"cli", "repl", "tui"}  # nothing below them imports them
-MIDDLE = {"agent", "commands", "memory", "modes", "plugin_loader", "session", "session_policy"}  # between the two
+MIDDLE = {"agent", "commands", "memory", "modes", "plugin_loader", "session", "session_policy", "session_rewind"}  # between the two
 # The front doors that may import another: `agentsh` with no command opens the REPL or the TUI.
 FRONT_DOOR_EDGES = {("cli", "repl"), ("cli", "tui"), ("__main__", "cli")}
 

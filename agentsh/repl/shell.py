@@ -16,7 +16,7 @@ from functools import partial
 from typing import Protocol
 
 from .. import __version__
-from ..commands import CommandResult, is_command, run_slash_command
+from ..commands import CommandResult, edit_last, is_command, run_slash_command
 from ..errors import AgentshError
 from ..events import ApprovalRequest, Event, Notice
 from ..messages import Message
@@ -39,6 +39,8 @@ class Terminal(Protocol):
 
     async def read(self) -> str | None: ...
     async def ask(self, question: str) -> str | None: ...
+    async def edit(self, text: str) -> str | None: ...
+    def copy(self, text: str) -> None: ...
     async def approve(self, request: ApprovalRequest) -> Decision | None: ...
     def during_turn(self, interrupt: Callable[[], None]) -> AbstractContextManager: ...
     async def above_prompt(self, show: Callable[[], None]) -> None: ...
@@ -145,6 +147,31 @@ class Repl:
             self._switch(self.session.switch(result.argument if result.action == "resume" else None))
         elif result.action == "compact":
             await self._compact()
+        elif result.action == "send" and result.argument is not None:
+            await self.turn(result.argument)
+        elif result.action == "edit" and result.argument is not None:
+            await self._edit(result.argument)
+        elif result.action == "reload" and result.argument:
+            self.transcript.line(f"· that turn's message was: {first_line(result.argument, 70)}", "dim")
+        elif result.action == "copy" and result.argument is not None:
+            self._copy(result.argument)
+
+    async def _edit(self, text: str) -> None:
+        edited = await self.terminal.edit(text)
+        if edited is None and not self.terminal.can_ask:
+            self.transcript.line("· this input cannot be edited in place: /edit NEW TEXT replaces your last message", "yellow")
+        elif edited is None or not edited.strip():
+            self.transcript.line("· edit cancelled", "dim")
+        else:
+            result = edit_last(self.session, edited)
+            self.transcript.line(result.text, "dim")
+            await self._perform(result)
+
+    def _copy(self, text: str) -> None:
+        try:
+            self.terminal.copy(text)
+        except ValueError as reason:
+            self.transcript.line(f"· not copied: {reason}", "yellow")
 
     def _switch(self, session: Session) -> None:
         if session is self.session:  # /resume of the session already open

@@ -44,9 +44,10 @@ if TYPE_CHECKING:  # the core is imported by the thread that opens the session
 Opener = Callable[[], "Session"]
 WELCOME = Text.assemble(
     ("agentsh", "bold"), " — chat with an agent that can use tools.\n",
-    "Enter sends · Ctrl+J new line · ↑↓ earlier messages · / commands (Tab completes) · ",
-    "Ctrl+P palette · Ctrl+S sessions · Esc cancels a turn · Ctrl+Q quits",
+    "Enter sends · Ctrl+J new line · ↑ edits your last message, ↑↓ earlier ones · / commands (Tab completes) · ",
+    "Ctrl+O copies the answer · Ctrl+P palette · Ctrl+S sessions · Esc cancels a turn · Ctrl+Q quits",
 )
+GOING_BACK = ("/retry", "/edit", "/undo", "/rewind")  # commands that change what a running turn builds on
 STATUS_EVERY = 16  # text deltas between status-bar refreshes while an answer streams
 DRAWN_TIMEOUT = 0.5  # seconds: the most background work waits for the newest page to be drawn
 
@@ -63,6 +64,7 @@ class AgentshApp(App[int]):
     BINDINGS = [
         Binding("escape", "cancel_turn", "cancel turn"),
         Binding("ctrl+s", "sessions", "sessions"),
+        Binding("ctrl+o", "copy_answer", "copy answer"),  # ctrl+y is the input's redo
         Binding("ctrl+q", "quit", "quit", priority=True),
     ]
 
@@ -86,6 +88,7 @@ class AgentshApp(App[int]):
         self.status = StatusBar()
         self.transcript = TranscriptView()
         self.prompt = PromptInput(self._candidates)
+        self.prompt.last_message = self._last_message
         yield self.status
         yield self.transcript
         yield Static(id="completions")
@@ -222,7 +225,9 @@ class AgentshApp(App[int]):
         from ..commands import is_command
 
         text = message.text
-        if is_command(text.strip()):
+        if message.replace:
+            self.replace_last(text)
+        elif is_command(text.strip()):
             self.run_slash(text.strip())
         else:
             self.runner.submit(text)
@@ -245,6 +250,9 @@ class AgentshApp(App[int]):
             return
         from ..commands import run_slash_command
 
+        if text.split(" ")[0] in GOING_BACK and self.runner.busy:
+            self.notify_plain(f"{text.split(' ')[0]} waits for no turn: let the running and queued turns finish, or Esc", "warning")
+            return
         result = run_slash_command(self.session, text)
         if result.text or result.error:
             self.run_worker(self.transcript.add(CommandOutput(text, result.text, result.error)))
@@ -264,8 +272,69 @@ class AgentshApp(App[int]):
             self.action_sessions()
         elif action == "compact":
             self.run_worker(self.compact())
+        elif action in ("send", "reload"):
+            self.run_worker(self.reload_transcript(result.argument, send=action == "send"))
+        elif action == "edit" and result.argument is not None:
+            self.prompt.edit_last(result.argument)
+        elif action == "copy" and result.argument is not None:
+            self.copy_text(result.argument)
         elif action not in (None, "export"):  # export: the command wrote the file and said where
             self.notify_plain(f"this app does not know the action {action!r}", "warning")
+
+    # going back: /retry, /edit, /rewind, /copy ----------------------------------------------
+
+    def replace_last(self, text: str) -> None:
+        """The edited last message was sent: it replaces that turn."""
+        from ..commands import edit_last
+
+        if self.session is None or self.runner.busy:
+            self.notify_plain("a turn is running or waiting: your edit is back in the input; send it once the turn is over", "warning")
+            self.prompt.edit_last(text)
+            return
+        try:
+            result = edit_last(self.session, text)
+        except AgentshError as error:
+            self.notify_plain(str(error), "error")
+            return
+        self.run_worker(self.transcript.add(NoticeLine(result.text)))
+        self.perform(result)
+
+    def _last_message(self) -> str | None:
+        """For ↑ on an empty input: the last message to edit, if there is one and no turn runs."""
+        if self.session is None or self.runner.busy or not self.history_ready.is_set():
+            return None
+        try:
+            return self.session.last_user_text()
+        except AgentshError:
+            return None
+
+    async def reload_transcript(self, text: str | None, send: bool) -> None:
+        """The stored conversation changed under the transcript (a replaced or rewound turn): show it again."""
+        session = self.session
+        if session is None:
+            return
+        recent, complete = await asyncio.to_thread(recent_messages, session)
+        await self.transcript.show_history(items_of(recent))
+        await self._load_history(session, recent, complete)
+        if text and send:
+            self.runner.submit(text)
+        elif text:
+            self.restore_input([text])
+
+    def copy_text(self, text: str) -> None:
+        from ..terminal import clipboard_sequence
+
+        try:
+            clipboard_sequence(text)
+        except ValueError as reason:
+            self.notify_plain(f"not copied: {reason}", "warning")
+            return
+        self.copy_to_clipboard(text)
+        self.notify_plain("copied to the clipboard (if the terminal allows OSC 52)")
+
+    def action_copy_answer(self) -> None:
+        """Ctrl+O: the last answer to the clipboard."""
+        self.run_slash("/copy")
 
     async def compact(self) -> None:
         if self.runner.busy:
