@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from .config import data_home
 from .errors import AgentshError, CheckpointError
 from .messages import Message
-from .store.rewind import UserMessage, truncate_session, turns_from, user_messages
+from .store.rewind import UserMessage, has_running_turn, truncate_session, turns_from, user_messages
 from .tools.checkpoints import Change, ShadowRepo
 
 if TYPE_CHECKING:
@@ -133,7 +133,7 @@ class SessionRewind:
         return user_messages(self.store, self.id) if self.persisted else []
 
     def _refuse_while_running(self) -> None:
-        if self._task is not None and not self._task.done():
+        if (self._task is not None and not self._task.done()) or (self.persisted and has_running_turn(self.store, self.id)):
             raise AgentshError("a turn is running: wait for it to finish, or cancel it (Esc / Ctrl+C), then try again")
 
     # files ------------------------------------------------------------------------------

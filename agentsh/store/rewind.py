@@ -27,6 +27,13 @@ def user_messages(store: SessionStore, session_id: str) -> list[UserMessage]:
     return [UserMessage(seq, turn_id, content or "") for seq, turn_id, content in store.db.execute(sql, [session_id]).fetchall()]
 
 
+def has_running_turn(store: SessionStore, session_id: str) -> bool:
+    """A turn of this session is running, here or in another process (dead ones are recovered first)."""
+    store.recover(session_id)
+    sql = "SELECT 1 FROM turns WHERE session_id = ? AND status = 'running' LIMIT 1"
+    return store.db.execute(sql, [session_id]).fetchone() is not None
+
+
 def turns_from(store: SessionStore, session_id: str, seq: int) -> set[int]:
     """The turns whose messages start at or after `seq`."""
     sql = "SELECT DISTINCT turn_id FROM messages WHERE session_id = ? AND seq >= ? AND turn_id IS NOT NULL"

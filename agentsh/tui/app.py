@@ -47,6 +47,7 @@ WELCOME = Text.assemble(
     "Enter sends · Ctrl+J new line · ↑ edits your last message, ↑↓ earlier ones · / commands (Tab completes) · ",
     "Ctrl+O copies the answer · Ctrl+P palette · Ctrl+S sessions · Esc cancels a turn · Ctrl+Q quits",
 )
+REDRAWN = ("send", "reload")  # actions after which the transcript is drawn again from the store
 GOING_BACK = ("/retry", "/edit", "/undo", "/rewind")  # commands that change what a running turn builds on
 STATUS_EVERY = 16  # text deltas between status-bar refreshes while an answer streams
 DRAWN_TIMEOUT = 0.5  # seconds: the most background work waits for the newest page to be drawn
@@ -254,7 +255,7 @@ class AgentshApp(App[int]):
             self.notify_plain(f"{text.split(' ')[0]} waits for no turn: let the running and queued turns finish, or Esc", "warning")
             return
         result = run_slash_command(self.session, text)
-        if result.text or result.error:
+        if (result.text or result.error) and result.action not in REDRAWN:  # those show their text once redrawn
             self.run_worker(self.transcript.add(CommandOutput(text, result.text, result.error)))
         if result.error:
             self.notify_plain(result.text, "error")
@@ -272,8 +273,8 @@ class AgentshApp(App[int]):
             self.action_sessions()
         elif action == "compact":
             self.run_worker(self.compact())
-        elif action in ("send", "reload"):
-            self.run_worker(self.reload_transcript(result.argument, send=action == "send"))
+        elif action in REDRAWN:
+            self.run_worker(self.reload_transcript(result.argument, send=action == "send", note=result.text))
         elif action == "edit" and result.argument is not None:
             self.prompt.edit_last(result.argument)
         elif action == "copy" and result.argument is not None:
@@ -296,7 +297,6 @@ class AgentshApp(App[int]):
         except AgentshError as error:
             self.notify_plain(str(error), "error")
             return
-        self.run_worker(self.transcript.add(NoticeLine(result.text)))
         self.perform(result)
 
     def _last_message(self) -> str | None:
@@ -308,13 +308,15 @@ class AgentshApp(App[int]):
         except AgentshError:
             return None
 
-    async def reload_transcript(self, text: str | None, send: bool) -> None:
-        """The stored conversation changed under the transcript (a replaced or rewound turn): show it again."""
+    async def reload_transcript(self, text: str | None, send: bool, note: str = "") -> None:
+        """The stored conversation changed under the transcript (a replaced or rewound turn): show it again, then `note`."""
         session = self.session
         if session is None:
             return
         recent, complete = await asyncio.to_thread(recent_messages, session)
         await self.transcript.show_history(items_of(recent))
+        if note:
+            await self.transcript.add(NoticeLine(note))
         await self._load_history(session, recent, complete)
         if text and send:
             self.runner.submit(text)

@@ -19,13 +19,12 @@ import os
 import subprocess
 from pathlib import Path
 
-from fakeserver import Reply
-
 import agentsh.tools.checkpoints as checkpoints
 from agentsh.commands import run_slash_command
 from agentsh.config import data_home
 from agentsh.events import Notice
 
+from fakeserver import Reply
 from helpers import send
 
 
