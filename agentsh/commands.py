@@ -249,8 +249,8 @@ def edit_last(session: Session, text: str) -> CommandResult:
 @command("undo", "restore the files the last turn changed: /undo [--force]")
 def _undo(session: Session, args: list[str]) -> CommandResult:
     options = _options(args, (), "/undo [--force]", flags=("--force",))
-    number, restored = session.undo_files(force="--force" in options)
-    return CommandResult(f"undid the file changes of turn {number}: {restored.describe()}")
+    turn, restored = session.undo_files(force="--force" in options)
+    return CommandResult(f"undid the file changes of {turn}: {restored.describe()}")
 
 
 @command("rewind", "list turns, or go back to before turn N (files and conversation): /rewind [N] [--force]")

@@ -198,6 +198,7 @@ class Session(SessionPolicy, SessionRewind):
         """Cancel the running turn (saved as interrupted) and background work."""
         await self._stop()
         await self.memory.aclose()
+        self._close_checkpoints()
 
     def history(self) -> list[Message]:
         """The stored conversation; cached, and re-read only when the store holds a different count."""

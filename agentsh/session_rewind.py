@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from .config import data_home
 from .errors import AgentshError, CheckpointError
 from .messages import Message
-from .store.rewind import UserMessage, has_running_turn, truncate_session, turns_from, user_messages
+from .store.rewind import UserMessage, has_running_turn, keep_as_fork, truncate_session, turns_from, user_messages
 from .tools.checkpoints import Change, ShadowRepo
 
 if TYPE_CHECKING:
@@ -122,12 +122,11 @@ class SessionRewind:
 
     def _cut_at(self, seq: int, reason: str) -> SessionRecord:
         self._refuse_while_running()
-        fork = self.store.fork(self.id)
-        self.store.update(fork.id, title=f"{self.record.title or 'untitled'} ({reason})")
-        truncate_session(self.store, self.id, seq)  # after the fork: this session stays the latest
+        fork = keep_as_fork(self.store, self.id, f"{self.record.title or 'untitled'} ({reason})")
+        truncate_session(self.store, self.id, seq)
         self._history = None
         self.record = self.store.get(self.id)
-        return self.store.get(fork.id)
+        return fork
 
     def _user_messages(self) -> list[UserMessage]:
         return user_messages(self.store, self.id) if self.persisted else []
@@ -138,8 +137,8 @@ class SessionRewind:
 
     # files ------------------------------------------------------------------------------
 
-    def undo_files(self, force: bool = False) -> tuple[int, Restored]:
-        """Put back the files the last turn that changed any changed; returns that turn's number and what was done."""
+    def undo_files(self, force: bool = False) -> tuple[str, Restored]:
+        """Put back the files the last turn that changed any changed; returns which turn that was and what was done."""
         turns = self._turns_with_files()
         if not turns:
             why = f" ({self._checkpoints_off})" if self._checkpoints_off else ""
@@ -147,7 +146,7 @@ class SessionRewind:
         last = turns[-1]
         restored = self._restore_turns([last], force)
         numbers = [n for n, m in enumerate(self._user_messages(), 1) if m.turn_id == last.turn_id]
-        return (numbers[0] if numbers else 0), restored
+        return (f"turn {numbers[0]}" if numbers else "a turn since replaced (/retry, /edit)"), restored
 
     def _restore_turns(self, turns: list[TurnFiles], force: bool) -> Restored:
         """Undo `turns` newest first, after checking that no file they changed was changed again since."""
@@ -199,6 +198,10 @@ class SessionRewind:
             if kind == "before" and f"{turn}/after" in saved:
                 turns.append(TurnFiles(int(turn), before, saved[f"{turn}/after"]))
         return sorted(turns, key=lambda t: t.turn_id)
+
+    def _close_checkpoints(self) -> None:
+        if self._shadow_repo is not None:
+            self._shadow_repo.close()
 
     def _shadow(self) -> ShadowRepo:
         if self._shadow_repo is None:

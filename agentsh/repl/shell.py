@@ -149,23 +149,25 @@ class Repl:
             await self._compact()
         elif result.action == "send" and result.argument is not None:
             await self.turn(result.argument)
-        elif result.action == "edit" and result.argument is not None:
-            await self._edit(result.argument)
-        elif result.action == "reload" and result.argument:
-            self.transcript.line(f"· that turn's message was: {first_line(result.argument, 70)}", "dim")
+        elif result.action in ("edit", "reload") and result.argument:
+            await self._edit(result.argument, replace=result.action == "edit")
         elif result.action == "copy" and result.argument is not None:
             self._copy(result.argument)
 
-    async def _edit(self, text: str) -> None:
+    async def _edit(self, text: str, replace: bool) -> None:
+        """`text` in the input to edit: sent in place of the last message (`replace`), or as a new one (after /rewind)."""
         edited = await self.terminal.edit(text)
         if edited is None and not self.terminal.can_ask:
-            self.transcript.line("· this input cannot be edited in place: /edit NEW TEXT replaces your last message", "yellow")
+            hint = "/edit NEW TEXT replaces your last message" if replace else f"that turn's message was: {first_line(text, 70)}"
+            self.transcript.line(f"· this input cannot be edited in place: {hint}", "yellow")
         elif edited is None or not edited.strip():
             self.transcript.line("· edit cancelled", "dim")
-        else:
+        elif replace:
             result = edit_last(self.session, edited)
             self.transcript.line(result.text, "dim")
             await self._perform(result)
+        else:
+            await self.turn(edited)
 
     def _copy(self, text: str) -> None:
         try:

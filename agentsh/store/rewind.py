@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .db import write_transaction
-from .records import now
+from .records import SessionRecord, now
 from .sessions import SessionStore
 
 
@@ -38,6 +38,16 @@ def turns_from(store: SessionStore, session_id: str, seq: int) -> set[int]:
     """The turns whose messages start at or after `seq`."""
     sql = "SELECT DISTINCT turn_id FROM messages WHERE session_id = ? AND seq >= ? AND turn_id IS NOT NULL"
     return {row[0] for row in store.db.execute(sql, [session_id, seq]).fetchall()}
+
+
+def keep_as_fork(store: SessionStore, session_id: str, title: str) -> SessionRecord:
+    """A copy of the whole session, titled `title`, dated when the session was last used: the session
+    itself, about to be cut short and go on, stays the latest (`agentsh -c`)."""
+    source = store.get(session_id)
+    fork = store.fork(session_id)
+    with write_transaction(store.db):
+        store.db.execute("UPDATE sessions SET title = ?, updated_at = ? WHERE id = ?", [title, source.updated_at, fork.id])
+    return store.get(fork.id)
 
 
 def truncate_session(store: SessionStore, session_id: str, seq: int) -> None:

@@ -14,6 +14,7 @@ so two agentsh processes in one folder do not wait for each other's `index.lock`
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -88,6 +89,11 @@ class ShadowRepo:
 
     def drop(self, name: str) -> None:
         self._git("update-ref", "-d", f"{REF_ROOT}/{name}")
+
+    def close(self) -> None:
+        """Remove this process's index file (the snapshots stay): a later process stages into its own."""
+        with contextlib.suppress(OSError):
+            (self.git_dir / f"index.{os.getpid()}").unlink()
 
     # git ----------------------------------------------------------------------------
 
