@@ -7,6 +7,7 @@ turns started after it go together.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from .db import write_transaction
 from .records import SessionRecord, now
@@ -45,9 +46,14 @@ def keep_as_fork(store: SessionStore, session_id: str, title: str) -> SessionRec
     itself, about to be cut short and go on, stays the latest (`agentsh -c`)."""
     source = store.get(session_id)
     fork = store.fork(session_id)
+    stamp = min(source.updated_at, _a_moment_before(now()))  # strictly earlier than the session's next stamp
     with write_transaction(store.db):
-        store.db.execute("UPDATE sessions SET title = ?, updated_at = ? WHERE id = ?", [title, source.updated_at, fork.id])
+        store.db.execute("UPDATE sessions SET title = ?, updated_at = ? WHERE id = ?", [title, stamp, fork.id])
     return store.get(fork.id)
+
+
+def _a_moment_before(stamp: str) -> str:
+    return (datetime.fromisoformat(stamp) - timedelta(milliseconds=1)).isoformat(timespec="milliseconds")
 
 
 def truncate_session(store: SessionStore, session_id: str, seq: int) -> None:

@@ -167,3 +167,15 @@ async def test_case59_a_workspace_over_the_size_cap_gets_a_clear_notice(llm_sess
     assert any("file checkpoints are off here" in n and "MB" in n for n in notices), notices
     assert (workdir / "a.txt").exists()
 
+
+
+async def test_case59_the_workspaces_gitattributes_cannot_change_restored_bytes(llm_session, server, workdir):
+    (workdir / ".gitattributes").write_text("* text eol=crlf ident\n")
+    original = b"line one\nline two $Id$\n"
+    (workdir / "a.txt").write_bytes(original)
+    session = llm_session(approval="auto")
+    await turn(session, server, write("a.txt", "replaced\n"))
+
+    run_slash_command(session, "/undo")
+
+    assert (workdir / "a.txt").read_bytes() == original

@@ -52,6 +52,18 @@ async def test_case60_retry_regenerates_the_last_answer_and_keeps_the_old_one_in
     assert session.recent_sessions(1)[0].id == session.id, "`agentsh -c` continues the session, not the fork"
 
 
+async def test_case60_the_session_stays_the_latest_even_within_one_millisecond(llm_session, server, monkeypatch):
+    session = llm_session()
+    await answered(session, server, "question", "answer")
+    frozen = session.record.updated_at
+    for module in ("agentsh.store.records", "agentsh.store.sessions", "agentsh.store.rewind"):
+        monkeypatch.setattr(f"{module}.now", lambda: frozen)
+
+    run_slash_command(session, "/retry")
+
+    assert session.recent_sessions(1)[0].id == session.id, "`agentsh -c` would continue the fork"
+
+
 async def test_case60_retry_with_another_mode_or_model_switches_first(llm_session, server):
     session = llm_session()
     await answered(session, server, "plan a trip", "ok")
