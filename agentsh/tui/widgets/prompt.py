@@ -185,6 +185,7 @@ class PromptInput(TextArea):
         elif key == "tab":
             return self.action_complete()
         elif key == "up" and not self.message.strip() and not self.editing and (last := self.last_message()) is not None:
+            self.inputs.previous(self.message)  # ↓ goes back to the empty input, as from any recalled message
             self.edit_last(last)
         elif key == "escape" and self.editing:
             self.clear_all()
