@@ -237,7 +237,7 @@ def _edit(session: Session, args: list[str]) -> CommandResult:
     if args:
         return edit_last(session, args[0])
     text = session.last_user_text()
-    return CommandResult("editing your last message: sending it replaces that turn (Esc or clearing the input cancels)", action="edit", argument=text)
+    return CommandResult("editing your last message: sending it replaces that turn", action="edit", argument=text)
 
 
 def edit_last(session: Session, text: str) -> CommandResult:
