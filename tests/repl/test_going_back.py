@@ -76,8 +76,18 @@ def test_copy_writes_the_osc_52_sequence_to_the_terminal(home, pipe):
                 screen=Vt100_Output(screen, lambda: Size(24, 80), term="xterm"),
             )
             terminal.copy("hello, clipboard")
-        written = os.read(reader, 4096)
+        written = read_until(reader, b"\x07")
     finally:
         os.close(reader)
         os.close(writer)
     assert b"\x1b]52;c;" + base64.b64encode(b"hello, clipboard") + b"\x07" in written
+
+
+def read_until(reader: int, end: bytes, timeout: float = 5.0) -> bytes:
+    """What the terminal got, up to `end` (a pty hands it over in as many pieces as it likes)."""
+    import select
+
+    written = b""
+    while end not in written and select.select([reader], [], [], timeout)[0]:
+        written += os.read(reader, 4096)
+    return written
