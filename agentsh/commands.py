@@ -25,14 +25,19 @@ if TYPE_CHECKING:
 @dataclass
 class CommandResult:
     text: str = ""
-    action: str | None = None  # "quit", "new", "resume", "compact", "continue", "export", "sessions", "send" — performed by the UI
-    argument: str | None = None  # "send": the message to send, with `options` for its turn
+    # performed by the UI: "quit", "new", "resume", "compact", "continue", "export", "sessions"; "send" (send `argument`
+    # with `options` for its turn: a custom command), "resend" (the transcript changed: show it again, then send
+    # `argument`), "edit" (put `argument` in the input; sending it replaces the last turn: `edit_last`), "reload" (the
+    # transcript changed; `argument`, if any, goes back in the input), "copy" (`argument`)
+    action: str | None = None
+    argument: str | None = None
     error: bool = False
     options: TurnOptions | None = None
 
 
 Handler = Callable[["Session", list[str]], CommandResult]
 COMMANDS: dict[str, tuple[Handler, str]] = {}
+RAW_ARGUMENT = {"edit"}  # commands that get the rest of the line as it was typed (one argument), not split into words
 
 
 def command(name: str, summary: str) -> Callable[[Handler], Handler]:
@@ -48,17 +53,25 @@ def is_command(text: str) -> bool:
 
 
 def run_slash_command(session: Session, text: str) -> CommandResult:
+    name, _, rest = text[1:].lstrip().partition(" ")
+    if name in RAW_ARGUMENT:
+        return _run(session, name, [rest.strip()] if rest.strip() else [])
     try:
         words = shlex.split(text[1:])
     except ValueError:  # an apostrophe in free text ("/memory add the user's cat") is not a quoting error
         words = text[1:].split()
     if not words:
         return _help(session, [])
-    entry = COMMANDS.get(words[0])
+    return _run(session, words[0], words[1:], text[1:].strip()[len(words[0]):].strip())
+
+
+def _run(session: Session, name: str, args: list[str], rest: str = "") -> CommandResult:
+    """Run built-in command `name` with `args`, else the command file of that name with `rest` (the line as typed)."""
+    entry = COMMANDS.get(name)
     try:
         if entry is None:
-            return _run_custom(session, words[0], text[1:].strip()[len(words[0]):].strip())
-        return entry[0](session, words[1:])
+            return _run_custom(session, name, rest)
+        return entry[0](session, args)
     except AgentshError as error:
         return CommandResult(str(error), error=True)
 
@@ -100,6 +113,9 @@ def completions(session: Session, text: str) -> list[str]:
         "model": lambda: known_models(session),
         "memory": lambda: list(MEMORY_ACTIONS),
         "export": lambda: ["md", "json"],
+        "retry": lambda: ["--mode", "--model"],
+        "undo": lambda: ["--force"],
+        "rewind": lambda: [str(point.number) for point in session.rewind_points()],
     }.get(name)
     return [o for o in options() if o.startswith(partial)] if options else []
 
@@ -144,6 +160,7 @@ def mode_summary(name: str) -> str:
 @command("help", "list the commands")
 def _help(session: Session, args: list[str]) -> CommandResult:
     lines = [f"/{name:<9} {summary}" for name, summary in command_summaries(session).items()]
+    lines.append("↑ on an empty input (TUI) or /edit puts your last message back to edit; sending it replaces that turn")
     refused = session.custom_commands(frozenset(COMMANDS))[1]
     return CommandResult("\n".join(lines + refused))
 
@@ -270,6 +287,86 @@ def _context(session: Session, args: list[str]) -> CommandResult:
 def _plugins(session: Session, args: list[str]) -> CommandResult:
     lines = [f"{s.name:<24} {'error: ' + s.error if s.error else ', '.join(t.name for t in s.tools)}" for s in session.plugin_statuses()]
     return CommandResult("\n".join(lines) or "no plugins loaded")
+
+
+@command("retry", "regenerate the last answer: /retry [--mode NAME] [--model NAME]")
+def _retry(session: Session, args: list[str]) -> CommandResult:
+    options = _options(args, ("--mode", "--model"), "/retry [--mode NAME] [--model NAME]")
+    text = session.last_user_text()
+    if "--mode" in options:
+        session.set_mode(options["--mode"])
+    if "--model" in options:
+        session.set_model(options["--model"])
+    fork = session.replace_last_turn()
+    how = "".join(f" with {key[2:]} {value}" for key, value in options.items())
+    return CommandResult(f"retrying your last message{how}; the replaced answer is kept in session {fork.id}", action="resend", argument=text)
+
+
+@command("edit", "edit your last message and send it again, replacing that turn: /edit [NEW TEXT]")
+def _edit(session: Session, args: list[str]) -> CommandResult:
+    if args:
+        return edit_last(session, args[0])
+    text = session.last_user_text()
+    return CommandResult("editing your last message: sending it replaces that turn", action="edit", argument=text)
+
+
+def edit_last(session: Session, text: str) -> CommandResult:
+    """Send `text` in place of the last user message: that turn is replaced, kept in a fork."""
+    fork = session.replace_last_turn()
+    return CommandResult(f"replaced your last message; the earlier turn is kept in session {fork.id}", action="resend", argument=text)
+
+
+@command("undo", "restore the files the last turn changed: /undo [--force]")
+def _undo(session: Session, args: list[str]) -> CommandResult:
+    options = _options(args, (), "/undo [--force]", flags=("--force",))
+    turn, restored = session.undo_files(force="--force" in options)
+    return CommandResult(f"undid the file changes of {turn}: {restored.describe()}")
+
+
+@command("rewind", "list turns, or go back to before turn N (files and conversation): /rewind [N] [--force]")
+def _rewind(session: Session, args: list[str]) -> CommandResult:
+    options = _options([a for a in args if not a.isdigit()], (), "/rewind [N] [--force]", flags=("--force",))
+    numbers = [int(a) for a in args if a.isdigit()]
+    if not numbers:
+        lines = [f"{p.number:>3}  {'files ' if p.changed_files else '      '}{_first_line(p.text)}" for p in session.rewind_points()]
+        return CommandResult("\n".join([*lines, "/rewind N goes back to before turn N"]) if lines else "no turns yet")
+    fork, restored, text = session.rewind(numbers[0], force="--force" in options)
+    said = f"back to before turn {numbers[0]}: {restored.describe()}; the whole conversation is kept in session {fork.id}"
+    return CommandResult(said + "; that turn's message is back in the input", action="reload", argument=text)
+
+
+@command("copy", "copy the last answer, or its N-th code block, to the clipboard: /copy [N]")
+def _copy(session: Session, args: list[str]) -> CommandResult:
+    from .text import code_blocks
+
+    answer = session.last_answer()
+    if not args:
+        return CommandResult(f"copied the last answer ({len(answer)} characters)", action="copy", argument=answer)
+    blocks = code_blocks(answer)
+    if not args[0].isdigit() or not 1 <= int(args[0]) <= len(blocks):
+        return CommandResult(f"the last answer has {len(blocks)} code block(s): /copy 1 to /copy {len(blocks)}", error=True)
+    block = blocks[int(args[0]) - 1]
+    return CommandResult(f"copied code block {args[0]} ({len(block)} characters)", action="copy", argument=block)
+
+
+def _options(args: list[str], valued: tuple[str, ...], usage: str, flags: tuple[str, ...] = ()) -> dict[str, str]:
+    """`--name VALUE` and `--flag` arguments; AgentshError (with the usage) for anything else."""
+    options: dict[str, str] = {}
+    rest = list(args)
+    while rest:
+        word = rest.pop(0)
+        if word in flags:
+            options[word] = ""
+        elif word in valued and rest:
+            options[word] = rest.pop(0)
+        else:
+            raise AgentshError(f"unexpected {word!r}: use {usage}")
+    return options
+
+
+def _first_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return (lines[0][:70] + ("…" if len(lines[0]) > 70 or len(lines) > 1 else "")) if lines else "(empty)"
 
 
 @command("quit", "leave agentsh")

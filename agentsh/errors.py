@@ -16,6 +16,7 @@
     │   └── QuorumError           too few of a multi-agent mode's agents are left to go on
     ├── ToolError             a tool call could not produce a result (the model reads why)
     │   └── ToolExit              the tool called sys.exit()
+    ├── CheckpointError       the workspace's files cannot be snapshotted or restored (/undo, /rewind)
     ├── StoreError            the session database cannot be used
     │   └── DatabaseBusy          another process held its write lock longer than agentsh waits
     └── PluginError           a plugin file failed to load (reported, skipped; the others work)
@@ -29,6 +30,7 @@ from __future__ import annotations
 __all__ = [
     "AgentshError",
     "AnswerTimeoutError",
+    "CheckpointError",
     "ConfigError",
     "ContextWindowError",
     "DatabaseBusy",
@@ -166,3 +168,7 @@ class PluginError(AgentshError):
         super().__init__(f"{plugin}: failed to load: {detail}")
         self.plugin = plugin
         self.detail = detail
+
+
+class CheckpointError(AgentshError):
+    """A workspace snapshot for /undo could not be taken or restored: git missing, a tree too big, files changed since."""

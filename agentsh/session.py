@@ -37,6 +37,7 @@ from .plugin_loader.directories import plugin_directories, protected_paths
 from .plugin_loader.loader import PluginLoader
 from .profiles import resolve_profiles
 from .session_policy import SessionPolicy
+from .session_rewind import SessionRewind
 from .shell_escape import ShellRun
 from .store.db import DB_FILENAME, OnWait, open_database
 from .store.formats import StoredFormats
@@ -66,7 +67,7 @@ class _TurnLog:
     mode: str = ""  # the turn's mode: the session's, or a custom command's
 
 
-class Session(SessionPolicy):
+class Session(SessionPolicy, SessionRewind):
     def __init__(
         self, settings: Settings, store: SessionStore, record: SessionRecord, model: ModelClient, loader: PluginLoader,
         tool_context: ToolContext | None = None,
@@ -81,6 +82,7 @@ class Session(SessionPolicy):
         self.approvals = ApprovalPolicy(settings.approval, settings.allow_tools, settings.deny_tools)
         self.executor = ToolExecutor(self.registry, self.approvals, timeout=settings.tool_timeout)
         self.formats = StoredFormats(store.db)  # the structured-output level each model accepts
+        self.executor.before_change = self._checkpoint_before_change  # files snapshotted for /undo
         self.notices: list[str] = []
         self.instructions = Instructions()  # the project's AGENTS.md files: `open` reads them
         self.memory = SessionMemory(settings, store, record.id, self._memory_model, self._model_for_memory)
@@ -221,6 +223,7 @@ class Session(SessionPolicy):
         """Cancel the running turn (saved as interrupted) and background work."""
         await self._stop()
         await self.memory.aclose()
+        self._close_checkpoints()
 
     def history(self) -> list[Message]:
         """The stored conversation; cached, and re-read only when the store holds a different count."""
@@ -278,6 +281,7 @@ class Session(SessionPolicy):
         model = self.model if model_name == self.model_name else resolve_model(model_name, self.settings)
         log = _TurnLog(turn_id=self.store.begin_turn(self.id, message, mode, model_name), messages=[message], stored=stored, mode=mode)
         self.record = self.store.get(self.id)
+        self._begin_checkpoints(log.turn_id)
 
         def emit(event: Event) -> None:
             self._observe(event, log)
@@ -353,6 +357,8 @@ class Session(SessionPolicy):
             status, error = "failed", AgentshError(f"internal error: {type(failure).__name__}: {failure}")
         if error is not None:
             turn.emit(Error(message=str(error), kind=type(error).__name__))
+        if (notice := await self._checkpoint_after_turn()) is not None:
+            turn.emit(Notice(message=notice, level="warning"))
         done = self._done_event(turn, status, log)
         try:
             problem = self._save(turn, log, status, error)

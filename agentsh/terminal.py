@@ -7,6 +7,7 @@ read exactly (an approval), `reveal` also shows what looks like something else.
 
 from __future__ import annotations
 
+import base64
 import re
 import sys
 import unicodedata
@@ -94,3 +95,15 @@ def _is_terminal(stream: TextIO) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+CLIPBOARD_LIMIT = 74_000  # bytes of text: many terminals drop an OSC 52 sequence longer than ~100 kB of base64
+
+
+def clipboard_sequence(text: str) -> str:
+    """The OSC 52 escape that asks the terminal to put `text` on the system clipboard (ValueError when too long)."""
+    data = text.encode("utf-8", "surrogateescape")
+    if len(data) > CLIPBOARD_LIMIT:
+        limit = CLIPBOARD_LIMIT // 1000
+        raise ValueError(f"{len(data) // 1000} kB is more than a terminal clipboard takes ({limit} kB); /export writes the session to a file")
+    return "\x1b]52;c;" + base64.b64encode(data).decode("ascii") + "\x07"

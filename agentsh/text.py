@@ -23,3 +23,25 @@ def format_duration(milliseconds: float) -> str:
     if milliseconds < 1000:
         return f"{milliseconds:.0f} ms"
     return f"{milliseconds / 1000:.1f} s"
+
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def code_blocks(markdown: str) -> list[str]:
+    """The contents of the fenced code blocks (``` or ~~~) of a Markdown text, in order; an unclosed one runs to the end."""
+    blocks: list[str] = []
+    fence: str | None = None
+    lines: list[str] = []
+    for line in markdown.splitlines():
+        found = _FENCE.match(line)
+        if fence is None and found:
+            fence, lines = found.group(1), []
+        elif fence is not None and found and found.group(1)[0] == fence[0] and len(found.group(1)) >= len(fence) and not line.strip(" `~"):
+            blocks.append("\n".join(lines))
+            fence = None
+        elif fence is not None:
+            lines.append(line)
+    if fence is not None:
+        blocks.append("\n".join(lines))
+    return blocks

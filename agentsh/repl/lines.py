@@ -8,11 +8,13 @@ asked, so a tool that needs approval is denied (start with --yes to allow such t
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import TextIO
 
 from ..events import ApprovalRequest
+from ..terminal import clipboard_sequence
 from ..tools.approval import Decision
 from .keys import interrupt_on_sigint
 
@@ -35,6 +37,18 @@ class LineTerminal:
             if not line.endswith("\\"):
                 return "\n".join([*lines, line])
             lines.append(line[:-1])
+
+    async def edit(self, text: str) -> str | None:
+        """Nothing to edit in on a pipe: the caller says to type /edit NEW TEXT."""
+        return None
+
+    def copy(self, text: str) -> None:
+        """OSC 52 on standard output when it is a terminal; ValueError says why not."""
+        sequence = clipboard_sequence(text)
+        if not sys.stdout.isatty():
+            raise ValueError("the output is not a terminal")
+        sys.stdout.write(sequence)
+        sys.stdout.flush()
 
     def _readline(self) -> str | None:
         if self.prompt is not None:

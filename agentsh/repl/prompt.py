@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -23,7 +24,7 @@ from prompt_toolkit.output import Output
 
 from ..commands import command_summaries, completions, is_command, mention_completions, mention_word
 from ..events import ApprovalRequest
-from ..terminal import neutralize
+from ..terminal import clipboard_sequence, neutralize
 from ..tools.approval import Decision
 from .approval import ask_decision
 from .keys import watch_turn_keys
@@ -67,6 +68,18 @@ class SlashCompleter(Completer):
             return
         for candidate in candidates:
             yield Completion(candidate[len(text) - len(partial):], start_position=-len(partial), display=neutralize(candidate[len(text) - len(partial):]))
+
+
+def write_clipboard(output: Output, text: str) -> None:
+    sequence = clipboard_sequence(text)
+    try:
+        is_terminal = os.isatty(output.fileno())
+    except (NotImplementedError, OSError, ValueError):
+        is_terminal = False
+    if not is_terminal:
+        raise ValueError("the output is not a terminal")
+    output.write_raw(sequence)
+    output.flush()
 
 
 def newline_bindings() -> KeyBindings:
@@ -123,13 +136,24 @@ class PromptTerminal:
         except (KeyboardInterrupt, EOFError):
             return None
 
-    async def _prompt(self, message: str, what: str = "prompt", history: bool = True) -> str:
+    async def edit(self, text: str) -> str | None:
+        """`text` in the input to edit (/edit); what the user sends, or None when they cancel (Ctrl+C, Ctrl+D)."""
+        try:
+            return await self._prompt(f"{neutralize(self.session().mode)} ✎ ", default=text)
+        except (KeyboardInterrupt, EOFError):
+            return None
+
+    def copy(self, text: str) -> None:
+        """Ask the terminal to put `text` on the clipboard (OSC 52); ValueError says why it cannot."""
+        write_clipboard(self.prompt.app.output, text)
+
+    async def _prompt(self, message: str, what: str = "prompt", history: bool = True, default: str = "") -> str:
         def started() -> None:
             self.waiting_for = what
 
         try:
             if history:
-                return await self.prompt.prompt_async(message, pre_run=started)
+                return await self.prompt.prompt_async(message, pre_run=started, default=default)
             plain: PromptSession[str] = PromptSession(input=self.keyboard, output=self.prompt.app.output)
             return await plain.prompt_async(message, pre_run=started)
         finally:

@@ -17,7 +17,7 @@ from typing import Protocol
 
 from .. import __version__
 from ..agent.continuation import CONTINUE_REQUEST
-from ..commands import CommandResult, is_command, run_slash_command
+from ..commands import CommandResult, edit_last, is_command, run_slash_command
 from ..custom_commands import TurnOptions
 from ..errors import AgentshError
 from ..events import ApprovalRequest, Event, Notice
@@ -42,6 +42,8 @@ class Terminal(Protocol):
 
     async def read(self) -> str | None: ...
     async def ask(self, question: str) -> str | None: ...
+    async def edit(self, text: str) -> str | None: ...
+    def copy(self, text: str) -> None: ...
     async def approve(self, request: ApprovalRequest) -> Decision | None: ...
     def during_turn(self, interrupt: Callable[[], None]) -> AbstractContextManager: ...
     async def above_prompt(self, show: Callable[[], None]) -> None: ...
@@ -188,6 +190,33 @@ class Repl:
             await self.turn(result.argument, result.options)
         elif result.action == "continue":
             await self._show(self.session.continue_answer())
+        elif result.action == "resend" and result.argument is not None:
+            await self.turn(result.argument)
+        elif result.action in ("edit", "reload") and result.argument:
+            await self._edit(result.argument, replace=result.action == "edit")
+        elif result.action == "copy" and result.argument is not None:
+            self._copy(result.argument)
+
+    async def _edit(self, text: str, replace: bool) -> None:
+        """`text` in the input to edit: sent in place of the last message (`replace`), or as a new one (after /rewind)."""
+        edited = await self.terminal.edit(text)
+        if edited is None and not self.terminal.can_ask:
+            hint = "/edit NEW TEXT replaces your last message" if replace else f"that turn's message was: {first_line(text, 70)}"
+            self.transcript.line(f"· this input cannot be edited in place: {hint}", "yellow")
+        elif edited is None or not edited.strip():
+            self.transcript.line("· edit cancelled", "dim")
+        elif replace:
+            result = edit_last(self.session, edited)
+            self.transcript.line(result.text, "dim")
+            await self._perform(result)
+        else:
+            await self.turn(edited)
+
+    def _copy(self, text: str) -> None:
+        try:
+            self.terminal.copy(text)
+        except ValueError as reason:
+            self.transcript.line(f"· not copied: {reason}", "yellow")
 
     def _switch(self, session: Session) -> None:
         if session is self.session:  # /resume of the session already open

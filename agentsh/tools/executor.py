@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from pydantic import ValidationError
 
@@ -40,6 +40,9 @@ class ToolExecutor:
         self.approvals = approvals or ApprovalPolicy()
         self.timeout = timeout
         self.max_output_chars = max_output_chars
+        # Awaited before a call to a tool that asks approval (it may change files) runs: the session's file checkpoint.
+        # Returns a notice to show (why there is no checkpoint), or None.
+        self.before_change: Callable[[], Awaitable[str | None]] | None = None
 
     async def run(
         self, calls: list[ToolCallPart], emit: Emit, agent: str | None = None, allowed: Iterable[str] | None = None
@@ -69,6 +72,7 @@ class ToolExecutor:
         arguments = _decode_arguments(call)
         values = _validate(tool, arguments)
         await self._approve(tool, call, arguments, emit)
+        await self._checkpoint(tool, arguments, emit)
         with captured_output() as printed:  # a tool's print() must not reach agentsh's stdout
             try:
                 result = await self._invoke(tool, values)
@@ -94,6 +98,13 @@ class ToolExecutor:
             verdict = "deny" if decision is Decision.DENY else "allow"
         if verdict == "deny":
             raise ToolError(f"the user denied this call to {tool.name!r}. Do not retry it; continue without it or ask the user.")
+
+    async def _checkpoint(self, tool: Tool, arguments: dict, emit: Emit) -> None:
+        if self.before_change is None or not tool.needs_approval(arguments):
+            return
+        notice = await self.before_change()
+        if notice:
+            emit(Notice(message=notice, level="warning"))
 
     async def _invoke(self, tool: Tool, values: dict) -> object:
         limit = tool.timeout or self.timeout

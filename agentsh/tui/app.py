@@ -48,9 +48,11 @@ if TYPE_CHECKING:  # the core is imported by the thread that opens the session
 Opener = Callable[[], "Session"]
 WELCOME = Text.assemble(
     ("agentsh", "bold"), " — chat with an agent that can use tools.\n",
-    "Enter sends · Ctrl+J new line · ↑↓ earlier messages · / commands (Tab completes) · ",
-    "Ctrl+P palette · Ctrl+S sessions · Esc cancels a turn · Ctrl+Q quits",
+    "Enter sends · Ctrl+J new line · ↑ edits your last message, ↑↓ earlier ones · / commands (Tab completes) · ",
+    "Ctrl+O copies the answer · Ctrl+P palette · Ctrl+S sessions · Esc cancels a turn · Ctrl+Q quits",
 )
+REDRAWN = ("resend", "reload")  # actions after which the transcript is drawn again from the store
+GOING_BACK = ("/retry", "/edit", "/undo", "/rewind")  # commands that change what a running turn builds on
 STATUS_EVERY = 16  # text deltas between status-bar refreshes while an answer streams
 DRAWN_TIMEOUT = 0.5  # seconds: the most background work waits for the newest page to be drawn
 
@@ -67,7 +69,8 @@ class AgentshApp(App[int]):
     BINDINGS = [
         Binding("escape", "cancel_turn", "cancel turn"),
         Binding("ctrl+s", "sessions", "sessions"),
-        Binding("ctrl+o", "add_shell_output", "add !output", show=False),
+        Binding("ctrl+g", "add_shell_output", "add !output", show=False),
+        Binding("ctrl+o", "copy_answer", "copy answer"),  # ctrl+y is the input's redo
         Binding("ctrl+q", "quit", "quit", priority=True),
     ]
 
@@ -95,6 +98,7 @@ class AgentshApp(App[int]):
         self.status = StatusBar()
         self.transcript = TranscriptView()
         self.prompt = PromptInput(self._candidates)
+        self.prompt.last_message = self._last_message
         yield self.status
         yield self.transcript
         yield Static(id="completions")
@@ -234,7 +238,9 @@ class AgentshApp(App[int]):
         from ..shell_escape import is_shell_escape
 
         text = message.text
-        if is_shell_escape(text):
+        if message.replace:
+            self.replace_last(text)
+        elif is_shell_escape(text):
             self.run_shell(text[1:].strip())
         elif is_command(text.strip()):
             self.run_slash(text.strip())
@@ -266,7 +272,7 @@ class AgentshApp(App[int]):
             raise
         view.finish(run.status())
         self.shell_offer = run
-        await self.transcript.add(NoticeLine("ctrl+o adds this command and its output to your next message"))
+        await self.transcript.add(NoticeLine("ctrl+g adds this command and its output to your next message"))
 
     def action_add_shell_output(self) -> None:
         run, self.shell_offer = self.shell_offer, None
@@ -294,8 +300,11 @@ class AgentshApp(App[int]):
             return
         from ..commands import run_slash_command
 
+        if text.split(" ")[0] in GOING_BACK and self.runner.busy:
+            self.notify_plain(f"{text.split(' ')[0]} waits for no turn: let the running and queued turns finish, or Esc", "warning")
+            return
         result = run_slash_command(self.session, text)
-        if result.text or result.error:
+        if (result.text or result.error) and result.action not in REDRAWN:  # those show their text once redrawn
             self.run_worker(self.transcript.add(CommandOutput(text, result.text, result.error)))
         if result.error:
             self.notify_plain(result.text, "error")
@@ -317,8 +326,70 @@ class AgentshApp(App[int]):
             self.runner.submit(result.argument, result.options)
         elif action == "continue":
             self.runner.submit(CONTINUE_COMMAND)
+        elif action in REDRAWN:
+            self.run_worker(self.reload_transcript(result.argument, send=action == "resend", note=result.text))
+        elif action == "edit" and result.argument is not None:
+            self.prompt.edit_last(result.argument)
+        elif action == "copy" and result.argument is not None:
+            self.copy_text(result.argument)
         elif action not in (None, "export"):  # export: the command wrote the file and said where
             self.notify_plain(f"this app does not know the action {action!r}", "warning")
+
+    # going back: /retry, /edit, /rewind, /copy ----------------------------------------------
+
+    def replace_last(self, text: str) -> None:
+        """The edited last message was sent: it replaces that turn."""
+        from ..commands import edit_last
+
+        if self.session is None or self.runner.busy:
+            self.notify_plain("a turn is running or waiting: your edit is back in the input; send it once the turn is over", "warning")
+            self.prompt.edit_last(text)
+            return
+        try:
+            result = edit_last(self.session, text)
+        except AgentshError as error:
+            self.notify_plain(str(error), "error")
+            return
+        self.perform(result)
+
+    def _last_message(self) -> str | None:
+        """For ↑ on an empty input: the last message to edit, if there is one and no turn runs."""
+        if self.session is None or self.runner.busy or not self.history_ready.is_set():
+            return None
+        try:
+            return self.session.last_user_text()
+        except AgentshError:
+            return None
+
+    async def reload_transcript(self, text: str | None, send: bool, note: str = "") -> None:
+        """The stored conversation changed under the transcript (a replaced or rewound turn): show it again, then `note`."""
+        session = self.session
+        if session is None:
+            return
+        recent, complete = await asyncio.to_thread(recent_messages, session)
+        await self.transcript.show_history(items_of(recent))
+        if note:
+            await self.transcript.add(NoticeLine(note))
+        await self._load_history(session, recent, complete)
+        if text and send:
+            self.runner.submit(text)
+        elif text:
+            self.restore_input([text])
+
+    def copy_text(self, text: str) -> None:
+        from ..terminal import clipboard_sequence
+
+        try:
+            clipboard_sequence(text)
+        except ValueError as reason:
+            self.notify_plain(f"not copied: {reason}", "warning")
+            return
+        self.copy_to_clipboard(text)
+        self.notify_plain("copied to the clipboard (if the terminal allows OSC 52)")
+
+    def action_copy_answer(self) -> None:
+        """Ctrl+O: the last answer to the clipboard."""
+        self.run_slash("/copy")
 
     async def compact(self) -> None:
         if self.runner.busy:

@@ -141,7 +141,7 @@ def test_case58_tui_bang_command_streams_adds_on_ctrl_o_and_esc_stops_its_group(
             await pilot.press("enter")
             await wait_for(pilot, lambda: app.shell_offer is not None, what="the command to end")
             assert "kumquat" in app.transcript.query_one(ShellOutput).output
-            await pilot.press("ctrl+o")
+            await pilot.press("ctrl+g")
             app.prompt.set_text("what did it print?")
             await pilot.press("enter")
             await wait_for(pilot, lambda: server.last_body is not None and not app.runner.busy, what="the turn")

@@ -102,9 +102,10 @@ class PromptInput(TextArea):
     ]
 
     class Submitted(Message):
-        def __init__(self, text: str) -> None:
+        def __init__(self, text: str, replace: bool = False) -> None:
             super().__init__()
             self.text = text
+            self.replace = replace  # sent in place of the last user message (its turn is replaced)
 
     class CompletionsShown(Message):
         def __init__(self, options: list[str]) -> None:
@@ -116,6 +117,8 @@ class PromptInput(TextArea):
         self.inputs = InputHistory()
         self.completion = Completion(candidates)
         self.attachments: list[str] = []
+        self.last_message: Callable[[], str | None] = lambda: None  # the session's last user message, set by the app
+        self.editing = False  # the input holds the last user message: sending it replaces that turn
 
     @property
     def message(self) -> str:
@@ -147,7 +150,21 @@ class PromptInput(TextArea):
         else:
             super().action_cut()
 
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        if self.editing and not self.text.strip():  # the user cleared the input: no longer an edit
+            self.editing = False
+            self._show_attachments()
+
+    def edit_last(self, text: str) -> None:
+        """Put the last user message in the input; sending it replaces that turn."""
+        self.set_text(text)
+        self.editing = True
+        self._show_attachments()
+
     def _show_attachments(self) -> None:
+        if self.editing:
+            self.border_subtitle = "editing your last message · enter replaces that turn (kept as a fork) · esc cancels"
+            return
         if not self.attachments:
             self.border_subtitle = ""
             return
@@ -170,6 +187,11 @@ class PromptInput(TextArea):
             self.action_newline()
         elif key == "tab":
             return self.action_complete()
+        elif key == "up" and not self.message.strip() and not self.editing and (last := self.last_message()) is not None:
+            self.inputs.previous(self.message)  # ↓ goes back to the empty input, as from any recalled message
+            self.edit_last(last)
+        elif key == "escape" and self.editing:
+            self.clear_all()
         elif key == "up" and self.cursor_at_first_line:
             return self._recall(self.inputs.previous(self.message))
         elif key == "down" and self.cursor_at_last_line:
@@ -182,14 +204,16 @@ class PromptInput(TextArea):
         text = self.message
         if not text.strip():
             return
+        replace = self.editing
         self.inputs.add(text)
         self.completion.reset()
         self.clear_all()
-        self.post_message(self.Submitted(text))
+        self.post_message(self.Submitted(text, replace=replace))
 
     def clear_all(self) -> None:
-        """The typed text and the attachments."""
+        """The typed text and the attachments (and an edit of the last message is given up)."""
         self.clear()
+        self.editing = False
         self.attachments.clear()
         self._show_attachments()
 
@@ -221,6 +245,7 @@ class PromptInput(TextArea):
     def _recall(self, text: str | None) -> bool:
         if text is None:
             return False
+        self.editing = False
         self.set_text(text)
         return True
 
