@@ -41,7 +41,7 @@ async def test_case60_retry_regenerates_the_last_answer_and_keeps_the_old_one_in
 
     result = run_slash_command(session, "/retry")
 
-    assert not result.error and result.action == "send" and result.argument == "tell me a joke"
+    assert not result.error and result.action == "resend" and result.argument == "tell me a joke"
     await answered(session, server, result.argument, "a better joke")
     assert sent_messages(server) == [("user", "first question"), ("assistant", "first answer"), ("user", "tell me a joke")]
     assert [m.content for m in session.history()] == ["first question", "first answer", "tell me a joke", "a better joke"]
@@ -86,7 +86,7 @@ async def test_case60_edit_replaces_the_last_message_as_typed(llm_session, serve
     offered = run_slash_command(session, "/edit")
     assert offered.action == "edit" and offered.argument == "what is 2+2" and session.history(), "only offered: nothing replaced yet"
     result = run_slash_command(session, "/edit what is  2+2, \"exactly\"?")
-    assert result.action == "send" and result.argument == 'what is  2+2, "exactly"?'
+    assert result.action == "resend" and result.argument == 'what is  2+2, "exactly"?'
     await answered(session, server, result.argument, "4")
     assert [m.content for m in session.history()] == ['what is  2+2, "exactly"?', "4"]
 
@@ -140,7 +140,7 @@ async def test_case60_edit_last_is_what_both_uis_send_an_edited_message_through(
     session = llm_session()
     await answered(session, server, "draft one", "reply one")
     result = edit_last(session, "draft two")
-    assert result.action == "send" and result.argument == "draft two" and session.history() == []
+    assert result.action == "resend" and result.argument == "draft two" and session.history() == []
 
 
 async def test_case60_help_and_completion_offer_the_commands(llm_session, server):
