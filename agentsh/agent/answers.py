@@ -1,9 +1,9 @@
 """Model calls whose reply is an answer: an empty reply is an error, never a silent success.
 
-A small model sometimes answers with only its stop string: no text, no tool calls. For the
-turn's own answer that is an error event (the user sees it and can ask again); a sub-agent
-(a planner task, a debater, a branch, a worker, a subscriber: `agent` is set) is asked once
-more first, since nobody watches its answer to ask again.
+A small model sometimes answers with only its stop string: no text, no tool calls. It is asked
+once more, with a notice (the turn's own answer and a sub-agent's alike: a planner task, a
+debater, a branch, a worker, a subscriber); empty again, it is an error event, never a silent
+success.
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ def empty_answer(model: str, agent: str | None) -> EmptyAnswerError:
 
 
 async def answer_call(turn: Turn, request: ModelRequest, agent: str | None = None, model: ModelClient | None = None) -> ModelResponse:
-    """`turn.call_model`, refusing an empty reply: EmptyAnswerError, after one more try for a sub-agent."""
+    """`turn.call_model`, refusing an empty reply: EmptyAnswerError, after one more try."""
     response = await turn.call_model(request, agent, model=model)
-    if is_empty(response.message) and agent is not None:
-        turn.emit(Notice(message=f"{agent} gave an empty answer; asking once more", level="warning"))
+    if is_empty(response.message):
+        turn.emit(Notice(message=f"{agent or 'the model'} gave an empty answer; asking once more", level="warning"))
         response = await turn.call_model(replace(request, messages=_nudged(request.messages)), agent, model=model)
     if is_empty(response.message):
         raise empty_answer(response.model, agent)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from dataclasses import replace
 
 from reliability_support import MODEL
 
@@ -63,8 +64,21 @@ def warnings(events: list) -> list[str]:
     return [n.message for n in of(events, Notice) if n.level == "warning"]
 
 
-async def test_case52_the_turns_own_empty_answer_is_an_error_event_not_retried(llm_session, server):
-    server.profile = PROFILES["stop-string"]
+async def test_case52_the_turns_own_empty_answer_is_asked_once_more_with_a_notice(llm_session, server):
+    server.profile = PROFILES["stop-string"]  # only the first answer is empty
+    server.default_reply = Reply(text="Here it is.")
+    session = llm_session()
+
+    events = await send(session, "hello?")
+
+    assert of(events, Error) == []
+    assert any("gave an empty answer; asking once more" in w for w in warnings(events))
+    assert not events[-1].failed and events[-1].output == "Here it is."
+    assert server.hits == 2
+
+
+async def test_case52_the_turns_own_answer_empty_twice_is_an_error_event(llm_session, server):
+    server.profile = replace(PROFILES["stop-string"], empty_answers=2)
     server.default_reply = Reply(text="not asked")
     session = llm_session()
 
@@ -73,11 +87,11 @@ async def test_case52_the_turns_own_empty_answer_is_an_error_event_not_retried(l
     [error] = of(events, Error)
     assert error.kind == "EmptyAnswerError" and EMPTY in error.message and "openai/fake-model" in error.message
     assert events[-1].failed and events[-1].output == ""
-    assert server.hits == 1, "the user sees the error and asks again: nothing is retried behind their back"
+    assert server.hits == 2, "asked once more, then the user sees the error"
 
 
 def test_case52_agentsh_run_exits_1_on_an_empty_answer(server, cli, home):
-    server.profile = PROFILES["stop-string"]
+    server.profile = replace(PROFILES["stop-string"], empty_answers=2)
     server.default_reply = Reply(text="not asked")
 
     status, out, _ = cli("run", "--home", str(home), "--model", MODEL, "--json", "hello?")
