@@ -110,7 +110,7 @@ async def _run_turn(session: Session, prompt: str, printer: Printer, words: int 
     prompt, options = (command.argument or prompt, command.options) if command else (prompt, None)
     if words is not None and command is None:  # piped text after the user's words is data: its @words attach nothing
         options = TurnOptions(mentions_within=words)
-    async with aclosing(session.send(prompt, options) if options else session.send(prompt)) as events:  # whatever happens, the turn is stopped and saved
+    async with aclosing(session.send(prompt, options)) as events:  # whatever happens, the turn is stopped and saved
         async for event in events:
             printer.show(event)
             if first:

@@ -89,7 +89,7 @@ class TurnRunner:
         session = self.app.session
         assert session is not None  # _wait_until_ready waited for it
         try:
-            turn = session.continue_answer() if text == CONTINUE_COMMAND else session.send(text, options) if options else session.send(text)
+            turn = session.continue_answer() if text == CONTINUE_COMMAND else session.send(text, options)
         except AgentshError as error:  # nothing to continue (any more)
             await self.app.transcript.add(NoticeLine(str(error), "error"))
             return

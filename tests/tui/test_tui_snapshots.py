@@ -41,7 +41,7 @@ def fixed_session(home, session_id: str, title: str, messages: list[Message], mo
 def replay(session: Session, events: list, hold: bool = False) -> None:
     """Make `session.send` yield `events` (then wait forever when `hold`): a turn frozen mid-way."""
 
-    async def send(text: str):
+    async def send(text: str, options=None):
         for event in events:
             yield event() if callable(event) else event
         if hold:
