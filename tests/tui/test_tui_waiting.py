@@ -19,10 +19,10 @@ async def test_the_status_bar_counts_the_wait_for_the_first_byte_until_the_answe
     load_litellm()  # as the app's warm-up does: the turn waits only for the server
     with FakeOpenAIServer() as server:
         server.profile = replace(PROFILES["llama-server"], first_byte_delay=2.3)
-        server.enqueue(Reply(text=ANSWER, chunk_size=4, chunk_delay=0.2))
+        server.enqueue(Reply(text=ANSWER, chunk_size=4, chunk_delay=0.15))
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
         monkeypatch.setenv("OPENAI_API_KEY", "sk-test-tui")
-        settings = Settings(home=home, model="openai/fake-model", stream_idle_timeout=0.3, memory={"consolidate": False})
+        settings = Settings(home=home, model="openai/fake-model", stream_idle_timeout=1.0, memory={"consolidate": False})
         app = make_app(Session.open(settings))
         async with app.run_test(size=SIZE) as pilot:
             await ready(pilot)
