@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from textual.widgets import Static
 
 from agentsh.config import Settings
@@ -92,18 +90,15 @@ async def test_new_fork_and_resume_keep_the_mode_and_model_as_the_repl_does(home
     assert seen == SWITCHING
 
 
-async def test_a_10000_message_session_shows_its_newest_page_fast_and_older_ones_on_scrolling_up(home):
+async def test_a_10000_message_session_opens_on_its_newest_page_and_older_ones_load_on_scrolling_up(home):
     past = stored_session(home, 5000)
-    started = time.perf_counter()
     app = make_app(Session.open(Settings(home=home), resume=past.id))
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        elapsed = time.perf_counter() - started
         answers = of_type(app, AssistantMessage)
         assert answers[-1].source == "answer 4999"
         assert len(of_type(app, UserMessage)) + len(answers) <= 2 * PAGE
         assert "answer 4999" in screen_text(app)
-        assert elapsed < 3.0  # the benchmark holds the real figure (≤ 0.5 s); this only catches a collapse
         shown = len(app.transcript.children)
         app.transcript.scroll_home(animate=False)
         await wait_for(pilot, lambda: len(app.transcript.children) > shown, what="an older page")
