@@ -42,9 +42,13 @@ def total_line(row: UsageRow) -> str:
     unpriced = f" ({row.unpriced_calls:,} call{'' if row.unpriced_calls == 1 else 's'} unpriced)" if row.unpriced_calls else ""
     cached = f" ({compact(row.cached_tokens)} cached)" if row.cached_tokens else ""
     return (
-        f"{row.turns:,} turns · {row.calls:,} model calls · {compact(row.prompt_tokens)} in{cached} · "
+        f"{_plural(row.turns, 'turn')} · {_plural(row.calls, 'model call')} · {compact(row.prompt_tokens)} in{cached} · "
         f"{compact(row.completion_tokens)} out · {row_cost(row) if row.calls else dollars(0)}{unpriced}"
     )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def heading(report: StatsReport) -> str:
