@@ -36,4 +36,6 @@ def _draw(report: StatsReport) -> None:
     from rich.console import Console
 
     width = shutil.get_terminal_size().columns
-    Console(highlight=False, width=width).print(rich_report(report, width))
+    # past the guard that neutralises what commands print: every name from the store was neutralised as it was drawn
+    stream = getattr(sys.stdout, "stream", sys.stdout)
+    Console(file=stream, highlight=False, width=width).print(rich_report(report, width))

@@ -76,7 +76,7 @@ def _sparklines(report: StatsReport, width: int) -> list[RenderableType]:
         return []
     tokens = [float(r.prompt_tokens + r.completion_tokens) if r else 0.0 for r in report.trend]
     costs = [r.cost if r else 0.0 for r in report.trend]
-    span = f"{report.trend_labels[0]} … {report.trend_labels[-1]}"
+    span = f"{report.trend_labels[0]} … {report.trend_labels[-1]}, {len(report.trend_labels)} × {_trend_unit(report)}"
     grid = Table.grid(padding=(0, 1))
     grid.add_column(width=7)
     grid.add_column(width=min(len(tokens), max(width - 30, 10)))
@@ -84,8 +84,12 @@ def _sparklines(report: StatsReport, width: int) -> list[RenderableType]:
     grid.add_row(Text("tokens", style="dim"), Sparkline(tokens, width=None), Text(compact(int(max(tokens))) + " max", style="dim"))
     if any(costs):
         grid.add_row(Text("cost", style="dim"), Sparkline(costs, width=None), Text(dollars(max(costs)) + " max", style="dim"))
-    grid.add_row(Text(""), Text(span, style="dim", overflow="ellipsis", no_wrap=True), Text(""))
-    return [grid]
+    return [grid, Text(f"        {span}", style="dim", overflow="ellipsis", no_wrap=True)]
+
+
+def _trend_unit(report: StatsReport) -> str:
+    first = report.trend_labels[0]
+    return "hour" if first.endswith(":00") else "week" if "-W" in first else "day"
 
 
 def _table(report: StatsReport, width: int) -> Table:
@@ -107,7 +111,7 @@ def _table(report: StatsReport, width: int) -> Table:
         table.add_column(heading, width=column_width, overflow="ellipsis", no_wrap=True)
     for heading, column_width in zip(figures, figure_widths, strict=True):
         table.add_column(heading, width=column_width, justify="right", no_wrap=True)
-    table.add_column("cost" if by_cost else "tokens", width=max(width - used - 1, 8), no_wrap=True)
+    table.add_column("" if by_cost else "tokens", width=max(width - used - 1, 8), no_wrap=True)
     if trends:
         table.add_column("trend", width=12, no_wrap=True)
     for row, name, number in zip(report.rows, names, numbers, strict=True):

@@ -94,8 +94,10 @@ def _total(query: Query, rows: list[UsageRow], dimensions: list[str]) -> UsageRo
 
 def _add_trends(query: Query, report: StatsReport, clock: Clock, dimensions: list[str], daily: list[Period] | None) -> None:
     """Sparklines: the whole range's tokens and cost per day (per week past TREND_DAYS), and each row's tokens."""
-    unit = HOUR if report.end - report.start <= timedelta(days=1) else "day" if report.end - report.start <= timedelta(days=TREND_DAYS) else "week"
-    cut: list[Period] = list(daily) if daily and unit == "day" else periods(report.start, report.end, unit, clock)
+    span = report.end - report.start
+    unit = HOUR if span <= timedelta(days=1) else "day" if span <= timedelta(days=TREND_DAYS) else "week"
+    last = max(min(report.end, clock.now), report.start + timedelta(minutes=1))  # no line of hours yet to come
+    cut: list[Period] = list(daily) if daily and unit == "day" else periods(report.start, last, unit, clock)
     by_period = {r.keys.get("period"): r for r in report.rows} if daily and unit == "day" else {
         r.keys["period"]: r for r in query(cut, [])
     }
