@@ -8,8 +8,10 @@ does not know is never shown as zero: "unknown", or a lower bound ("≥ $0.0120 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from .events import Event, Step, Usage
+if TYPE_CHECKING:  # read by type only: `agentsh stats` formats costs without loading the event models (pydantic)
+    from .events import Event
 
 
 def dollars(amount: float) -> str:
@@ -51,9 +53,9 @@ class TurnCost:
     _step: str | None = None
 
     def add(self, event: Event) -> None:
-        if isinstance(event, Step):
+        if event.type == "step":
             self._step = event.title
-        elif isinstance(event, Usage):
+        elif event.type == "usage":
             label = event.agent or self._step or "answer"
             self.calls.append(CallCost(label, event.model, event.prompt_tokens, event.completion_tokens, event.cached_tokens, event.cost))
 
