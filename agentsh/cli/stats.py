@@ -7,6 +7,7 @@ import shutil
 import sys
 
 from ..config import data_home, settings_from_args
+from ..secrets import redact_secrets
 from ..stats.render import csv_report, json_report, plain_report, rich_report
 from ..stats.report import StatsReport, StatsRequest, build_report, parse_group_by
 from ..store.db import DB_FILENAME, open_database
@@ -22,9 +23,9 @@ def stats_command(args: argparse.Namespace) -> int:
     request = StatsRequest(since=args.since, until=args.until, group_by=group_by, utc=args.utc, zone=args.tz, session_id=session_id)
     report = build_report(store.db, request)
     if args.json:
-        sys.stdout.write(json_report(report) + "\n")
+        sys.stdout.write(redact_secrets(json_report(report)) + "\n")
     elif args.csv:
-        sys.stdout.write(csv_report(report))
+        sys.stdout.write(redact_secrets(csv_report(report)))
     elif sys.stdout.isatty():
         _draw(report)
     else:

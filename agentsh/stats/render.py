@@ -100,8 +100,19 @@ def _table(report: StatsReport, width: int) -> Table:
     by_cost = any(r.cost for r in report.rows)
     largest = max((r.cost if by_cost else r.prompt_tokens + r.completion_tokens for r in report.rows), default=0) or 1
     headings = [*(_HEADINGS[k] for k in report.keys), "turns", "calls", "in", "cached", "out", "cost"]
-    cells = [[*(_shown_name(row.keys.get(k, "")) for k in report.keys), *(compact(n) for n in _counts(row)), row_cost(row)] for row in report.rows]
+    limit = max(12, min(28, width // 3))
+    cells = [
+        [*(_shown_name(row.keys.get(k, ""), limit) for k in report.keys), *(compact(n) for n in _counts(row)), row_cost(row)]
+        for row in report.rows
+    ]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headings)]
+    for dropped in ("cached", "calls", "in", "out"):  # a narrow terminal keeps the names, turns and cost
+        if sum(widths) + len(widths) + 10 <= width:
+            break
+        index = headings.index(dropped)
+        del headings[index], widths[index]
+        for shown in cells:
+            del shown[index]
     names = len(report.keys)
     trends = bool(report.row_trends) and width >= 100
     line_width = sum(widths) + len(widths) - 1

@@ -225,3 +225,11 @@ def _drawn(found, width: int = 120) -> str:
     console = Console(file=io.StringIO(), width=width, record=True, color_system=None)
     console.print(rich_report(found, width))
     return console.export_text()
+
+
+def test_a_narrow_terminal_keeps_the_names_turns_and_cost(store_home):
+    found = report(store_home, since="2026-08-01", until="2026-08-10", group_by=("model",), utc=True)
+    text = _drawn(found, 50)
+    lines = {line.split()[0]: line for line in text.splitlines() if line.startswith(("openai", "anthropic", "local"))}
+    assert len(lines) == 3 and all(len(line.rstrip()) <= 50 for line in lines.values())
+    assert "unknown" in lines["local/llama"] and "$" in next(line for name, line in lines.items() if name.startswith("openai"))

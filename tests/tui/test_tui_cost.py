@@ -34,6 +34,9 @@ async def test_an_answer_shows_its_model_calls_tokens_and_cost_and_opens_per_ste
         await wait_for(pilot, lambda: not footer.collapsed, what="the footer to open")
         await pilot.pause()
         assert "answer · scripted · 2 calls · 2,000 in (1,200 cached) · 400 out · ≥ $0.0015 + unknown" in screen_text(app)
+        footer.query_one("CollapsibleTitle").focus()
+        await pilot.press("enter")  # the keyboard closes it too
+        await wait_for(pilot, lambda: footer.collapsed, what="the footer to close")
 
 
 async def test_a_model_name_in_the_footer_is_never_markup(home):
