@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from ..errors import StoreError
+
 WORKFLOW_PREFIX = "workflow:"  # a mode named workflow:NAME runs the workflow NAME
 DIMENSIONS = ("model", "mode", "workflow", "session")
 _COLUMNS = {"model": "model", "mode": "mode", "session": "session_id", "workflow": f"substr(mode, {len(WORKFLOW_PREFIX) + 1})"}
@@ -138,6 +140,7 @@ def summarize(
     unknown = [d for d in dimensions if d not in _COLUMNS]
     if unknown:
         raise ValueError(f"unknown dimension {unknown[0]!r}")
+    _require_usage_tables(db)
     if session_id is None and "session" not in dimensions:
         return _from_rollup(db, start, end, periods, dimensions, workflows_only or "workflow" in dimensions)
     keys = [f"{_COLUMNS[d]} AS {d}" for d in dimensions]
@@ -185,6 +188,16 @@ def _grouped(
         if count or calls:
             found.append(UsageRow(keyed, count or 0, calls or 0, prompt or 0, completion or 0, cached or 0, cost or 0.0, unpriced or 0))
     return found
+
+
+def _require_usage_tables(db: Database) -> None:
+    """A database opened read-only by this agentsh before it was upgraded (migrated) has no spend tables yet."""
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'usage_rollup'").fetchone() is None:
+        path = getattr(db.conn, "path", "the session database")
+        raise StoreError(
+            f"{path} has no usage records yet: it was written by an older agentsh and is read-only here; "
+            "open it once where it can be written (any agentsh command) to upgrade it"
+        )
 
 
 def _from_rollup(

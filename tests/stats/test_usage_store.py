@@ -72,3 +72,14 @@ def test_names_from_the_store_are_shown_literally_in_the_charts():
     console.print(rich_report(report, 120))
     drawn = console.export_text()
     assert "[bold]evil[/bold]" in drawn and "\x1b" not in drawn
+
+
+def test_a_database_without_the_spend_tables_is_one_clear_error():
+    import pytest
+
+    from agentsh.errors import StoreError
+
+    db = Database(memory=True)
+    schema.migrations.apply(db, stop_before="m011_stats_model_usage")
+    with pytest.raises(StoreError, match=r"no usage records yet.*open it once where it can be written"):
+        summarize(db, "2026-11-20", "2026-11-21")
