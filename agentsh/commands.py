@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 @dataclass
 class CommandResult:
     text: str = ""
-    # performed by the UI: "quit", "new", "resume", "compact", "continue", "export", "sessions"; "send" (send `argument`
+    # performed by the UI: "quit", "new", "resume", "compact", "continue", "export", "sessions", "stats"; "send" (send `argument`
     # with `options` for its turn: a custom command), "resend" (the transcript changed: show it again, then send
     # `argument`), "edit" (put `argument` in the input; sending it replaces the last turn: `edit_last`), "reload" (the
     # transcript changed; `argument`, if any, goes back in the input), "copy" (`argument`)
@@ -281,6 +281,18 @@ def _context(session: Session, args: list[str]) -> CommandResult:
     lines = [f"{p.name:<{width}}  {p.tokens:>7,} tokens  {p.detail}" for p in parts]
     total = sum(p.tokens for p in parts)
     return CommandResult("\n".join([*lines, f"{'total':<{width}}  {total:>7,} tokens (estimated)"]))
+
+
+@command("stats", "usage and cost of this session and of today, with charts (`agentsh stats` for any range)")
+def _stats(session: Session, args: list[str]) -> CommandResult:
+    return CommandResult(action="stats")
+
+
+@command("cost", "what this session has cost: model calls, tokens and dollars by mode and model")
+def _cost(session: Session, args: list[str]) -> CommandResult:
+    from .stats.render import cost_summary
+
+    return CommandResult(cost_summary(session.spend_reports()[0]))
 
 
 @command("plugins", "plugin files and their status")

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .memory.store import MemoryRecord
     from .messages import Message
     from .plugin_loader.loader import PluginChange, PluginLoader, PluginStatus
+    from .stats.report import StatsReport
     from .store.records import SessionRecord
     from .store.search import SearchHit
     from .store.sessions import SessionStore
@@ -142,6 +143,14 @@ class SessionPolicy:
         from .store.transfer import export_text
 
         return export_text(self.store, self.id, kind)
+
+    # spend ----------------------------------------------------------------------
+
+    def spend_reports(self) -> tuple[StatsReport, StatsReport]:
+        """/stats and /cost: this session's spend by mode and model, and today's (every session) by model."""
+        from .stats.report import session_reports
+
+        return session_reports(self.store.db, self.id, self.record.created_at)
 
     # tools and plugins ----------------------------------------------------------
 

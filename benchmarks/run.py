@@ -18,7 +18,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 from harness import table
 
 SUITES = [
-    "bench_startup", "bench_sessions", "bench_memory", "prefix_stability", "bench_plugins", "bench_secrets", "bench_tui", "bench_paste",
+    "bench_startup", "bench_sessions", "bench_stats", "bench_memory", "prefix_stability", "bench_plugins", "bench_secrets", "bench_tui", "bench_paste",
     # the model path, on the local fake server (these import litellm into this process: last)
     "bench_litellm_import", "bench_streaming", "bench_toolloop", "bench_parallel",
 ]

@@ -19,12 +19,12 @@ PACKAGE = Path(__file__).resolve().parents[1] / "agentsh"
 # agentsh/__init__.py: the version and the public API, imported lazily (and under TYPE_CHECKING,
 # for type checkers) from the rooms below the front doors; so only a front door may import it.
 ROOT = "agentsh"
-BASE = {"errors", "events", "messages", "profiles", "secrets", "signals", "terminal", "text"}
+BASE = {"costs", "errors", "events", "messages", "profiles", "secrets", "signals", "terminal", "text"}
 LOW = {"config", "models", "store", "tools"}  # import only the base
 FRONT_DOORS = {"cli", "repl", "tui"}  # nothing below them imports them
 MIDDLE = {  # between the two
     "agent", "commands", "custom_commands", "instructions", "memory", "mentions", "modes", "plugin_loader", "session",
-    "session_policy", "session_rewind", "shell_escape",
+    "session_policy", "session_rewind", "shell_escape", "stats",
 }
 # The front doors that may import another: `agentsh` with no command opens the REPL or the TUI.
 FRONT_DOOR_EDGES = {("cli", "repl"), ("cli", "tui"), ("__main__", "cli")}

@@ -83,6 +83,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .sessions import sessions_command
 
         return sessions_command(args)
+    if args.command == "stats":
+        from .stats import stats_command
+
+        return stats_command(args)
     if args.command == "memory":
         from .memory import memory_command
 

@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sessions_parser(commands)
     _add_memory_parser(commands)
     _add_plugin_parsers(commands)
+    _add_stats_parser(commands)
     modes = commands.add_parser("modes", help="the orchestration modes, one line each")
     modes.add_argument("--json", action="store_true")
     models = commands.add_parser(
@@ -130,6 +131,30 @@ def _add_memory_parser(commands: argparse._SubParsersAction) -> None:
     consolidate.add_argument("--session", "-s", metavar="ID", help="only this session (default: every one not yet done)")
     consolidate.add_argument("--limit", "-n", type=int, default=20, metavar="N")
     consolidate.add_argument("--model", "-m", help="the model that reads the sessions (default: each session's own)")
+
+
+def _add_stats_parser(commands: argparse._SubParsersAction) -> None:
+    stats = commands.add_parser(
+        "stats", help="usage over time: turns, model calls, tokens and cost by day, week, month, model, mode, workflow or session",
+        description="Usage from the session database. On a terminal: bar charts and sparklines; piped: plain columns.",
+        epilog="Times: 90d (today and the 89 days before), 12w, 6m, 24h, today, 2026-11-01, 2026-11. "
+        "A cost litellm does not know is shown as unknown, and a total with such calls as a lower bound (≥ $X + unknown).",
+    )
+    stats.add_argument("--since", default="30d", metavar="WHEN", help="from WHEN (default 30d)")
+    stats.add_argument("--until", metavar="WHEN", help="up to WHEN; a date counts whole (default: the end of today)")
+    stats.add_argument(
+        "--group-by", "-g", default="day", metavar="KEYS",
+        help="day, week or month and/or model, mode, workflow, session; comma-separated (default day; e.g. week,model)",
+    )
+    zone = stats.add_mutually_exclusive_group()
+    zone.add_argument("--utc", action="store_true", help="days in UTC (default: local time)")
+    zone.add_argument("--tz", metavar="ZONE", help="days in ZONE, an IANA name such as Europe/Paris")
+    output = stats.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="the rows and totals as JSON")
+    output.add_argument("--csv", action="store_true", help="the rows as CSV")
+    stats.add_argument("--session", "-s", metavar="ID", help="only session ID (a unique prefix is enough)")
+    stats.add_argument("--home", metavar="DIR", help="data home holding the database (env AGENTSH_HOME)")
+    stats.add_argument("--project-store", action="store_true", help="use ./sessions (a trusted folder only)")
 
 
 def _add_sessions_parser(commands: argparse._SubParsersAction) -> None:

@@ -11,6 +11,7 @@ import json
 import os
 from typing import Any, TextIO
 
+from ..costs import TurnCost
 from ..events import (
     ApprovalRequest,
     Compaction,
@@ -24,6 +25,7 @@ from ..events import (
     ToolCall,
     ToolResult,
     TurnDone,
+    Usage,
     Waiting,
 )
 from ..terminal import neutralize, reveal
@@ -61,6 +63,7 @@ class TranscriptPrinter:
         self._open_call: str | None = None  # the tool call whose line waits for its result
         self._calls: dict[str, ToolCall] = {}
         self._answered = False  # this turn's answer was streamed
+        self.cost = TurnCost()  # this turn's model calls, shown after its answer
 
     # writing -------------------------------------------------------------------
 
@@ -110,6 +113,10 @@ class TranscriptPrinter:
     def _on_session(self, event: SessionInfo) -> None:
         self._answered = False
         self._calls.clear()
+        self.cost = TurnCost()
+
+    def _on_usage(self, event: Usage) -> None:
+        self.cost.add(event)
 
     def _on_text(self, event: TextDelta) -> None:
         if event.agent is not None or not event.delta:  # sub-agents' drafts: their steps summarise them
@@ -152,6 +159,7 @@ class TranscriptPrinter:
             self.line("  compound command: the marked parts run more programs or redirect", "yellow")
 
     def _on_step(self, event: Step) -> None:
+        self.cost.add(event)
         for text in step_lines(event):
             self.line(text, "cyan")
 
@@ -187,6 +195,8 @@ class TranscriptPrinter:
             self.line("! the answer was cut short by the step limit (--max-steps)", "yellow")
         if event.cut:
             self.line(f"! {CUT_NOTE}", "yellow")
+        if self.cost.calls:
+            self.line(f"· {self.cost.summary()}", "dim")
 
 
 CUT_NOTE = "cut: the answer stopped at the model's token cap; /continue goes on from there"

@@ -196,6 +196,16 @@ class Repl:
             await self._edit(result.argument, replace=result.action == "edit")
         elif result.action == "copy" and result.argument is not None:
             self._copy(result.argument)
+        elif result.action == "stats":
+            self._stats()
+
+    def _stats(self) -> None:
+        """/stats: this session and today, charts drawn with block characters to the terminal's width."""
+        import shutil
+
+        from ..stats.render import session_text
+
+        self.transcript.block(session_text(self.session.spend_reports(), min(shutil.get_terminal_size().columns, 120)))
 
     async def _edit(self, text: str, replace: bool) -> None:
         """`text` in the input to edit: sent in place of the last message (`replace`), or as a new one (after /rewind)."""

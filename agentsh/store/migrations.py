@@ -143,6 +143,64 @@ def m010_cut_answers(db: Database) -> None:
     db.table("turns").add_column("cut", int, not_null_default=0)
 
 
+@migrations()
+def m011_stats_model_usage(db: Database) -> None:
+    """Spend per turn and model (store/usage.py): model calls, tokens in/out/cached, the known cost and how many
+    calls litellm could not price; clustered by start time. And the same summed per quarter hour, model and mode
+    (`usage_rollup`), which `agentsh stats` reads unless it is asked about sessions: a day in any time zone is
+    made of whole quarter hours.
+    `first_of_turn` marks one row per turn, so turns are counted without a DISTINCT.
+    Filled from the usage events of the turns already stored."""
+    db.execute(
+        """CREATE TABLE model_usage (
+            started_at TEXT NOT NULL, turn_id INTEGER NOT NULL, model TEXT NOT NULL,
+            session_id TEXT NOT NULL REFERENCES sessions(id), mode TEXT NOT NULL,
+            calls INTEGER NOT NULL DEFAULT 0, prompt_tokens INTEGER NOT NULL DEFAULT 0,
+            completion_tokens INTEGER NOT NULL DEFAULT 0, cached_tokens INTEGER NOT NULL DEFAULT 0,
+            cost REAL NOT NULL DEFAULT 0, unpriced_calls INTEGER NOT NULL DEFAULT 0,
+            first_of_turn INTEGER NOT NULL DEFAULT 1,
+            PRIMARY KEY (started_at, turn_id, model)
+        ) WITHOUT ROWID"""
+    )
+    db.execute("CREATE INDEX idx_model_usage_session ON model_usage (session_id, started_at)")
+    db.execute(
+        """CREATE TABLE usage_rollup (
+            quarter INTEGER NOT NULL, model TEXT NOT NULL, mode TEXT NOT NULL,
+            turns INTEGER NOT NULL DEFAULT 0, model_turns INTEGER NOT NULL DEFAULT 0, calls INTEGER NOT NULL DEFAULT 0,
+            prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,
+            cached_tokens INTEGER NOT NULL DEFAULT 0, cost REAL NOT NULL DEFAULT 0, unpriced_calls INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (quarter, model, mode)
+        ) WITHOUT ROWID"""
+    )
+    _fill_model_usage(db)
+    db.execute(
+        """INSERT INTO usage_rollup SELECT CAST(strftime('%s', started_at) AS INTEGER) / 900, model, mode, sum(first_of_turn),
+               count(*), sum(calls), sum(prompt_tokens), sum(completion_tokens), sum(cached_tokens), sum(cost), sum(unpriced_calls)
+           FROM model_usage GROUP BY 1, 2, 3"""
+    )
+
+
+def _fill_model_usage(db: Database) -> None:
+    db.execute(
+        """INSERT INTO model_usage (started_at, turn_id, model, session_id, mode, calls, prompt_tokens, completion_tokens,
+                                    cached_tokens, cost, unpriced_calls)
+           SELECT t.started_at, t.id, coalesce(json_extract(e.data, '$.model'), t.model), t.session_id, coalesce(t.mode, ''),
+                  count(e.id), coalesce(sum(json_extract(e.data, '$.prompt_tokens')), 0),
+                  coalesce(sum(json_extract(e.data, '$.completion_tokens')), 0),
+                  coalesce(sum(json_extract(e.data, '$.cached_tokens')), 0),
+                  coalesce(sum(json_extract(e.data, '$.cost')), 0),
+                  count(e.id) - count(json_extract(e.data, '$.cost'))
+           FROM turns t LEFT JOIN events e ON e.turn_id = t.id AND e.type = 'usage'
+           WHERE t.status != 'running' AND t.started_at IS NOT NULL
+           GROUP BY t.id, coalesce(json_extract(e.data, '$.model'), t.model)"""
+    )
+    db.execute(
+        """UPDATE model_usage SET first_of_turn = 0 WHERE EXISTS (
+               SELECT 1 FROM model_usage o WHERE o.started_at = model_usage.started_at AND o.turn_id = model_usage.turn_id
+               AND o.model < model_usage.model)"""
+    )
+
+
 def known_migrations() -> list[str]:
     """The names of every migration this agentsh has, in order: all a fresh database would apply."""
     return [m.name for m in migrations.pending(Database(memory=True))]

@@ -29,6 +29,7 @@ from ..secrets import redact_secrets
 from .db import refuse_if_read_only, write_transaction
 from .locks import turn_locks
 from .records import MESSAGE_COLUMNS, SessionRecord, message_from_row, message_row, now
+from .usage import forget_usage, insert_usage, usage_rows
 
 INTERRUPTED_TOOL_RESULT = "Error: the turn was interrupted before this tool call returned a result."
 TITLE_LENGTH = 60
@@ -121,6 +122,7 @@ class SessionStore:
 
     def delete(self, session_id: str) -> None:
         with write_transaction(self.db):
+            forget_usage(self.db, session_id)
             for table in ("events", "messages", "compactions", "turns"):
                 self.db.execute(f"DELETE FROM {table} WHERE session_id = ?", [session_id])
             self.db.execute("UPDATE sessions SET parent_id = NULL WHERE parent_id = ?", [session_id])
@@ -273,14 +275,16 @@ class SessionStore:
 
     def finish_turn(self, turn_id: int, messages: builtins.list[Message], events: builtins.list[tuple[str, dict]], summary: dict[str, Any]) -> None:
         """Write the whole turn, its events and the session totals in one transaction."""
-        found = self.db.execute("SELECT session_id FROM turns WHERE id = ?", [turn_id]).fetchone()
+        found = self.db.execute("SELECT id, session_id, mode, model, started_at FROM turns WHERE id = ?", [turn_id]).fetchone()
         if found is None:
             raise _turn_gone(turn_id)
-        session_id = found[0]
+        turn = dict(zip(("id", "session_id", "mode", "model", "started_at"), found, strict=True))
+        session_id = turn["session_id"]
         try:
             with write_transaction(self.db):
                 self._insert_messages(session_id, messages, turn_id)
                 self._insert_events(session_id, turn_id, events)
+                insert_usage(self.db, usage_rows(events, turn))
                 _update_turn(self.db, turn_id, {**summary, "draft": None, "partial_text": None, "ended_at": now()})
                 self._add_totals(session_id, summary)
         finally:  # if the write failed, recovery saves the draft

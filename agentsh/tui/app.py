@@ -218,6 +218,12 @@ class AgentshApp(App[int]):
         if not await self._open(lambda: current.switch(resume)):
             self.refresh_status(state="idle")
 
+    def show_stats(self) -> None:
+        from .screens.stats import StatsScreen
+
+        if self.session is not None:
+            self.push_screen(StatsScreen(self.session.spend_reports()))
+
     def action_sessions(self) -> None:
         from .screens.sessions import SessionsScreen
 
@@ -320,6 +326,8 @@ class AgentshApp(App[int]):
             self.run_worker(self.switch_session(result.argument if action == "resume" else None), group="session")
         elif action == "sessions":
             self.action_sessions()
+        elif action == "stats":
+            self.show_stats()
         elif action == "compact":
             self.run_worker(self.compact())
         elif action == "send" and result.argument:

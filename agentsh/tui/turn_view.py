@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING
 from textual.notifications import SeverityLevel
 from textual.widget import Widget
 
+from ..costs import TurnCost
 from .widgets.agent_stream import AgentStream
 from .widgets.answer import AssistantMessage, StreamingAnswer, marker
 from .widgets.extras import CompactionBlock, MemoryBlock
 from .widgets.messages import NoticeLine
 from .widgets.steps import PlanChecklist, StepList, group_of
 from .widgets.tool_block import ToolBlock
+from .widgets.turn_cost import TurnFooter
 
 if TYPE_CHECKING:
     from ..events import (
@@ -48,6 +50,7 @@ class TurnView:
         self.agents: dict[str, AgentStream] = {}
         self.tokens = 0
         self.cost: float | None = 0.0
+        self.spend = TurnCost()  # the answer's footer
         self.events = 0
 
     async def show(self, event: Event) -> None:
@@ -103,6 +106,7 @@ class TurnView:
     # mode steps -------------------------------------------------------------------------
 
     async def _on_step(self, event: Step) -> None:
+        self.spend.add(event)
         group = "plan" if event.kind in PLAN_KINDS else group_of(event.kind)
         widget = self.groups.get(group)
         if widget is None:
@@ -113,6 +117,7 @@ class TurnView:
     # everything else ----------------------------------------------------------------------
 
     async def _on_usage(self, event: Usage) -> None:
+        self.spend.add(event)
         self.tokens += event.prompt_tokens + event.completion_tokens
         self.cost = None if event.cost is None or self.cost is None else self.cost + event.cost
 
@@ -138,3 +143,5 @@ class TurnView:
             await self._add(AssistantMessage(event.output, event.interrupted, event.step_limited, event.cut))
         elif (note := marker(event.interrupted, event.step_limited, event.cut)) is not None:
             await self._add(NoticeLine(note.plain, "warning"))
+        if self.spend.calls:
+            await self._add(TurnFooter(self.spend))

@@ -1,0 +1,1 @@
+"""Usage over time from the store: periods in the user's time zone, reports as charts, tables, JSON or CSV."""
