@@ -32,7 +32,7 @@ from .models import accepts_images, resolve_model
 from .models.base import ModelClient
 from .models.local_servers import local_offer
 from .models.offline import OfflineModel
-from .modes import DEFAULT_MODE, check_mode_settings, get_mode
+from .modes import DEFAULT_MODE, WORKFLOW_PREFIX, check_mode_settings, get_mode, mode_names
 from .plugin_loader.directories import plugin_directories, protected_paths
 from .plugin_loader.loader import PluginLoader
 from .profiles import resolve_profiles
@@ -48,6 +48,7 @@ from .tools.approval import ApprovalPolicy
 from .tools.context import ToolContext, using
 from .tools.executor import ToolExecutor
 from .tools.registry import ToolRegistry
+from .workflows.loader import WORKSPACE_DIR, Context, WorkflowCatalog, workflow_directories
 
 CHECKPOINT_INTERVAL = 0.25  # seconds between saves of a streaming answer
 _END = object()
@@ -94,6 +95,17 @@ class Session(SessionPolicy, SessionRewind):
         self._persisted = store.exists(record.id)
         self.command_files = CommandFiles(workspace=self.tool_context.workspace)
         self.pending_context: list[ShellRun] = []  # `!cmd` runs the user chose to send with their next message
+        self.workflows = self._workflow_catalog()
+
+    def _workflow_catalog(self) -> WorkflowCatalog:
+        """The workflow files this session may run, read when first needed (checked against its profiles, tools and modes)."""
+        directories, notices = workflow_directories(self.tool_context.workspace)
+        self.notices += notices
+        context = Context(
+            profiles=lambda: set(resolve_profiles(self.settings.agents)), tools=lambda: list(self.registry),
+            modes=lambda: set(mode_names()), steps=lambda: self.loader.steps,
+        )
+        return WorkflowCatalog(directories, context)
 
     # opening ------------------------------------------------------------------
 
@@ -114,7 +126,7 @@ class Session(SessionPolicy, SessionRewind):
                 notice = _with_local_offer(notice)
             notices += [notice] if notice else []
             mode = settings.mode or DEFAULT_MODE
-            get_mode(mode)
+            get_mode(mode)  # a workflow's name is checked once the session knows its workflow files
             record = store.new_record(mode=mode, model=model_name, workspace=workspace_of(Path.cwd()))
         loader, plugin_notices, tool_context = _make_loader(settings)
         problems = [change.message for change in loader.refresh() if change.level == "warning"]
@@ -122,8 +134,10 @@ class Session(SessionPolicy, SessionRewind):
         session._apply_flags(settings)
         session.instructions = load_instructions(tool_context.workspace)
         commands_notice = session.command_files.untrusted_notice()
+        if session.mode.startswith(WORKFLOW_PREFIX):
+            session.workflows.get(session.mode[len(WORKFLOW_PREFIX):])
         session.notices = (
-            notices + session.instructions.notices() + plugin_notices + problems + loader.warnings + session.memory.startup_notices()
+            session.notices + notices + session.instructions.notices() + plugin_notices + problems + loader.warnings + session.memory.startup_notices()
         )
         session.notices += [commands_notice] if commands_notice else []
         return session
@@ -167,6 +181,8 @@ class Session(SessionPolicy, SessionRewind):
 
     def set_mode(self, name: str) -> None:
         get_mode(name)
+        if name.startswith(WORKFLOW_PREFIX):
+            self.workflows.get(name[len(WORKFLOW_PREFIX):])  # an unknown or broken workflow: WorkflowError, and the mode stays
         self._switch("mode", name)
 
     def set_model(self, name: str) -> None:
@@ -297,7 +313,7 @@ class Session(SessionPolicy, SessionRewind):
             session_id=self.id, model=model, registry=registry, executor=executor, history=history,
             emit=emit, record=lambda m: self._record_message(m, log), max_steps=self.settings.max_steps,
             refresh_tools=refresh_tools, profiles=resolve_profiles(self.settings.agents), mode_settings=self.settings.modes,
-            make_model=lambda name: resolve_model(name, self.settings), formats=self.formats,
+            make_model=lambda name: resolve_model(name, self.settings), formats=self.formats, workflows=self.workflows,
         )
         for notice in attached.notices:
             emit(Notice(message=notice, level="warning" if notice.endswith("not attached") else "info"))
@@ -471,7 +487,8 @@ def _make_loader(settings: Settings) -> tuple[PluginLoader, list[str], ToolConte
     """This folder's plugin loader, its notices, and what the session's tools see: the folder and what they must not touch."""
     workspace = Path.cwd()
     directories, notices = plugin_directories(settings, workspace)
-    tool_context = ToolContext.create(workspace, protected_paths(settings, directories, data_home(settings)))
+    protected = [*protected_paths(settings, directories, data_home(settings)), workspace / WORKSPACE_DIR]  # its .py files are plugins
+    tool_context = ToolContext.create(workspace, protected)
     return PluginLoader(directories, ToolRegistry()), notices, tool_context
 
 
