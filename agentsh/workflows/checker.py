@@ -237,7 +237,8 @@ class _Checker:
             return None
         if parts[1] not in self.spec.inputs:
             close = suggestion(parts[1], list(self.spec.inputs))
-            self.report(path, f"unknown placeholder {raw}: no input named {parts[1]!r}{close}; or declare it under [inputs.{parts[1]}]", raw)
+            close = close if close.startswith(";") else f"; declare it under [inputs.{parts[1]}]"
+            self.report(path, f"unknown placeholder {raw}: no input named {parts[1]!r}{close}", raw)
             return None
         return {"type": "string"}
 

@@ -24,7 +24,7 @@ from typing import Any
 from ..errors import WorkflowError
 
 _TOKEN = re.compile(
-    r"""\s*(?:(?P<number>-?\d+(?:\.\d+)?)|(?P<string>'[^']*'|"[^"]*")|(?P<op>==|!=|<=|>=|<|>|\(|\)|\.|\[|\])"""
+    r"""\s*(?:(?P<number>-?\d+(?:\.\d+)?)|(?P<string>'[^']*'|"[^"]*")|(?P<op>==|!=|<=|>=|<|>|=|\(|\)|\.|\[|\])"""
     r"""|(?P<name>[A-Za-z_][A-Za-z0-9_-]*))"""
 )
 _LITERALS = {"true": True, "false": False, "True": True, "False": False, "null": None, "None": None}

@@ -103,6 +103,10 @@ class WorkflowCatalog:
         tools = {name: ToolInfo(tool.compensate, _argument_types(tool)) for name, tool in self.tools().items()}
         return Known(self.context.profiles(), tools, self.context.modes(), workflows, set(self.steps()))
 
+    def _known_names(self) -> tuple[frozenset[str], ...]:
+        context = self.context
+        return frozenset(context.profiles()), frozenset(t.name for t in context.tools()), frozenset(context.modes()), frozenset(context.steps())
+
     def names(self) -> list[str]:
         return sorted(self.statuses)
 
@@ -122,13 +126,13 @@ class WorkflowCatalog:
     def refresh(self) -> list[PluginChange]:
         """Re-read what changed on disk, and check every workflow again when anything did."""
         changes = self.plugins.refresh()
-        snapshot = _snapshot(self.directories)
+        snapshot = (_snapshot(self.directories), self._known_names())  # a tool or profile that came or went: check again
         if snapshot == self._snapshot and self._loaded and not changes:
             return []
         self._loaded, self._snapshot = True, snapshot
         previous = {name: status.problems for name, status in self.statuses.items()}
         self.statuses = {}
-        for path, stamp in snapshot:
+        for path, stamp in snapshot[0]:
             self._read(Path(path), stamp)
         self._check_all()
         return changes + self._news(previous)
@@ -223,7 +227,7 @@ def _problem(error: ValidationError, data: dict[str, Any]) -> tuple[tuple[str, .
     if first["type"] == "missing":
         return loc, f"{key} is required"
     if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
-        return (*loc, "kind"), f"{key}: kind must be one of {', '.join(_KINDS)}"
+        return (*loc, "kind"), f"{key}.kind must be one of {', '.join(_KINDS)}"
     return loc, f"{key}: {first['msg']}"
 
 
