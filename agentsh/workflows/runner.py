@@ -277,12 +277,13 @@ class WorkflowRun:
             if done.compensate is None:
                 continue
             arguments = self._undo_arguments(done)
-            title = f"undo {done.node} with {done.compensate}"
+            step_id, title = f"{self.id}/undo/{done.node}", f"undo {done.node} with {done.compensate}"
+            about = {"undoes": done.node, "workflow": self.workflow.name}
             try:
                 result = await self._call_tool(f"undo {done.node}", done.compensate, arguments)
-                self._step("compensate", f"{self.id}/undo/{done.node}", title, "done", {"result": as_text(result), "undoes": done.node})
+                self._step("compensate", step_id, title, "done", {**about, "result": as_text(result)})
             except (AgentshError, asyncio.CancelledError) as failure:
-                self._step("compensate", f"{self.id}/undo/{done.node}", title, "failed", {"error": str(failure), "undoes": done.node})
+                self._step("compensate", step_id, title, "failed", {**about, "error": str(failure)})
 
     def _undo_arguments(self, done: Done) -> dict[str, Any]:
         """The original arguments, the result's fields and the result itself, as far as the compensating tool takes them."""
