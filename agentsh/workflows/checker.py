@@ -299,20 +299,31 @@ class _Checker:
             self.report(("nodes", cycle[0]), f"the nodes form a cycle: {' → '.join(cycle)}; remove one of these needs or references")
 
     def _unreachable(self) -> None:
-        for name in self.spec.nodes:
+        blocked: dict[str, str] = {}  # node -> the node that never runs, which it needs
+        for name in _topological(self.graph):
             if name in self.never:
                 self.report(("nodes", name, "when"), f"node {name} is unreachable: its when can never be true ({self.spec.nodes[name].when})")
-            elif (blocked := self._blocked_by(name, set())) is not None:
-                self.report(("nodes", name), f"node {name} is unreachable: it needs {blocked}, which never runs")
-
-    def _blocked_by(self, name: str, seen: set[str]) -> str | None:
-        for needed in self.graph.get(name, []):
-            if needed in seen:
                 continue
-            seen.add(needed)
-            if needed in self.never or self._blocked_by(needed, seen) is not None:
-                return needed
-        return None
+            cause = next((d if d in self.never else blocked[d] for d in self.graph[name] if d in self.never or d in blocked), None)
+            if cause is not None:
+                blocked[name] = cause
+                self.report(("nodes", name), f"node {name} is unreachable: it needs {cause}, which never runs")
+
+
+def _topological(graph: dict[str, list[str]]) -> list[str]:
+    """The nodes, each after what it needs (nodes in a cycle are left out: the cycle is reported)."""
+    waiting = {name: len(needs) for name, needs in graph.items()}
+    users: dict[str, list[str]] = {name: [] for name in graph}
+    for name, needs in graph.items():
+        for needed in needs:
+            users[needed].append(name)
+    order = [name for name, count in waiting.items() if count == 0]
+    for name in order:  # grows while it is read
+        for user in users[name]:
+            waiting[user] -= 1
+            if waiting[user] == 0:
+                order.append(user)
+    return order
 
 
 _MISSING = object()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from typing import Any
 
 from ..errors import WorkflowError
@@ -27,6 +28,7 @@ _TOKEN = re.compile(
     r"""\s*(?:(?P<number>-?\d+(?:\.\d+)?)|(?P<string>'[^']*'|"[^"]*")|(?P<op>==|!=|<=|>=|<|>|=|\(|\)|\.|\[|\])"""
     r"""|(?P<name>[A-Za-z_][A-Za-z0-9_-]*))"""
 )
+_SPACE = re.compile(r"\s*")
 _LITERALS = {"true": True, "false": False, "True": True, "False": False, "null": None, "None": None}
 COMPARISONS = ("==", "!=", "<", "<=", ">", ">=", "in", "not in")
 
@@ -55,7 +57,7 @@ class Literal:
 class Ref:
     parts: tuple[str | int, ...]
 
-    @property
+    @cached_property
     def text(self) -> str:
         return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in self.parts)[1:]
 
@@ -82,15 +84,13 @@ Expr = Literal | Ref | Compare | BoolOp | Not
 
 
 def tokenize(text: str) -> list[Token]:
-    tokens, position = [], 0
-    while position < len(text):
-        if text[position:].strip() == "":
-            break
+    tokens, position, end = [], 0, len(text.rstrip())
+    while position < end:
         match = _TOKEN.match(text, position)
-        if match is None or match.end() == position:
-            start = position + len(text[position:]) - len(text[position:].lstrip())
+        if match is None or match.lastgroup is None:
+            start = _SPACE.match(text, position).end()  # type: ignore[union-attr]
             raise ExpressionError(f"unexpected character {text[start]!r}", start)
-        kind = match.lastgroup or "op"
+        kind = match.lastgroup
         tokens.append(Token(kind, match.group(kind), match.start(kind)))
         position = match.end()
     return [*tokens, Token("end", "", len(text))]
@@ -195,8 +195,9 @@ class _Parser:
                 return Ref(tuple(parts))
 
 
+@lru_cache(maxsize=1024)
 def parse(text: str) -> Expr:
-    """The AST of `text`; ExpressionError saying what is wrong and where."""
+    """The AST of `text` (ASTs are immutable: one parse per text); ExpressionError saying what is wrong and where."""
     return _Parser(text).parse()
 
 

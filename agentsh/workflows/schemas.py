@@ -81,22 +81,35 @@ def field_schema(schema: dict[str, Any] | None, parts: tuple[str | int, ...], sh
     """The schema of `parts` inside `schema` (None: text or unknown), or a problem with a suggestion."""
     current = schema
     for index, part in enumerate(parts):
-        so_far = shown.split(".")[0] + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts[:index])
-        if current is None:
-            return None, f"{so_far} is text (its node has no output schema), so it has no field {part!r}: add an output schema to that node"
-        kind = kind_of(current)
-        if isinstance(part, int):
-            if kind != "array":
-                return None, f"{so_far} is {_article(kind)}, not an array: remove [{part}]"
-            current = current.get("items", {"type": "string"})
-            continue
-        if kind != "object":
-            return None, f"{so_far} is {_article(kind)}, which has no field {part!r}"
-        properties = current.get("properties", {})
-        if part not in properties:
-            return None, f"{so_far} has no field {part!r}{suggestion(part, list(properties))}"
-        current = properties[part]
+        inside = _inside(current, part)
+        if inside is None:
+            return None, _field_problem(current, parts, index, shown)
+        current = inside
     return current, None
+
+
+def _inside(schema: dict[str, Any] | None, part: str | int) -> dict[str, Any] | None:
+    """The schema of `part` (an item index or a field) of a value of `schema`; None when there is no such part."""
+    if schema is None:
+        return None
+    kind = kind_of(schema)
+    if isinstance(part, int):
+        return schema.get("items", {"type": "string"}) if kind == "array" else None
+    return schema.get("properties", {}).get(part) if kind == "object" else None
+
+
+def _field_problem(current: dict[str, Any] | None, parts: tuple[str | int, ...], index: int, shown: str) -> str:
+    """Why `parts[index]` cannot be read from `current` (the schema of what comes before it), and what to do."""
+    part = parts[index]
+    so_far = shown.split(".")[0] + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts[:index])
+    if current is None:
+        return f"{so_far} is text (its node has no output schema), so it has no field {part!r}: add an output schema to that node"
+    kind = kind_of(current)
+    if isinstance(part, int):
+        return f"{so_far} is {_article(kind)}, not an array: remove [{part}]"
+    if kind != "object":
+        return f"{so_far} is {_article(kind)}, which has no field {part!r}"
+    return f"{so_far} has no field {part!r}{suggestion(part, list(current.get('properties', {})))}"
 
 
 def _article(kind: str) -> str:

@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ..errors import WorkflowError
@@ -35,9 +36,10 @@ def split_path(text: str) -> tuple[str | int, ...]:
     return tuple(int(index) if index else name for name, index in _PART.findall(text))
 
 
-def placeholders(template: str) -> list[Placeholder]:
-    """Every placeholder of `template`, in order."""
-    return [Placeholder(m.group(1), split_path(m.group(1))) for m in PLACEHOLDER.finditer(template) if m.group(1)]
+@lru_cache(maxsize=4096)
+def placeholders(template: str) -> tuple[Placeholder, ...]:
+    """Every placeholder of `template`, in order (read once per text: the checker and the runner ask often)."""
+    return tuple(Placeholder(m.group(1), split_path(m.group(1))) for m in PLACEHOLDER.finditer(template) if m.group(1))
 
 
 Resolve = Callable[[Placeholder], Any]
