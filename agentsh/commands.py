@@ -174,6 +174,14 @@ def _mode(session: Session, args: list[str]) -> CommandResult:
     return CommandResult(f"mode: {args[0]} — {mode_summary(args[0])}")
 
 
+@command("save-plan", "save the last planner turn's plan as a workflow file: /save-plan NAME")
+def _save_plan(session: Session, args: list[str]) -> CommandResult:
+    if len(args) != 1:
+        return CommandResult("usage: /save-plan NAME (then /mode workflow:NAME runs it)", error=True)
+    path = session.save_plan(args[0])
+    return CommandResult(f"saved the plan as {path}; edit it, check it with `agentsh workflows check {args[0]}`, run it with /mode workflow:{args[0]}")
+
+
 @command("model", "show or switch the model: /model openai/gpt-4o-mini")
 def _model(session: Session, args: list[str]) -> CommandResult:
     if not args:

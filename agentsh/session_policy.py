@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from .errors import WorkflowError
+from .workflows.loader import user_workflow_dir
+from .workflows.plans import check_name, plan_to_toml
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -132,6 +137,21 @@ class SessionPolicy:
         """Whether this session's last answer stopped at the model's token cap (/continue goes on with it)."""
         last = self.recent_messages(1)
         return bool(last) and last[-1].role == "assistant" and last[-1].cut
+
+    def save_plan(self, name: str) -> Path:
+        """/save-plan: the plan of this session's last planner turn (its last replan, if any), as a workflow file
+        in the user's workflow folder; WorkflowError when there is none, or the name is taken or not a name."""
+        check_name(name)
+        step = self.store.last_step(self.id, ("plan", "replan")) if self.persisted else None
+        if step is None:
+            raise WorkflowError("no plan to save: /save-plan works after a planner turn (/mode planner)")
+        path = user_workflow_dir() / f"{name}.toml"
+        if path.exists():
+            raise WorkflowError(f"{path} exists already: choose another name, or delete it first")
+        text = plan_to_toml({"goal": step["title"], **step.get("data", {})}).replace("workflow:NAME", f"workflow:{name}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
 
     def fork(self, at: int | None = None) -> SessionRecord:
         """A new stored session with this one's first `at` messages (all by default), its mode and model."""

@@ -38,7 +38,7 @@ _KINDS: dict[str, type[BaseModel]] = {"agent": AgentNode, "tool": ToolNode, "mod
 
 
 def bundled_workflow_dir() -> Path:
-    return Path(str(resources.files("agentsh.workflows") / "examples"))
+    return Path(str(resources.files("agentsh.bundled_workflows")))
 
 
 def user_workflow_dir() -> Path:

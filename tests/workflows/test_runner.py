@@ -204,7 +204,7 @@ async def test_workflows_that_call_each_other_are_refused_before_running(home, w
 
 async def test_a_python_node_runs_a_plugin_step(home, write_workflow, write_plugin):
     write_plugin("text_steps", """
-        from agentsh.tools.steps import step
+        from agentsh import step
 
         @step
         def words(text: str) -> dict:

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import itertools
 
-from agentsh.tools.steps import step
-from agentsh.tools.tool import tool
+from agentsh import step, tool
 
 _numbers = itertools.count(1001)
 BOOKINGS: dict[str, dict] = {}
