@@ -27,6 +27,7 @@ GROUPS = {
     "workflow": "workflow", "node": "workflow",
 }
 DETAIL_CHARS = 100
+NODE_DETAIL_CHARS = 40  # a workflow node's output, after its name in the tree
 
 
 def icon(status: str | None) -> Text:
@@ -91,7 +92,8 @@ class StepList(Static):
         key = ("id", step.id) if step.id else (step.kind, step.title)
         extra = [f"{agent}: {one_line(answer, DETAIL_CHARS)}" for agent, answer in (step.data.get("answers") or {}).items()]
         parent = ("id", step.parent_id) if step.parent_id else None
-        self.rows[key] = _Row(step.status, _titled(step), detail_of(step), extra, parent)
+        detail = one_line(detail_of(step), NODE_DETAIL_CHARS) if step.kind == "node" else detail_of(step)  # a tree stays readable
+        self.rows[key] = _Row(step.status, _titled(step), detail, extra, parent)
         self.update(self.render_rows())
 
     def render_rows(self) -> Text:
