@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .store.sessions import SessionStore
     from .tools.registry import ToolRegistry
     from .tools.tool import Tool
+    from .workflows.loader import WorkflowCatalog
 
 Listener = Callable[["Event"], None]
 
@@ -49,6 +50,7 @@ class SessionPolicy:
     loader: PluginLoader
     memory: SessionMemory
     registry: ToolRegistry
+    workflows: WorkflowCatalog
     _listeners: list[Listener]
 
     @property
@@ -137,6 +139,14 @@ class SessionPolicy:
         """Whether this session's last answer stopped at the model's token cap (/continue goes on with it)."""
         last = self.recent_messages(1)
         return bool(last) and last[-1].role == "assistant" and last[-1].cut
+
+    def workflow_modes(self) -> list[tuple[str, str, bool]]:
+        """(`workflow:NAME`, its description, whether it checks) of every workflow file, as they are on disk now."""
+        self.workflows.refresh()
+        return [
+            (f"workflow:{name}", status.workflow.spec.description if status.workflow else "", status.ok)
+            for name, status in sorted(self.workflows.statuses.items())
+        ]
 
     def save_plan(self, name: str) -> Path:
         """/save-plan: the plan of this session's last planner turn (its last replan, if any), as a workflow file
