@@ -371,3 +371,20 @@ async def test_an_edited_file_is_used_at_the_next_turn_and_a_broken_one_is_repor
     assert any(n.level == "warning" and "live.toml: failed to load:" in n.message and ":3: unknown placeholder {nope}" in n.message
                for n in of(events, Notice))
     assert done(events).failed
+
+
+async def test_workflows_nested_deeper_than_the_limit_fail_with_the_chain(home, write_workflow):
+    from agentsh.workflows.runner import MAX_DEPTH
+
+    for level in range(MAX_DEPTH + 1):
+        write_workflow(f"w{level}", f'[nodes.inner]\nkind = "workflow"\nworkflow = "w{level + 1}"\n')
+    write_workflow(f"w{MAX_DEPTH + 1}", '[nodes.leaf]\nkind = "agent"\nprompt = "deep"\n')
+    model = ScriptedModel(default="deep answer")
+    session = workflow_session(home, "w2", model)
+    assert done(await send(session, "go")).output == "deep answer"  # w2 … w6: MAX_DEPTH workflows, one inside the other
+
+    session.set_mode("workflow:w0")
+    events = await send(session, "go")
+
+    assert done(events).failed
+    assert "workflows nest too deep or call each other in a cycle: w0 → w1 → w2 → w3 → w4 → w5" in events[-2].message
