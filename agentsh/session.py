@@ -136,6 +136,8 @@ class Session(SessionPolicy, SessionRewind):
         commands_notice = session.command_files.untrusted_notice()
         if session.mode.startswith(WORKFLOW_PREFIX):
             session.workflows.get(session.mode[len(WORKFLOW_PREFIX):])
+        if session.workflows.has_own_files():  # the user's workflows are checked at start, reported like plugins
+            problems += [change.message for change in session.workflows.refresh() if change.level == "warning"]
         session.notices = (
             session.notices + notices + session.instructions.notices() + plugin_notices + problems + loader.warnings + session.memory.startup_notices()
         )
@@ -305,7 +307,8 @@ class Session(SessionPolicy, SessionRewind):
             self.loader.hooks.dispatch(event, lambda failure: _report(failure, log, queue, self._observe))
 
         def refresh_tools() -> None:
-            for change in self.loader.news():
+            workflow_news = self.workflows.refresh() if self.workflows.loaded else []  # hot reload, once workflows are in use
+            for change in [*self.loader.news(), *workflow_news]:
                 emit(Notice(message=change.message, level=change.level))
 
         registry, executor = self._tools_for(options.tools)

@@ -107,6 +107,15 @@ class WorkflowCatalog:
         context = self.context
         return frozenset(context.profiles()), frozenset(t.name for t in context.tools()), frozenset(context.modes()), frozenset(context.steps())
 
+    @property
+    def loaded(self) -> bool:
+        return self._loaded
+
+    def has_own_files(self) -> bool:
+        """Whether a folder besides the bundled examples holds a workflow file (cheap: no file is read)."""
+        bundled = Path(os.path.realpath(bundled_workflow_dir()))
+        return any(Path(path).parent != bundled for path, _ in _snapshot(self.directories))
+
     def names(self) -> list[str]:
         return sorted(self.statuses)
 

@@ -388,3 +388,12 @@ async def test_workflows_nested_deeper_than_the_limit_fail_with_the_chain(home, 
 
     assert done(events).failed
     assert "workflows nest too deep or call each other in a cycle: w0 → w1 → w2 → w3 → w4 → w5" in events[-2].message
+
+
+def test_a_broken_workflow_file_is_reported_at_start_like_a_broken_plugin(home, write_workflow):
+    write_workflow("typo", '[nodes.a]\nkind = "agent"\nagent = "witer"\nprompt = "x"\n')
+
+    session = scripted_session(home, ScriptedModel())
+
+    assert any(n.startswith("typo.toml: failed to load: ") and ":3: unknown agent profile 'witer'; did you mean 'writer'?" in n
+               for n in session.notices)
