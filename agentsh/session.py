@@ -21,7 +21,7 @@ from .agent.continuation import CONTINUE_REQUEST, continue_cut_answer
 from .agent.turn import Turn
 from .config import Settings, choose_model, data_home
 from .custom_commands import CommandFiles, CustomCommand, TurnOptions
-from .errors import AgentshError, StoreError, UsageError
+from .errors import AgentshError, StoreError, UsageError, WorkflowError
 from .events import Compaction, Error, Event, Notice, SessionInfo, TextDelta, TurnDone
 from .instructions import Instructions, load_instructions
 from .memory.session_memory import SessionMemory
@@ -135,7 +135,11 @@ class Session(SessionPolicy, SessionRewind):
         session.instructions = load_instructions(tool_context.workspace)
         commands_notice = session.command_files.untrusted_notice()
         if session.mode.startswith(WORKFLOW_PREFIX):
-            session.workflows.get(session.mode[len(WORKFLOW_PREFIX):])
+            problem = session._workflow_problem(session.mode[len(WORKFLOW_PREFIX):])
+            asked_now = not (resume or latest or anywhere) or settings.given("mode")
+            if problem is not None and asked_now:
+                raise problem  # asked for now: refused now
+            notices += [f"{problem} (/mode switches to another mode)"] if problem else []  # a resumed session still opens
         if session.workflows.has_own_files():  # the user's workflows are checked at start, reported like plugins
             problems += [change.message for change in session.workflows.refresh() if change.level == "warning"]
         session.notices = (
@@ -180,6 +184,13 @@ class Session(SessionPolicy, SessionRewind):
     def persisted(self) -> bool:
         """A new session is written at its first turn, so an unused one leaves no trace."""
         return self._persisted
+
+    def _workflow_problem(self, name: str) -> WorkflowError | None:
+        try:
+            self.workflows.get(name)
+        except WorkflowError as problem:
+            return problem
+        return None
 
     def set_mode(self, name: str) -> None:
         get_mode(name)

@@ -7,9 +7,11 @@ import json
 
 import pytest
 
+from agentsh.config import Settings
 from agentsh.errors import WorkflowError
 from agentsh.events import Notice, Step, TextDelta, ToolCall, ToolResult
 from agentsh.models.scripted import Reply, ScriptedModel
+from agentsh.session import Session
 from agentsh.tools.tool import tool
 
 from helpers import done, of, scripted_session, send
@@ -397,3 +399,17 @@ def test_a_broken_workflow_file_is_reported_at_start_like_a_broken_plugin(home, 
 
     assert any(n.startswith("typo.toml: failed to load: ") and ":3: unknown agent profile 'witer'; did you mean 'writer'?" in n
                for n in session.notices)
+
+
+async def test_a_session_whose_workflow_file_is_gone_still_resumes_and_says_so(home, write_workflow):
+    path = write_workflow("gone", '[nodes.a]\nkind = "agent"\nprompt = "x"\n')
+    session = workflow_session(home, "gone", ScriptedModel("answer"))
+    await send(session, "go")
+    path.unlink()
+
+    resumed = Session.open(Settings(home=home, model="offline"), resume=session.id)
+
+    assert resumed.mode == "workflow:gone"
+    assert any(n.startswith("unknown workflow 'gone'") and n.endswith("(/mode switches to another mode)") for n in resumed.notices)
+    with pytest.raises(WorkflowError, match="unknown workflow 'gone'"):
+        Session.open(Settings(home=home, model="offline", mode="workflow:gone"))
