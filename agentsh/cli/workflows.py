@@ -81,7 +81,8 @@ def _show(catalog: WorkflowCatalog, name: str) -> int:
     if status is None or status.workflow is None:
         catalog.get(name)  # the unknown name (with a suggestion), or why the file does not parse
         raise WorkflowError(f"workflow {name} cannot be shown")
-    print("\n".join(draw(status.workflow)))
+    undo = {name: tool.compensate for name, tool in catalog.tools().items() if tool.compensate}
+    print("\n".join(draw(status.workflow, undo)))
     print(f"file: {status.path}")
     for problem in status.problems:
         print(f"problem: {problem}")

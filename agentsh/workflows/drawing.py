@@ -15,7 +15,8 @@ from .model import AgentNode, ModeNode, PythonNode, ToolNode, Workflow, Workflow
 from .schemas import kind_of
 
 
-def draw(workflow: Workflow) -> list[str]:
+def draw(workflow: Workflow, undo: dict[str, str] | None = None) -> list[str]:
+    """The tree's lines; `undo` names each tool's declared compensating tool (a saga shows its undos)."""
     spec = workflow.spec
     graph = dependencies(workflow)
     children: dict[str, list[str]] = {name: [] for name in spec.nodes}
@@ -28,7 +29,7 @@ def draw(workflow: Workflow) -> list[str]:
         lines.append("inputs: " + ", ".join(f"{n}" + (f" (default {i.default!r})" if i.default is not None else "") for n, i in spec.inputs.items()))
     drawn: set[str] = set()
     for root in roots:
-        _branch(workflow, graph, children, root, "", None, drawn, lines)
+        _branch(workflow, graph, children, root, "", None, drawn, lines, undo or {})
     if spec.answer:
         lines.append(f"answer: {spec.answer.splitlines()[0]}{' …' if len(spec.answer.splitlines()) > 1 else ''}")
     return lines
@@ -36,20 +37,20 @@ def draw(workflow: Workflow) -> list[str]:
 
 def _branch(
     workflow: Workflow, graph: dict[str, list[str]], children: dict[str, list[str]], name: str, prefix: str,
-    last: bool | None, drawn: set[str], lines: list[str],
+    last: bool | None, drawn: set[str], lines: list[str], undo: dict[str, str],
 ) -> None:
     if name in drawn:  # a cycle: the checker reports it
         return
     drawn.add(name)
     connector = "" if last is None else ("└─ " if last else "├─ ")
-    lines.append(f"{prefix}{connector}{name}  {describe(workflow.spec.nodes[name], graph[name][1:])}")
+    lines.append(f"{prefix}{connector}{name}  {describe(workflow.spec.nodes[name], graph[name][1:], undo)}")
     below = prefix + ("" if last is None else ("   " if last else "│  "))
     kids = children[name]
     for index, child in enumerate(kids):
-        _branch(workflow, graph, children, child, below, index == len(kids) - 1, drawn, lines)
+        _branch(workflow, graph, children, child, below, index == len(kids) - 1, drawn, lines, undo)
 
 
-def describe(node: _Node, also: list[str]) -> str:
+def describe(node: _Node, also: list[str], undo: dict[str, str] | None = None) -> str:
     """What the node does, in a few words: its kind and target, its output's fields, its condition."""
     words = [_target(node)]
     if node.output is not None:
@@ -59,8 +60,9 @@ def describe(node: _Node, also: list[str]) -> str:
         words.append(f"when {node.when}")
     if also:
         words.append(f"(also after {', '.join(also)})")
-    if isinstance(node, ToolNode) and node.compensate:
-        words.append(f"undo: {node.compensate}")
+    compensate = node.compensate or (undo or {}).get(node.tool) if isinstance(node, ToolNode) else None
+    if compensate:
+        words.append(f"undo: {compensate}")
     return "  ".join(words)
 
 

@@ -62,9 +62,9 @@ def test_show_draws_the_dag(capsys):
 
     assert status == 0
     assert out.splitlines()[2:6] == [
-        "flight  tool book_flight",
-        "├─ hotel  tool book_hotel",
-        "├─ car  tool book_car",
+        "flight  tool book_flight  undo: cancel_flight",
+        "├─ hotel  tool book_hotel  undo: cancel_hotel",
+        "├─ car  tool book_car  undo: cancel_car",
         "└─ itinerary  agent writer  (also after hotel, car)",
     ]
 
