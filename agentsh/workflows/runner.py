@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from ..agent.loop import run_tool_loop
 from ..agent.structured import ask_structured
+from ..agent.subagent import run_agent
 from ..agent.turn import Turn
 from ..errors import AgentshError, WorkflowError
 from ..events import Event, Notice, Step, TextDelta, ToolCall
@@ -203,12 +204,14 @@ class WorkflowRun:
         return await self._python(name, node)
 
     async def _agent(self, name: str, node: AgentNode) -> Any:
+        prompt = self._render(node.prompt)
+        if node.output is None and node.model is None and node.temperature is None:  # a profile as any mode runs one
+            return (await run_agent(self.turn, node.agent, prompt, label=name)).answer
         profile = self.turn.profile(node.agent)
         if node.model:
             profile = profile.model_copy(update={"model": node.model})
         client = self.turn.model_for(profile)
         temperature = node.temperature if node.temperature is not None else profile.temperature
-        prompt = self._render(node.prompt)
         messages = [system(profile.system_prompt), user(prompt)]
         if node.output is None:
             answer = await run_tool_loop(self.turn, messages, tools=profile.tools, agent=name, model=client, temperature=temperature)
