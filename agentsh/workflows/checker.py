@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import expressions as ex
-from .model import AgentNode, ModeNode, PythonNode, ToolNode, Workflow, WorkflowNode, _Node
+from .model import AgentNode, BaseNode, ModeNode, PythonNode, ToolNode, Workflow, WorkflowNode
 from .schemas import SchemaProblem, check_schema, field_schema, kind_of, model_for, suggestion
 from .templates import INPUTS, REQUEST, placeholders
 
@@ -61,7 +61,7 @@ def dependencies(workflow: Workflow) -> dict[str, list[str]]:
     return graph
 
 
-def _when_refs(node: _Node) -> list[ex.Ref]:
+def _when_refs(node: BaseNode) -> list[ex.Ref]:
     if not node.when:
         return []
     try:
@@ -123,12 +123,12 @@ class _Checker:
 
     # names ------------------------------------------------------------------------------
 
-    def _needs(self, where: tuple[str, ...], node: _Node) -> None:
+    def _needs(self, where: tuple[str, ...], node: BaseNode) -> None:
         for needed in node.needs:
             if needed not in self.spec.nodes:
                 self.report((*where, "needs"), f"needs names an unknown node {needed!r}{suggestion(needed, list(self.spec.nodes))}")
 
-    def _kind(self, where: tuple[str, ...], name: str, node: _Node) -> None:
+    def _kind(self, where: tuple[str, ...], name: str, node: BaseNode) -> None:
         if isinstance(node, AgentNode):
             self._named((*where, "agent"), "agent profile", node.agent, self.known.profiles, "define it under [agents.NAME] in the config")
         elif isinstance(node, ToolNode):
@@ -189,7 +189,7 @@ class _Checker:
 
     # outputs and references ---------------------------------------------------------------
 
-    def _output(self, where: tuple[str, ...], node: _Node) -> None:
+    def _output(self, where: tuple[str, ...], node: BaseNode) -> None:
         if node.output is None:
             if node.fallback is not None:
                 self.report((*where, "fallback"), "a fallback needs an output schema to be checked against: add output = {...}")
@@ -244,7 +244,7 @@ class _Checker:
 
     # when -------------------------------------------------------------------------------
 
-    def _when(self, where: tuple[str, ...], name: str, node: _Node) -> None:
+    def _when(self, where: tuple[str, ...], name: str, node: BaseNode) -> None:
         if not node.when:
             return
         path = (*where, "when")

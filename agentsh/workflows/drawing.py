@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from .checker import dependencies
-from .model import AgentNode, ModeNode, PythonNode, ToolNode, Workflow, WorkflowNode, _Node
+from .model import AgentNode, BaseNode, ModeNode, PythonNode, ToolNode, Workflow, WorkflowNode
 from .schemas import kind_of
 
 
@@ -50,7 +50,7 @@ def _branch(
         _branch(workflow, graph, children, child, below, index == len(kids) - 1, drawn, lines, undo)
 
 
-def describe(node: _Node, also: list[str], undo: dict[str, str] | None = None) -> str:
+def describe(node: BaseNode, also: list[str], undo: dict[str, str] | None = None) -> str:
     """What the node does, in a few words: its kind and target, its output's fields, its condition."""
     words = [_target(node)]
     if node.output is not None:
@@ -66,7 +66,7 @@ def describe(node: _Node, also: list[str], undo: dict[str, str] | None = None) -
     return "  ".join(words)
 
 
-def _target(node: _Node) -> str:
+def _target(node: BaseNode) -> str:
     if isinstance(node, AgentNode):
         return f"agent {node.agent}"
     if isinstance(node, ToolNode):

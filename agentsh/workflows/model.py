@@ -37,7 +37,7 @@ class Input(_Strict):
     default: str | None = None
 
 
-class _Node(_Strict):
+class BaseNode(_Strict):
     needs: list[str] = Field(default_factory=list)
     when: str | None = None
     output: dict[str, Any] | None = None  # a JSON schema: the node's answer is validated against it
@@ -52,7 +52,7 @@ class _Node(_Strict):
         return {}
 
 
-class AgentNode(_Node):
+class AgentNode(BaseNode):
     kind: Literal["agent"]
     agent: str = "assistant"
     prompt: str
@@ -61,7 +61,7 @@ class AgentNode(_Node):
         return {("prompt",): self.prompt}
 
 
-class ToolNode(_Node):
+class ToolNode(BaseNode):
     kind: Literal["tool"]
     tool: str
     args: dict[str, Any] = Field(default_factory=dict)
@@ -71,7 +71,7 @@ class ToolNode(_Node):
         return _string_leaves(self.args, ("args",))
 
 
-class ModeNode(_Node):
+class ModeNode(BaseNode):
     kind: Literal["mode"]
     mode: str
     request: str
@@ -80,7 +80,7 @@ class ModeNode(_Node):
         return {("request",): self.request}
 
 
-class WorkflowNode(_Node):
+class WorkflowNode(BaseNode):
     kind: Literal["workflow"]
     workflow: str
     inputs: dict[str, str] = Field(default_factory=dict)
@@ -89,7 +89,7 @@ class WorkflowNode(_Node):
         return {("inputs", name): value for name, value in self.inputs.items()}
 
 
-class PythonNode(_Node):
+class PythonNode(BaseNode):
     kind: Literal["python"]
     step: str
     args: dict[str, Any] = Field(default_factory=dict)

@@ -32,7 +32,7 @@ from ..tools.executor import ToolExecutor
 from ..tools.registry import ToolRegistry
 from . import expressions as ex
 from .checker import dependencies
-from .model import AgentNode, ModeNode, PythonNode, ToolNode, Workflow, WorkflowNode, _Node
+from .model import AgentNode, BaseNode, ModeNode, PythonNode, ToolNode, Workflow, WorkflowNode
 from .schemas import kind_of, model_for, unwrap
 from .templates import INPUTS, REQUEST, Placeholder, as_text, field_of, render, render_value
 
@@ -174,7 +174,7 @@ class WorkflowRun:
         except WorkflowError as error:
             raise WorkflowError(f"node {name}: when {condition!r}: {error}") from None
 
-    async def _attempts(self, name: str, node: _Node) -> Any:
+    async def _attempts(self, name: str, node: BaseNode) -> Any:
         for attempt in range(node.retries + 1):
             try:
                 return await self._execute(name, node)
@@ -187,13 +187,13 @@ class WorkflowRun:
 
     # the kinds of node ------------------------------------------------------------------------
 
-    async def _execute(self, name: str, node: _Node) -> Any:
+    async def _execute(self, name: str, node: BaseNode) -> Any:
         if isinstance(node, AgentNode):
             return await self._agent(name, node)
         value = await self._other(name, node)
         return value if node.output is None else _validated(name, node.output, value)
 
-    async def _other(self, name: str, node: _Node) -> Any:
+    async def _other(self, name: str, node: BaseNode) -> Any:
         if isinstance(node, ToolNode):
             return await self._tool(name, node)
         if isinstance(node, ModeNode):
@@ -354,7 +354,7 @@ class WorkflowRun:
         data = {"workflow": self.workflow.name, "nodes": list(self.spec.nodes)}
         self.turn.emit(Step(kind="workflow", id=self.id, parent_id=self.parent_id, title=self.workflow.name, status=status, data=data))
 
-    def _emit(self, name: str, node: _Node, status: str, **extra: Any) -> None:
+    def _emit(self, name: str, node: BaseNode, status: str, **extra: Any) -> None:
         data = {"node": name, "kind": node.kind, "needs": self.graph[name], **extra}  # type: ignore[attr-defined]
         self._step("node", self._node_id(name), name, status, data)
 
