@@ -413,3 +413,15 @@ async def test_a_session_whose_workflow_file_is_gone_still_resumes_and_says_so(h
     assert any(n.startswith("unknown workflow 'gone'") and n.endswith("(/mode switches to another mode)") for n in resumed.notices)
     with pytest.raises(WorkflowError, match="unknown workflow 'gone'"):
         Session.open(Settings(home=home, model="offline", mode="workflow:gone"))
+
+
+async def test_a_mode_nodes_own_steps_hang_under_the_node(home, write_workflow):
+    write_workflow("staged", '[nodes.chain]\nkind = "mode"\nmode = "pipeline"\nrequest = "{request}"\n')
+    session = workflow_session(home, "staged", ScriptedModel("notes", "final"))
+
+    events = await send(session, "explain tides")
+
+    node = next(s for s in of(events, Step) if s.kind == "node")
+    stages = [s for s in of(events, Step) if s.kind == "stage"]
+    assert stages and {s.parent_id for s in stages} == {node.id}
+    assert done(events).output == "final"
