@@ -115,12 +115,6 @@ class Workflow:
     def __init__(self, name: str, path: Path, spec: WorkflowSpec, positions: Positions) -> None:
         self.name, self.path, self.spec, self.positions = name, path, spec, positions
 
-    def line(self, *path: str) -> int:
-        return self.positions.line(path)
-
-    def where(self, *path: str) -> str:
-        return f"{self.path}:{self.line(*path)}"
-
 
 def _string_leaves(value: Any, path: tuple[str, ...]) -> dict[tuple[str, ...], str]:
     if isinstance(value, str):
