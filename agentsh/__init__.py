@@ -1,6 +1,6 @@
 """agentsh: an interactive terminal shell for LLM agents.
 
-Public API: `tool` and `on` (the plugin decorators), `Session`, and the event types. Attributes
+Public API: `tool`, `step` and `on` (the plugin decorators), `Session`, and the event types. Attributes
 are imported on first use, so `import agentsh` (and `agentsh --help`) stays light; the imports
 under TYPE_CHECKING give type checkers the same names, and are never run.
 """
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     )
     from .plugin_loader.hooks import on
     from .session import Session
+    from .tools.steps import step
     from .tools.tool import Tool, tool
 
 __version__ = "0.1.0"
@@ -57,11 +58,13 @@ __all__ = [
     "__version__",
     "load_settings",
     "on",
+    "step",
     "tool",
 ]
 
 _EXPORTS = {
     "tool": "agentsh.tools.tool",
+    "step": "agentsh.tools.steps",
     "on": "agentsh.plugin_loader.hooks",
     "Tool": "agentsh.tools.tool",
     "Session": "agentsh.session",

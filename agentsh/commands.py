@@ -108,7 +108,7 @@ def completions(session: Session, text: str) -> list[str]:
         return [f"/{n}" for n in command_summaries(session) if f"/{n}".startswith(text)]
     name, _, partial = text[1:].partition(" ")
     options = {
-        "mode": mode_names,
+        "mode": lambda: [*mode_names(), *(name for name, _, _ in session.workflow_modes())],
         "resume": lambda: [r.id for r in session.recent_sessions(50)],
         "model": lambda: known_models(session),
         "memory": lambda: list(MEMORY_ACTIONS),
@@ -169,9 +169,19 @@ def _help(session: Session, args: list[str]) -> CommandResult:
 def _mode(session: Session, args: list[str]) -> CommandResult:
     if not args:
         lines = [f"{'*' if n == session.mode else ' '} {n:<11} {mode_summary(n)}" for n in mode_names()]
+        lines += [f"{'*' if n == session.mode else ' '} {n} — {summary if ok else 'does not check: agentsh workflows check'}"
+                  for n, summary, ok in session.workflow_modes()]
         return CommandResult("\n".join(lines))
     session.set_mode(args[0])
     return CommandResult(f"mode: {args[0]} — {mode_summary(args[0])}")
+
+
+@command("save-plan", "save the last planner turn's plan as a workflow file: /save-plan NAME")
+def _save_plan(session: Session, args: list[str]) -> CommandResult:
+    if len(args) != 1:
+        return CommandResult("usage: /save-plan NAME (then /mode workflow:NAME runs it)", error=True)
+    path = session.save_plan(args[0])
+    return CommandResult(f"saved the plan as {path}; edit it, check it with `agentsh workflows check {args[0]}`, run it with /mode workflow:{args[0]}")
 
 
 @command("model", "show or switch the model: /model openai/gpt-4o-mini")

@@ -19,7 +19,8 @@
     ├── CheckpointError       the workspace's files cannot be snapshotted or restored (/undo, /rewind)
     ├── StoreError            the session database cannot be used
     │   └── DatabaseBusy          another process held its write lock longer than agentsh waits
-    └── PluginError           a plugin file failed to load (reported, skipped; the others work)
+    ├── PluginError           a plugin file failed to load (reported, skipped; the others work)
+    └── WorkflowError         a workflow file does not check, or one of its nodes failed
 
 `str(error)` is always a complete sentence fit for a terminal: no traceback needed.
 Anything else that escapes a turn is a bug, and is shown as "internal error: ...".
@@ -48,6 +49,7 @@ __all__ = [
     "ToolError",
     "ToolExit",
     "UsageError",
+    "WorkflowError",
 ]
 
 
@@ -172,3 +174,8 @@ class PluginError(AgentshError):
 
 class CheckpointError(AgentshError):
     """A workspace snapshot for /undo could not be taken or restored: git missing, a tree too big, files changed since."""
+
+
+class WorkflowError(AgentshError):
+    """A workflow file that does not check (each problem with its file, line and a suggestion), an unknown
+    workflow, or a run that failed at a node (after its retries; compensations have run)."""

@@ -61,6 +61,7 @@ class Step(_Event):
     type: Literal["step"] = "step"
     kind: str
     id: str | None = None  # pairs a step's updates (running → done) when titles repeat
+    parent_id: str | None = None  # the id of the step this one belongs to (a workflow's node): the UIs draw a tree
     title: str
     status: str | None = None
     data: dict[str, Any] = Field(default_factory=dict)

@@ -21,7 +21,7 @@ from .agent.continuation import CONTINUE_REQUEST, continue_cut_answer
 from .agent.turn import Turn
 from .config import Settings, choose_model, data_home
 from .custom_commands import CommandFiles, CustomCommand, TurnOptions
-from .errors import AgentshError, StoreError, UsageError
+from .errors import AgentshError, StoreError, UsageError, WorkflowError
 from .events import Compaction, Error, Event, Notice, SessionInfo, TextDelta, TurnDone
 from .instructions import Instructions, load_instructions
 from .memory.session_memory import SessionMemory
@@ -32,7 +32,7 @@ from .models import accepts_images, resolve_model
 from .models.base import ModelClient
 from .models.local_servers import local_offer
 from .models.offline import OfflineModel
-from .modes import DEFAULT_MODE, check_mode_settings, get_mode
+from .modes import DEFAULT_MODE, WORKFLOW_PREFIX, check_mode_settings, get_mode, mode_names
 from .plugin_loader.directories import plugin_directories, protected_paths
 from .plugin_loader.loader import PluginLoader
 from .profiles import resolve_profiles
@@ -48,6 +48,7 @@ from .tools.approval import ApprovalPolicy
 from .tools.context import ToolContext, using
 from .tools.executor import ToolExecutor
 from .tools.registry import ToolRegistry
+from .workflows.loader import WORKSPACE_DIR, Context, WorkflowCatalog, workflow_directories
 
 CHECKPOINT_INTERVAL = 0.25  # seconds between saves of a streaming answer
 _END = object()
@@ -94,6 +95,17 @@ class Session(SessionPolicy, SessionRewind):
         self._persisted = store.exists(record.id)
         self.command_files = CommandFiles(workspace=self.tool_context.workspace)
         self.pending_context: list[ShellRun] = []  # `!cmd` runs the user chose to send with their next message
+        self.workflows = self._workflow_catalog()
+
+    def _workflow_catalog(self) -> WorkflowCatalog:
+        """The workflow files this session may run, read when first needed (checked against its profiles, tools and modes)."""
+        directories, notices = workflow_directories(self.tool_context.workspace)
+        self.notices += notices
+        context = Context(
+            profiles=lambda: set(resolve_profiles(self.settings.agents)), tools=lambda: list(self.registry),
+            modes=lambda: set(mode_names()), steps=lambda: self.loader.steps,
+        )
+        return WorkflowCatalog(directories, context)
 
     # opening ------------------------------------------------------------------
 
@@ -114,7 +126,7 @@ class Session(SessionPolicy, SessionRewind):
                 notice = _with_local_offer(notice)
             notices += [notice] if notice else []
             mode = settings.mode or DEFAULT_MODE
-            get_mode(mode)
+            get_mode(mode)  # a workflow's name is checked once the session knows its workflow files
             record = store.new_record(mode=mode, model=model_name, workspace=workspace_of(Path.cwd()))
         loader, plugin_notices, tool_context = _make_loader(settings)
         problems = [change.message for change in loader.refresh() if change.level == "warning"]
@@ -122,8 +134,16 @@ class Session(SessionPolicy, SessionRewind):
         session._apply_flags(settings)
         session.instructions = load_instructions(tool_context.workspace)
         commands_notice = session.command_files.untrusted_notice()
+        if session.mode.startswith(WORKFLOW_PREFIX):
+            problem = session._workflow_problem(session.mode[len(WORKFLOW_PREFIX):])
+            asked_now = not (resume or latest or anywhere) or settings.given("mode")
+            if problem is not None and asked_now:
+                raise problem  # asked for now: refused now
+            notices += [f"{problem} (/mode switches to another mode)"] if problem else []  # a resumed session still opens
+        if session.workflows.has_own_files():  # the user's workflows are checked at start, reported like plugins
+            problems += [change.message for change in session.workflows.refresh() if change.level == "warning"]
         session.notices = (
-            notices + session.instructions.notices() + plugin_notices + problems + loader.warnings + session.memory.startup_notices()
+            session.notices + notices + session.instructions.notices() + plugin_notices + problems + loader.warnings + session.memory.startup_notices()
         )
         session.notices += [commands_notice] if commands_notice else []
         return session
@@ -165,8 +185,17 @@ class Session(SessionPolicy, SessionRewind):
         """A new session is written at its first turn, so an unused one leaves no trace."""
         return self._persisted
 
+    def _workflow_problem(self, name: str) -> WorkflowError | None:
+        try:
+            self.workflows.get(name)
+        except WorkflowError as problem:
+            return problem
+        return None
+
     def set_mode(self, name: str) -> None:
         get_mode(name)
+        if name.startswith(WORKFLOW_PREFIX):
+            self.workflows.get(name[len(WORKFLOW_PREFIX):])  # an unknown or broken workflow: WorkflowError, and the mode stays
         self._switch("mode", name)
 
     def set_model(self, name: str) -> None:
@@ -289,7 +318,8 @@ class Session(SessionPolicy, SessionRewind):
             self.loader.hooks.dispatch(event, lambda failure: _report(failure, log, queue, self._observe))
 
         def refresh_tools() -> None:
-            for change in self.loader.news():
+            workflow_news = self.workflows.refresh() if self.workflows.loaded else []  # hot reload, once workflows are in use
+            for change in [*self.loader.news(), *workflow_news]:
                 emit(Notice(message=change.message, level=change.level))
 
         registry, executor = self._tools_for(options.tools)
@@ -297,7 +327,7 @@ class Session(SessionPolicy, SessionRewind):
             session_id=self.id, model=model, registry=registry, executor=executor, history=history,
             emit=emit, record=lambda m: self._record_message(m, log), max_steps=self.settings.max_steps,
             refresh_tools=refresh_tools, profiles=resolve_profiles(self.settings.agents), mode_settings=self.settings.modes,
-            make_model=lambda name: resolve_model(name, self.settings), formats=self.formats,
+            make_model=lambda name: resolve_model(name, self.settings), formats=self.formats, workflows=self.workflows,
         )
         for notice in attached.notices:
             emit(Notice(message=notice, level="warning" if notice.endswith("not attached") else "info"))
@@ -471,7 +501,8 @@ def _make_loader(settings: Settings) -> tuple[PluginLoader, list[str], ToolConte
     """This folder's plugin loader, its notices, and what the session's tools see: the folder and what they must not touch."""
     workspace = Path.cwd()
     directories, notices = plugin_directories(settings, workspace)
-    tool_context = ToolContext.create(workspace, protected_paths(settings, directories, data_home(settings)))
+    protected = [*protected_paths(settings, directories, data_home(settings)), workspace / WORKSPACE_DIR]  # its .py files are plugins
+    tool_context = ToolContext.create(workspace, protected)
     return PluginLoader(directories, ToolRegistry()), notices, tool_context
 
 

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from .errors import WorkflowError
+from .workflows.loader import user_workflow_dir
+from .workflows.plans import check_name, plan_to_toml
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -24,6 +29,7 @@ if TYPE_CHECKING:
     from .store.sessions import SessionStore
     from .tools.registry import ToolRegistry
     from .tools.tool import Tool
+    from .workflows.loader import WorkflowCatalog
 
 Listener = Callable[["Event"], None]
 
@@ -45,6 +51,7 @@ class SessionPolicy:
     loader: PluginLoader
     memory: SessionMemory
     registry: ToolRegistry
+    workflows: WorkflowCatalog
     _listeners: list[Listener]
 
     @property
@@ -133,6 +140,29 @@ class SessionPolicy:
         """Whether this session's last answer stopped at the model's token cap (/continue goes on with it)."""
         last = self.recent_messages(1)
         return bool(last) and last[-1].role == "assistant" and last[-1].cut
+
+    def workflow_modes(self) -> list[tuple[str, str, bool]]:
+        """(`workflow:NAME`, its description, whether it checks) of every workflow file, as they are on disk now."""
+        self.workflows.refresh()
+        return [
+            (f"workflow:{name}", status.workflow.spec.description if status.workflow else "", status.ok)
+            for name, status in sorted(self.workflows.statuses.items())
+        ]
+
+    def save_plan(self, name: str) -> Path:
+        """/save-plan: the plan of this session's last planner turn (its last replan, if any), as a workflow file
+        in the user's workflow folder; WorkflowError when there is none, or the name is taken or not a name."""
+        check_name(name)
+        step = self.store.last_step(self.id, ("plan", "replan")) if self.persisted else None
+        if step is None:
+            raise WorkflowError("no plan to save: /save-plan works after a planner turn (/mode planner)")
+        path = user_workflow_dir() / f"{name}.toml"
+        if path.exists():
+            raise WorkflowError(f"{path} exists already: choose another name, or delete it first")
+        text = plan_to_toml({"goal": step["title"], **step.get("data", {})}).replace("workflow:NAME", f"workflow:{name}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
 
     def fork(self, at: int | None = None) -> SessionRecord:
         """A new stored session with this one's first `at` messages (all by default), its mode and model."""

@@ -42,7 +42,8 @@ def test_listing_modes_marks_the_current_one(home):
     session = open_session(home, mode="react")
     lines = run_slash_command(session, "/mode").text.splitlines()
     assert any(line.startswith("* react") for line in lines)
-    assert len(lines) == 11
+    assert len(lines) == 11 + 3  # the modes, then the workflow files (the three shipped examples)
+    assert "  workflow:trip-booking — book a flight, a hotel and a car; cancel what was booked if any step fails" in lines
 
 
 def test_unknown_command_and_help(home):

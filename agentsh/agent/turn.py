@@ -55,6 +55,7 @@ class Turn:
     recalled: str = ""  # this turn's own recall block: a request built apart from the history gets it on its last user message
     compactor: Any = None  # agentsh.memory.compaction.Compactor: shrinks `history` when a request is too long
     formats: FormatMemory = field(default_factory=RememberedFormats)  # the structured-output level each model accepts
+    workflows: Any = None  # agentsh.workflows.loader.WorkflowCatalog: the workflow files a `workflow:NAME` mode runs
     # Messages a compaction summarised, by id (holding them keeps the ids unique): stripped from every
     # later request, including those a mode builds from its own copy of the conversation.
     _compacted_away: dict[int, Message] = field(default_factory=dict)

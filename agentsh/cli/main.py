@@ -71,6 +71,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from . import plugins
 
         return getattr(plugins, f"{args.command}_command")(args)
+    if args.command == "workflows":
+        from .workflows import workflows_command
+
+        return workflows_command(args)
     if args.command == "modes":
         from ..commands import modes_command
 

@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_memory_parser(commands)
     _add_plugin_parsers(commands)
     _add_stats_parser(commands)
+    _add_workflows_parser(commands)
     modes = commands.add_parser("modes", help="the orchestration modes, one line each")
     modes.add_argument("--json", action="store_true")
     models = commands.add_parser(
@@ -89,6 +90,17 @@ def _add_plugin_parsers(commands: argparse._SubParsersAction) -> None:
     trust.add_argument("folder", nargs="?", help="the folder (default: the current one)")
     trust.add_argument("--revoke", action="store_true", help="stop trusting the folder")
     trust.add_argument("--list", action="store_true", help="list the trusted folders")
+
+
+def _add_workflows_parser(commands: argparse._SubParsersAction) -> None:
+    workflows = commands.add_parser("workflows", help="workflow files: list, check, show (run one with --mode workflow:NAME)")
+    workflows.add_argument("--plugins", action="append", default=[], metavar="DIR", help="also load tools from DIR")
+    actions = workflows.add_subparsers(dest="workflows_command", metavar="ACTION", required=True)
+    actions.add_parser("list", help="every workflow with its status").add_argument("--json", action="store_true")
+    check = actions.add_parser("check", help="check one workflow (or all): every problem with its file, line and a suggestion")
+    check.add_argument("name", nargs="?")
+    check.add_argument("--json", action="store_true")
+    actions.add_parser("show", help="a workflow's nodes drawn as a tree").add_argument("name")
 
 
 def _data_command(commands: argparse._SubParsersAction, name: str, summary: str) -> argparse._SubParsersAction:

@@ -31,15 +31,26 @@ def mode_names() -> list[str]:
     return list(MODE_CLASSES)
 
 
+WORKFLOW_PREFIX = "workflow:"  # `workflow:NAME` runs the workflow file NAME as a mode
+
+
 def mode_class(name: str) -> type[Mode]:
+    if name.startswith(WORKFLOW_PREFIX) and name[len(WORKFLOW_PREFIX):]:
+        from .workflow import WorkflowMode
+
+        return WorkflowMode
     try:
         module, attribute = MODE_CLASSES[name].split(":")
     except KeyError:
-        raise UsageError(f"unknown mode {name!r}; choose one of: {', '.join(MODE_CLASSES)}") from None
+        raise UsageError(f"unknown mode {name!r}; choose one of: {', '.join(MODE_CLASSES)}, or workflow:NAME") from None
     return getattr(import_module(module), attribute)
 
 
 def get_mode(name: str) -> Mode:
+    if name.startswith(WORKFLOW_PREFIX) and name[len(WORKFLOW_PREFIX):]:
+        from .workflow import WorkflowMode
+
+        return WorkflowMode(name[len(WORKFLOW_PREFIX):])
     return mode_class(name)()
 
 

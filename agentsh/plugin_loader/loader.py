@@ -1,6 +1,6 @@
 """Load tools and event hooks from plugin directories and installed entry points.
 
-A plugin is a plain .py file of `@tool` functions (and `@on` hooks). `refresh()`
+A plugin is a plain .py file of `@tool` functions (and `@on` hooks, and `@step` functions for workflows). `refresh()`
 compares file stamps with the last load and re-imports only what changed, so it runs
 before every model call for next to nothing. A file that fails to import is reported
 with its line and skipped, and its tools are dropped: after a broken edit the model
@@ -32,6 +32,7 @@ from typing import Any, Literal
 from ..errors import PluginError
 from ..tools.capture import captured_output
 from ..tools.registry import ToolRegistry
+from ..tools.steps import StepFunction
 from ..tools.tool import Tool
 from .hooks import Hook, HookBus
 
@@ -45,6 +46,7 @@ class PluginStatus:
     path: Path | None
     tools: list[Tool] = field(default_factory=list)
     hooks: list[Hook] = field(default_factory=list)
+    steps: list[StepFunction] = field(default_factory=list)
     failure: PluginError | None = None
     stamp: tuple[int, int] = (0, 0)
 
@@ -79,6 +81,7 @@ class PluginLoader:
         self.directories = _unique_dirs(directories)
         self.registry = registry
         self.hooks = hooks or HookBus()
+        self.steps: dict[str, StepFunction] = {}  # workflow steps (`@step`), by name: the later source wins
         self.plugins: dict[Path, PluginStatus] = {}
         self.installed: list[PluginStatus] = _load_entry_points() if entry_points else []
         self.warnings: list[str] = []
@@ -132,7 +135,7 @@ class PluginLoader:
         if outcome.error is not None:
             status.failure = PluginError(path.name, _describe_failure(path, outcome.error))
             return PluginChange(f"{status.failure}{printed}", "warning")
-        status.tools, status.hooks = outcome.tools, outcome.hooks
+        status.tools, status.hooks, status.steps = outcome.tools, outcome.hooks, outcome.steps
         count = len(status.tools)
         return PluginChange(f"{path.name}: {count} tool{'' if count == 1 else 's'} loaded{printed}", "warning" if printed else "info")
 
@@ -146,10 +149,12 @@ class PluginLoader:
             self.registry.remove(item.name)
         self.warnings = []
         self.hooks.hooks = []
+        self.steps = {}
         for item in self._builtin:
             self.registry.add(item)
         for status in self.statuses():
             self.hooks.hooks += status.hooks
+            self.steps.update((item.name, item) for item in status.steps)
             for item in status.tools:
                 warning = self.registry.add(item)
                 if warning:
@@ -192,6 +197,7 @@ def _snapshot(directories: list[Path]) -> tuple[tuple[str, int, int], ...]:
 class _Imported:
     tools: list[Tool] = field(default_factory=list)
     hooks: list[Hook] = field(default_factory=list)
+    steps: list[StepFunction] = field(default_factory=list)
     error: BaseException | None = None
     printed: str = ""
 
@@ -206,7 +212,7 @@ def _import_with_deadline(path: Path, deadline: float) -> _Imported | None:
     def work() -> None:
         with captured_output() as printed:
             try:
-                outcome.tools, outcome.hooks = _collect(_import_file(path), str(path))
+                outcome.tools, outcome.hooks, outcome.steps = _collect(_import_file(path), str(path))
             except BaseException as error:  # a plugin may raise anything, even SystemExit
                 outcome.error = error
         outcome.printed = printed.text()
@@ -232,18 +238,19 @@ def _import_file(path: Path) -> ModuleType:
     return module
 
 
-def _collect(container: Any, source: str) -> tuple[list[Tool], list[Hook]]:
-    """The tools and hooks a module defines itself (not ones it imported), or an entry point's objects."""
+def _collect(container: Any, source: str) -> tuple[list[Tool], list[Hook], list[StepFunction]]:
+    """The tools, hooks and steps a module defines itself (not ones it imported), or an entry point's objects."""
     if isinstance(container, ModuleType):
         values = [v for v in vars(container).values() if getattr(getattr(v, "function", None), "__module__", None) == container.__name__]
     else:
         values = _as_list(container)
     tools = [v for v in values if isinstance(v, Tool)]
     hooks = [v for v in values if isinstance(v, Hook)]
-    sourced: list[Tool | Hook] = [*tools, *hooks]
+    steps = [v for v in values if isinstance(v, StepFunction)]
+    sourced: list[Tool | Hook | StepFunction] = [*tools, *hooks, *steps]
     for item in sourced:
         item.source = source
-    return tools, hooks
+    return tools, hooks, steps
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -255,7 +262,7 @@ def _load_entry_points() -> list[PluginStatus]:
     for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
         status = PluginStatus(name=f"{entry.name} (entry point {entry.value})", path=None)
         try:
-            status.tools, status.hooks = _collect(entry.load(), f"entry point {entry.name}")
+            status.tools, status.hooks, status.steps = _collect(entry.load(), f"entry point {entry.name}")
         except BaseException as error:
             status.failure = PluginError(status.name, f"{type(error).__name__}: {error}")
         statuses.append(status)

@@ -64,6 +64,7 @@ class TranscriptPrinter:
         self._calls: dict[str, ToolCall] = {}
         self._answered = False  # this turn's answer was streamed
         self.cost = TurnCost()  # this turn's model calls, shown after its answer
+        self._step_depths: dict[str, int] = {}  # step id -> its depth in the tree of steps
 
     # writing -------------------------------------------------------------------
 
@@ -160,8 +161,18 @@ class TranscriptPrinter:
 
     def _on_step(self, event: Step) -> None:
         self.cost.add(event)
+        depth = self._step_depth(event)
+        if event.status == "pending" and depth:  # a workflow's nodes waiting their turn: the TUI shows them, a line would be noise
+            return
         for text in step_lines(event):
-            self.line(text, "cyan")
+            self.line("  " * depth + text, "cyan")
+
+    def _step_depth(self, event: Step) -> int:
+        """How deep in the tree of steps (a workflow's node, a nested workflow's...) this one sits."""
+        depth = self._step_depths.get(event.parent_id, -1) + 1 if event.parent_id else 0
+        if event.id:
+            self._step_depths[event.id] = depth
+        return depth
 
     def _on_notice(self, event: Notice) -> None:
         self.line(f"! {event.message}" if event.level == "warning" else f"· {event.message}", "yellow")

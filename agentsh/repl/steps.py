@@ -21,7 +21,7 @@ GLYPHS = {
 # The data field worth a few words after the title, per step kind.
 DETAILS = {
     "route": "reason", "critique": "feedback", "gate": "reason", "task": "error", "branch": "error",
-    "delegate": "error", "replan": "error",
+    "delegate": "error", "replan": "error", "node": "error", "compensate": "result",
 }
 TITLE_LIMIT = 100
 DETAIL_LIMIT = 80

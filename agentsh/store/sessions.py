@@ -247,6 +247,15 @@ class SessionStore:
         ]
         _insert_rows(self.db, "events", rows)
 
+    def last_step(self, session_id: str, kinds: tuple[str, ...]) -> dict[str, Any] | None:
+        """The data of this session's latest stored step of one of `kinds` (a plan, a replan...), or None."""
+        marks = ", ".join("?" for _ in kinds)
+        rows = self.db.execute(
+            f"SELECT data FROM events WHERE session_id = ? AND type = 'step' AND json_extract(data, '$.kind') IN ({marks}) "
+            "ORDER BY id DESC LIMIT 1", [session_id, *kinds],
+        ).fetchall()
+        return json.loads(rows[0][0]) if rows else None
+
     # turns ------------------------------------------------------------------
 
     def begin_turn(self, session_id: str, user_message: Message, mode: str, model: str) -> int:

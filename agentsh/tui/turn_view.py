@@ -107,7 +107,8 @@ class TurnView:
 
     async def _on_step(self, event: Step) -> None:
         self.spend.add(event)
-        group = "plan" if event.kind in PLAN_KINDS else group_of(event.kind)
+        in_workflow = event.kind == "compensate" and "workflow" in event.data  # a workflow's undo: shown in its tree
+        group = "plan" if event.kind in PLAN_KINDS and not in_workflow else group_of("node" if in_workflow else event.kind)
         widget = self.groups.get(group)
         if widget is None:
             widget = self.groups[group] = PlanChecklist() if group == "plan" else StepList(group)

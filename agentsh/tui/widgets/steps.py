@@ -24,8 +24,10 @@ GROUPS = {
     "route": "route", "draft": "review", "critique": "review", "round": "debate", "vote": "debate",
     "manager": "delegation", "delegate": "delegation", "stage": "pipeline", "gate": "pipeline",
     "branch": "branches", "aggregate": "branches", "event": "events", "thought": "reasoning",
+    "workflow": "workflow", "node": "workflow",
 }
 DETAIL_CHARS = 100
+NODE_DETAIL_CHARS = 40  # a workflow node's output, after its name in the tree
 
 
 def icon(status: str | None) -> Text:
@@ -40,6 +42,7 @@ DETAIL_KEYS = {
     "route": ("reason",), "draft": (), "critique": ("feedback",), "round": (), "manager": (),
     "delegate": ("error", "answer", "worker"), "stage": ("output",), "gate": ("reason",),
     "branch": ("error", "answer", "agent"), "aggregate": ("agent",), "event": ("payload",), "thought": ("thought",),
+    "workflow": (), "node": ("error", "output"),
 }
 FALLBACK_KEYS = ("error", "result", "feedback", "reason", "answer", "output", "payload")
 
@@ -74,6 +77,7 @@ class _Row:
     title: str
     detail: str
     extra: list[str] = field(default_factory=list)
+    parent: tuple | None = None  # the key of the row this one hangs under (a workflow's node under its workflow)
 
 
 class StepList(Static):
@@ -87,15 +91,34 @@ class StepList(Static):
     def add_step(self, step: Step) -> None:
         key = ("id", step.id) if step.id else (step.kind, step.title)
         extra = [f"{agent}: {one_line(answer, DETAIL_CHARS)}" for agent, answer in (step.data.get("answers") or {}).items()]
-        self.rows[key] = _Row(step.status, step.title, detail_of(step), extra)
+        parent = ("id", step.parent_id) if step.parent_id else None
+        detail = one_line(detail_of(step), NODE_DETAIL_CHARS) if step.kind == "node" else detail_of(step)  # a tree stays readable
+        self.rows[key] = _Row(step.status, _titled(step), detail, extra, parent)
         self.update(self.render_rows())
 
     def render_rows(self) -> Text:
+        """A row per step; a step with a parent in this list is drawn under it, indented (a tree)."""
         lines = [Text(self.group, style="bold")]
+        children: dict[tuple | None, list[_Row]] = {}
         for row in self.rows.values():
-            lines.append(row_text(row.status, row.title, row.detail))
-            lines += [Text("      " + line, style="dim") for line in row.extra]
+            children.setdefault(row.parent if row.parent in self.rows else None, []).append(row)
+        self._render_level(children, None, 2, lines)
         return Text("\n").join(lines)
+
+    def _render_level(self, children: dict[tuple | None, list[_Row]], parent: tuple | None, indent: int, lines: list[Text]) -> None:
+        for row in children.get(parent, []):
+            lines.append(row_text(row.status, row.title, row.detail, indent))
+            lines += [Text(" " * (indent + 4) + line, style="dim") for line in row.extra]
+            key = next(k for k, v in self.rows.items() if v is row)
+            if key in children:
+                self._render_level(children, key, indent + 2, lines)
+
+
+def _titled(step: Step) -> str:
+    """A workflow's node says what kind it is: "search (agent)"."""
+    if step.kind == "node" and step.data.get("kind"):
+        return f"{step.title} ({step.data['kind']})"
+    return f"workflow {step.title}" if step.kind == "workflow" else step.title
 
 
 class PlanChecklist(Static):
