@@ -16,6 +16,8 @@
     │   └── QuorumError           too few of a multi-agent mode's agents are left to go on
     ├── ToolError             a tool call could not produce a result (the model reads why)
     │   └── ToolExit              the tool called sys.exit()
+    ├── BudgetExceededError   a turn, session or day budget (cost, tokens, model calls) is spent: the turn stops
+    ├── NestingLimitError     modes nested deeper than `max_depth` (a mode profile inside a mode ...)
     ├── CheckpointError       the workspace's files cannot be snapshotted or restored (/undo, /rewind)
     ├── StoreError            the session database cannot be used
     │   └── DatabaseBusy          another process held its write lock longer than agentsh waits
@@ -30,6 +32,7 @@ from __future__ import annotations
 __all__ = [
     "AgentshError",
     "AnswerTimeoutError",
+    "BudgetExceededError",
     "CheckpointError",
     "ConfigError",
     "ContextWindowError",
@@ -41,6 +44,7 @@ __all__ = [
     "ModelError",
     "ModelRequestError",
     "ModelStreamError",
+    "NestingLimitError",
     "PluginError",
     "QuorumError",
     "ResponseFormatError",
@@ -172,3 +176,14 @@ class PluginError(AgentshError):
 
 class CheckpointError(AgentshError):
     """A workspace snapshot for /undo could not be taken or restored: git missing, a tree too big, files changed since."""
+
+
+class BudgetExceededError(AgentshError):
+    """A budget (`[budget]`, --max-cost, /budget) is spent: no more model calls this turn.
+
+    The turn stops cleanly: its partial work is kept and marked budget-limited; the message says how to raise the limit.
+    """
+
+
+class NestingLimitError(AgentshError):
+    """A mode profile would run a mode nested deeper than `max_depth` levels (the turn's own mode is level 0)."""

@@ -62,6 +62,8 @@ class Step(_Event):
     kind: str
     id: str | None = None  # pairs a step's updates (running → done) when titles repeat
     title: str
+    # The "mode" step of the nested mode run this step belongs to (None: the turn's own mode): the run as a tree.
+    parent_id: str | None = None
     status: str | None = None
     data: dict[str, Any] = Field(default_factory=dict)
 
@@ -159,6 +161,7 @@ class TurnDone(_Event):
     step_limited: bool = False
     failed: bool = False
     cut: bool = False  # the answer stopped at the model's token cap (finish_reason "length"): /continue goes on
+    budget_limited: bool = False  # a budget was spent: the turn stopped, its partial work kept
 
 
 Event = Annotated[

@@ -143,6 +143,12 @@ def m010_cut_answers(db: Database) -> None:
     db.table("turns").add_column("cut", int, not_null_default=0)
 
 
+@migrations()
+def m011_compose_budget_limited(db: Database) -> None:
+    """Answers cut short when a budget was spent, so a resumed session shows them as budget-limited."""
+    db.table("messages").add_column("budget_limited", int, not_null_default=0)
+
+
 def known_migrations() -> list[str]:
     """The names of every migration this agentsh has, in order: all a fresh database would apply."""
     return [m.name for m in migrations.pending(Database(memory=True))]
