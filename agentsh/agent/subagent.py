@@ -25,10 +25,13 @@ class AgentRun:
     step_limited: bool = False
     cut: bool = False  # its answer stopped at the model's token cap
 
-    def tool_calls(self) -> list[tuple[str, str]]:
-        """(tool name, raw arguments) of every call that returned without error, in order."""
-        failed = {m.tool_call_id for m in self.messages if m.role == "tool" and m.content.startswith("Error:")}
-        return [(c.name, c.arguments) for m in self.messages for c in m.tool_calls if c.id not in failed]
+    def tool_calls(self) -> list[tuple[str, str, str]]:
+        """(tool name, raw arguments, result) of every call that returned without error, in order."""
+        results = {m.tool_call_id: m.content for m in self.messages if m.role == "tool"}
+        return [
+            (c.name, c.arguments, results[c.id]) for m in self.messages for c in m.tool_calls
+            if c.id in results and not results[c.id].startswith("Error:")
+        ]
 
 
 async def run_agent(

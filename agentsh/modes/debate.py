@@ -72,6 +72,7 @@ class DebateMode:
         runs: dict[str, AgentRun] = {}
         for round_number in range(1, config.rounds + 1):
             debaters, runs = await _round(turn, debaters, runs, round_number, config.quorum)
+            turn.progress = _so_far(round_number, runs)
         answers = {label: run.answer for label, run in runs.items()}
         if config.judge == "vote":
             winner = runs[await _vote(turn, debaters, turn.user_text, answers)]
@@ -131,6 +132,12 @@ def _task(question: str, label: str, previous: dict[str, str]) -> str:
         "Weigh their arguments against yours: keep what is right, correct what is wrong, "
         "and give your complete revised answer."
     )
+
+
+def _so_far(round_number: int, runs: dict[str, AgentRun]) -> str:
+    """The debate's answers so far: what is kept if a budget stops it before the verdict."""
+    answers = _numbered({label: run.answer for label, run in runs.items()})
+    return f"(The debate stopped after round {round_number}, before a verdict. The last answers:)\n\n{answers}"
 
 
 def _numbered(answers: dict[str, str]) -> str:

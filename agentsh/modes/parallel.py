@@ -63,6 +63,7 @@ class ParallelMode:
             turn.profile(name)
         context = prior_conversation(turn)
         runs = await self._fan_out(turn, config.branches, branch_labels(config.branches), context)
+        turn.progress = numbered(runs)
         if config.aggregate == "vote":
             answer = await self._vote(turn, config.aggregator, runs, context)
         else:

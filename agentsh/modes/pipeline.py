@@ -148,6 +148,7 @@ class PipelineMode:
             streamed = index == len(stages) and stage.gate is None
             output = await self._stage(turn, stage, task, context, streamed)
             current, cut = output.content, output.cut
+            turn.progress = current
             turn.emit(Step(kind="stage", title=title, status="done", data={**where, "output": current}))
             failure = await self._check(turn, stage, index, task, current)
             if stage.gate is not None:
