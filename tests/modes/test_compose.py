@@ -101,7 +101,7 @@ async def test_a_pipeline_stage_can_be_a_reflect_loop(home):
 
     events = await send(session, "write it")
 
-    start, end = nested(events, "reflect")
+    start, _ = nested(events, "reflect")
     assert [s.parent_id for s in steps(events, "draft")] == [start.id]
     assert [s.parent_id for s in steps(events, "critique")] == [start.id]
     assert [s.parent_id for s in steps(events, "stage")] == [None] * 4
@@ -130,7 +130,7 @@ async def test_a_supervisor_worker_can_be_a_supervisor_with_its_delegate_tool(ho
     def respond(request):
         return inner(request) if "- pro:" in request.messages[0].content else outer(request)
 
-    session, model = open_session(home, "supervisor", responder(**{MANAGER_PROMPT: respond}), agents,
+    session, _ = open_session(home, "supervisor", responder(**{MANAGER_PROMPT: respond}), agents,
                                   modes={"supervisor": {"workers": ["lead"]}})
 
     events = await send(session, "do the thing")
@@ -178,11 +178,11 @@ async def test_a_parallel_branch_can_be_a_planner(home):
 
 async def test_a_router_route_can_be_a_debate_that_answers_the_user(home):
     respond = responder(**{"You are a router": '{"reason": "contested", "route": "panel"}'})
-    session, model = open_session(home, "router", respond, modes={"router": {"routes": ["panel", "pro"], "default": "pro"}})
+    session, _ = open_session(home, "router", respond, modes={"router": {"routes": ["panel", "pro"], "default": "pro"}})
 
     events = await send(session, "is it true?")
 
-    start, end = nested(events, "debate")
+    start, _ = nested(events, "debate")
     assert steps(events, "round")[0].parent_id == start.id
     # routed: the debate's verdict streams as the turn's answer, the debaters' as theirs
     assert "".join(e.delta for e in of(events, TextDelta) if e.agent is None) == "judged answer"
@@ -193,7 +193,7 @@ async def test_a_router_route_can_be_a_debate_that_answers_the_user(home):
 
 async def test_nesting_stops_at_max_depth_with_a_clear_error(home):
     agents = {"loop": {"mode": "parallel", "branches": ["pro", "loop"], "aggregator": "judge"}}
-    session, model = open_session(home, "parallel", responder(), agents, max_depth=2,
+    session, _ = open_session(home, "parallel", responder(), agents, max_depth=2,
                                   modes={"parallel": {"branches": ["loop"], "aggregator": "judge"}})
 
     events = await send(session, "go")
@@ -214,7 +214,7 @@ def test_the_run_as_a_tree_can_be_rebuilt_from_run_json(tmp_path):
     )
     command = [sys.executable, "-m", "agentsh", "run", "--mode", "router", "--model", "offline", "--json"]
     env = {**os.environ, "AGENTSH_CONFIG": str(config)}
-    result = subprocess.run(command + ["--home", str(tmp_path), "hello"], capture_output=True, text=True, cwd=tmp_path,
+    result = subprocess.run([*command, "--home", str(tmp_path), "hello"], capture_output=True, text=True, cwd=tmp_path,
                             timeout=60, stdin=subprocess.DEVNULL, env=env)
 
     assert result.returncode == 0, result.stderr
