@@ -227,7 +227,21 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     extra = getattr(args, "plugins", None) or []
     if extra:
         settings = settings.model_copy(update={"plugin_dirs": [*settings.plugin_dirs, *extra]})
-    return settings
+    return _with_budget_flags(settings, args)
+
+
+def _with_budget_flags(settings: Settings, args: argparse.Namespace) -> Settings:
+    """--max-cost and --max-tokens over the config's `[budget]` (its other limits stay)."""
+    flags = {"max_cost": getattr(args, "max_cost", None), "max_tokens": getattr(args, "max_tokens", None)}
+    given = {key: value for key, value in flags.items() if value is not None}
+    if not given:
+        return settings
+    try:
+        budget = BudgetSettings.model_validate({**settings.budget.model_dump(exclude_unset=True), **given})
+    except ValidationError as error:
+        flag = "--" + str(error.errors()[0]["loc"][0]).replace("_", "-")
+        raise UsageError(config_problem(error, BudgetSettings, name=flag)) from None
+    return settings.model_copy(update={"budget": budget})
 
 
 def _check_flags(overrides: dict[str, Any]) -> None:

@@ -388,8 +388,8 @@ class Session(SessionPolicy, SessionRewind):
     def _keep_partial(self, turn: Turn, log: _TurnLog, stop: BudgetExceededError) -> None:
         """A spent budget: the answer so far (streamed, or the mode's best so far) is shown and kept as the answer."""
         turn.emit(Notice(message=str(stop), level="warning"))
-        if not log.partial and turn.progress:
-            turn.emit(TextDelta(delta=turn.progress))
+        if not log.partial and (kept := turn.partial_work()):
+            turn.emit(TextDelta(delta=kept))
 
     def _observe(self, event: Event, log: _TurnLog) -> None:
         if isinstance(event, TextDelta):

@@ -40,7 +40,7 @@ async def run_nested(turn: Turn, profile: AgentProfile, task: str, context: list
         await turn.run_mode(mode, child)
     except BaseException as error:
         status = "budget_limited" if isinstance(error, BudgetExceededError) else "failed"
-        turn.progress = turn.progress or child.progress
+        turn.progress = turn.progress or child.partial_work()
         turn.emit(Step(kind="mode", id=step_id, title=f"{shown}: {mode}", status=status, data={**about, "error": str(error)}))
         raise
     finally:

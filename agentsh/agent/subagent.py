@@ -51,6 +51,7 @@ async def run_agent(
     profile = turn.profile(profile_name)
     if profile.mode is not None:
         nested = await run_nested(turn, profile, task, context or [], label or profile_name)
+        turn.finished_agents.append((label or profile_name, nested.output))
         return AgentRun(agent=label or profile_name, answer=nested.output, step_limited=nested.step_limited, cut=nested.cut)
     messages = [system(profile.system_prompt), *(context or []), user(task)]
     label = label or profile_name
@@ -59,6 +60,7 @@ async def run_agent(
         turn, messages, tools=tools, agent=label, model=turn.model_for(profile),
         executor=executor, temperature=profile.temperature, max_steps=max_steps,
     )
+    turn.finished_agents.append((label, answer.content))
     return AgentRun(agent=label, answer=answer.content, messages=messages, step_limited=answer.step_limited, cut=answer.cut)
 
 

@@ -77,7 +77,8 @@ class Turn:
     max_depth: int = 3
     parent_step: str | None = None  # the id of the "mode" Step this nested run reports under
     run_mode: Callable[[str, Turn], Awaitable[None]] | None = None
-    progress: str = ""  # the best answer so far, kept as the partial answer when a budget stops the turn
+    progress: str = ""  # the mode's best answer so far, kept as the partial answer when a budget stops the turn
+    finished_agents: list[tuple[str, str]] = field(default_factory=list)  # (label, answer) of each sub-agent run done
 
     @property
     def user_text(self) -> str:
@@ -245,9 +246,16 @@ class Turn:
         return replace(
             self, history=history, emit=_nested_emit(self.emit, step_id, label), record=lambda message: None,
             mode_settings={**self.mode_settings, mode: settings}, depth=self.depth + 1, parent_step=step_id,
-            usage=TokenCount(), cost=0.0, model_calls=0, output="", step_limited=False, cut=False, progress="",
+            usage=TokenCount(), cost=0.0, model_calls=0, output="", step_limited=False, cut=False, progress="", finished_agents=[],
             compactor=None, recalled="", attachments={}, _compacted_away={}, _mirrors={}, _call_ids=set(self._call_ids),
         )
+
+    def partial_work(self) -> str:
+        """What to keep when a budget stops the turn: the mode's best answer so far, else its agents' finished answers."""
+        if self.progress or not self.finished_agents:
+            return self.progress
+        answers = "\n\n".join(f"[{label}]\n{answer}" for label, answer in self.finished_agents)
+        return f"(Stopped before an answer. What the agents had finished:)\n\n{answers}"
 
     def absorb(self, child: Turn) -> None:
         """A nested run's usage counts as this turn's (its Usage events were already emitted)."""

@@ -119,9 +119,10 @@ class _PlanRun:
         try:
             await self._run()
         except BudgetExceededError as stop:
+            running = "" if self.done else self.turn.partial_work()  # a nested run's partial work, when nothing is done
             self.failures.append(_Failure(PlanTask(id="budget", description="the budget", agent=FALLBACK_AGENT), str(stop)))
             undone = [await self._undo(*call) for call in self._to_undo()]
-            self.turn.progress = self._failure_answer(undone)
+            self.turn.progress = self._failure_answer(undone) + (f"\n\nPartial work of the running task:\n\n{running}" if running else "")
             raise
 
     async def _run(self) -> None:

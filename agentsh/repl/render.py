@@ -29,7 +29,7 @@ from ..events import (
 from ..terminal import neutralize, reveal
 from ..text import format_duration
 from ..tools.call_text import call_segments, is_compound
-from .steps import first_line, step_lines
+from .steps import StepTree, first_line, step_lines
 
 SEGMENT_STYLES: dict[str, str | None] = {"text": None, "key": "bold", "operator": "operator"}
 STYLES = {"operator": "1;7;33", "dim": "2", "red": "31", "yellow": "33", "green": "32", "cyan": "36", "bold": "1"}
@@ -61,6 +61,7 @@ class TranscriptPrinter:
         self._open_call: str | None = None  # the tool call whose line waits for its result
         self._calls: dict[str, ToolCall] = {}
         self._answered = False  # this turn's answer was streamed
+        self._tree = StepTree()  # nested mode runs: their steps indented
 
     # writing -------------------------------------------------------------------
 
@@ -152,8 +153,9 @@ class TranscriptPrinter:
             self.line("  compound command: the marked parts run more programs or redirect", "yellow")
 
     def _on_step(self, event: Step) -> None:
+        indent = "  " * self._tree.depth(event)
         for text in step_lines(event):
-            self.line(text, "cyan")
+            self.line(indent + text, "cyan")
 
     def _on_notice(self, event: Notice) -> None:
         self.line(f"! {event.message}" if event.level == "warning" else f"· {event.message}", "yellow")
@@ -187,6 +189,8 @@ class TranscriptPrinter:
             self.line("! the answer was cut short by the step limit (--max-steps)", "yellow")
         if event.cut:
             self.line(f"! {CUT_NOTE}", "yellow")
+        if event.budget_limited:
+            self.line("■ budget-limited: the turn stopped at its budget; the partial answer is kept (/budget to see or raise it)", "yellow")
 
 
 CUT_NOTE = "cut: the answer stopped at the model's token cap; /continue goes on from there"

@@ -4,8 +4,9 @@
     → route: coder — the request is about code
     ↻ critique: round 1: revise — say why the test fails
 
-A plan or replan also lists its tasks, one line each. The text is not yet made safe
-for the terminal: the caller neutralizes it like any other model text.
+A plan or replan also lists its tasks, one line each. A step inside a nested mode run (a mode
+profile at work) is indented under that run's "mode" step, two spaces per level (`StepTree`).
+The text is not yet made safe for the terminal: the caller neutralizes it like any other model text.
 """
 
 from __future__ import annotations
@@ -16,16 +17,28 @@ from ..events import Step
 
 GLYPHS = {
     "running": "▸", "done": "✓", "pass": "✓", "passed": "✓", "failed": "✗", "not_passed": "✗",
-    "revise": "↻", "skipped": "–", "stopped": "■", "published": "•", "pending": "○",
+    "revise": "↻", "skipped": "–", "stopped": "■", "published": "•", "pending": "○", "budget_limited": "■",
 }
 # The data field worth a few words after the title, per step kind.
 DETAILS = {
     "route": "reason", "critique": "feedback", "gate": "reason", "task": "error", "branch": "error",
-    "delegate": "error", "replan": "error",
+    "delegate": "error", "replan": "error", "mode": "error",
 }
 TITLE_LIMIT = 100
 DETAIL_LIMIT = 80
 ID_LIMIT = 24
+
+
+class StepTree:
+    """How deep each step of a turn sits: under the "mode" step of the nested run it belongs to."""
+
+    def __init__(self) -> None:
+        self.depths: dict[str, int] = {}
+
+    def depth(self, step: Step) -> int:
+        if step.kind == "mode" and step.id is not None:
+            self.depths[step.id] = int(step.data.get("depth", 1))
+        return self.depths.get(step.parent_id, 0) if step.parent_id else 0
 
 
 def step_lines(step: Step) -> list[str]:

@@ -44,7 +44,8 @@ class TurnView:
         self.answer: StreamingAnswer | None = None
         self.answered = False
         self.tools: dict[str, ToolBlock] = {}
-        self.groups: dict[str, PlanChecklist | StepList] = {}
+        self.groups: dict[tuple[str, str | None], PlanChecklist | StepList] = {}  # by group and nested run
+        self.depths: dict[str, int] = {}  # each nested run's "mode" step id → how deep its steps sit
         self.agents: dict[str, AgentStream] = {}
         self.tokens = 0
         self.cost: float | None = 0.0
@@ -75,10 +76,10 @@ class TurnView:
             await self._add(self.answer)
         self.answer.write(event.delta)
 
-    async def close_answer(self, interrupted: bool = False, step_limited: bool = False, cut: bool = False) -> None:
+    async def close_answer(self, interrupted: bool = False, step_limited: bool = False, cut: bool = False, budget_limited: bool = False) -> None:
         answer, self.answer = self.answer, None
         if answer is not None:
-            await answer.finish(interrupted, step_limited, cut)
+            await answer.finish(interrupted, step_limited, cut, budget_limited)
 
     # tools ----------------------------------------------------------------------------
 
@@ -103,10 +104,15 @@ class TurnView:
     # mode steps -------------------------------------------------------------------------
 
     async def _on_step(self, event: Step) -> None:
+        """Each nested mode run (a mode profile at work) gets its own groups, indented under its "mode" row: a tree."""
         group = "plan" if event.kind in PLAN_KINDS else group_of(event.kind)
-        widget = self.groups.get(group)
+        if event.kind == "mode" and event.id is not None:
+            self.depths[event.id] = int(event.data.get("depth", 1))
+        widget = self.groups.get((group, event.parent_id))
         if widget is None:
-            widget = self.groups[group] = PlanChecklist() if group == "plan" else StepList(group)
+            widget = self.groups[group, event.parent_id] = PlanChecklist() if group == "plan" else StepList(group)
+            depth = self.depths.get(event.parent_id, 0) if event.parent_id else 0
+            widget.styles.margin = (0, 0, 0, 2 * depth)
             await self._add(widget)
         widget.add_step(event)
 
@@ -133,8 +139,8 @@ class TurnView:
 
     async def _on_done(self, event: TurnDone) -> None:
         if self.answer is not None:
-            await self.close_answer(event.interrupted, event.step_limited, event.cut)
+            await self.close_answer(event.interrupted, event.step_limited, event.cut, event.budget_limited)
         elif not self.answered and event.output and not event.failed:
-            await self._add(AssistantMessage(event.output, event.interrupted, event.step_limited, event.cut))
-        elif (note := marker(event.interrupted, event.step_limited, event.cut)) is not None:
+            await self._add(AssistantMessage(event.output, event.interrupted, event.step_limited, event.cut, event.budget_limited))
+        elif (note := marker(event.interrupted, event.step_limited, event.cut, event.budget_limited)) is not None:
             await self._add(NoticeLine(note.plain, "warning"))
