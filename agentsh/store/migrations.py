@@ -145,8 +145,10 @@ def m010_cut_answers(db: Database) -> None:
 
 @migrations()
 def m011_compose_budget_limited(db: Database) -> None:
-    """Answers cut short when a budget was spent, so a resumed session shows them as budget-limited."""
+    """Answers cut short when a budget was spent, so a resumed session shows them as budget-limited; turns by start
+    time, for the daily budget's sum."""
     db.table("messages").add_column("budget_limited", int, not_null_default=0)
+    db.table("turns").create_index(["started_at"])
 
 
 def known_migrations() -> list[str]:

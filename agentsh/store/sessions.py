@@ -154,11 +154,14 @@ class SessionStore:
             self._add_totals(session_id, summary, touch=False)
 
     def spent(self, session_id: str | None = None, since: str | None = None) -> tuple[int, float]:
-        """Tokens and known cost of the turns of one session, or of every turn started since `since` (UTC ISO time)."""
-        where, values = ("session_id = ?", [session_id]) if session_id else ("started_at >= ?", [since or ""])
-        sql = f"SELECT coalesce(sum(prompt_tokens + completion_tokens), 0), coalesce(sum(cost), 0.0) FROM turns WHERE {where}"
-        tokens, cost = self.db.execute(sql, values).fetchone()
-        return int(tokens), float(cost)
+        """Tokens and known cost of one session (its running totals), or of every turn started since `since` (UTC ISO)."""
+        if session_id:
+            sql, values = "SELECT prompt_tokens + completion_tokens, cost FROM sessions WHERE id = ?", [session_id]
+        else:
+            sql = "SELECT coalesce(sum(prompt_tokens + completion_tokens), 0), coalesce(sum(cost), 0.0) FROM turns WHERE started_at >= ?"
+            values = [since or ""]
+        tokens, cost = self.db.execute(sql, values).fetchone() or (0, 0.0)
+        return int(tokens or 0), float(cost or 0.0)
 
     def finished_turns(self, session_id: str) -> int:
         return self.db.execute("SELECT count(*) FROM turns WHERE session_id = ? AND status != 'running'", [session_id]).fetchone()[0]
