@@ -112,7 +112,8 @@ class TurnView:
         if widget is None:
             widget = self.groups[group, event.parent_id] = PlanChecklist() if group == "plan" else StepList(group)
             depth = self.depths.get(event.parent_id, 0) if event.parent_id else 0
-            widget.styles.margin = (0, 0, 0, 2 * depth)
+            if depth:
+                widget.add_class(f"-depth-{min(depth, 4)}")
             await self._add(widget)
         widget.add_step(event)
 
