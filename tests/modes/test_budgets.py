@@ -10,7 +10,7 @@ import json
 import pytest
 
 from agentsh.config import Settings
-from agentsh.events import Notice, Step
+from agentsh.events import Notice, Step, ToolResult
 from agentsh.models.scripted import Reply, ScriptedModel, calls
 from agentsh.modes import mode_names
 from agentsh.profiles import BUNDLED_PROFILES
@@ -195,3 +195,22 @@ async def test_every_mode_stops_one_call_short_of_its_answer_with_its_partial_wo
         return
     stored = session.history()[-1]
     assert stored.role == "assistant" and stored.budget_limited and stored.content == result.output != ""
+
+
+async def test_a_spent_budget_inside_a_delegation_stops_the_turn_not_just_the_tool_call(home):
+    def respond(request):
+        if request.messages[-1].role == "tool":
+            return priced("the manager's answer")
+        if request.messages[0].content.startswith(BUNDLED_PROFILES["supervisor"].system_prompt):
+            return priced(calls(("delegate", {"worker": "writer", "task": "write it"})))
+        return priced("the writer's text")
+
+    session = open_session(home, "supervisor", ScriptedModel(default=respond), budget={"max_model_calls": 1})
+
+    events = await send(session, "go")
+
+    result = done(events)
+    assert result.budget_limited and result.model_calls == 1
+    assert not [r for r in of(events, ToolResult) if not r.ok]  # not turned into a failed tool result
+    delegations = [s for s in of(events, Step) if s.kind == "delegate"]
+    assert [s.status for s in delegations] == ["running", "failed"]
