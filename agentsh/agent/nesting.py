@@ -36,6 +36,7 @@ async def run_nested(turn: Turn, profile: AgentProfile, task: str, context: list
     turn.emit(Step(kind="mode", id=step_id, title=f"{shown}: {mode}", status="running", data=about))
     history = [system(profile.system_prompt), *context, user(task)]
     child = turn.nested(history, mode, {**turn.mode_settings.get(mode, {}), **profile.mode_settings}, step_id, label)
+    child.model = turn.model_for(profile)  # a mode profile's own `model` is its run's session model
     try:
         await turn.run_mode(mode, child)
     except BaseException as error:

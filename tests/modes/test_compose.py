@@ -191,6 +191,17 @@ async def test_a_router_route_can_be_a_debate_that_answers_the_user(home):
     assert session.history()[-1].content == "judged answer"
 
 
+async def test_a_mode_profiles_own_model_runs_its_nested_mode(home):
+    agents = {"panel": {**AGENTS["panel"], "model": "offline"}}
+    respond = responder(**{"You are a router": '{"reason": "contested", "route": "panel"}'})
+    session, model = open_session(home, "router", respond, agents, modes={"router": {"routes": ["panel"], "default": "panel"}})
+
+    events = await send(session, "is it true?")
+
+    assert len(model.requests) == 1  # only the route: the debate ran on the panel's own model
+    assert done(events).output.startswith("(offline model)")
+
+
 async def test_nesting_stops_at_max_depth_with_a_clear_error(home):
     agents = {"loop": {"mode": "parallel", "branches": ["pro", "loop"], "aggregator": "judge"}}
     session, _ = open_session(home, "parallel", responder(), agents, max_depth=2,
