@@ -56,7 +56,10 @@ class ToolResult(_Event):
 
 
 class Step(_Event):
-    """Mode progress: a plan, a task, a route, a critique, a stage, a round."""
+    """Mode progress: a plan, a task, a route, a critique, a stage, a round; "mode": a mode profile's nested run.
+
+    A nested run's own steps carry its "mode" step's `id` as `parent_id`: with them, the run is a tree.
+    """
 
     type: Literal["step"] = "step"
     kind: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -49,3 +50,29 @@ def test_a_mode_profile_may_leave_out_the_system_prompt(tmp_path):
     result = subprocess.run([sys.executable, "-m", "agentsh", "run", "--model", "offline", "--home", str(tmp_path), "hi"],
                             capture_output=True, text=True, env=env, timeout=60, stdin=subprocess.DEVNULL, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+
+
+def run(tmp_path, *arguments: str, config: str = "") -> subprocess.CompletedProcess:
+    path = tmp_path / "config.toml"
+    path.write_text(config)
+    env = {**os.environ, "AGENTSH_CONFIG": str(path)}
+    return subprocess.run([sys.executable, "-m", "agentsh", "run", "--model", "offline", "--home", str(tmp_path), *arguments],
+                          capture_output=True, text=True, env=env, timeout=60, stdin=subprocess.DEVNULL, cwd=tmp_path)
+
+
+def test_max_tokens_stops_a_debate_and_keeps_its_last_round(tmp_path):
+    result = run(tmp_path, "--mode", "debate", "--max-tokens", "300", "--json", "hello", config="[budget]\nmax_cost = 5.0\n")
+
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    done = events[-1]
+    assert done["type"] == "done" and done["budget_limited"]
+    assert done["output"].startswith("(The debate stopped after round 1")
+    assert any(e["type"] == "notice" and "Raise the limit with --max-tokens" in e["message"] for e in events)
+
+
+def test_a_bad_budget_flag_names_the_flag(tmp_path):
+    result = run(tmp_path, "--max-cost", "0", "hello")
+
+    assert result.returncode == 2
+    assert result.stderr == "agentsh: --max-cost must be more than 0, not 0.0\n"
