@@ -29,9 +29,22 @@ AGENT_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Agents that make a structured decision (a verdict, a vote, a plan, a route): one call with the profile's prompt and
+# model, which a mode profile cannot give. A function of the validated settings, for what depends on them.
+DECISION_KEYS: dict[str, Any] = {
+    "reflect": lambda s: [("critic", s["critic"])],
+    "pipeline": lambda s: [(key, name) for key, name in referenced_agents("pipeline", s) if key.endswith(".gate.agent")],
+    "parallel": lambda s: [("aggregator", s["aggregator"])] if s["aggregate"] == "vote" else [],
+}
+DECIDING_PROFILES = {"planner": "the planner mode's plans", "router": "the router mode's routes"}
+
+
 def check_config(tables: dict[str, dict[str, Any]], agents: dict[str, AgentProfile]) -> None:
     """Every mode table and mode profile of the config, and the agents they name; ConfigError on the first problem."""
     profiles = resolve_profiles(agents)
+    for name, role in DECIDING_PROFILES.items():
+        if profiles[name].mode is not None:
+            raise ConfigError(f"{config_path()}: agents.{name}.mode: the {name} profile makes {role}, one structured call: it cannot be a mode")
     for name, table in tables.items():
         _check_settings(mode_class(name), name, table, ("modes", name), profiles)
     for name, profile in profiles.items():
@@ -50,9 +63,16 @@ def _check_settings(cls: type, mode: str, table: dict[str, Any], where: tuple[st
         settings = schema.model_validate(table)
     except ValidationError as error:
         raise ConfigError(f"{config_path()}: {config_problem(error, schema, where)}") from None
-    for key, agent in referenced_agents(mode, settings.model_dump()):
+    values = settings.model_dump()
+    for key, agent in referenced_agents(mode, values):
         if agent not in profiles:
             raise ConfigError(f"{config_path()}: {'.'.join(where)}.{key}: unknown agent {agent!r}{_suggestion(agent, profiles)}")
+    for key, agent in DECISION_KEYS.get(mode, lambda s: [])(values):
+        if profiles[agent].mode is not None:
+            raise ConfigError(
+                f"{config_path()}: {'.'.join(where)}.{key}: {agent!r} is a {profiles[agent].mode} mode profile; "
+                "this agent gives a structured decision in one call: name an agent that is not a mode"
+            )
 
 
 def referenced_agents(mode: str, settings: dict[str, Any]) -> list[tuple[str, str]]:

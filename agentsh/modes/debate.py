@@ -35,6 +35,7 @@ from ..events import Notice, Step, TextDelta
 from ..messages import Message, system, user
 from ..models.base import ModelRequest
 from ..models.choices import listed
+from .router import answer_as
 
 Debater = tuple[str, str]  # (profile, label)
 
@@ -145,11 +146,14 @@ def _numbered(answers: dict[str, str]) -> str:
 
 
 async def _moderate(turn: Turn, moderator: str, question: str, answers: dict[str, str]) -> Message:
+    """The moderator's verdict streams as the answer: one call without tools, or a mode profile's whole mode."""
     profile = turn.profile(moderator)
     prompt = (
         f"The question:\n{question}\n\nThe debaters' final answers:\n\n{_numbered(answers)}\n\n"
         "Give the single best final answer to the question."
     )
+    if profile.mode is not None:
+        return await answer_as(turn, moderator, [user(prompt)])
     request = ModelRequest(messages=[system(profile.system_prompt), user(prompt)], temperature=profile.temperature)
     response = await answer_call(turn, request, model=turn.model_for(profile))
     return response.message

@@ -76,3 +76,16 @@ def test_a_bad_budget_flag_names_the_flag(tmp_path):
 
     assert result.returncode == 2
     assert result.stderr == "agentsh: --max-cost must be more than 0, not 0.0\n"
+
+
+@pytest.mark.parametrize(("config", "message"), [
+    ('[agents.panel]\nmode = "debate"\n[modes.reflect]\ncritic = "panel"\n',
+     "modes.reflect.critic: 'panel' is a debate mode profile; this agent gives a structured decision in one call"),
+    ('[agents.panel]\nmode = "debate"\n[modes.parallel]\naggregate = "vote"\naggregator = "panel"\n',
+     "modes.parallel.aggregator: 'panel' is a debate mode profile"),
+    ('[agents.router]\nmode = "debate"\n', "agents.router.mode: the router profile makes the router mode's routes, one structured call: it cannot be a mode"),
+])
+def test_an_agent_that_decides_in_one_call_cannot_be_a_mode(tmp_path, config, message):
+    result = run(tmp_path, "hello", config=config)
+
+    assert result.returncode == 1 and message in result.stderr and len(result.stderr.splitlines()) == 1

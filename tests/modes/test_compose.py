@@ -191,6 +191,20 @@ async def test_a_router_route_can_be_a_debate_that_answers_the_user(home):
     assert session.history()[-1].content == "judged answer"
 
 
+async def test_a_debate_participant_can_be_a_reflect_loop(home):
+    agents = {"team": {"mode": "reflect", "writer": "con", "critic": "judge", "max_rounds": 1}}
+    settings = {"debate": {"debaters": ["pro", "team"], "rounds": 1, "moderator": "judge"}}
+    session, _ = open_session(home, "debate", responder(), agents, modes=settings)
+
+    events = await send(session, "which?")
+
+    start, _ = nested(events, "reflect")
+    assert [s.parent_id for s in steps(events, "draft")] == [start.id]
+    [round_step] = steps(events, "round")
+    assert round_step.parent_id is None and round_step.data["answers"] == {"pro": "pro answer", "team": "con answer"}
+    assert done(events).output == "judged answer"
+
+
 async def test_a_mode_profiles_own_model_runs_its_nested_mode(home):
     agents = {"panel": {**AGENTS["panel"], "model": "offline"}}
     respond = responder(**{"You are a router": '{"reason": "contested", "route": "panel"}'})
