@@ -192,6 +192,53 @@ def _model(session: Session, args: list[str]) -> CommandResult:
     return CommandResult(f"model: {args[0]}")
 
 
+BUDGET_NAMES = {  # /budget NAME → the limit it sets
+    "cost": "max_cost", "tokens": "max_tokens", "calls": "max_model_calls",
+    "session-cost": "session_max_cost", "session-tokens": "session_max_tokens",
+    "daily-cost": "daily_max_cost", "daily-tokens": "daily_max_tokens",
+}
+
+
+@command("budget", "show or set what a turn, this session and today may spend: /budget [cost|tokens|calls|session-cost|... N|off]")
+def _budget(session: Session, args: list[str]) -> CommandResult:
+    if args:
+        if len(args) != 2 or args[0] not in BUDGET_NAMES:
+            return CommandResult(f"usage: /budget NAME N|off, NAME one of: {', '.join(BUDGET_NAMES)}", error=True)
+        value = None if args[1] == "off" else _number(args[1])
+        if value is None and args[1] != "off":
+            return CommandResult(f"/budget {args[0]}: {args[1]!r} is not a number (or 'off')", error=True)
+        session.set_budget(BUDGET_NAMES[args[0]], value)
+    return CommandResult(_budget_text(session))
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text.removeprefix("$"))
+    except ValueError:
+        return None
+    return value if value == value and value not in (float("inf"), float("-inf")) else None
+
+
+def _budget_text(session: Session) -> str:
+    limits, (spent_session, spent_day) = session.budget_limits, session.budget_spent()
+    spent = {"session": spent_session, "daily": spent_day}
+    lines = []
+    for name, field_name in BUDGET_NAMES.items():
+        limit = getattr(limits, field_name)
+        scope = name.split("-")[0] if "-" in name else "turn"
+        used = "" if scope == "turn" else f"  (spent: {_spent(spent[scope], name)})"
+        lines.append(f"{name:<15} {'off' if limit is None else _limit(limit, name)}{used}")
+    return "budget (/budget NAME N|off to change):\n" + "\n".join(lines)
+
+
+def _limit(value: float, name: str) -> str:
+    return f"${value:g}" if name.endswith("cost") else f"{int(value):,}"
+
+
+def _spent(spent, name: str) -> str:
+    return f"${spent.cost:.4f}" if name.endswith("cost") else f"{spent.tokens:,} tokens"
+
+
 @command("tools", "the tools the model can call")
 def _tools(session: Session, args: list[str]) -> CommandResult:
     lines = [f"{t.name:<16} {(t.description.splitlines() or [''])[0]}" for t in session.tools()]

@@ -83,12 +83,32 @@ class ContextSettings(BaseModel):
     keep_ratio: float = Field(0.5, gt=0, lt=1)  # of the budget, kept verbatim (newest turns)
 
 
+class BudgetSettings(BaseModel):
+    """`[budget]`: what a turn, a session and a day may spend. Unset: no limit.
+
+    Checked before every model call of the turn, nested modes included: at 80% a warning, at 100% the turn stops
+    (its partial work kept, marked budget-limited). Cost is litellm's price for the model: a model whose price is
+    unknown counts towards the token limits only (a warning says so once per turn).
+    """
+
+    model_config = STRICT
+
+    max_cost: float | None = Field(None, gt=0)  # per turn, in the provider's currency (USD)
+    max_tokens: int | None = Field(None, ge=1)  # per turn, prompt + completion
+    max_model_calls: int | None = Field(None, ge=1)  # per turn, every nested mode and agent included
+    session_max_cost: float | None = Field(None, gt=0)
+    session_max_tokens: int | None = Field(None, ge=1)
+    daily_max_cost: float | None = Field(None, gt=0)  # since local midnight, every session of this data home
+    daily_max_tokens: int | None = Field(None, ge=1)
+
+
 class Settings(BaseModel):
     model_config = STRICT
 
     model: str | None = None
     mode: str | None = None  # None: a new session takes DEFAULT_MODE, a resumed one keeps its own
     max_steps: int = Field(20, ge=1, le=1000)
+    max_depth: int = Field(3, ge=1, le=10)  # how deep mode profiles may nest modes (the turn's own mode is level 0)
     approval: Literal["ask", "auto", "deny"] = "ask"
     allow_tools: list[str] = Field(default_factory=list)
     deny_tools: list[str] = Field(default_factory=list)
@@ -108,6 +128,7 @@ class Settings(BaseModel):
     theme: str | None = None  # the TUI's colour theme, saved when it is switched there
     memory: MemorySettings = Field(default_factory=MemorySettings)
     context: ContextSettings = Field(default_factory=ContextSettings)
+    budget: BudgetSettings = Field(default_factory=BudgetSettings)
     _from_flags: set[str] | None = PrivateAttr(default=None)
 
     @field_validator("modes")
@@ -123,7 +144,8 @@ class Settings(BaseModel):
     def _own_agents_have_a_prompt(cls, agents: dict[str, AgentProfile]) -> dict[str, AgentProfile]:
         """A bundled agent's table may leave out the prompt (it keeps the bundled one); an agent of the user's own needs one."""
         for name, profile in agents.items():
-            if name not in BUNDLED_PROFILES and "system_prompt" not in profile.model_fields_set:
+            _check_profile_mode(name, profile)
+            if name not in BUNDLED_PROFILES and "system_prompt" not in profile.model_fields_set and profile.mode is None:
                 raise PydanticCustomError("missing_key", "missing key {key}", {"key": f"agents.{name}.system_prompt"})
         return agents
 
@@ -142,6 +164,29 @@ class Settings(BaseModel):
         copy = self.model_copy()
         copy._from_flags = set()
         return copy
+
+
+WORKFLOW_PREFIX = "workflow:"  # `workflow:NAME` names a workflow run as a mode (checked where workflows are loaded)
+
+
+def _check_profile_mode(name: str, profile: AgentProfile) -> None:
+    """A mode profile names a known mode; keys beyond a profile's own are allowed only as its mode's settings."""
+    if profile.mode is None:
+        extra = next(iter(profile.mode_settings), None)
+        if extra is not None:
+            known = tuple(AgentProfile.model_fields)
+            raise PydanticCustomError("unknown_key", "unknown key {key}", {"key": f"agents.{name}.{extra}", "known": known})
+        return
+    if profile.mode not in MODE_NAMES and not profile.mode.startswith(WORKFLOW_PREFIX):
+        raise PydanticCustomError(
+            "value_error", "{error}",
+            {"error": f"unknown mode {profile.mode!r}{_name_suggestion(profile.mode, MODE_NAMES)}", "key": f"agents.{name}.mode"},
+        )
+
+
+def _name_suggestion(name: str, known: tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else f"; known: {', '.join(known)}"
 
 
 def config_dir() -> Path:
@@ -182,7 +227,21 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     extra = getattr(args, "plugins", None) or []
     if extra:
         settings = settings.model_copy(update={"plugin_dirs": [*settings.plugin_dirs, *extra]})
-    return settings
+    return _with_budget_flags(settings, args)
+
+
+def _with_budget_flags(settings: Settings, args: argparse.Namespace) -> Settings:
+    """--max-cost and --max-tokens over the config's `[budget]` (its other limits stay)."""
+    flags = {"max_cost": getattr(args, "max_cost", None), "max_tokens": getattr(args, "max_tokens", None)}
+    given = {key: value for key, value in flags.items() if value is not None}
+    if not given:
+        return settings
+    try:
+        budget = BudgetSettings.model_validate({**settings.budget.model_dump(exclude_unset=True), **given})
+    except ValidationError as error:
+        flag = "--" + str(error.errors()[0]["loc"][0]).replace("_", "-")
+        raise UsageError(config_problem(error, BudgetSettings, name=flag)) from None
+    return settings.model_copy(update={"budget": budget})
 
 
 def _check_flags(overrides: dict[str, Any]) -> None:
@@ -333,7 +392,8 @@ def config_problem(error: ValidationError, model: type[BaseModel], prefix: tuple
     problems = error.errors()
     first = next((p for p in problems if p["type"] in ("extra_forbidden", "unknown_key")), problems[0])
     kind, context, value = first["type"], first.get("ctx") or {}, first.get("input")
-    loc = (*prefix, *(tuple(context["key"].split(".")) if kind in ("unknown_key", "missing_key") else first["loc"]))
+    named = kind in ("unknown_key", "missing_key") or "key" in context  # our own validators name the key they found
+    loc = (*prefix, *(tuple(context["key"].split(".")) if named else first["loc"]))
     key = name or _dotted(loc)
     if kind in ("extra_forbidden", "unknown_key"):
         known = context.get("known") or _keys_at(model, first["loc"][:-1])

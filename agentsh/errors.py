@@ -16,6 +16,8 @@
     │   └── QuorumError           too few of a multi-agent mode's agents are left to go on
     ├── ToolError             a tool call could not produce a result (the model reads why)
     │   └── ToolExit              the tool called sys.exit()
+    ├── BudgetExceededError   a turn, session or day budget (cost, tokens, model calls) is spent: the turn stops
+    ├── NestingLimitError     modes nested deeper than `max_depth` (a mode profile inside a mode ...)
     ├── CheckpointError       the workspace's files cannot be snapshotted or restored (/undo, /rewind)
     ├── StoreError            the session database cannot be used
     │   └── DatabaseBusy          another process held its write lock longer than agentsh waits
@@ -31,6 +33,7 @@ from __future__ import annotations
 __all__ = [
     "AgentshError",
     "AnswerTimeoutError",
+    "BudgetExceededError",
     "CheckpointError",
     "ConfigError",
     "ContextWindowError",
@@ -42,6 +45,7 @@ __all__ = [
     "ModelError",
     "ModelRequestError",
     "ModelStreamError",
+    "NestingLimitError",
     "PluginError",
     "QuorumError",
     "ResponseFormatError",
@@ -179,3 +183,14 @@ class CheckpointError(AgentshError):
 class WorkflowError(AgentshError):
     """A workflow file that does not check (each problem with its file, line and a suggestion), an unknown
     workflow, or a run that failed at a node (after its retries; compensations have run)."""
+
+
+class BudgetExceededError(AgentshError):
+    """A budget (`[budget]`, --max-cost, /budget) is spent: no more model calls this turn.
+
+    The turn stops cleanly: its partial work is kept and marked budget-limited; the message says how to raise the limit.
+    """
+
+
+class NestingLimitError(AgentshError):
+    """A mode profile would run a mode nested deeper than `max_depth` levels (the turn's own mode is level 0)."""

@@ -56,12 +56,17 @@ class ToolResult(_Event):
 
 
 class Step(_Event):
-    """Mode progress: a plan, a task, a route, a critique, a stage, a round."""
+    """Mode progress: a plan, a task, a route, a critique, a stage, a round; "mode": a mode profile's nested run.
+
+    A nested run's own steps carry its "mode" step's `id` as `parent_id`: with them, the run is a tree.
+    """
 
     type: Literal["step"] = "step"
     kind: str
     id: str | None = None  # pairs a step's updates (running → done) when titles repeat
-    parent_id: str | None = None  # the id of the step this one belongs to (a workflow's node): the UIs draw a tree
+    # The step this one belongs to: a workflow's node its workflow, a nested mode run's steps its "mode" step
+    # (None: the turn's own mode). With it the UIs draw the run as a tree.
+    parent_id: str | None = None
     title: str
     status: str | None = None
     data: dict[str, Any] = Field(default_factory=dict)
@@ -160,6 +165,7 @@ class TurnDone(_Event):
     step_limited: bool = False
     failed: bool = False
     cut: bool = False  # the answer stopped at the model's token cap (finish_reason "length"): /continue goes on
+    budget_limited: bool = False  # a budget was spent: the turn stopped, its partial work kept
 
 
 Event = Annotated[

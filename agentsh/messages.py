@@ -76,6 +76,7 @@ class Message(BaseModel):
     interrupted: bool = False
     step_limited: bool = False
     cut: bool = False  # the model stopped at its token cap (finish_reason "length"): the answer is incomplete
+    budget_limited: bool = False  # the turn stopped when a budget was spent: the answer is partial
     attachments: list[Attachment] = Field(default_factory=list)
 
     @property

@@ -3,15 +3,24 @@
 Bundled defaults make every mode work with no configuration; `[agents.NAME]` tables in
 the config file add profiles, or change a bundled one: only the keys a table sets change
 (`[agents.router] model = "..."` keeps the router's own prompt).
+
+A profile can be a mode: `[agents.panel] mode = "debate"` plus that mode's settings
+(`debaters = [...]`, `rounds = 1`) runs a whole debate wherever a profile is used (a planner
+task, a pipeline stage, a supervisor's worker, ...). Its settings are the table's other keys,
+over the `[modes.debate]` table; `agentsh.modes.check_profile_modes` validates them at start.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 
 class AgentProfile(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)  # `[agents.NAME]` in the config: TOML types, not coerced
+    # `[agents.NAME]` in the config: TOML types, not coerced. Keys beyond the fields are the settings of the
+    # profile's mode: kept here, refused when the profile has no mode, checked against the mode's own schema.
+    model_config = ConfigDict(extra="allow", strict=True)
 
     name: str = ""
     description: str = ""
@@ -19,6 +28,12 @@ class AgentProfile(BaseModel):
     model: str | None = None  # None: the session's model
     tools: list[str] | None = None  # None: every tool; []: no tools
     temperature: float | None = None
+    mode: str | None = None  # a mode profile: runs this orchestration mode instead of one agent loop
+
+    @property
+    def mode_settings(self) -> dict[str, Any]:
+        """The keys of its table beyond the profile's own: its mode's settings."""
+        return dict(self.model_extra or {})
 
 
 BUNDLED_PROFILES: dict[str, AgentProfile] = {
@@ -65,6 +80,7 @@ BUNDLED_PROFILES: dict[str, AgentProfile] = {
             "You manage a team of worker agents. Delegate focused tasks with the delegate tool, "
             "then combine the workers' answers into the final answer."
         ),
+        mode="supervisor",  # wherever it is used as an agent (a planner task, a worker), it runs with its delegate tool
     ),
 }
 

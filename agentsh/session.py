@@ -21,7 +21,7 @@ from .agent.continuation import CONTINUE_REQUEST, continue_cut_answer
 from .agent.turn import Turn
 from .config import Settings, choose_model, data_home
 from .custom_commands import CommandFiles, CustomCommand, TurnOptions
-from .errors import AgentshError, StoreError, UsageError, WorkflowError
+from .errors import AgentshError, BudgetExceededError, StoreError, UsageError, WorkflowError
 from .events import Compaction, Error, Event, Notice, SessionInfo, TextDelta, TurnDone
 from .instructions import Instructions, load_instructions
 from .memory.session_memory import SessionMemory
@@ -116,7 +116,7 @@ class Session(SessionPolicy, SessionRewind):
     ) -> Session:
         """Open a new session, or resume `resume` (an id or prefix), or the latest one started in this folder
         (`latest`; with `anywhere`, the latest of all)."""
-        check_mode_settings(settings.modes)
+        check_mode_settings(settings.modes, settings.agents)
         store = store or open_store(settings)
         record = _existing_record(store, resume, latest, anywhere)
         notices: list[str] = []
@@ -328,6 +328,7 @@ class Session(SessionPolicy, SessionRewind):
             emit=emit, record=lambda m: self._record_message(m, log), max_steps=self.settings.max_steps,
             refresh_tools=refresh_tools, profiles=resolve_profiles(self.settings.agents), mode_settings=self.settings.modes,
             make_model=lambda name: resolve_model(name, self.settings), formats=self.formats, workflows=self.workflows,
+            budget=self.turn_budget(), max_depth=self.settings.max_depth, run_mode=_run_mode,
         )
         for notice in attached.notices:
             emit(Notice(message=notice, level="warning" if notice.endswith("not attached") else "info"))
@@ -381,6 +382,9 @@ class Session(SessionPolicy, SessionRewind):
                     await (answer(turn) if answer else get_mode(log.mode).run(turn))
         except asyncio.CancelledError:
             status = "interrupted"
+        except BudgetExceededError as stop:
+            status = "budget_limited"
+            self._keep_partial(turn, log, stop)
         except AgentshError as failure:
             status, error = "failed", failure
         except Exception as failure:  # a bug must end the turn visibly, never hang the UI
@@ -410,6 +414,12 @@ class Session(SessionPolicy, SessionRewind):
         except AgentshError as failure:
             return Error(message=str(failure), kind=type(failure).__name__)
         return None
+
+    def _keep_partial(self, turn: Turn, log: _TurnLog, stop: BudgetExceededError) -> None:
+        """A spent budget: the answer so far (streamed, or the mode's best so far) is shown and kept as the answer."""
+        turn.emit(Notice(message=str(stop), level="warning"))
+        if not log.partial and (kept := turn.partial_work()):
+            turn.emit(TextDelta(delta=kept))
 
     def _observe(self, event: Event, log: _TurnLog) -> None:
         if isinstance(event, TextDelta):
@@ -443,7 +453,7 @@ class Session(SessionPolicy, SessionRewind):
 
     def _finish(self, turn: Turn, log: _TurnLog, status: str, error: str | None) -> None:
         if status != "done":
-            log.messages = repair_history(log.messages, "".join(log.partial))
+            log.messages = repair_history(log.messages, "".join(log.partial), budget_limited=status == "budget_limited")
         summary = {
             "status": status, "prompt_tokens": turn.usage.prompt_tokens, "completion_tokens": turn.usage.completion_tokens,
             "cached_tokens": turn.usage.cached_tokens,
@@ -459,8 +469,13 @@ class Session(SessionPolicy, SessionRewind):
         return TurnDone(
             session_id=self.id, output=turn.output or "".join(log.partial), usage=turn.usage.as_dict(), cost=turn.cost,
             model_calls=turn.model_calls, step_limited=turn.step_limited, interrupted=status == "interrupted",
-            failed=status == "failed", cut=turn.cut and status == "done",
+            failed=status == "failed", cut=turn.cut and status == "done", budget_limited=status == "budget_limited",
         )
+
+
+async def _run_mode(name: str, turn: Turn) -> None:
+    """How a mode profile's mode runs, nested in a turn (agent/nesting.py)."""
+    await get_mode(name).run(turn)
 
 
 def _reason(failure: Exception) -> str:

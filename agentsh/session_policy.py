@@ -7,11 +7,13 @@ session's store, plugin loader, memory or tool registry (tests/test_architecture
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import WorkflowError
+from .agent.budget import Limits, Spent, TurnBudget
+from .errors import UsageError, WorkflowError
 from .workflows.loader import user_workflow_dir
 from .workflows.plans import check_name, plan_to_toml
 
@@ -53,6 +55,7 @@ class SessionPolicy:
     registry: ToolRegistry
     workflows: WorkflowCatalog
     _listeners: list[Listener]
+    _budget_limits: Limits | None = None
 
     @property
     def id(self) -> str:
@@ -102,6 +105,37 @@ class SessionPolicy:
         if pinned:
             parts.append(ContextPart("pinned memories", sum(_tokens(m.text) for m in pinned), f"{len(pinned)}, recalled with your messages"))
         return parts
+
+    # budgets ----------------------------------------------------------------------
+
+    @property
+    def budget_limits(self) -> Limits:
+        """The limits this session's turns run under: `[budget]` and the flags, then what /budget set."""
+        if self._budget_limits is None:
+            self._budget_limits = Limits(**self.settings.budget.model_dump())
+        return self._budget_limits
+
+    def set_budget(self, name: str, value: float | None) -> Limits:
+        """Change one limit (a `Limits` field; None removes it) for this session's next turns."""
+        if name not in {f.name for f in fields(Limits)}:
+            raise UsageError(f"unknown budget {name!r}; known: {', '.join(f.name for f in fields(Limits))}")
+        if value is not None and value <= 0:
+            raise UsageError(f"a budget must be more than 0, not {value:g} (use 'off' to remove it)")
+        number: float | int | None = value if value is None or name.endswith("cost") else int(value)
+        self._budget_limits = replace(self.budget_limits, **{name: number})  # type: ignore[arg-type]
+        return self._budget_limits
+
+    def budget_spent(self) -> tuple[Spent, Spent]:
+        """What this session and today (since local midnight, every session) have spent so far."""
+        session = Spent(*self.store.spent(session_id=self.id)) if self.persisted else Spent()
+        midnight = datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+        return session, Spent(*self.store.spent(since=midnight.astimezone(UTC).isoformat(timespec="milliseconds")))
+
+    def turn_budget(self) -> TurnBudget:
+        limits = self.budget_limits
+        wanted = any(getattr(limits, f.name) is not None for f in fields(Limits) if not f.name.startswith("max_"))
+        session, day = self.budget_spent() if wanted else (Spent(), Spent())
+        return TurnBudget(limits, session, day)
 
     # background events ----------------------------------------------------------
 

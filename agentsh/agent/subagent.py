@@ -7,10 +7,11 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from ..errors import AgentshError
+from ..errors import AgentshError, BudgetExceededError, NestingLimitError
 from ..messages import Message, system, user
 from ..tools.executor import ToolExecutor
 from .loop import run_tool_loop
+from .nesting import run_nested
 from .turn import Turn
 
 T = TypeVar("T")
@@ -24,10 +25,13 @@ class AgentRun:
     step_limited: bool = False
     cut: bool = False  # its answer stopped at the model's token cap
 
-    def tool_calls(self) -> list[tuple[str, str]]:
-        """(tool name, raw arguments) of every call that returned without error, in order."""
-        failed = {m.tool_call_id for m in self.messages if m.role == "tool" and m.content.startswith("Error:")}
-        return [(c.name, c.arguments) for m in self.messages for c in m.tool_calls if c.id not in failed]
+    def tool_calls(self) -> list[tuple[str, str, str]]:
+        """(tool name, raw arguments, result) of every call that returned without error, in order."""
+        results = {m.tool_call_id: m.content for m in self.messages if m.role == "tool"}
+        return [
+            (c.name, c.arguments, results[c.id]) for m in self.messages for c in m.tool_calls
+            if c.id in results and not results[c.id].startswith("Error:")
+        ]
 
 
 async def run_agent(
@@ -40,8 +44,15 @@ async def run_agent(
     executor: ToolExecutor | None = None,
     max_steps: int | None = None,
 ) -> AgentRun:
-    """`task` goes to the profile as a user message after `context`; its events carry `label`."""
+    """`task` goes to the profile as a user message after `context`; its events carry `label`.
+
+    A mode profile runs its whole mode (agent/nesting.py); its answer is the run's.
+    """
     profile = turn.profile(profile_name)
+    if profile.mode is not None:
+        nested = await run_nested(turn, profile, task, context or [], label or profile_name)
+        turn.finished_agents.append((label or profile_name, nested.output))
+        return AgentRun(agent=label or profile_name, answer=nested.output, step_limited=nested.step_limited, cut=nested.cut)
     messages = [system(profile.system_prompt), *(context or []), user(task)]
     label = label or profile_name
     tools = profile.tools if executor is None else None
@@ -49,7 +60,13 @@ async def run_agent(
         turn, messages, tools=tools, agent=label, model=turn.model_for(profile),
         executor=executor, temperature=profile.temperature, max_steps=max_steps,
     )
+    turn.finished_agents.append((label, answer.content))
     return AgentRun(agent=label, answer=answer.content, messages=messages, step_limited=answer.step_limited, cut=answer.cut)
+
+
+def stops_the_turn(error: BaseException) -> bool:
+    """An error no agent's failure stands for: it ends the whole turn, wherever it is raised."""
+    return isinstance(error, (BudgetExceededError, NestingLimitError))
 
 
 def prior_conversation(turn: Turn) -> list[Message]:
@@ -62,12 +79,13 @@ def prior_conversation(turn: Turn) -> list[Message]:
 async def gather_settled(coroutines: list[Coroutine[Any, Any, T]]) -> list[T | AgentshError]:
     """Run concurrently to the end; each result, or the AgentshError it failed with (a failed agent).
 
-    Anything else one raised (a bug) is raised once all have ended; cancelling this cancels them all.
+    Anything else one raised (a bug), or a stop that is the whole turn's (a budget spent, modes nested too
+    deep), is raised once all have ended; cancelling this cancels them all.
     """
     results = await asyncio.gather(*coroutines, return_exceptions=True)
     settled: list[T | AgentshError] = []
     for result in results:
-        if isinstance(result, BaseException) and not isinstance(result, AgentshError):
+        if isinstance(result, BaseException) and (not isinstance(result, AgentshError) or stops_the_turn(result)):
             raise result
         settled.append(result)
     return settled

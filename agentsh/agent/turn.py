@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
@@ -10,13 +10,14 @@ from pydantic import BaseModel, ValidationError
 
 from ..config import config_path, config_problem
 from ..errors import ConfigError, ContextWindowError, UsageError
-from ..events import Event, Notice, TextDelta, Usage, Waiting
+from ..events import Event, Notice, Step, TextDelta, Usage, Waiting
 from ..messages import Message, system, user, with_unique_call_ids
 from ..models.base import ModelClient, ModelRequest, ModelResponse, TokenCount, estimate_tokens, no_response
 from ..models.structured_output import FormatMemory, RememberedFormats
 from ..profiles import AgentProfile, resolve_profiles
 from ..tools.executor import ToolExecutor
 from ..tools.registry import ToolRegistry
+from .budget import TurnBudget
 
 C = TypeVar("C", bound=BaseModel)
 
@@ -70,6 +71,15 @@ class Turn:
     output: str = ""
     step_limited: bool = False
     cut: bool = False  # the answer (the last assistant message added) stopped at the model's token cap
+    # Composition: a mode profile runs its mode on a nested Turn (`nested`), `depth` levels below the turn's own
+    # mode, at most `max_depth`; `run_mode(name, turn)` runs a mode by name (the session gives the registry's).
+    budget: TurnBudget = field(default_factory=TurnBudget)  # shared by every nested Turn of this turn
+    depth: int = 0
+    max_depth: int = 3
+    parent_step: str | None = None  # the id of the "mode" Step this nested run reports under
+    run_mode: Callable[[str, Turn], Awaitable[None]] | None = None
+    progress: str = ""  # the mode's best answer so far, kept as the partial answer when a budget stops the turn
+    finished_agents: list[tuple[str, str]] = field(default_factory=list)  # (label, answer) of each sub-agent run done
 
     @property
     def user_text(self) -> str:
@@ -137,6 +147,8 @@ class Turn:
 
     async def _call(self, request: ModelRequest, agent: str | None, stream_text: bool, model: ModelClient | None) -> ModelResponse:
         client = model or self.model
+        if (warning := self.budget.check()) is not None:
+            self.emit(Notice(message=warning, level="warning"))
         async for item in client.stream(request):
             if isinstance(item, ModelResponse):
                 self._account(item, agent)
@@ -208,6 +220,8 @@ class Turn:
         return self._with_background(request)
 
     def _account(self, response: ModelResponse, agent: str | None) -> None:
+        if (warning := self.budget.spend(response.usage.total_tokens, response.cost)) is not None:
+            self.emit(Notice(message=warning, level="warning"))
         self.model_calls += 1
         self.usage.add(response.usage)
         self.cost = None if self.cost is None or response.cost is None else self.cost + response.cost
@@ -222,3 +236,41 @@ class Turn:
                 finish_reason=response.finish_reason,
             )
         )
+
+    # composition ----------------------------------------------------------------------------
+
+    def nested(self, history: list[Message], mode: str, settings: dict[str, Any], step_id: str, label: str | None) -> Turn:
+        """A Turn for a mode run inside this one: its own conversation and counts, this turn's tools, models and budget.
+
+        Its steps report under `step_id`; with a `label`, its answer is a sub-agent's (events labelled), not the turn's.
+        """
+        return replace(
+            self, history=history, emit=_nested_emit(self.emit, step_id, label), record=lambda message: None,
+            mode_settings={**self.mode_settings, mode: settings}, depth=self.depth + 1, parent_step=step_id,
+            usage=TokenCount(), cost=0.0, model_calls=0, output="", step_limited=False, cut=False, progress="", finished_agents=[],
+            compactor=None, recalled="", attachments={}, _compacted_away={}, _mirrors={}, _call_ids=set(self._call_ids),
+        )
+
+    def partial_work(self) -> str:
+        """What to keep when a budget stops the turn: the mode's best answer so far, else its agents' finished answers."""
+        if self.progress or not self.finished_agents:
+            return self.progress
+        answers = "\n\n".join(f"[{label}]\n{answer}" for label, answer in self.finished_agents)
+        return f"(Stopped before an answer. What the agents had finished:)\n\n{answers}"
+
+    def absorb(self, child: Turn) -> None:
+        """A nested run's usage counts as this turn's (its Usage events were already emitted)."""
+        self.model_calls += child.model_calls
+        self.usage.add(child.usage)
+        self.cost = None if self.cost is None or child.cost is None else self.cost + child.cost
+
+
+def _nested_emit(emit: Emit, step_id: str, label: str | None) -> Emit:
+    def nested(event: Event) -> None:
+        if isinstance(event, Step) and event.parent_id is None:
+            event = event.model_copy(update={"parent_id": step_id})
+        elif label is not None and getattr(event, "agent", "") is None:
+            event = event.model_copy(update={"agent": label})
+        emit(event)
+
+    return nested

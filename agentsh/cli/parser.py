@@ -20,6 +20,8 @@ def _add_agent_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup
     parser.add_argument("--project-store", action="store_true", help="keep sessions in ./sessions (a trusted folder only)")
     parser.add_argument("--max-steps", type=int, metavar="N", help="most tool-loop steps per turn (default 20)")
     parser.add_argument("--yes", "-y", action="store_true", help="approve every tool call that needs approval")
+    parser.add_argument("--max-cost", type=float, metavar="USD", help="stop a turn once its model calls cost this much ([budget] max_cost)")
+    parser.add_argument("--max-tokens", type=int, metavar="N", help="stop a turn once it has used this many tokens ([budget] max_tokens)")
 
 
 def build_parser() -> argparse.ArgumentParser:

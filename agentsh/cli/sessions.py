@@ -73,6 +73,7 @@ def _header(record: SessionRecord) -> str:
 
 def _transcript_line(index: int, message: Message) -> str:
     flag = " (interrupted)" if message.interrupted else " (step-limited)" if message.step_limited else " (cut at the token cap)" if message.cut else ""
+    flag = " (budget-limited)" if message.budget_limited else flag
     if message.role == "tool":
         return f"[{index}] tool {message.name} →\n{_indent(message.content)}\n"
     calls = "".join(f"\n  → {c.name}({c.arguments})" for c in message.tool_calls)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 from importlib import import_module
 from typing import Any
 
-from pydantic import ValidationError
-
-from ..config import config_path, config_problem
-from ..errors import ConfigError, UsageError
+from ..errors import UsageError
+from ..profiles import AgentProfile
 from .base import Mode
 
 MODE_CLASSES: dict[str, str] = {
@@ -42,7 +41,9 @@ def mode_class(name: str) -> type[Mode]:
     try:
         module, attribute = MODE_CLASSES[name].split(":")
     except KeyError:
-        raise UsageError(f"unknown mode {name!r}; choose one of: {', '.join(MODE_CLASSES)}, or workflow:NAME") from None
+        close = difflib.get_close_matches(name, list(MODE_CLASSES), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise UsageError(f"unknown mode {name!r}{hint}; choose one of: {', '.join(MODE_CLASSES)}, or workflow:NAME") from None
     return getattr(import_module(module), attribute)
 
 
@@ -54,18 +55,11 @@ def get_mode(name: str) -> Mode:
     return mode_class(name)()
 
 
-def check_mode_settings(tables: dict[str, dict[str, Any]]) -> None:
-    """Every `[modes.NAME]` table of the config against its mode's schema; a ConfigError naming the key.
+def check_mode_settings(tables: dict[str, dict[str, Any]], agents: dict[str, AgentProfile] | None = None) -> None:
+    """Every `[modes.NAME]` table and mode profile of the config, and the agents they name (modes/checks.py).
 
-    Only the modes that have a table are imported.
+    Only the modes that are configured are imported.
     """
-    for name, table in tables.items():
-        schema = getattr(mode_class(name), "settings_schema", None)
-        if schema is None:
-            if table:
-                raise ConfigError(f"{config_path()}: unknown key modes.{name}.{next(iter(table))} (the {name} mode has no settings)")
-            continue
-        try:
-            schema.model_validate(table)
-        except ValidationError as error:
-            raise ConfigError(f"{config_path()}: {config_problem(error, schema, ('modes', name))}") from None
+    from .checks import check_config
+
+    check_config(tables, agents or {})

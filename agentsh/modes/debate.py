@@ -35,6 +35,7 @@ from ..events import Notice, Step, TextDelta
 from ..messages import Message, system, user
 from ..models.base import ModelRequest
 from ..models.choices import listed
+from .router import answer_as
 
 Debater = tuple[str, str]  # (profile, label)
 
@@ -72,6 +73,7 @@ class DebateMode:
         runs: dict[str, AgentRun] = {}
         for round_number in range(1, config.rounds + 1):
             debaters, runs = await _round(turn, debaters, runs, round_number, config.quorum)
+            turn.progress = _so_far(round_number, runs)
         answers = {label: run.answer for label, run in runs.items()}
         if config.judge == "vote":
             winner = runs[await _vote(turn, debaters, turn.user_text, answers)]
@@ -133,16 +135,25 @@ def _task(question: str, label: str, previous: dict[str, str]) -> str:
     )
 
 
+def _so_far(round_number: int, runs: dict[str, AgentRun]) -> str:
+    """The debate's answers so far: what is kept if a budget stops it before the verdict."""
+    answers = _numbered({label: run.answer for label, run in runs.items()})
+    return f"(The debate stopped after round {round_number}, before a verdict. The last answers:)\n\n{answers}"
+
+
 def _numbered(answers: dict[str, str]) -> str:
     return "\n\n".join(f"Answer {i} (from {label}):\n{answer}" for i, (label, answer) in enumerate(answers.items(), 1))
 
 
 async def _moderate(turn: Turn, moderator: str, question: str, answers: dict[str, str]) -> Message:
+    """The moderator's verdict streams as the answer: one call without tools, or a mode profile's whole mode."""
     profile = turn.profile(moderator)
     prompt = (
         f"The question:\n{question}\n\nThe debaters' final answers:\n\n{_numbered(answers)}\n\n"
         "Give the single best final answer to the question."
     )
+    if profile.mode is not None:
+        return await answer_as(turn, moderator, [user(prompt)])
     request = ModelRequest(messages=[system(profile.system_prompt), user(prompt)], temperature=profile.temperature)
     response = await answer_call(turn, request, model=turn.model_for(profile))
     return response.message

@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from ..agent.structured import ask_structured
-from ..agent.subagent import AgentRun, prior_conversation, run_agent
+from ..agent.subagent import AgentRun, prior_conversation, run_agent, stops_the_turn
 from ..agent.turn import Turn
 from ..events import Notice, Step, TextDelta
 from ..messages import Message, system, user
@@ -63,6 +63,7 @@ class ParallelMode:
             turn.profile(name)
         context = prior_conversation(turn)
         runs = await self._fan_out(turn, config.branches, branch_labels(config.branches), context)
+        turn.progress = numbered(runs)
         if config.aggregate == "vote":
             answer = await self._vote(turn, config.aggregator, runs, context)
         else:
@@ -77,8 +78,8 @@ class ParallelMode:
             return_exceptions=True,
         )
         for result in results:
-            if isinstance(result, BaseException) and not isinstance(result, Exception):
-                raise result  # a cancellation is not a branch failure
+            if isinstance(result, BaseException) and (not isinstance(result, Exception) or stops_the_turn(result)):
+                raise result  # a cancellation, a spent budget or nesting too deep is not a branch failure
         runs = [r for r in results if isinstance(r, AgentRun)]
         failed = [label for label, r in zip(labels, results, strict=True) if isinstance(r, Exception)]
         if not runs:

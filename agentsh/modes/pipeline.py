@@ -2,7 +2,9 @@
 
 A stage is `{agent, prompt, gate}`. The prompt is a template: `{input}` is the previous
 stage's output (for the first stage, the user's request) and `{request}` the user's
-request. An optional gate checks a stage's output before the chain goes on:
+request; any other `{name}` is a config error (write `{{` and `}}` for literal braces).
+A stage's agent may be a mode profile (`[agents.panel] mode = "debate"`): its whole mode runs.
+An optional gate checks a stage's output before the chain goes on:
 
     {type = "nonempty"}                    the output is not blank
     {type = "regex", pattern = "..."}      the pattern is found in the output (re.search)
@@ -14,6 +16,7 @@ why. A critic that gives no valid verdict lets the output through (with a warnin
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Annotated, Literal
 
@@ -27,7 +30,8 @@ from ..events import Notice, Step, TextDelta
 from ..messages import Message, system, user
 from .router import answer_as
 
-_PLACEHOLDER = re.compile(r"\{(input|request)\}")
+PLACEHOLDERS = ("input", "request")
+_TEMPLATE = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_.]*)\}")  # an escaped brace, or a {name}
 
 
 class NonEmptyGate(BaseModel):
@@ -69,7 +73,13 @@ class Stage(BaseModel):
     @field_validator("prompt")
     @classmethod
     def _has_placeholder(cls, prompt: str) -> str:
-        if not _PLACEHOLDER.search(prompt):
+        names = [m.group(1) for m in _TEMPLATE.finditer(prompt) if m.group(1)]
+        unknown = next((name for name in names if name not in PLACEHOLDERS), None)
+        if unknown is not None:
+            close = difflib.get_close_matches(unknown, PLACEHOLDERS, n=1)
+            hint = f"did you mean {{{close[0]}}}?" if close else "the placeholders are {input} and {request}"
+            raise ValueError(f"unknown placeholder {{{unknown}}} ({hint}; write {{{{ and }}}} for literal braces)")
+        if not names:
             raise ValueError("a stage prompt must contain {input} (the previous stage's output) or {request}")
         return prompt
 
@@ -106,9 +116,9 @@ Is this output good enough for the pipeline to go on? Reply with only a JSON obj
 
 
 def fill(template: str, input: str, request: str) -> str:
-    """Substitute {input} and {request} in one pass (other braces are left as they are)."""
+    """Substitute {input} and {request} in one pass; `{{` and `}}` are literal braces, other braces stay as they are."""
     values = {"input": input, "request": request}
-    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], template)
+    return _TEMPLATE.sub(lambda match: values.get(match.group(1), match.group(0)) if match.group(1) else match.group(0)[0], template)
 
 
 class PipelineMode:
@@ -138,6 +148,7 @@ class PipelineMode:
             streamed = index == len(stages) and stage.gate is None
             output = await self._stage(turn, stage, task, context, streamed)
             current, cut = output.content, output.cut
+            turn.progress = current
             turn.emit(Step(kind="stage", title=title, status="done", data={**where, "output": current}))
             failure = await self._check(turn, stage, index, task, current)
             if stage.gate is not None:

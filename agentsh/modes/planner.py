@@ -22,9 +22,11 @@
 4. Undo (saga). When the plan fails for good, the completed tasks are undone in reverse
    completion order (and each task's calls last first): every successful call to a tool
    that declares `compensate` is followed by a call to the compensating tool with the same
-   arguments, through the session's executor (approval and timeouts apply). The answer,
-   written here rather than by a model, says that the plan failed, what was done and what
-   was undone.
+   arguments, plus `result` (the undone call's result, e.g. a booking id) when the compensating
+   tool takes a `result` parameter, through the session's executor (approval and timeouts
+   apply). The answer, written here rather than by a model, says that the plan failed, what
+   was done and what was undone. A spent budget (BudgetExceededError) ends the plan the same
+   way: the completed tasks are undone, then the turn stops with that answer as its partial work.
 5. Answer. On success, one streamed call with the "writer" profile turns the user's
    request and every task's result into the answer.
 
@@ -40,6 +42,7 @@ Events, for UIs that show the plan as a live checklist:
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from dataclasses import dataclass
 
@@ -49,7 +52,7 @@ from ..agent.answers import answer_call
 from ..agent.structured import ask_structured
 from ..agent.subagent import AgentRun, run_agent
 from ..agent.turn import Turn
-from ..errors import AgentshError, ModelError, ToolError
+from ..errors import AgentshError, BudgetExceededError, ModelError, ToolError
 from ..events import Notice, Step, TextDelta, ToolCall
 from ..messages import Message, ToolCallPart, system, user
 from ..models.base import ModelRequest
@@ -113,6 +116,16 @@ class _PlanRun:
         self.replans = 0
 
     async def run(self) -> None:
+        try:
+            await self._run()
+        except BudgetExceededError as stop:
+            running = "" if self.done else self.turn.partial_work()  # a nested run's partial work, when nothing is done
+            self.failures.append(_Failure(PlanTask(id="budget", description="the budget", agent=FALLBACK_AGENT), str(stop)))
+            undone = [await self._undo(*call) for call in self._to_undo()]
+            self.turn.progress = self._failure_answer(undone) + (f"\n\nPartial work of the running task:\n\n{running}" if running else "")
+            raise
+
+    async def _run(self) -> None:
         self._adopt(await self._plan())
         self._emit_checklist("plan", self.goal)
         while await self._execute():
@@ -232,7 +245,13 @@ class _PlanRun:
             return self._fail(task, run.answer.lstrip()[len(FAILED_PREFIX):].strip() or "no reason given")
         self.done[task.id] = (task, run)
         self.ready.finished(task.id)
+        self.turn.progress = self._progress()
         self._emit_task(task, "done", result=run.answer, **({"step_limited": True} if run.step_limited else {}))
+
+    def _progress(self) -> str:
+        """The work done so far, kept as the answer if a budget stops the plan."""
+        results = "\n\n".join(f"### {t.id}: {t.description}\n{run.answer}" for t, run in self.done.values())
+        return f"Goal: {self.goal}\n\nDone so far:\n\n{results}"
 
     def _fail(self, task: PlanTask, error: str) -> None:
         self.failures.append(_Failure(task, error))
@@ -275,14 +294,23 @@ class _PlanRun:
         self.turn.output = answer
 
     def _to_undo(self) -> list[tuple[PlanTask, str, str, str]]:
-        """(task, tool, compensating tool, arguments) of every undoable call, last first."""
+        """(task, tool, compensating tool, its arguments) of every undoable call, last first."""
         undo = []
         for task, run in reversed(list(self.done.values())):
-            for name, arguments in reversed(run.tool_calls()):
+            for name, arguments, result in reversed(run.tool_calls()):
                 tool = self.turn.registry.get(name)
                 if tool is not None and tool.compensate:
-                    undo.append((task, name, tool.compensate, arguments))
+                    undo.append((task, name, tool.compensate, self._undo_arguments(tool.compensate, arguments, result)))
         return undo
+
+    def _undo_arguments(self, compensator: str, arguments: str, result: str) -> str:
+        """The undone call's arguments, and its result when the compensating tool takes a `result`."""
+        tool = self.turn.registry.get(compensator)
+        takes_result = tool is not None and "result" in tool.parameters.get("properties", {})
+        decoded = ToolCallPart(id="", name=compensator, arguments=arguments).parsed_arguments()
+        if not takes_result or not isinstance(decoded, dict):
+            return arguments
+        return json.dumps({**decoded, "result": result})
 
     async def _undo(self, task: PlanTask, name: str, compensator: str, arguments: str) -> _Undo:
         call = ToolCallPart(id=f"undo_{uuid.uuid4().hex[:12]}", name=compensator, arguments=arguments)

@@ -48,6 +48,7 @@ class ReflectMode:
         draft, verdict = AgentRun(agent="writer", answer=""), Verdict(verdict="revise", feedback="")
         for round_number in range(1, config.max_rounds + 1):
             draft = await _generate(turn, config.writer, request, context, draft.answer, verdict.feedback, round_number)
+            turn.progress = draft.answer
             verdict = await _critique(turn, config.critic, request, draft.answer, round_number)
             if verdict.verdict == "pass":
                 break

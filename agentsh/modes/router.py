@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from ..agent.answers import answer_call
 from ..agent.loop import run_tool_loop
+from ..agent.nesting import run_nested
 from ..agent.structured import ask_structured
 from ..agent.turn import Turn
 from ..events import Step
@@ -82,6 +83,11 @@ def recent_exchange(messages: list[Message], limit: int = 6) -> list[Message]:
     return [Message(role=m.role, content=m.content) for m in plain[-limit:]]
 
 
+def prior_plain(messages: list[Message]) -> list[Message]:
+    """Plain user/assistant text only: what a nested mode is given as the conversation before its task."""
+    return [Message(role=m.role, content=m.content) for m in messages if m.role in ("user", "assistant") and m.content and not m.tool_calls]
+
+
 async def answer_as(turn: Turn, profile_name: str, messages: list[Message]) -> Message:
     """The profile answers the user directly: its text streams as the answer (agent=None).
 
@@ -90,6 +96,10 @@ async def answer_as(turn: Turn, profile_name: str, messages: list[Message]) -> M
     caller adds the final answer.
     """
     profile = turn.profile(profile_name)
+    if profile.mode is not None:  # a mode profile: its whole mode answers, streaming as the answer
+        context, task = (messages[:-1], messages[-1].content) if messages and messages[-1].role == "user" else (messages, "")
+        nested = await run_nested(turn, profile, task, prior_plain(context), None)
+        return Message(role="assistant", content=nested.output, step_limited=nested.step_limited, cut=nested.cut)
     conversation = [system(profile.system_prompt), *messages]
     model = turn.model_for(profile)
     if profile.tools == []:

@@ -107,6 +107,7 @@ class Team:
             self.turn.emit(Step(kind="delegate", title=title, status="failed", data={"index": index, "error": str(error)}))
             raise
         self.turn.emit(Step(kind="delegate", title=title, status="done", data={"index": index, "answer": run.answer}))
+        self.turn.progress = f"{self.turn.progress}\n\n[{worker}] {run.answer}".strip()
         if run.step_limited:
             return f"{run.answer}\n\n(note: {worker} ran out of steps; this answer may be incomplete)"
         return run.answer

@@ -31,7 +31,7 @@ from ..events import (
 from ..terminal import neutralize, reveal
 from ..text import format_duration
 from ..tools.call_text import call_segments, is_compound
-from .steps import first_line, step_lines
+from .steps import StepTree, first_line, step_lines
 
 SEGMENT_STYLES: dict[str, str | None] = {"text": None, "key": "bold", "operator": "operator"}
 STYLES = {"operator": "1;7;33", "dim": "2", "red": "31", "yellow": "33", "green": "32", "cyan": "36", "bold": "1"}
@@ -64,7 +64,7 @@ class TranscriptPrinter:
         self._calls: dict[str, ToolCall] = {}
         self._answered = False  # this turn's answer was streamed
         self.cost = TurnCost()  # this turn's model calls, shown after its answer
-        self._step_depths: dict[str, int] = {}  # step id -> its depth in the tree of steps
+        self._tree = StepTree()  # nested runs (mode profiles, workflow nodes): their steps indented
 
     # writing -------------------------------------------------------------------
 
@@ -161,18 +161,11 @@ class TranscriptPrinter:
 
     def _on_step(self, event: Step) -> None:
         self.cost.add(event)
-        depth = self._step_depth(event)
+        depth = self._tree.depth(event)
         if event.status == "pending" and depth:  # a workflow's nodes waiting their turn: the TUI shows them, a line would be noise
             return
         for text in step_lines(event):
             self.line("  " * depth + text, "cyan")
-
-    def _step_depth(self, event: Step) -> int:
-        """How deep in the tree of steps (a workflow's node, a nested workflow's...) this one sits."""
-        depth = self._step_depths.get(event.parent_id, -1) + 1 if event.parent_id else 0
-        if event.id:
-            self._step_depths[event.id] = depth
-        return depth
 
     def _on_notice(self, event: Notice) -> None:
         self.line(f"! {event.message}" if event.level == "warning" else f"· {event.message}", "yellow")
@@ -206,6 +199,8 @@ class TranscriptPrinter:
             self.line("! the answer was cut short by the step limit (--max-steps)", "yellow")
         if event.cut:
             self.line(f"! {CUT_NOTE}", "yellow")
+        if event.budget_limited:
+            self.line("■ budget-limited: the turn stopped at its budget; the partial answer is kept (/budget to see or raise it)", "yellow")
         if self.cost.calls:
             self.line(f"· {self.cost.summary()}", "dim")
 

@@ -316,6 +316,7 @@ def recap_lines(history: list[Message], count: int = RECAP) -> list[str]:
     for message in spoken[-count:]:
         who = "you" if message.role == "user" else "agentsh"
         mark = " (interrupted)" if message.interrupted else " (cut at the model's token cap)" if message.cut else ""
+        mark = " (budget-limited)" if message.budget_limited else mark
         text = "/continue" if message.role == "user" and message.content == CONTINUE_REQUEST else message.typed
         lines.append(f"  {who}: {first_line(text, 100)}{mark}")
         lines += [f"    📎 {'' if a.kind == 'shell' else '@'}{a.path} ({a.kind})" for a in message.attachments]

@@ -4,8 +4,9 @@
     → route: coder — the request is about code
     ↻ critique: round 1: revise — say why the test fails
 
-A plan or replan also lists its tasks, one line each. The text is not yet made safe
-for the terminal: the caller neutralizes it like any other model text.
+A plan or replan also lists its tasks, one line each. A step inside a nested mode run (a mode
+profile at work) is indented under that run's "mode" step, two spaces per level (`StepTree`).
+The text is not yet made safe for the terminal: the caller neutralizes it like any other model text.
 """
 
 from __future__ import annotations
@@ -16,16 +17,30 @@ from ..events import Step
 
 GLYPHS = {
     "running": "▸", "done": "✓", "pass": "✓", "passed": "✓", "failed": "✗", "not_passed": "✗",
-    "revise": "↻", "skipped": "–", "stopped": "■", "published": "•", "pending": "○",
+    "revise": "↻", "skipped": "–", "stopped": "■", "published": "•", "pending": "○", "budget_limited": "■",
 }
 # The data field worth a few words after the title, per step kind.
 DETAILS = {
     "route": "reason", "critique": "feedback", "gate": "reason", "task": "error", "branch": "error",
-    "delegate": "error", "replan": "error", "node": "error", "compensate": "result",
+    "delegate": "error", "replan": "error", "node": "error", "compensate": "result", "mode": "error",
 }
 TITLE_LIMIT = 100
 DETAIL_LIMIT = 80
 ID_LIMIT = 24
+
+
+class StepTree:
+    """How deep each step of a turn sits: under its parent step (a workflow's node under the workflow) or,
+    for a nested mode run (a mode profile at work), at the depth its "mode" step gives."""
+
+    def __init__(self) -> None:
+        self.child_depths: dict[str, int] = {}  # step id -> how deep the steps under it sit
+
+    def depth(self, step: Step) -> int:
+        depth = self.child_depths.get(step.parent_id, 0) if step.parent_id else 0
+        if step.id is not None:
+            self.child_depths[step.id] = int(step.data.get("depth", 1)) if step.kind == "mode" else depth + 1
+        return depth
 
 
 def step_lines(step: Step) -> list[str]:

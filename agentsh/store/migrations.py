@@ -201,6 +201,14 @@ def _fill_model_usage(db: Database) -> None:
     )
 
 
+@migrations()
+def m012_budget_limited(db: Database) -> None:
+    """Answers cut short when a budget was spent, so a resumed session shows them as budget-limited; turns by start
+    time, for the daily budget's sum."""
+    db.table("messages").add_column("budget_limited", int, not_null_default=0)
+    db.table("turns").create_index(["started_at"])
+
+
 def known_migrations() -> list[str]:
     """The names of every migration this agentsh has, in order: all a fresh database would apply."""
     return [m.name for m in migrations.pending(Database(memory=True))]

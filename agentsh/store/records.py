@@ -69,19 +69,21 @@ def message_row(message: Message, session_id: str, turn_id: int | None, seq: int
         "step_limited": int(message.step_limited),
         "attachments": json.dumps([a.model_dump() for a in message.attachments]) if message.attachments else None,
         "cut": int(message.cut),
+        "budget_limited": int(message.budget_limited),
         "created_at": now(),
     }
 
 
-MESSAGE_COLUMNS = "role, content, tool_calls, tool_call_id, name, interrupted, step_limited, attachments, cut"
+MESSAGE_COLUMNS = "role, content, tool_calls, tool_call_id, name, interrupted, step_limited, attachments, cut, budget_limited"
 
 
 def message_from_row(row: tuple) -> Message:
     """Build a Message from a MESSAGE_COLUMNS tuple. Rows were validated when written, so skip validation."""
-    role, content, tool_calls, tool_call_id, name, interrupted, step_limited, attachments, cut = row
+    role, content, tool_calls, tool_call_id, name, interrupted, step_limited, attachments, cut, budget_limited = row
     calls = [ToolCallPart.model_construct(**c) for c in json.loads(tool_calls)] if tool_calls else []
     attached = [Attachment.model_construct(**a) for a in json.loads(attachments)] if attachments else []
     return Message.model_construct(  # every field given: a default_factory costs pydantic a signature parse per message
         role=role, content=content or "", tool_calls=calls, tool_call_id=tool_call_id, name=name,
         interrupted=bool(interrupted), step_limited=bool(step_limited), attachments=attached, cut=bool(cut),
+        budget_limited=bool(budget_limited),
     )

@@ -155,6 +155,16 @@ class SessionStore:
         with write_transaction(self.db):
             self._add_totals(session_id, summary, touch=False)
 
+    def spent(self, session_id: str | None = None, since: str | None = None) -> tuple[int, float]:
+        """Tokens and known cost of one session (its running totals), or of every turn started since `since` (UTC ISO)."""
+        if session_id:
+            sql, values = "SELECT prompt_tokens + completion_tokens, cost FROM sessions WHERE id = ?", [session_id]
+        else:
+            sql = "SELECT coalesce(sum(prompt_tokens + completion_tokens), 0), coalesce(sum(cost), 0.0) FROM turns WHERE started_at >= ?"
+            values = [since or ""]
+        tokens, cost = self.db.execute(sql, values).fetchone() or (0, 0.0)
+        return int(tokens or 0), float(cost or 0.0)
+
     def finished_turns(self, session_id: str) -> int:
         return self.db.execute("SELECT count(*) FROM turns WHERE session_id = ? AND status != 'running'", [session_id]).fetchone()[0]
 
@@ -348,8 +358,9 @@ class SessionStore:
         return True
 
 
-def repair_history(messages: list[Message], partial_text: str = "") -> list[Message]:
-    """Make a cut-off turn valid to send again: results for dangling tool calls, partial text kept."""
+def repair_history(messages: list[Message], partial_text: str = "", budget_limited: bool = False) -> list[Message]:
+    """Make a cut-off turn valid to send again: results for dangling tool calls, partial text kept
+    (marked interrupted, or budget-limited when a spent budget stopped the turn)."""
     repaired: list[Message] = []
     answered = {m.tool_call_id for m in messages if m.role == "tool"}
     for message in messages:
@@ -358,7 +369,7 @@ def repair_history(messages: list[Message], partial_text: str = "") -> list[Mess
             if call.id not in answered:
                 repaired.append(Message(role="tool", content=INTERRUPTED_TOOL_RESULT, tool_call_id=call.id, name=call.name))
     if partial_text:
-        repaired.append(Message(role="assistant", content=partial_text, interrupted=True))
+        repaired.append(Message(role="assistant", content=partial_text, interrupted=not budget_limited, budget_limited=budget_limited))
     return repaired
 
 

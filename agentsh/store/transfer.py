@@ -122,6 +122,7 @@ def _markdown_message(message: Message) -> list[str]:
         return [f"**Tool result** `{message.name}`:", "", "```", message.content, "```", ""]
     heading = "## You" if message.role == "user" else "## Assistant"
     flags = " _(interrupted)_" if message.interrupted else " _(step-limited)_" if message.step_limited else " _(cut at the token cap)_" if message.cut else ""
+    flags = " _(budget-limited)_" if message.budget_limited else flags
     lines = [heading + flags, ""]
     if message.content:
         lines += [message.content, ""]

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Iterable
 
 from pydantic import ValidationError
 
-from ..errors import ToolError
+from ..errors import BudgetExceededError, NestingLimitError, ToolError
 from ..events import ApprovalRequest, Event, Notice, ToolResult
 from ..messages import MAX_ARGUMENT_DEPTH, ArgumentsTooDeep, ToolCallPart
 from ..secrets import redact_secrets
@@ -115,8 +115,8 @@ class ToolExecutor:
                 return await asyncio.wait_for(tool.run(values), limit)
         except (TimeoutError, budget.CallStopped):
             raise ToolError(f"{tool.name} timed out after {limit:g} s.") from None
-        except ToolError:  # the tool worded its own failure for the model (a delegation refused, sys.exit)
-            raise
+        except (ToolError, BudgetExceededError, NestingLimitError):
+            raise  # the tool worded its own failure for the model (a delegation refused, sys.exit), or the turn must stop
         except Exception as error:  # a tool's own failure is a result, never a crash
             raise ToolError(f"{tool.name} raised {type(error).__name__}: {error}") from None
 

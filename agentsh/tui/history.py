@@ -25,6 +25,7 @@ class AssistantItem:
     interrupted: bool = False
     step_limited: bool = False
     cut: bool = False
+    budget_limited: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def items_of(messages: list[Message]) -> list[Item]:
 def _assistant_items(message: Message, results: dict[str | None, Message]) -> list[Item]:
     items: list[Item] = []
     if message.content or not message.tool_calls:
-        items.append(AssistantItem(message.content, message.interrupted, message.step_limited, message.cut))
+        items.append(AssistantItem(message.content, message.interrupted, message.step_limited, message.cut, message.budget_limited))
     items.extend(ToolItem(call, results.get(call.id)) for call in message.tool_calls)
     return items
 

@@ -46,7 +46,9 @@ class TurnView:
         self.answer: StreamingAnswer | None = None
         self.answered = False
         self.tools: dict[str, ToolBlock] = {}
-        self.groups: dict[str, PlanChecklist | StepList] = {}
+        self.groups: dict[tuple[str, str | None], PlanChecklist | StepList] = {}  # by group and nested run
+        self.depths: dict[str, int] = {}  # each nested run's "mode" step id → how deep its steps sit
+        self.runs: dict[str, str | None] = {}  # each step id → the nested run it belongs to
         self.agents: dict[str, AgentStream] = {}
         self.tokens = 0
         self.cost: float | None = 0.0
@@ -78,10 +80,10 @@ class TurnView:
             await self._add(self.answer)
         self.answer.write(event.delta)
 
-    async def close_answer(self, interrupted: bool = False, step_limited: bool = False, cut: bool = False) -> None:
+    async def close_answer(self, interrupted: bool = False, step_limited: bool = False, cut: bool = False, budget_limited: bool = False) -> None:
         answer, self.answer = self.answer, None
         if answer is not None:
-            await answer.finish(interrupted, step_limited, cut)
+            await answer.finish(interrupted, step_limited, cut, budget_limited)
 
     # tools ----------------------------------------------------------------------------
 
@@ -106,14 +108,30 @@ class TurnView:
     # mode steps -------------------------------------------------------------------------
 
     async def _on_step(self, event: Step) -> None:
+        """Each nested mode run (a mode profile at work) gets its own groups, indented under its "mode" row: a tree.
+        A workflow's nodes stay in their workflow's list, which draws them as a tree itself."""
         self.spend.add(event)
         in_workflow = event.kind == "compensate" and "workflow" in event.data  # a workflow's undo: shown in its tree
         group = "plan" if event.kind in PLAN_KINDS and not in_workflow else group_of("node" if in_workflow else event.kind)
-        widget = self.groups.get(group)
+        run = self._nested_run_of(event)
+        widget = self.groups.get((group, run))
         if widget is None:
-            widget = self.groups[group] = PlanChecklist() if group == "plan" else StepList(group)
+            widget = self.groups[group, run] = PlanChecklist() if group == "plan" else StepList(group)
+            depth = self.depths.get(run, 0) if run else 0
+            if depth:
+                widget.add_class(f"-depth-{min(depth, 4)}")
             await self._add(widget)
         widget.add_step(event)
+
+    def _nested_run_of(self, event: Step) -> str | None:
+        """The "mode" step of the nested run this step belongs to (None: the turn's own mode)."""
+        parent = event.parent_id
+        run = parent if parent in self.depths else self.runs.get(parent) if parent else None
+        if event.id is not None:
+            self.runs[event.id] = run
+        if event.kind == "mode" and event.id is not None:
+            self.depths[event.id] = int(event.data.get("depth", 1))
+        return run
 
     # everything else ----------------------------------------------------------------------
 
@@ -139,10 +157,10 @@ class TurnView:
 
     async def _on_done(self, event: TurnDone) -> None:
         if self.answer is not None:
-            await self.close_answer(event.interrupted, event.step_limited, event.cut)
+            await self.close_answer(event.interrupted, event.step_limited, event.cut, event.budget_limited)
         elif not self.answered and event.output and not event.failed:
-            await self._add(AssistantMessage(event.output, event.interrupted, event.step_limited, event.cut))
-        elif (note := marker(event.interrupted, event.step_limited, event.cut)) is not None:
+            await self._add(AssistantMessage(event.output, event.interrupted, event.step_limited, event.cut, event.budget_limited))
+        elif (note := marker(event.interrupted, event.step_limited, event.cut, event.budget_limited)) is not None:
             await self._add(NoticeLine(note.plain, "warning"))
         if self.spend.calls:
             await self._add(TurnFooter(self.spend))

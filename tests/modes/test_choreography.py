@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from agentsh.config import Settings
-from agentsh.events import Error, Notice, Step, TextDelta
+from agentsh.errors import ConfigError
+from agentsh.events import Notice, Step, TextDelta
 from agentsh.models.scripted import ScriptedModel
 from agentsh.session import Session
 
@@ -78,9 +81,8 @@ async def test_every_subscriber_gets_the_event_and_unhandled_events_are_recorded
 async def test_an_unknown_agent_fails_before_any_call(home):
     model = ScriptedModel()
     bad = {"subscriptions": [{"agent": "nobody", "on": "user_message", "emits": "x"}]}
-    session = open_session(home, model, modes={"events": bad})
 
-    events = await send(session, "go")
+    with pytest.raises(ConfigError, match=r"modes\.events\.subscriptions\[0\]\.agent: unknown agent 'nobody'"):
+        open_session(home, model, modes={"events": bad})
 
     assert model.requests == []
-    assert any(isinstance(e, Error) and "nobody" in e.message for e in events)

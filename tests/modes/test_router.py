@@ -11,7 +11,8 @@ import sys
 
 import pytest
 
-from agentsh.events import Error, Notice, Step, TextDelta, ToolCall
+from agentsh.errors import ConfigError
+from agentsh.events import Notice, Step, TextDelta, ToolCall
 from agentsh.models.scripted import ScriptedModel, calls
 from agentsh.profiles import BUNDLED_PROFILES
 from agentsh.session import Session
@@ -98,10 +99,8 @@ async def test_configured_routes_and_an_unknown_profile(home):
     assert of(events, Step)[0].title == "critic"
     assert model.requests[1].messages[0].content == BUNDLED_PROFILES["critic"].system_prompt
 
-    broken = open_session(home, ScriptedModel(), modes={"router": {"routes": ["nobody"]}})
-    events = await send(broken, "hi")
-    assert "unknown agent profile 'nobody'" in of(events, Error)[0].message
-    assert done(events).failed
+    with pytest.raises(ConfigError, match=r"modes\.router\.routes\[0\]: unknown agent 'nobody'"):
+        open_session(home, ScriptedModel(), modes={"router": {"routes": ["nobody"]}})
 
 
 # every mode of this group runs offline from the command line ----------------------------

@@ -61,7 +61,7 @@ def markdown_widget(text: str = "") -> Markdown:
     return Markdown(text)
 
 
-def marker(interrupted: bool, step_limited: bool, cut: bool = False) -> Text | None:
+def marker(interrupted: bool, step_limited: bool, cut: bool = False, budget_limited: bool = False) -> Text | None:
     """The note under an answer that did not end normally."""
     notes = []
     if interrupted:
@@ -70,6 +70,8 @@ def marker(interrupted: bool, step_limited: bool, cut: bool = False) -> Text | N
         notes.append("⚠ cut short by the step limit (--max-steps)")
     if cut:
         notes.append("✂ cut: the answer stopped at the model's token cap; /continue goes on from there")
+    if budget_limited:
+        notes.append("■ budget-limited: the turn stopped at its budget; the partial answer was kept (/budget to see or raise it)")
     return Text("\n".join(notes), style="italic") if notes else None
 
 
@@ -121,10 +123,13 @@ def in_groups(texts: list[str]) -> list[list[str]]:
 class AssistantMessage(Vertical):
     """A finished answer."""
 
-    def __init__(self, text: str = "", interrupted: bool = False, step_limited: bool = False, cut: bool = False) -> None:
+    def __init__(
+        self, text: str = "", interrupted: bool = False, step_limited: bool = False, cut: bool = False, budget_limited: bool = False,
+    ) -> None:
         super().__init__()
         self.parts = [markdown_source(text)] if text else []
         self.interrupted, self.step_limited, self.cut = interrupted, step_limited, cut
+        self.budget_limited = budget_limited
 
     @property
     def source(self) -> str:
@@ -136,7 +141,7 @@ class AssistantMessage(Vertical):
         yield from self._marker()
 
     def _marker(self) -> list[Static]:
-        note = marker(self.interrupted, self.step_limited, self.cut)
+        note = marker(self.interrupted, self.step_limited, self.cut, self.budget_limited)
         if note is None:
             return []
         self.add_class("-ended-early")
@@ -204,7 +209,7 @@ class StreamingAnswer(AssistantMessage):
             taken, texts = texts[: group.room], texts[group.room :]
             group.extend(taken)
 
-    async def finish(self, interrupted: bool = False, step_limited: bool = False, cut: bool = False) -> None:
+    async def finish(self, interrupted: bool = False, step_limited: bool = False, cut: bool = False, budget_limited: bool = False) -> None:
         """Everything received on screen, as static segments; the marker when it ended early."""
         if self._timer is not None:
             self._timer.stop()
@@ -214,6 +219,7 @@ class StreamingAnswer(AssistantMessage):
                 await self._stream.stop()
             self.streaming = False
             self.interrupted, self.step_limited, self.cut = interrupted, step_limited, cut
+            self.budget_limited = budget_limited
             with self.app.batch_update():
                 live = "".join(self._live)
                 if live:

@@ -18,12 +18,13 @@ if TYPE_CHECKING:
 ICONS = {
     "pending": "○", "running": "◐", "done": "✓", "failed": "✗", "skipped": "–", "pass": "✓", "passed": "✓",
     "revise": "↻", "not_passed": "✗", "published": "•", "delivered": "→", "unhandled": "○", "stopped": "■",
+    "budget_limited": "■",
 }
 STYLES = {"done": "green", "pass": "green", "passed": "green", "failed": "red", "not_passed": "red", "running": "yellow", "revise": "yellow"}
 GROUPS = {
     "route": "route", "draft": "review", "critique": "review", "round": "debate", "vote": "debate",
     "manager": "delegation", "delegate": "delegation", "stage": "pipeline", "gate": "pipeline",
-    "branch": "branches", "aggregate": "branches", "event": "events", "thought": "reasoning",
+    "branch": "branches", "aggregate": "branches", "event": "events", "thought": "reasoning", "mode": "nested",
     "workflow": "workflow", "node": "workflow",
 }
 DETAIL_CHARS = 100
@@ -42,7 +43,7 @@ DETAIL_KEYS = {
     "route": ("reason",), "draft": (), "critique": ("feedback",), "round": (), "manager": (),
     "delegate": ("error", "answer", "worker"), "stage": ("output",), "gate": ("reason",),
     "branch": ("error", "answer", "agent"), "aggregate": ("agent",), "event": ("payload",), "thought": ("thought",),
-    "workflow": (), "node": ("error", "output"),
+    "workflow": (), "node": ("error", "output"), "mode": ("error", "answer"),
 }
 FALLBACK_KEYS = ("error", "result", "feedback", "reason", "answer", "output", "payload")
 

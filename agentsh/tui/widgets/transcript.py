@@ -21,7 +21,7 @@ def widget_for(item: Item) -> Widget:
     if isinstance(item, UserItem):
         return UserMessage(item.text, item.attachments)
     if isinstance(item, AssistantItem):
-        return AssistantMessage(item.text, item.interrupted, item.step_limited, item.cut)
+        return AssistantMessage(item.text, item.interrupted, item.step_limited, item.cut, item.budget_limited)
     assert isinstance(item, ToolItem)
     block = ToolBlock(item.call.id, item.call.name, item.call.parsed_arguments())
     if item.result is None:

@@ -1,0 +1,35 @@
+"""A nested mode run as an indented tree, and budgets: /budget, the stop line, in the plain REPL."""
+
+from __future__ import annotations
+
+from agentsh.config import Settings
+from agentsh.session import Session
+
+PANEL = {"panel": {"mode": "debate", "debaters": ["researcher", "writer"], "rounds": 1, "description": "a debate"}}
+
+
+async def test_a_routed_debate_is_drawn_under_its_nested_row(home, drive):
+    settings = Settings(home=home, model="offline", mode="router", agents=PANEL, modes={"router": {"routes": ["panel"], "default": "panel"}},
+                        memory={"consolidate": False})
+    repl = await drive(Session.open(settings))
+
+    printed = await repl.submit("hello")
+
+    lines = printed.splitlines()
+    nested = next(i for i, line in enumerate(lines) if line.startswith("▸ mode: panel: debate"))
+    assert lines[nested + 1].startswith("  ✓ round: round 1")  # inside the nested run: indented
+    assert any(line.startswith("✓ mode: panel: debate") for line in lines[nested + 2:])
+    assert any(line.startswith("→ route: panel") or line.startswith("✓ route: panel") for line in lines[:nested])
+
+
+async def test_budget_shows_and_sets_the_limits_and_a_stopped_turn_says_so(home, drive):
+    repl = await drive(Session.open(Settings(home=home, model="offline", mode="debate", memory={"consolidate": False})))
+
+    shown = await repl.submit("/budget calls 2")
+    printed = await repl.submit("hello")
+
+    assert "calls           2" in shown and "cost            off" in shown
+    assert "! the turn's model-call budget is spent (2 model calls of 2 model calls)" in printed
+    assert "■ budget-limited: the turn stopped at its budget; the partial answer is kept" in printed
+    assert repl.session.history()[-1].budget_limited
+    assert "not a number" in await repl.submit("/budget cost lots")
