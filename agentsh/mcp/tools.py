@@ -158,9 +158,12 @@ def _resource_text(resource: types.TextResourceContents | types.BlobResourceCont
 
 
 def _said_already(structured: Any, content: list[Any]) -> bool:
-    """Whether a text block already holds the structured content (servers are asked to include it as JSON)."""
+    """Whether a text block already holds the structured content (servers are asked to include it as JSON; a plain
+    value the SDK wraps as `{"result": value}`)."""
     for block in content:
         if isinstance(block, types.TextContent):
+            if isinstance(structured, dict) and list(structured.values()) == [block.text]:
+                return True
             try:
                 if json.loads(block.text) == structured:
                     return True
