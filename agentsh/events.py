@@ -66,6 +66,15 @@ class ToolProgress(_Event):
     message: str | None = None
     agent: str | None = None
 
+    @property
+    def label(self) -> str:
+        """What every UI shows: "2/5 · copying files", "40%", "3"."""
+        if self.total:
+            amount = f"{self.progress:g}/{self.total:g}"
+        else:
+            amount = f"{self.progress:g}"
+        return f"{amount} · {self.message}" if self.message else amount
+
 
 class Step(_Event):
     """Mode progress: a plan, a task, a route, a critique, a stage, a round."""

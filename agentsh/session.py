@@ -403,7 +403,7 @@ class Session(SessionPolicy, SessionRewind):
             if event.agent is None:
                 log.partial.append(event.delta)
                 self._maybe_checkpoint(log)
-        elif event.type not in ("approval", "waiting"):  # a wait is reported every second: progress, not history
+        elif event.type not in ("approval", "waiting", "tool_progress"):  # waits and progress: shown as they come, not history
             log.events.append((event.type, event.model_dump(mode="json")))
 
     def _record_message(self, message: Message, log: _TurnLog) -> None:
