@@ -230,8 +230,12 @@ class Session(SessionPolicy, SessionRewind):
 
     def start_background(self) -> None:
         """Interactive UIs call this once started: MCP servers, background memory work (consolidation of ended sessions)."""
-        self.mcp.start()
+        self.start_servers()
         self.memory.start_background()
+
+    def start_servers(self) -> None:
+        """Start the MCP servers in the background (once; needs the running event loop). A turn starts them too."""
+        self.mcp.start()
 
     async def aclose(self) -> None:
         """Cancel the running turn (saved as interrupted) and background work; stop the MCP servers it owns."""
