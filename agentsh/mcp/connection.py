@@ -153,7 +153,7 @@ class Connection:
         finally:
             self.session, self.pid = None, None
             self._drop_tools()
-        return "the server closed the connection"
+        return "its process exited" if self.entry.config.transport == "stdio" else "the server closed the connection"
 
     async def _serve(self) -> None:
         async with AsyncExitStack() as stack:
