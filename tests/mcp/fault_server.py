@@ -96,6 +96,13 @@ def mixed() -> types.CallToolResult:
     )
 
 
+@server.tool()
+async def roots(ctx: Context) -> str:
+    """Ask the client for its roots (a request from the server to the client)."""
+    listed = await ctx.session.list_roots()
+    return ", ".join(str(root.uri) for root in listed.roots)
+
+
 if __name__ == "__main__":
     note(f"started {os.getpid()}")
     if sys.argv[1:2] == ["http"]:

@@ -9,8 +9,11 @@ import signal
 import subprocess
 import sys
 
+import mcp_types
+
 from agentsh.commands import run_slash_command
 from agentsh.events import Notice, ToolResult
+from agentsh.mcp.connection import ServerCallbacks
 from agentsh.models.scripted import ScriptedModel, calls
 
 from fakeserver import Reply
@@ -53,7 +56,7 @@ async def test_slash_mcp_shows_state_and_restarts_a_server(home, tmp_path):
         await session.mcp.wait_for_starting(lambda text: None)
         shown = run_slash_command(session, "/mcp").text
         first = session.mcp_servers()[0].pid
-        assert shown.startswith("faults: ready with 7 tools\n    stdio: ")
+        assert shown.startswith("faults: ready with 8 tools\n    stdio: ")
         assert f"pid {first}" in shown and "faults__echo" in shown and str(home / "mcp-logs" / "faults.log") in shown
         result = run_slash_command(session, "/mcp restart faults")
         assert not result.error and "restarting" in result.text
@@ -118,3 +121,27 @@ def test_sigterm_leaves_no_server_process(tmp_path, fake_server):
         if run.poll() is None:
             run.kill()
     assert wait_for(lambda: not any(alive(p) for p in pids), 5), "no server outlives agentsh"
+
+
+async def test_what_a_server_asks_of_the_client_is_answered_by_the_managers_callbacks(home, tmp_path):
+    """The one seam for requests from a server (sampling, elicitation, roots): `callbacks_for(server)`,
+    used whenever a connection opens its ClientSession; the live session is there for prompts and resources."""
+    asked = []
+
+    async def list_roots(context):
+        asked.append(context.request_id)
+        return mcp_types.ListRootsResult(roots=[mcp_types.Root(uri="file:///work/project")])
+
+    model = ScriptedModel()
+    model.add(calls(("faults__roots", {})))
+    model.add("ok")
+    session = scripted_session(home, model, mcp_servers={"faults": stdio_table(tmp_path / "log", allow=["*"])})
+    session.mcp.callbacks_for = lambda name: ServerCallbacks(list_roots=list_roots) if name == "faults" else ServerCallbacks()
+    try:
+        events = await send(session, "roots?")
+        live = session.mcp.client_session("faults")
+        assert live is not None and [t.name for t in (await live.list_tools()).tools][:1] == ["echo"]
+    finally:
+        await session.aclose()
+    assert of(events, ToolResult)[0].output == "file:///work/project" and len(asked) == 1
+    assert session.mcp.client_session("faults") is None, "no session once the server is stopped"
