@@ -112,10 +112,8 @@ class PluginLoader:
     def refresh(self) -> list[PluginChange]:
         """Bring tools and hooks in line with the files on disk and the other sources; return what changed, a line each."""
         snapshot = _snapshot(self.directories)
-        stamps = tuple(source.stamp() for source in self.sources)
         news = [change for source in self.sources for change in source.news()]
-        if stamps != self._source_stamps:
-            self._source_stamps = stamps
+        if self._source_stamps != tuple(source.stamp() for source in self.sources):
             self._rebuild()
         if snapshot == self._snapshot and self._built:
             return news
@@ -164,6 +162,7 @@ class PluginLoader:
 
     def _rebuild(self) -> None:
         self._built = True
+        self._source_stamps = tuple(source.stamp() for source in self.sources)
         for item in list(self.registry):
             self.registry.remove(item.name)
         self.warnings = []
