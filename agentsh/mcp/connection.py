@@ -79,6 +79,7 @@ class Connection:
         self._settled = asyncio.Event()
         self._relisting: asyncio.Task[None] | None = None
         self._stopping = False
+        self._restart_now = False  # the user asked (/mcp restart): connect again at once, no failure reported
 
     @property
     def name(self) -> str:
@@ -111,7 +112,7 @@ class Connection:
 
     def restart(self) -> None:
         """Connect afresh now: end the current connection, skip any backoff wait."""
-        self.restarts = 0
+        self._restart_now = True
         if self._disconnect is not None:
             self._disconnect.set()
         self._wake.set()
@@ -134,6 +135,9 @@ class Connection:
             reason = await self._attempt()
             if self._stopping:
                 break
+            if self._restart_now:
+                self._restart_now, failures = False, 0
+                continue
             failures = 1 if time.monotonic() - began > STABLE_AFTER else failures + 1
             delay = BACKOFF[min(failures, len(BACKOFF)) - 1]
             self.restarts += 1
@@ -181,7 +185,7 @@ class Connection:
                 cwd=str(Path(config.cwd).expanduser()) if config.cwd else None,
             )
             async with stdio_client(parameters, errlog=log) as streams:
-                self.pid = find_marked_child(MARKER_VARIABLE, marker)
+                self.pid = await _marked_child(marker)
                 yield streams
             return
         client = create_mcp_http_client(headers=expand_all(config.headers))
@@ -237,6 +241,16 @@ class Connection:
     def _drop_tools(self) -> None:
         if self.tools:
             self._set_tools([])
+
+
+async def _marked_child(marker: str, tries: int = 50) -> int | None:
+    """The server's process id; its environment can show the parent's for a moment after the spawn returns."""
+    for _ in range(tries):
+        pid = find_marked_child(MARKER_VARIABLE, marker)
+        if pid is not None:
+            return pid
+        await asyncio.sleep(0.01)
+    return None
 
 
 async def list_all_tools(session: ClientSession) -> list[types.Tool]:
