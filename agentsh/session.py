@@ -48,6 +48,7 @@ from .tools.approval import ApprovalPolicy
 from .tools.context import ToolContext, using
 from .tools.executor import ToolExecutor
 from .tools.registry import ToolRegistry
+from .tools.selection import ToolSelection
 
 CHECKPOINT_INTERVAL = 0.25  # seconds between saves of a streaming answer
 _END = object()
@@ -80,7 +81,8 @@ class Session(SessionPolicy, SessionRewind):
         self.tool_context = tool_context or ToolContext.create(Path.cwd())  # what this session's tools see
         self.registry = loader.registry
         self.approvals = ApprovalPolicy(settings.approval, settings.allow_tools, settings.deny_tools)
-        self.executor = ToolExecutor(self.registry, self.approvals, timeout=settings.tool_timeout)
+        self.tool_selection = ToolSelection(settings.max_tools)  # what find_tools found stays found for the session
+        self.executor = ToolExecutor(self.registry, self.approvals, timeout=settings.tool_timeout, selection=self.tool_selection)
         self.formats = StoredFormats(store.db)  # the structured-output level each model accepts
         self.executor.before_change = self._checkpoint_before_change  # files snapshotted for /undo
         self.notices: list[str] = []
@@ -312,7 +314,7 @@ class Session(SessionPolicy, SessionRewind):
         if names is None:
             return self.registry, self.executor
         registry = ToolRegistry(tool for tool in self.registry if tool.name in names)
-        return registry, ToolExecutor(registry, self.approvals, timeout=self.settings.tool_timeout)
+        return registry, ToolExecutor(registry, self.approvals, timeout=self.settings.tool_timeout, selection=self.tool_selection)
 
     def shell(self, command: str) -> ShellRun:
         """The user's own `!command`, to run in their shell in the workspace (see ShellRun.stream)."""

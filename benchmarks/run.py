@@ -20,7 +20,7 @@ from harness import table
 SUITES = [
     "bench_startup", "bench_sessions", "bench_memory", "prefix_stability", "bench_plugins", "bench_secrets", "bench_tui", "bench_paste",
     # the model path, on the local fake server (these import litellm into this process: last)
-    "bench_litellm_import", "bench_streaming", "bench_toolloop", "bench_parallel",
+    "bench_litellm_import", "bench_streaming", "bench_toolloop", "bench_parallel", "tool_schema_tokens",
 ]
 
 
