@@ -16,13 +16,14 @@ import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .agent.continuation import CONTINUE_REQUEST, continue_cut_answer
 from .agent.turn import Turn
 from .config import Settings, choose_model, data_home
 from .custom_commands import CommandFiles, CustomCommand, TurnOptions
 from .errors import AgentshError, StoreError, UsageError
-from .events import Compaction, Error, Event, Notice, SessionInfo, TextDelta, TurnDone
+from .events import Compaction, ElicitationRequest, Error, Event, Notice, SamplingRequest, SessionInfo, TextDelta, TurnDone
 from .instructions import Instructions, load_instructions
 from .memory.session_memory import SessionMemory
 from .memory.tools import memory_tools
@@ -96,6 +97,8 @@ class Session(SessionPolicy, SessionRewind):
         self._persisted = store.exists(record.id)
         self.command_files = CommandFiles(workspace=self.tool_context.workspace)
         self.pending_context: list[ShellRun] = []  # `!cmd` runs the user chose to send with their next message
+        self._ask: Callable[[Event], None] | None = None  # the running turn's emit: how a server's question reaches the user
+        self._questions: set[asyncio.Future] = set()  # servers' questions waiting for the user
 
     # opening ------------------------------------------------------------------
 
@@ -294,6 +297,7 @@ class Session(SessionPolicy, SessionRewind):
             for change in self.loader.news():
                 emit(Notice(message=change.message, level=change.level))
 
+        self._ask = emit
         registry, executor = self._tools_for(options.tools)
         turn = Turn(
             session_id=self.id, model=model, registry=registry, executor=executor, history=history,
@@ -357,6 +361,7 @@ class Session(SessionPolicy, SessionRewind):
             status, error = "failed", failure
         except Exception as failure:  # a bug must end the turn visibly, never hang the UI
             status, error = "failed", AgentshError(f"internal error: {type(failure).__name__}: {failure}")
+        self._end_questions()
         if error is not None:
             turn.emit(Error(message=str(error), kind=type(error).__name__))
         if (notice := await self._checkpoint_after_turn()) is not None:
@@ -370,6 +375,28 @@ class Session(SessionPolicy, SessionRewind):
         finally:  # whatever happened, the stream ends, with the answer
             queue.put_nowait(done)
             queue.put_nowait(_END)
+
+    async def ask_user(self, request: ElicitationRequest | SamplingRequest) -> Any:
+        """Put a tool server's question to the user, through the running turn's events, and wait for the answer.
+
+        None when no turn is running (nobody is there to answer) or the turn ended before the user answered.
+        """
+        future = request.answer if isinstance(request, ElicitationRequest) else request.decision
+        if self._ask is None or future is None:
+            return None
+        self._questions.add(future)
+        try:
+            self._ask(request)
+            return await future
+        finally:
+            self._questions.discard(future)
+
+    def _end_questions(self) -> None:
+        """The turn is over: questions still open get no answer (None), and later ones wait for no turn."""
+        self._ask = None
+        for future in list(self._questions):
+            if not future.done():
+                future.set_result(None)
 
     def _save(self, turn: Turn, log: _TurnLog, status: str, error: AgentshError | None) -> Error | None:
         """Write the turn; the error to show when that (or what follows it) fails."""
@@ -388,7 +415,7 @@ class Session(SessionPolicy, SessionRewind):
             if event.agent is None:
                 log.partial.append(event.delta)
                 self._maybe_checkpoint(log)
-        elif event.type not in ("approval", "waiting"):  # a wait is reported every second: progress, not history
+        elif event.type not in ("approval", "elicitation", "sampling", "waiting"):  # questions carry futures; a wait is progress
             log.events.append((event.type, event.model_dump(mode="json")))
 
     def _record_message(self, message: Message, log: _TurnLog) -> None:

@@ -14,10 +14,12 @@ from typing import Any, TextIO
 from ..events import (
     ApprovalRequest,
     Compaction,
+    ElicitationRequest,
     Error,
     Event,
     MemoryRecall,
     Notice,
+    SamplingRequest,
     SessionInfo,
     Step,
     TextDelta,
@@ -26,6 +28,7 @@ from ..events import (
     TurnDone,
     Waiting,
 )
+from ..forms import FormError, form_fields
 from ..terminal import neutralize, reveal
 from ..text import format_duration
 from ..tools.call_text import call_segments, is_compound
@@ -151,6 +154,25 @@ class TranscriptPrinter:
         if is_compound(event.arguments):
             self.line("  compound command: the marked parts run more programs or redirect", "yellow")
 
+    def _on_elicitation(self, event: ElicitationRequest) -> None:
+        """The server's message and fields, each its own words shown literally."""
+        self.line(f"? {event.server} asks you to fill in a form:", "yellow")
+        self.block(indented(event.message))
+        try:
+            fields = form_fields(event.requested_schema)
+        except FormError as problem:
+            self.line(f"  (no form can be shown: {problem})", "yellow")
+            return
+        for item in fields:
+            self.line(f"  · {item.title} ({item.hint()})" + (f": {item.description}" if item.description else ""), "dim")
+
+    def _on_sampling(self, event: SamplingRequest) -> None:
+        self.line(f"? {event.server} asks {event.model or 'the model'} for a completion (up to {event.max_tokens} tokens):", "yellow")
+        if event.system_prompt:
+            self.block(indented(f"system prompt: {event.system_prompt}"))
+        for message in event.messages:
+            self.block(indented(f"{message.role}: {message.text}"))
+
     def _on_step(self, event: Step) -> None:
         for text in step_lines(event):
             self.line(text, "cyan")
@@ -216,3 +238,7 @@ def format_arguments(arguments: dict[str, Any] | str) -> str:
         text = arguments
     text = " ".join(reveal(text).split())
     return text if len(text) <= ARGUMENT_LIMIT else text[: ARGUMENT_LIMIT - 1] + "…"
+
+
+def indented(text: str) -> str:
+    return "    " + text.replace("\n", "\n    ")
