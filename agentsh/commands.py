@@ -116,6 +116,7 @@ def completions(session: Session, text: str) -> list[str]:
         "retry": lambda: ["--mode", "--model"],
         "undo": lambda: ["--force"],
         "rewind": lambda: [str(point.number) for point in session.rewind_points()],
+        "mcp": lambda: ["restart", *(f"restart {server.name}" for server in session.mcp_servers())],
     }.get(name)
     return [o for o in options() if o.startswith(partial)] if options else []
 
@@ -287,6 +288,30 @@ def _context(session: Session, args: list[str]) -> CommandResult:
 def _plugins(session: Session, args: list[str]) -> CommandResult:
     lines = [f"{s.name:<24} {'error: ' + s.error if s.error else ', '.join(t.name for t in s.tools)}" for s in session.plugin_statuses()]
     return CommandResult("\n".join(lines) or "no plugins loaded")
+
+
+@command("mcp", "MCP servers and their state; /mcp restart NAME connects to one afresh")
+def _mcp(session: Session, args: list[str]) -> CommandResult:
+    if args[:1] == ["restart"] and len(args) == 2:
+        try:
+            session.restart_mcp_server(args[1])
+        except KeyError as error:
+            return CommandResult(str(error.args[0]), error=True)
+        return CommandResult(f"restarting MCP server {args[1]}; /mcp shows when it is ready")
+    if args:
+        return CommandResult("usage: /mcp (the servers) or /mcp restart NAME", error=True)
+    servers = session.mcp_servers()
+    if not servers:
+        return CommandResult("no MCP servers configured; add one with `agentsh mcp add NAME -- COMMAND` (README: MCP)")
+    return CommandResult("\n".join(_mcp_lines(server) for server in servers))
+
+
+def _mcp_lines(server) -> str:
+    where = f"{server.transport}: {server.target}"
+    extra = [f"pid {server.pid}"] if server.pid else []
+    extra += [f"log {server.log}"] if server.log else []
+    tools = f"\n    tools: {', '.join(server.tools)}" if server.tools else ""
+    return f"{server.name}: {server.summary}\n    {where}{' · ' if extra else ''}{' · '.join(extra)}{tools}"
 
 
 @command("retry", "regenerate the last answer: /retry [--mode NAME] [--model NAME]")

@@ -108,6 +108,8 @@ class Settings(BaseModel):
     modes: dict[str, dict[str, Any]] = Field(default_factory=dict)
     theme: str | None = None  # the TUI's colour theme, saved when it is switched there
     memory: MemorySettings = Field(default_factory=MemorySettings)
+    # [mcp_servers.NAME]: each table checked by agentsh.mcp.config when a session opens (config cannot import it)
+    mcp_servers: dict[str, dict[str, Any]] = Field(default_factory=dict)
     context: ContextSettings = Field(default_factory=ContextSettings)
     _from_flags: set[str] | None = PrivateAttr(default=None)
 

@@ -55,6 +55,27 @@ class ToolResult(_Event):
     agent: str | None = None
 
 
+class ToolProgress(_Event):
+    """How far a running tool call is (an MCP server's progress notifications): shown in the call's block, not stored."""
+
+    type: Literal["tool_progress"] = "tool_progress"
+    id: str
+    name: str
+    progress: float
+    total: float | None = None
+    message: str | None = None
+    agent: str | None = None
+
+    @property
+    def label(self) -> str:
+        """What every UI shows: "2/5 · copying files", "40%", "3"."""
+        if self.total:
+            amount = f"{self.progress:g}/{self.total:g}"
+        else:
+            amount = f"{self.progress:g}"
+        return f"{amount} · {self.message}" if self.message else amount
+
+
 class Step(_Event):
     """Mode progress: a plan, a task, a route, a critique, a stage, a round."""
 
@@ -76,6 +97,8 @@ class ApprovalRequest(_Event):
     # What "Always" would allow from now on: "*" the whole tool, a scope such as a command
     # prefix, or None when this call can only be allowed once (e.g. a chained command).
     always_covers: str | None = "*"
+    # What the tool's source says about it (an MCP server's annotations): hints from an untrusted party, shown as such.
+    hints: list[str] = Field(default_factory=list)
     decision: asyncio.Future | None = Field(default=None, exclude=True)
 
 
@@ -194,8 +217,8 @@ class TurnDone(_Event):
 
 
 Event = Annotated[
-    SessionInfo | TextDelta | ToolCall | ToolResult | Step | ApprovalRequest | ElicitationRequest | SamplingRequest | Usage
-    | Notice | Waiting | MemoryRecall | Compaction | Error | TurnDone,
+    SessionInfo | TextDelta | ToolCall | ToolResult | ToolProgress | Step | ApprovalRequest | ElicitationRequest | SamplingRequest
+    | Usage | Notice | Waiting | MemoryRecall | Compaction | Error | TurnDone,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)

@@ -25,6 +25,7 @@ from .custom_commands import CommandFiles, CustomCommand, TurnOptions
 from .errors import AgentshError, StoreError, UsageError
 from .events import Compaction, ElicitationRequest, Error, Event, Notice, SamplingRequest, SessionInfo, TextDelta, TurnDone
 from .instructions import Instructions, load_instructions
+from .mcp import McpManager, open_manager
 from .memory.session_memory import SessionMemory
 from .memory.tools import memory_tools
 from .mentions import Attached, attach_mentions, path_completions
@@ -72,7 +73,7 @@ class _TurnLog:
 class Session(SessionPolicy, SessionRewind):
     def __init__(
         self, settings: Settings, store: SessionStore, record: SessionRecord, model: ModelClient, loader: PluginLoader,
-        tool_context: ToolContext | None = None,
+        tool_context: ToolContext | None = None, mcp: McpManager | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -99,17 +100,24 @@ class Session(SessionPolicy, SessionRewind):
         self.pending_context: list[ShellRun] = []  # `!cmd` runs the user chose to send with their next message
         self._ask: Callable[[Event], None] | None = None  # the running turn's emit: how a server's question reaches the user
         self._questions: set[asyncio.Future] = set()  # servers' questions waiting for the user
+        # MCP servers: started with the background work (after the first paint) or by the first turn; a /new or
+        # /resume session takes them over (`switch`), so they are not restarted.
+        self.mcp = mcp or McpManager([], data_home(settings))
+        self._owns_mcp = True
+        loader.add_source(self.mcp)
+        self.mcp.subscribe(self._background_event)
 
     # opening ------------------------------------------------------------------
 
     @classmethod
     def open(
         cls, settings: Settings, resume: str | None = None, latest: bool = False, store: SessionStore | None = None,
-        anywhere: bool = False,
+        anywhere: bool = False, mcp: McpManager | None = None,
     ) -> Session:
         """Open a new session, or resume `resume` (an id or prefix), or the latest one started in this folder
-        (`latest`; with `anywhere`, the latest of all)."""
+        (`latest`; with `anywhere`, the latest of all). `mcp`: servers already running, taken over."""
         check_mode_settings(settings.modes)
+        servers = mcp or open_manager(settings.mcp_servers, Path.cwd(), data_home(settings))
         store = store or open_store(settings)
         record = _existing_record(store, resume, latest, anywhere)
         notices: list[str] = []
@@ -123,12 +131,13 @@ class Session(SessionPolicy, SessionRewind):
             record = store.new_record(mode=mode, model=model_name, workspace=workspace_of(Path.cwd()))
         loader, plugin_notices, tool_context = _make_loader(settings)
         problems = [change.message for change in loader.refresh() if change.level == "warning"]
-        session = cls(settings, store, record, resolve_model(record.model, settings), loader, tool_context)
+        session = cls(settings, store, record, resolve_model(record.model, settings), loader, tool_context, servers)
         session._apply_flags(settings)
         session.instructions = load_instructions(tool_context.workspace)
         commands_notice = session.command_files.untrusted_notice()
         session.notices = (
             notices + session.instructions.notices() + plugin_notices + problems + loader.warnings + session.memory.startup_notices()
+            + ([] if mcp else servers.notices)
         )
         session.notices += [commands_notice] if commands_notice else []
         return session
@@ -142,9 +151,13 @@ class Session(SessionPolicy, SessionRewind):
         if resume == self.id:
             return self
         if resume:
-            return Session.open(self.settings.without_flags(), resume=resume, store=self.store)
-        settings = self.settings.model_copy(update={"mode": self.mode, "model": self.model_name})
-        return Session.open(settings, store=self.store)
+            opened = Session.open(self.settings.without_flags(), resume=resume, store=self.store, mcp=self.mcp)
+        else:
+            settings = self.settings.model_copy(update={"mode": self.mode, "model": self.model_name})
+            opened = Session.open(settings, store=self.store, mcp=self.mcp)
+        self._owns_mcp = False  # the servers go on running for the session switched to
+        self.mcp.unsubscribe(self._background_event)
+        return opened
 
     def _apply_flags(self, settings: Settings) -> None:
         """A resumed session keeps its mode and model unless the user asked for others."""
@@ -221,13 +234,20 @@ class Session(SessionPolicy, SessionRewind):
         return await self.memory.compact_now(self.history(), self.model)
 
     def start_background(self) -> None:
-        """Interactive UIs call this once started: background memory work (consolidation of ended sessions)."""
+        """Interactive UIs call this once started: MCP servers, background memory work (consolidation of ended sessions)."""
+        self.start_servers()
         self.memory.start_background()
 
+    def start_servers(self) -> None:
+        """Start the MCP servers in the background (once; needs the running event loop). A turn starts them too."""
+        self.mcp.start()
+
     async def aclose(self) -> None:
-        """Cancel the running turn (saved as interrupted) and background work."""
+        """Cancel the running turn (saved as interrupted) and background work; stop the MCP servers it owns."""
         await self._stop()
         await self.memory.aclose()
+        if self._owns_mcp:
+            await self.mcp.aclose()
         self._close_checkpoints()
 
     def history(self) -> list[Message]:
@@ -352,6 +372,7 @@ class Session(SessionPolicy, SessionRewind):
         status, error = "done", None
         try:
             with using(self.tool_context):
+                await self.mcp.wait_for_starting(lambda text: turn.emit(Notice(message=text)))
                 async with self.memory.lock:
                     await self.memory.prepare(turn, self.model_name, log.stored)
                     await (answer(turn) if answer else get_mode(log.mode).run(turn))
@@ -415,7 +436,7 @@ class Session(SessionPolicy, SessionRewind):
             if event.agent is None:
                 log.partial.append(event.delta)
                 self._maybe_checkpoint(log)
-        elif event.type not in ("approval", "elicitation", "sampling", "waiting"):  # questions carry futures; a wait is progress
+        elif event.type not in ("approval", "elicitation", "sampling", "waiting", "tool_progress"):  # questions hold futures; waits, progress: shown
             log.events.append((event.type, event.model_dump(mode="json")))
 
     def _record_message(self, message: Message, log: _TurnLog) -> None:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from .config import Settings
     from .events import Event
     from .instructions import Instructions
+    from .mcp import McpManager, ServerStatus
     from .memory.session_memory import SessionMemory
     from .memory.store import MemoryRecord
     from .messages import Message
@@ -44,6 +45,7 @@ class SessionPolicy:
     loader: PluginLoader
     memory: SessionMemory
     registry: ToolRegistry
+    mcp: McpManager
     _listeners: list[Listener]
 
     @property
@@ -158,6 +160,16 @@ class SessionPolicy:
     def plugin_changes(self) -> list[PluginChange]:
         """What changed in the plugin files since the last look, and name clashes not reported yet."""
         return self.loader.news()
+
+    # MCP servers ----------------------------------------------------------------
+
+    def mcp_servers(self) -> list[ServerStatus]:
+        """Each configured MCP server: its state (starting, ready with N tools, failed and why), tools and log file."""
+        return self.mcp.statuses()
+
+    def restart_mcp_server(self, name: str) -> None:
+        """Connect to server `name` afresh now (KeyError names the servers there are)."""
+        self.mcp.restart(name)
 
     # long-term memory -----------------------------------------------------------
 

@@ -23,7 +23,7 @@ BASE = {"errors", "events", "forms", "messages", "profiles", "secrets", "signals
 LOW = {"config", "models", "store", "tools"}  # import only the base
 FRONT_DOORS = {"cli", "repl", "tui"}  # nothing below them imports them
 MIDDLE = {  # between the two
-    "agent", "commands", "custom_commands", "instructions", "memory", "mentions", "modes", "plugin_loader", "session",
+    "agent", "commands", "custom_commands", "instructions", "mcp", "memory", "mentions", "modes", "plugin_loader", "session",
     "session_policy", "session_rewind", "shell_escape",
 }
 # The front doors that may import another: `agentsh` with no command opens the REPL or the TUI.

@@ -71,6 +71,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from . import plugins
 
         return getattr(plugins, f"{args.command}_command")(args)
+    if args.command == "mcp":
+        from .mcp import mcp_command
+
+        return mcp_command(args)
     if args.command == "modes":
         from ..commands import modes_command
 

@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sessions_parser(commands)
     _add_memory_parser(commands)
     _add_plugin_parsers(commands)
+    _add_mcp_parsers(commands)
     modes = commands.add_parser("modes", help="the orchestration modes, one line each")
     modes.add_argument("--json", action="store_true")
     models = commands.add_parser(
@@ -88,6 +89,30 @@ def _add_plugin_parsers(commands: argparse._SubParsersAction) -> None:
     trust.add_argument("folder", nargs="?", help="the folder (default: the current one)")
     trust.add_argument("--revoke", action="store_true", help="stop trusting the folder")
     trust.add_argument("--list", action="store_true", help="list the trusted folders")
+
+
+def _add_mcp_parsers(commands: argparse._SubParsersAction) -> None:
+    mcp = commands.add_parser("mcp", help="MCP servers: list, add, remove, and the tools of one")
+    actions = mcp.add_subparsers(dest="mcp_command", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="every configured server, started to show its state and tools")
+    listing.add_argument("--json", action="store_true")
+    add = actions.add_parser(
+        "add", help="add a server to the config: agentsh mcp add time -- mcp-server-time  (or --url URL)",
+        description="Add [mcp_servers.NAME] to the config file. A stdio server: its command after --. "
+        "An HTTP server: --url (a URL ending in /sse is the legacy SSE transport).",
+    )
+    add.add_argument("name", help="the server's name: the start of its tools' names (NAME__TOOL)")
+    add.add_argument("--url", help="a streamable HTTP (or SSE) server's address")
+    add.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="an environment variable for the server (${VAR} expands)")
+    add.add_argument("--header", action="append", default=[], metavar="KEY:VALUE", help="an HTTP header (${VAR} expands)")
+    add.add_argument("--allow", action="append", default=[], metavar="TOOL", help="a tool of the server that runs without asking ('*': all)")
+    add.add_argument("--timeout", type=float, help="seconds a tool call may take (default 60)")
+    add.add_argument("server_command", nargs="*", metavar="-- COMMAND [ARGS...]", help="the program that serves MCP on stdio, after --")
+    remove = actions.add_parser("remove", help="take a server out of the config")
+    remove.add_argument("name")
+    tools = actions.add_parser("tools", help="start one server and list its tools as the model sees them")
+    tools.add_argument("name")
+    tools.add_argument("--json", action="store_true")
 
 
 def _data_command(commands: argparse._SubParsersAction, name: str, summary: str) -> argparse._SubParsersAction:

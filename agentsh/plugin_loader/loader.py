@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from importlib import metadata, resources
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from ..errors import PluginError
 from ..tools.capture import captured_output
@@ -70,6 +70,16 @@ class PluginChange:
     level: Literal["info", "warning"] = "info"  # a file that failed to load, or a name clash, is a warning
 
 
+class ToolSource(Protocol):
+    """Tools from elsewhere than files (MCP servers): rebuilt into the registry whenever `stamp()` changes."""
+
+    def stamp(self) -> object: ...
+
+    def tools(self) -> list[Tool]: ...
+
+    def news(self) -> list[PluginChange]: ...
+
+
 def bundled_plugin_dir() -> Path:
     return Path(str(resources.files("agentsh.bundled_plugins")))
 
@@ -86,17 +96,30 @@ class PluginLoader:
         self._built = False
         self._snapshot: tuple = ()
         self._reported: set[str] = set()
+        self.sources: list[ToolSource] = []
+        self._source_stamps: tuple = ()
 
     def add_builtin(self, tools: list[Tool]) -> None:
         """Tools that come with agentsh itself: kept through every reload (a plugin may still replace one)."""
         self._builtin += tools
         self._rebuild()
 
+    def add_source(self, source: ToolSource) -> None:
+        """Another source of tools (MCP servers), after the plugin files; refreshed with them."""
+        self.sources.append(source)
+        self._source_stamps = tuple(known.stamp() for known in self.sources)  # rebuilt now: the next refresh need not
+        self._rebuild()
+
     def refresh(self) -> list[PluginChange]:
-        """Bring tools and hooks in line with the files on disk; return what changed, a line each."""
+        """Bring tools and hooks in line with the files on disk and the other sources; return what changed, a line each."""
         snapshot = _snapshot(self.directories)
+        stamps = tuple(source.stamp() for source in self.sources)
+        news = [change for source in self.sources for change in source.news()]
+        if stamps != self._source_stamps:
+            self._source_stamps = stamps
+            self._rebuild()
         if snapshot == self._snapshot and self._built:
-            return []
+            return news
         self._snapshot = snapshot
         found = {Path(path): (mtime, size) for path, mtime, size in snapshot}
         changes = [self._unload(path) for path in list(self.plugins) if path not in found]
@@ -106,7 +129,7 @@ class PluginLoader:
                 changes.append(self._load(path, stamp))
         if changes or not self._built:
             self._rebuild()
-        return changes
+        return changes + news
 
     def warnings_once(self) -> list[PluginChange]:
         """Name-clash warnings not reported yet (each is shown once per session)."""
@@ -150,10 +173,15 @@ class PluginLoader:
             self.registry.add(item)
         for status in self.statuses():
             self.hooks.hooks += status.hooks
-            for item in status.tools:
-                warning = self.registry.add(item)
-                if warning:
-                    self.warnings.append(warning)
+            self._add_all(status.tools)
+        for source in self.sources:
+            self._add_all(source.tools())
+
+    def _add_all(self, tools: list[Tool]) -> None:
+        for item in tools:
+            warning = self.registry.add(item)
+            if warning:
+                self.warnings.append(warning)
 
     def _ordered_paths(self) -> list[Path]:
         order = {d: i for i, d in enumerate(self.directories)}

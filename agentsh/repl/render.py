@@ -24,6 +24,7 @@ from ..events import (
     Step,
     TextDelta,
     ToolCall,
+    ToolProgress,
     ToolResult,
     TurnDone,
     Waiting,
@@ -141,6 +142,13 @@ class TranscriptPrinter:
         self.write(called, "dim")
         self.write(summary + "\n", style)
 
+    def _on_tool_progress(self, event: ToolProgress) -> None:
+        text = f"{event.name}: {event.label}"
+        if self.live:
+            self.status(f"… {text}")
+        else:
+            self.line(f"· {text}", "dim")
+
     def _on_approval(self, event: ApprovalRequest) -> None:
         """The whole call, never cut: operators that chain or redirect a shell command stand out."""
         if self._open_call == event.id:
@@ -153,6 +161,8 @@ class TranscriptPrinter:
         self.write("\n")
         if is_compound(event.arguments):
             self.line("  compound command: the marked parts run more programs or redirect", "yellow")
+        if event.hints:
+            self.line(f"  the tool's server says (unverified hints): {', '.join(event.hints)}", "dim")
 
     def _on_elicitation(self, event: ElicitationRequest) -> None:
         """The server's message and fields, each its own words shown literally."""

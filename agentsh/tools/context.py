@@ -11,7 +11,7 @@ directory and nothing is protected.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -62,3 +62,27 @@ def is_protected(path: Path) -> bool:
     """True when `path` (resolved, symlinks followed) is or lies inside a protected path."""
     real = Path(os.path.realpath(path))
     return any(real == p or p in real.parents for p in current().protected)
+
+
+# The call a tool runs for: where its progress goes (the executor sets it around each call).
+Progress = Callable[[float, float | None, str | None], None]
+_progress: ContextVar[Progress | None] = ContextVar("agentsh_tool_progress", default=None)
+
+
+@contextmanager
+def reporting_progress(report: Progress) -> Iterator[None]:
+    token = _progress.set(report)
+    try:
+        yield
+    finally:
+        _progress.reset(token)
+
+
+def progress_reporter() -> Progress:
+    """Where the running tool call's progress goes (its block); outside a call, nowhere. Take it at the
+    call's start when progress is reported from another task (an MCP server's notifications)."""
+    return _progress.get() or _nowhere
+
+
+def _nowhere(done: float, total: float | None, message: str | None) -> None:
+    return None

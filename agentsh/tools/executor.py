@@ -14,12 +14,13 @@ from collections.abc import Awaitable, Callable, Iterable
 from pydantic import ValidationError
 
 from ..errors import ToolError
-from ..events import ApprovalRequest, Event, Notice, ToolResult
+from ..events import ApprovalRequest, Event, Notice, ToolProgress, ToolResult
 from ..messages import MAX_ARGUMENT_DEPTH, ArgumentsTooDeep, Message, ToolCallPart
 from ..secrets import redact_secrets
 from . import budget
 from .approval import ApprovalPolicy, Decision
 from .capture import Captured, captured_output
+from .context import reporting_progress
 from .output import DEFAULT_MAX_CHARS, to_text, truncate, valid_utf8
 from .registry import ToolRegistry
 from .selection import FIND_TOOLS, Offer, ToolSelection
@@ -76,7 +77,10 @@ class ToolExecutor:
         values = _validate(tool, arguments)
         await self._approve(tool, call, arguments, emit)
         await self._checkpoint(tool, arguments, emit)
-        with captured_output() as printed:  # a tool's print() must not reach agentsh's stdout
+        def progress(done: float, total: float | None, message: str | None) -> None:
+            emit(ToolProgress(id=call.id, name=call.name, progress=done, total=total, message=message))
+
+        with captured_output() as printed, reporting_progress(progress):  # a tool's print() must not reach agentsh's stdout
             try:
                 result = await self._invoke(tool, values)
             finally:
@@ -107,7 +111,7 @@ class ToolExecutor:
         scope = tool.scope_of(arguments)
         verdict = self.approvals.verdict(tool.name, scope)
         if verdict == "ask":
-            decision = await _ask(call, arguments, scope, emit)
+            decision = await _ask(call, arguments, scope, emit, tool.hints)
             self.approvals.record(tool.name, decision, scope)
             verdict = "deny" if decision is Decision.DENY else "allow"
         if verdict == "deny":
@@ -141,9 +145,9 @@ def _report_printed(tool: Tool, printed: Captured, emit: Emit) -> None:
         emit(Notice(message=f"{tool.name} printed: {redact_secrets(valid_utf8(text))}", level="info"))
 
 
-async def _ask(call: ToolCallPart, arguments: dict, scope: str | None, emit: Emit) -> Decision:
+async def _ask(call: ToolCallPart, arguments: dict, scope: str | None, emit: Emit, hints: tuple[str, ...] = ()) -> Decision:
     future: asyncio.Future = asyncio.get_running_loop().create_future()
-    emit(ApprovalRequest(id=call.id, name=call.name, arguments=arguments, always_covers=scope, decision=future))
+    emit(ApprovalRequest(id=call.id, name=call.name, arguments=arguments, always_covers=scope, decision=future, hints=list(hints)))
     try:
         return Decision(await future)
     except ValueError:  # a UI answered with something that is not a decision: refuse, safely

@@ -31,6 +31,8 @@ class Tool:
     # "this call can only be allowed once". Without it, "always" covers the whole tool.
     approval_scope: Callable[[dict[str, Any]], str | None] | None = None
     source: str | None = None
+    # What the tool's own source says about it (an MCP server's annotations): shown when asking approval, never trusted.
+    hints: tuple[str, ...] = ()
     parameters: dict[str, Any] = field(init=False)
 
     def needs_approval(self, arguments: dict[str, Any]) -> bool:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         Step,
         TextDelta,
         ToolCall,
+        ToolProgress,
         ToolResult,
         TurnDone,
         Usage,
@@ -97,6 +98,11 @@ class TurnView:
             block = self.tools[event.id] = ToolBlock(event.id, event.name, "", event.agent)
             await self._add(block)
         block.finish(event.ok, event.output, event.duration_ms)
+
+    async def _on_tool_progress(self, event: ToolProgress) -> None:
+        block = self.tools.get(event.id)
+        if block is not None and block.ok is None:
+            block.report_progress(event.label)
 
     async def _on_approval(self, event: ApprovalRequest) -> None:
         block = self.tools.get(event.id)

@@ -93,6 +93,9 @@ class ApprovalScreen(ModalScreen[Decision]):
         title = Text.assemble(("Allow this tool call? ", "bold"), literal(self.request.name, "bold cyan"))
         if is_compound(self.request.arguments):
             title.append("\ncompound command: the marked parts run more programs or redirect", "yellow")
+        if self.request.hints:
+            title.append("\nthe tool's server says (unverified hints): ", "dim")
+            title.append(literal(", ".join(self.request.hints), "dim italic"))
         return title
 
     def on_mount(self) -> None:

@@ -26,6 +26,7 @@ class ToolBlock(Collapsible):
         self.call_id, self.tool_name, self.arguments, self.agent = call_id, name, arguments, agent
         self.ok: bool | None = None
         self.output: str | None = None
+        self.progress: str | None = None  # the latest progress the tool reported, while it runs
         self._body = Static(self._body_text(), classes="tool-body")
         # Collapsible takes Content (shown as is, never parsed as markup); textual annotates `title` as str
         super().__init__(self._body, title=title_of(name, arguments, "running", agent), collapsed=True, classes="tool -running")  # type: ignore[arg-type]
@@ -36,6 +37,12 @@ class ToolBlock(Collapsible):
         self.remove_class("-running")
         self.add_class("-ok" if ok else "-error")
         self._body.update(self._body_text(duration_ms))
+
+    def report_progress(self, text: str) -> None:
+        """How far the running call is (an MCP server's progress): in the title, so it shows while collapsed."""
+        self.progress = text
+        label = title_of(self.tool_name, self.arguments, "running", self.agent)
+        self.title = Content.assemble(label, Content(f" · {one_line(text, 60)}"))  # type: ignore[assignment]  # Content, as in __init__
 
     def waiting_for_approval(self, waiting: bool) -> None:
         self.title = title_of(self.tool_name, self.arguments, "waiting" if waiting else "running", self.agent)  # type: ignore[assignment]  # Content, as in __init__

@@ -1,0 +1,314 @@
+"""One MCP server: started, connected and listed; restarted with backoff when it fails.
+
+A `Connection` runs in a task of its own for as long as agentsh does. Each attempt opens the
+transport (a child process over stdio, or streamable HTTP / SSE), then the one `ClientSession`
+(`open_client_session`: where the callbacks a server may call, sampling, elicitation, roots,
+are wired in), lists the tools and waits until the connection ends. A stdio server's stderr is
+appended to its log file in the data home, never to the terminal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Literal, TextIO
+
+import anyio
+import mcp_types as types
+from mcp import ClientSession, StdioServerParameters, stdio_client
+from mcp.client.session import ElicitationFnT, ListRootsFnT, LoggingFnT, MessageHandlerFnT, SamplingFnT
+from mcp.client.sse import sse_client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
+
+from .config import ServerEntry, expand, expand_all
+from .processes import find_marked_child
+
+State = Literal["starting", "ready", "failed", "stopped"]
+BACKOFF = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0)  # seconds before each further restart
+STABLE_AFTER = 60.0  # a server that stayed up this long starts its backoff afresh when it fails
+MARKER_VARIABLE = "AGENTSH_MCP_SERVER"  # in a stdio server's environment: which child process is whose
+Progress = Callable[[float, float | None, str | None], Awaitable[None]]
+
+
+@dataclass
+class ServerCallbacks:
+    """What agentsh answers when a server asks something of the client; None: "not supported"."""
+
+    sampling: SamplingFnT | None = None
+    elicitation: ElicitationFnT | None = None
+    list_roots: ListRootsFnT | None = None
+    logging: LoggingFnT | None = None
+
+
+def open_client_session(read: Any, write: Any, callbacks: ServerCallbacks, on_message: MessageHandlerFnT) -> ClientSession:
+    """The one place a ClientSession is made: every connection's callbacks come from here."""
+    return ClientSession(
+        read, write,
+        sampling_callback=callbacks.sampling, elicitation_callback=callbacks.elicitation,
+        list_roots_callback=callbacks.list_roots, logging_callback=callbacks.logging,
+        message_handler=on_message, client_info=types.Implementation(name="agentsh", version=_version()),
+    )
+
+
+class Connection:
+    def __init__(
+        self, entry: ServerEntry, log_dir: Path, callbacks: Callable[[str], ServerCallbacks],
+        on_change: Callable[[Connection, str], None],
+    ) -> None:
+        self.entry = entry
+        self.log_dir = log_dir
+        self.callbacks = callbacks
+        self.state: State = "starting"
+        self.reason = ""  # why it failed, one line
+        self.tools: list[types.Tool] = []
+        self.session: ClientSession | None = None  # the live session while ready (prompts, resources: mcpx)
+        self.pid: int | None = None
+        self.restarts = 0
+        self.generation = 0  # changes whenever `tools` does
+        self._on_change = on_change
+        self._task: asyncio.Task[None] | None = None
+        self._disconnect: anyio.Event | None = None
+        self._wake = asyncio.Event()
+        self._settled = asyncio.Event()
+        self._relisting: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    @property
+    def name(self) -> str:
+        return self.entry.name
+
+    @property
+    def log_path(self) -> Path:
+        return self.log_dir / f"{self.name}.log"
+
+    def describe(self) -> str:
+        """The server's state in a few words, as /mcp and `agentsh mcp list` show it."""
+        if self.state == "ready":
+            count = len(self.tools)
+            return f"ready with {count} tool{'' if count == 1 else 's'}"
+        if self.state == "failed":
+            return f"failed: {self.reason}"
+        return self.state
+
+    # lifecycle --------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=f"mcp-{self.name}")
+
+    async def wait_settled(self, timeout: float) -> bool:
+        """Wait until the server is ready or has failed (not starting); False when `timeout` ran out first."""
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self._settled.wait(), timeout)
+        return self._settled.is_set()
+
+    def restart(self) -> None:
+        """Connect afresh now: end the current connection, skip any backoff wait."""
+        self.restarts = 0
+        if self._disconnect is not None:
+            self._disconnect.set()
+        self._wake.set()
+
+    async def stop(self) -> None:
+        """End the connection and stop the server process (the SDK closes its stdin, then kills its process group)."""
+        self._stopping = True
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+            with suppress(asyncio.CancelledError, Exception):
+                await task
+        self._set("stopped", "")
+
+    async def _run(self) -> None:
+        failures = 0
+        while not self._stopping:
+            self._set("starting", "")
+            began = time.monotonic()
+            reason = await self._attempt()
+            if self._stopping:
+                break
+            failures = 1 if time.monotonic() - began > STABLE_AFTER else failures + 1
+            delay = BACKOFF[min(failures, len(BACKOFF)) - 1]
+            self.restarts += 1
+            self._set("failed", f"{reason}; restarting in {delay:g} s")
+            self._wake.clear()
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), delay)
+
+    async def _attempt(self) -> str:
+        """One connection, from start to end; why it ended, one line."""
+        try:
+            await self._serve()
+        except asyncio.CancelledError:
+            raise
+        except BaseException as error:  # anything a server or transport does is a failure of that server
+            return describe_failure(error, self.entry)
+        finally:
+            self.session, self.pid = None, None
+            self._drop_tools()
+        return "the server closed the connection"
+
+    async def _serve(self) -> None:
+        async with AsyncExitStack() as stack:
+            disconnect = self._disconnect = anyio.Event()
+            read, write = await stack.enter_async_context(self._transport(stack))
+            read = await stack.enter_async_context(_watched(read, disconnect))
+            session = await stack.enter_async_context(open_client_session(read, write, self.callbacks(self.name), self._on_message))
+            with anyio.fail_after(self.entry.config.startup_timeout):
+                await session.initialize()
+                tools = await list_all_tools(session)
+            self.session = session
+            self._set_tools(tools)
+            self._set("ready", "")
+            await disconnect.wait()
+
+    @asynccontextmanager
+    async def _transport(self, stack: AsyncExitStack) -> AsyncIterator[tuple[Any, Any]]:
+        config = self.entry.config
+        if config.transport == "stdio":
+            log = stack.enter_context(_open_log(self.log_path, config.target()))
+            marker = f"{self.name}:{os.getpid()}:{id(self)}:{time.monotonic_ns()}"
+            environment = {**expand_all(config.env), MARKER_VARIABLE: marker}
+            parameters = StdioServerParameters(
+                command=expand(config.command or ""), args=[expand(a) for a in config.args], env=environment,
+                cwd=str(Path(config.cwd).expanduser()) if config.cwd else None,
+            )
+            async with stdio_client(parameters, errlog=log) as streams:
+                self.pid = find_marked_child(MARKER_VARIABLE, marker)
+                yield streams
+            return
+        client = create_mcp_http_client(headers=expand_all(config.headers))
+        url = expand(config.url or "")
+        if config.transport == "sse":
+            async with sse_client(url, headers=expand_all(config.headers)) as streams:
+                yield streams[0], streams[1]
+            return
+        async with client, streamable_http_client(url, http_client=client) as streams:
+            yield streams[0], streams[1]
+
+    # what the server says ----------------------------------------------------------
+
+    async def _on_message(self, message: Any) -> None:
+        if isinstance(message, types.ToolListChangedNotification):
+            self._relisting = asyncio.create_task(self._relist())
+
+    async def _relist(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        try:
+            tools = await list_all_tools(session)
+        except Exception as error:  # the listing failed: keep the tools known so far, and say so
+            self._on_change(self, f"could not list its changed tools: {describe_failure(error, self.entry)}")
+            return
+        self._set_tools(tools)
+        self._on_change(self, "tools changed")
+
+    async def tools_settled(self) -> None:
+        """Wait for a re-listing the server asked for (tools/list_changed), so the next model call sees it."""
+        task = self._relisting
+        if task is not None and not task.done():
+            with suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(task), self.entry.config.startup_timeout)
+
+    # state -----------------------------------------------------------------------
+
+    def _set(self, state: State, reason: str) -> None:
+        if state == self.state and reason == self.reason:
+            return
+        self.state, self.reason = state, reason
+        if state == "starting":
+            self._settled.clear()
+        else:
+            self._settled.set()
+        self._on_change(self, state)
+
+    def _set_tools(self, tools: list[types.Tool]) -> None:
+        self.tools = tools
+        self.generation += 1
+
+    def _drop_tools(self) -> None:
+        if self.tools:
+            self._set_tools([])
+
+
+async def list_all_tools(session: ClientSession) -> list[types.Tool]:
+    """Every tool the server has, page after page."""
+    tools: list[types.Tool] = []
+    cursor: str | None = None
+    while True:
+        params = types.PaginatedRequestParams(cursor=cursor) if cursor else None
+        page = await session.list_tools(params=params)
+        tools += page.tools
+        cursor = page.next_cursor
+        if not cursor:
+            return tools
+
+
+@asynccontextmanager
+async def _watched(read: Any, disconnect: anyio.Event) -> AsyncIterator[Any]:
+    """`read`, passed on message by message; `disconnect` is set when it ends (the server went away)."""
+    sender, receiver = anyio.create_memory_object_stream[Any](0)
+
+    async def forward() -> None:
+        try:
+            async with sender:
+                async for message in read:
+                    await sender.send(message)
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream):
+            pass
+        finally:
+            disconnect.set()
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(forward)
+        try:
+            async with receiver:
+                yield receiver
+        finally:
+            group.cancel_scope.cancel()
+
+
+class _Log:
+    def __init__(self, path: Path, target: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.handle: TextIO = path.open("a", encoding="utf-8", errors="replace", buffering=1)
+        self.handle.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} starting: {target}\n")
+
+    def __enter__(self) -> TextIO:
+        return self.handle
+
+    def __exit__(self, *exc: object) -> None:
+        self.handle.close()
+
+
+def _open_log(path: Path, target: str) -> _Log:
+    return _Log(path, target)
+
+
+def describe_failure(error: BaseException, entry: ServerEntry) -> str:
+    """Why a server could not be used, in one line (the first of a group of errors)."""
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]
+    if isinstance(error, FileNotFoundError) and entry.config.transport == "stdio":
+        return f"command not found: {entry.config.command} (install it, or fix `command` in {entry.origin})"
+    if isinstance(error, TimeoutError):
+        return f"did not start within {entry.config.startup_timeout:g} s (startup_timeout)"
+    if isinstance(error, ValueError) and "${" in str(error):
+        return str(error)
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _version() -> str:
+    try:
+        return metadata.version("agentsh")
+    except metadata.PackageNotFoundError:
+        return "0"
