@@ -26,6 +26,9 @@ from .errors import AgentshError, StoreError, UsageError
 from .events import Compaction, ElicitationRequest, Error, Event, Notice, SamplingRequest, SessionInfo, TextDelta, TurnDone
 from .instructions import Instructions, load_instructions
 from .mcp import McpManager, open_manager
+from .mcp.connection import ServerCallbacks
+from .mcp.elicitation import elicitation_callback
+from .mcp.sampling import sampling_callback
 from .memory.session_memory import SessionMemory
 from .memory.tools import memory_tools
 from .mentions import Attached, attach_mentions, path_completions
@@ -106,6 +109,7 @@ class Session(SessionPolicy, SessionRewind):
         self._owns_mcp = True
         loader.add_source(self.mcp)
         self.mcp.subscribe(self._background_event)
+        self.mcp.callbacks_for = self._server_callbacks  # a server's questions come to this session (the latest to take over)
 
     # opening ------------------------------------------------------------------
 
@@ -411,6 +415,12 @@ class Session(SessionPolicy, SessionRewind):
             return await future
         finally:
             self._questions.discard(future)
+
+    def _server_callbacks(self, server: str) -> ServerCallbacks:
+        """What MCP server `server` may ask: the user, to fill in a form; the session's model, with the user's leave."""
+        return ServerCallbacks(
+            sampling=sampling_callback(server, self.ask_user, lambda: self.model), elicitation=elicitation_callback(server, self.ask_user),
+        )
 
     def _end_questions(self) -> None:
         """The turn is over: questions still open get no answer (None), and later ones wait for no turn."""
