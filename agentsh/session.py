@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +26,11 @@ from .errors import AgentshError, StoreError, UsageError
 from .events import Compaction, ElicitationRequest, Error, Event, Notice, SamplingRequest, SessionInfo, TextDelta, TurnDone
 from .instructions import Instructions, load_instructions
 from .mcp import McpManager, open_manager
+from .mcp.catalog import McpCatalog
 from .mcp.connection import ServerCallbacks
 from .mcp.elicitation import elicitation_callback
+from .mcp.prompts import prompt_text
+from .mcp.resources import ResourceBlocks, read_mentioned, resource_completions, resource_tools
 from .mcp.sampling import sampling_callback
 from .memory.session_memory import SessionMemory
 from .memory.tools import memory_tools
@@ -110,6 +113,9 @@ class Session(SessionPolicy, SessionRewind):
         loader.add_source(self.mcp)
         self.mcp.subscribe(self._background_event)
         self.mcp.callbacks_for = self._server_callbacks  # a server's questions come to this session (the latest to take over)
+        self.mcp_catalog = McpCatalog(self.mcp)  # the servers' prompts (slash commands) and resources (@SERVER:URI)
+        if self.mcp.connections:
+            loader.add_builtin(resource_tools(self.mcp, self.mcp_catalog))
 
     # opening ------------------------------------------------------------------
 
@@ -281,7 +287,13 @@ class Session(SessionPolicy, SessionRewind):
     async def _turn_events(self, text: str, answer: Answering | None, options: TurnOptions) -> AsyncGenerator[Event, None]:
         """The events of one turn, answered by the turn's mode (or by `answer`, for /continue)."""
         queue: asyncio.Queue = asyncio.Queue()
-        turn, log = self._start_turn(text, queue, options)
+        try:
+            text, options, resources = await self._mcp_material(text, options)
+        except AgentshError as failure:  # the prompt could not be had: nothing was sent, nothing stored
+            yield Error(message=str(failure), kind=type(failure).__name__)
+            yield TurnDone(session_id=self.id, output="", failed=True)
+            return
+        turn, log = self._start_turn(text, queue, options, resources)
         yield SessionInfo(session_id=self.id, mode=self.mode, model=self.model_name, title=self.record.title)
         self._task = asyncio.create_task(self._run(turn, log, queue, answer))
         try:
@@ -295,8 +307,23 @@ class Session(SessionPolicy, SessionRewind):
         if self._task and not self._task.done():
             self._task.cancel()
 
-    def _start_turn(self, text: str, queue: asyncio.Queue, options: TurnOptions) -> tuple[Turn, _TurnLog]:
+    async def _mcp_material(self, text: str, options: TurnOptions) -> tuple[str, TurnOptions, ResourceBlocks]:
+        """An MCP prompt's text in place of the command (its @words attach nothing), and the @SERVER:URI resources."""
+        if options.prompt is not None:
+            server, name, arguments = options.prompt
+            await self.mcp.wait_for_starting(lambda notice: None)
+            text = await prompt_text(self.mcp, server, name, dict(arguments))
+            return text, replace(options, mentions_within=0, prompt=None), ResourceBlocks()
+        if "@" not in text[: options.mentions_within] or not self.mcp.connections:
+            return text, options, ResourceBlocks()
+        await self.mcp.wait_for_starting(lambda notice: None)
+        return text, options, await read_mentioned(self.mcp, text[: options.mentions_within])
+
+    def _start_turn(
+        self, text: str, queue: asyncio.Queue, options: TurnOptions, resources: ResourceBlocks | None = None,
+    ) -> tuple[Turn, _TurnLog]:
         attached = self.attach(text, options.mentions_within)
+        _add_resources(attached, resources or ResourceBlocks())
         self._add_pending_context(attached)
         message = user(replace_lone_surrogates(attached.text))  # a terminal's undecodable bytes cannot be stored
         message.attachments = attached.attachments
@@ -362,8 +389,9 @@ class Session(SessionPolicy, SessionRewind):
         self.pending_context = []
 
     def complete_path(self, partial: str) -> list[str]:
-        """Paths that complete an @mention being typed, relative to the workspace."""
-        return path_completions(partial, self.tool_context.workspace)
+        """What completes an @mention being typed: an MCP server's resource (SERVER:URI), else a path in the workspace."""
+        resources = resource_completions(self.mcp_catalog, partial) if self.mcp.connections else []
+        return resources + path_completions(partial, self.tool_context.workspace)
 
     def attach(self, text: str, within: int | None = None) -> Attached:
         """`text` with the files its @mentions (in the first `within` characters) name attached, and what to
@@ -491,6 +519,15 @@ class Session(SessionPolicy, SessionRewind):
             model_calls=turn.model_calls, step_limited=turn.step_limited, interrupted=status == "interrupted",
             failed=status == "failed", cut=turn.cut and status == "done",
         )
+
+
+def _add_resources(attached: Attached, resources: ResourceBlocks) -> None:
+    for block, attachment in zip(resources.blocks, resources.attachments, strict=True):
+        attached.text += "\n\n"
+        attachment.start = len(attached.text)
+        attached.text += block
+        attached.attachments.append(attachment)
+    attached.notices += resources.notices
 
 
 def _reason(failure: Exception) -> str:
