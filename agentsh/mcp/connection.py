@@ -153,13 +153,13 @@ class Connection:
         finally:
             self.session, self.pid = None, None
             self._drop_tools()
-        return "the server closed the connection"
+        return "its process exited" if self.entry.config.transport == "stdio" else "the server closed the connection"
 
     async def _serve(self) -> None:
         async with AsyncExitStack() as stack:
             disconnect = self._disconnect = anyio.Event()
             read, write = await stack.enter_async_context(self._transport(stack))
-            read = await stack.enter_async_context(_watched(read, disconnect))
+            read = _Watched(read, disconnect)
             session = await stack.enter_async_context(open_client_session(read, write, self.callbacks(self.name), self._on_message))
             with anyio.fail_after(self.entry.config.startup_timeout):
                 await session.initialize()
@@ -252,28 +252,33 @@ async def list_all_tools(session: ClientSession) -> list[types.Tool]:
             return tools
 
 
-@asynccontextmanager
-async def _watched(read: Any, disconnect: anyio.Event) -> AsyncIterator[Any]:
-    """`read`, passed on message by message; `disconnect` is set when it ends (the server went away)."""
-    sender, receiver = anyio.create_memory_object_stream[Any](0)
+class _Watched:
+    """The transport's read stream, passed through as it is (no extra hop per message), noting when it ends:
+    the session's dispatcher stops reading when the server went away (EOF) or the stream was closed."""
 
-    async def forward() -> None:
-        try:
-            async with sender:
-                async for message in read:
-                    await sender.send(message)
-        except (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream):
-            pass
-        finally:
-            disconnect.set()
+    def __init__(self, inner: Any, ended: anyio.Event) -> None:
+        self.inner, self.ended = inner, ended
 
-    async with anyio.create_task_group() as group:
-        group.start_soon(forward)
+    async def __aenter__(self) -> _Watched:
+        await self.inner.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc: Any) -> Any:
+        self.ended.set()
+        return await self.inner.__aexit__(*exc)
+
+    def __aiter__(self) -> _Watched:
+        return self
+
+    async def __anext__(self) -> Any:
         try:
-            async with receiver:
-                yield receiver
-        finally:
-            group.cancel_scope.cancel()
+            return await self.inner.__anext__()
+        except (StopAsyncIteration, anyio.ClosedResourceError, anyio.BrokenResourceError):
+            self.ended.set()
+            raise
+
+    def __getattr__(self, name: str) -> Any:  # the rest as the stream has it (`last_context`, `close`, ...)
+        return getattr(self.inner, name)
 
 
 class _Log:
