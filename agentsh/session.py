@@ -114,6 +114,7 @@ class Session(SessionPolicy, SessionRewind):
         self.mcp.subscribe(self._background_event)
         self.mcp.callbacks_for = self._server_callbacks  # a server's questions come to this session (the latest to take over)
         self.mcp_catalog = McpCatalog(self.mcp)  # the servers' prompts (slash commands) and resources (@SERVER:URI)
+        self._listing: asyncio.Future | None = None
         if self.mcp.connections:
             loader.add_builtin(resource_tools(self.mcp, self.mcp_catalog))
 
@@ -251,11 +252,19 @@ class Session(SessionPolicy, SessionRewind):
     def start_servers(self) -> None:
         """Start the MCP servers in the background (once; needs the running event loop). A turn starts them too."""
         self.mcp.start()
+        if self.mcp.connections and self._listing is None:  # their prompts and resources, ready for the first Tab
+            self._listing = asyncio.ensure_future(self._list_offers())
+
+    async def _list_offers(self) -> None:
+        await self.mcp.wait_for_starting(lambda notice: None)
+        await self.mcp_catalog.refreshed()
 
     async def aclose(self) -> None:
         """Cancel the running turn (saved as interrupted) and background work; stop the MCP servers it owns."""
         await self._stop()
         await self.memory.aclose()
+        if self._listing is not None:
+            self._listing.cancel()
         if self._owns_mcp:
             await self.mcp.aclose()
         self._close_checkpoints()
@@ -345,6 +354,7 @@ class Session(SessionPolicy, SessionRewind):
             self.loader.hooks.dispatch(event, lambda failure: _report(failure, log, queue, self._observe))
 
         def refresh_tools() -> None:
+            self.mcp_catalog.sync()  # a server that reconnected is listed again
             for change in self.loader.news():
                 emit(Notice(message=change.message, level=change.level))
 
