@@ -131,3 +131,33 @@ async def test_on_piped_input_nothing_answers_a_server(home):
     await repl.run()
 
     assert answers == [FormAnswer("cancel")] and "not answered: nothing can ask on piped input" in out.getvalue()
+
+
+async def test_a_line_typed_during_the_turn_fills_in_nothing_and_waits_for_the_next_prompt(home, drive):
+    answers: list = []
+
+    def late_form() -> ElicitationRequest:
+        return form()
+
+    holder = {}
+
+    async def book() -> str:
+        """Book a table."""
+        await asyncio.sleep(0.5)  # the user types on meanwhile
+        answer = await holder["session"].ask_user(late_form())
+        answers.append(answer)
+        return f"answer: {answer}"
+
+    holder["session"] = session = scripted_session(home, ScriptedModel(calls(("book", {})), "Booked."), make_tool(book))
+    repl = await drive(session)
+    await repl.at_prompt()
+    repl.send("book a table\r")
+    await asyncio.sleep(0.2)
+    repl.send("fAda\r")  # typed ahead: neither "fill in" nor a name
+    await repl.asked("question")
+    await asyncio.sleep(0.2)
+    assert repl.terminal.waiting_for == "question"
+    repl.send("d")
+    await repl.at_prompt(2)
+
+    assert answers == [FormAnswer("decline")]
