@@ -15,7 +15,10 @@ from .parser import build_parser
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    words, server_command = _split_server_command(list(sys.argv[1:] if argv is None else argv))
+    args = parser.parse_args(words)
+    if server_command is not None:
+        args.server_command = server_command
     from ..errors import AgentshError
 
     try:
@@ -30,6 +33,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (`agentsh tools | head`): not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+def _split_server_command(words: list[str]) -> tuple[list[str], list[str] | None]:
+    """`agentsh mcp add NAME [OPTIONS] -- COMMAND ARGS...`: everything after `--` is the server's command line,
+    taken whole (argparse would give a trailing positional only the words right after NAME)."""
+    if "--" not in words or words[:2] != ["mcp", "add"]:
+        return words, None
+    cut = words.index("--")
+    return words[:cut], words[cut + 1:]
 
 
 def _terminal_safe(text: str) -> str:
