@@ -69,6 +69,8 @@ def _run(session: Session, name: str, args: list[str], rest: str = "") -> Comman
     """Run built-in command `name` with `args`, else the command file of that name with `rest` (the line as typed)."""
     entry = COMMANDS.get(name)
     try:
+        if entry is None and ":" in name:
+            return _run_prompt(session, name, rest)
         if entry is None:
             return _run_custom(session, name, rest)
         return entry[0](session, args)
@@ -100,6 +102,15 @@ def _run_custom(session: Session, name: str, arguments: str) -> CommandResult:
     if not text.strip():
         return CommandResult(f"/{name}: {found.source} has no prompt", error=True)
     return CommandResult(action="send", argument=text, options=found.options)
+
+
+def _run_prompt(session: Session, name: str, arguments: str) -> CommandResult:
+    """An MCP server's prompt (/SERVER:PROMPT args): its messages are sent as the user's message."""
+    options = session.mcp_prompt_options(name, arguments)
+    if options is None:
+        servers = ", ".join(s.name for s in session.mcp_servers()) or "none is configured"
+        return CommandResult(f"unknown command /{name}: no ready MCP server offers that prompt (servers: {servers}; /mcp)", error=True)
+    return CommandResult(action="send", argument=f"/{name} {arguments}".strip(), options=options)
 
 
 def completions(session: Session, text: str) -> list[str]:
@@ -141,6 +152,7 @@ def command_summaries(session: Session | None) -> dict[str, str]:
     summaries = {name: summary for name, (_, summary) in COMMANDS.items()}
     if session is not None:
         summaries.update((name, custom.summary()) for name, custom in custom_commands(session).items())
+        summaries.update(session.mcp_prompts())
     return summaries
 
 

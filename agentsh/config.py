@@ -115,6 +115,7 @@ class Settings(BaseModel):
     plugin_dirs: list[PathText] = Field(default_factory=list)
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
     tool_timeout: float = Field(60.0, gt=0)
+    max_tools: int = Field(64, ge=2, le=1000)  # more tools than this: a request carries the most relevant and find_tools
     request_timeout: float = Field(600.0, gt=0)
     stream_idle_timeout: float = Field(60.0, gt=0)  # between chunks, once the answer has begun
     first_token_timeout: float = Field(600.0, gt=0)  # before the first byte: a CPU server reads a long prompt first

@@ -32,6 +32,7 @@ class TurnOptions:
     model: str | None = None
     tools: tuple[str, ...] | None = None
     mentions_within: int | None = None  # only the first N characters are the user's own words (the rest: piped data)
+    prompt: tuple[str, str, tuple[tuple[str, str], ...]] | None = None  # an MCP prompt (server, name, arguments): the message
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,38 @@ class ApprovalRequest(_Event):
     decision: asyncio.Future | None = Field(default=None, exclude=True)
 
 
+class ElicitationRequest(_Event):
+    """A tool server asks the user to fill in a form (MCP elicitation). The UI resolves `answer` with a
+    `forms.FormAnswer`; `requested_schema` is the server's (`forms.form_fields` reads it).
+    Every text in it is the server's: shown literally, never trusted."""
+
+    type: Literal["elicitation"] = "elicitation"
+    id: str
+    server: str
+    message: str
+    requested_schema: dict[str, Any]
+    answer: asyncio.Future | None = Field(default=None, exclude=True)
+
+
+class SampledMessage(BaseModel):
+    role: str
+    text: str
+
+
+class SamplingRequest(_Event):
+    """A tool server asks for a completion by the session's model (MCP sampling). The UI resolves `decision`
+    with True to let the model answer, False to refuse. The messages and system prompt are the server's."""
+
+    type: Literal["sampling"] = "sampling"
+    id: str
+    server: str
+    messages: list[SampledMessage]
+    system_prompt: str | None = None
+    max_tokens: int = 0
+    model: str = ""  # the model that would answer
+    decision: asyncio.Future | None = Field(default=None, exclude=True)
+
+
 class Usage(_Event):
     """One model call's cost; `finish_reason` says how its answer ended ("length": cut at the token cap)."""
 
@@ -192,8 +224,8 @@ class TurnDone(_Event):
 
 
 Event = Annotated[
-    SessionInfo | TextDelta | ToolCall | ToolResult | ToolProgress | Step | ApprovalRequest | Usage | Notice | Waiting | MemoryRecall
-    | Compaction | Error | TurnDone,
+    SessionInfo | TextDelta | ToolCall | ToolResult | ToolProgress | Step | ApprovalRequest | ElicitationRequest | SamplingRequest
+    | Usage | Notice | Waiting | MemoryRecall | Compaction | Error | TurnDone,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)

@@ -60,7 +60,7 @@ class Attachment(BaseModel):
     content from `start` on (the model reads it there); an image travels beside it, as `data`."""
 
     path: str  # as the user typed it
-    kind: Literal["file", "folder", "image", "shell"]  # shell: a `!cmd` the user ran, with its output
+    kind: Literal["file", "folder", "image", "shell", "resource"]  # shell: a `!cmd` the user ran; resource: an MCP server's
     size: int  # bytes read
     start: int = 0  # where its block starts in the content (text kinds)
     media_type: str = ""  # images only

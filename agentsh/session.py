@@ -14,17 +14,24 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from .agent.continuation import CONTINUE_REQUEST, continue_cut_answer
 from .agent.turn import Turn
 from .config import Settings, choose_model, data_home
 from .custom_commands import CommandFiles, CustomCommand, TurnOptions
 from .errors import AgentshError, BudgetExceededError, StoreError, UsageError, WorkflowError
-from .events import Compaction, Error, Event, Notice, SessionInfo, TextDelta, TurnDone
+from .events import Compaction, ElicitationRequest, Error, Event, Notice, SamplingRequest, SessionInfo, TextDelta, TurnDone
 from .instructions import Instructions, load_instructions
 from .mcp import McpManager, open_manager
+from .mcp.catalog import McpCatalog
+from .mcp.connection import ServerCallbacks
+from .mcp.elicitation import elicitation_callback
+from .mcp.prompts import prompt_text
+from .mcp.resources import ResourceBlocks, read_mentioned, resource_completions, resource_tools
+from .mcp.sampling import sampling_callback
 from .memory.session_memory import SessionMemory
 from .memory.tools import memory_tools
 from .mentions import Attached, attach_mentions, path_completions
@@ -49,6 +56,7 @@ from .tools.approval import ApprovalPolicy
 from .tools.context import ToolContext, using
 from .tools.executor import ToolExecutor
 from .tools.registry import ToolRegistry
+from .tools.selection import ToolSelection
 from .workflows.loader import WORKSPACE_DIR, Context, WorkflowCatalog, workflow_directories
 
 CHECKPOINT_INTERVAL = 0.25  # seconds between saves of a streaming answer
@@ -82,7 +90,8 @@ class Session(SessionPolicy, SessionRewind):
         self.tool_context = tool_context or ToolContext.create(Path.cwd())  # what this session's tools see
         self.registry = loader.registry
         self.approvals = ApprovalPolicy(settings.approval, settings.allow_tools, settings.deny_tools)
-        self.executor = ToolExecutor(self.registry, self.approvals, timeout=settings.tool_timeout)
+        self.tool_selection = ToolSelection(settings.max_tools)  # what find_tools found stays found for the session
+        self.executor = ToolExecutor(self.registry, self.approvals, timeout=settings.tool_timeout, selection=self.tool_selection)
         self.formats = StoredFormats(store.db)  # the structured-output level each model accepts
         self.executor.before_change = self._checkpoint_before_change  # files snapshotted for /undo
         self.notices: list[str] = []
@@ -96,12 +105,19 @@ class Session(SessionPolicy, SessionRewind):
         self._persisted = store.exists(record.id)
         self.command_files = CommandFiles(workspace=self.tool_context.workspace)
         self.pending_context: list[ShellRun] = []  # `!cmd` runs the user chose to send with their next message
+        self._ask: Callable[[Event], None] | None = None  # the running turn's emit: how a server's question reaches the user
+        self._questions: set[asyncio.Future] = set()  # servers' questions waiting for the user
         # MCP servers: started with the background work (after the first paint) or by the first turn; a /new or
         # /resume session takes them over (`switch`), so they are not restarted.
         self.mcp = mcp or McpManager([], data_home(settings))
         self._owns_mcp = True
         loader.add_source(self.mcp)
         self.mcp.subscribe(self._background_event)
+        self.mcp.callbacks_for = self._server_callbacks  # a server's questions come to this session (the latest to take over)
+        self.mcp_catalog = McpCatalog(self.mcp)  # the servers' prompts (slash commands) and resources (@SERVER:URI)
+        self._listing: asyncio.Future | None = None
+        if self.mcp.connections:
+            loader.add_builtin(resource_tools(self.mcp, self.mcp_catalog))
         self.workflows = self._workflow_catalog()
 
     def _workflow_catalog(self) -> WorkflowCatalog:
@@ -265,11 +281,19 @@ class Session(SessionPolicy, SessionRewind):
     def start_servers(self) -> None:
         """Start the MCP servers in the background (once; needs the running event loop). A turn starts them too."""
         self.mcp.start()
+        if self.mcp.connections and self._listing is None:  # their prompts and resources, ready for the first Tab
+            self._listing = asyncio.ensure_future(self._list_offers())
+
+    async def _list_offers(self) -> None:
+        await self.mcp.wait_for_starting(lambda notice: None)
+        await self.mcp_catalog.refreshed()
 
     async def aclose(self) -> None:
         """Cancel the running turn (saved as interrupted) and background work; stop the MCP servers it owns."""
         await self._stop()
         await self.memory.aclose()
+        if self._listing is not None:
+            self._listing.cancel()
         if self._owns_mcp:
             await self.mcp.aclose()
         self._close_checkpoints()
@@ -301,7 +325,13 @@ class Session(SessionPolicy, SessionRewind):
     async def _turn_events(self, text: str, answer: Answering | None, options: TurnOptions) -> AsyncGenerator[Event, None]:
         """The events of one turn, answered by the turn's mode (or by `answer`, for /continue)."""
         queue: asyncio.Queue = asyncio.Queue()
-        turn, log = self._start_turn(text, queue, options)
+        try:
+            text, options, resources = await self._mcp_material(text, options)
+        except AgentshError as failure:  # the prompt could not be had: nothing was sent, nothing stored
+            yield Error(message=str(failure), kind=type(failure).__name__)
+            yield TurnDone(session_id=self.id, output="", failed=True)
+            return
+        turn, log = self._start_turn(text, queue, options, resources)
         yield SessionInfo(session_id=self.id, mode=self.mode, model=self.model_name, title=self.record.title)
         self._task = asyncio.create_task(self._run(turn, log, queue, answer))
         try:
@@ -315,8 +345,23 @@ class Session(SessionPolicy, SessionRewind):
         if self._task and not self._task.done():
             self._task.cancel()
 
-    def _start_turn(self, text: str, queue: asyncio.Queue, options: TurnOptions) -> tuple[Turn, _TurnLog]:
+    async def _mcp_material(self, text: str, options: TurnOptions) -> tuple[str, TurnOptions, ResourceBlocks]:
+        """An MCP prompt's text in place of the command (its @words attach nothing), and the @SERVER:URI resources."""
+        if options.prompt is not None:
+            server, name, arguments = options.prompt
+            await self.mcp.wait_for_starting(lambda notice: None)
+            text = await prompt_text(self.mcp, server, name, dict(arguments))
+            return text, replace(options, mentions_within=0, prompt=None), ResourceBlocks()
+        if "@" not in text[: options.mentions_within] or not self.mcp.connections:
+            return text, options, ResourceBlocks()
+        await self.mcp.wait_for_starting(lambda notice: None)
+        return text, options, await read_mentioned(self.mcp, text[: options.mentions_within])
+
+    def _start_turn(
+        self, text: str, queue: asyncio.Queue, options: TurnOptions, resources: ResourceBlocks | None = None,
+    ) -> tuple[Turn, _TurnLog]:
         attached = self.attach(text, options.mentions_within)
+        _add_resources(attached, resources or ResourceBlocks())
         self._add_pending_context(attached)
         message = user(replace_lone_surrogates(attached.text))  # a terminal's undecodable bytes cannot be stored
         message.attachments = attached.attachments
@@ -338,10 +383,12 @@ class Session(SessionPolicy, SessionRewind):
             self.loader.hooks.dispatch(event, lambda failure: _report(failure, log, queue, self._observe))
 
         def refresh_tools() -> None:
+            self.mcp_catalog.sync()  # a server that reconnected is listed again
             workflow_news = self.workflows.refresh() if self.workflows.loaded else []  # hot reload, once workflows are in use
             for change in [*self.loader.news(), *workflow_news]:
                 emit(Notice(message=change.message, level=change.level))
 
+        self._ask = emit
         registry, executor = self._tools_for(options.tools)
         turn = Turn(
             session_id=self.id, model=model, registry=registry, executor=executor, history=history,
@@ -363,7 +410,7 @@ class Session(SessionPolicy, SessionRewind):
         if names is None:
             return self.registry, self.executor
         registry = ToolRegistry(tool for tool in self.registry if tool.name in names)
-        return registry, ToolExecutor(registry, self.approvals, timeout=self.settings.tool_timeout)
+        return registry, ToolExecutor(registry, self.approvals, timeout=self.settings.tool_timeout, selection=self.tool_selection)
 
     def shell(self, command: str) -> ShellRun:
         """The user's own `!command`, to run in their shell in the workspace (see ShellRun.stream)."""
@@ -383,8 +430,9 @@ class Session(SessionPolicy, SessionRewind):
         self.pending_context = []
 
     def complete_path(self, partial: str) -> list[str]:
-        """Paths that complete an @mention being typed, relative to the workspace."""
-        return path_completions(partial, self.tool_context.workspace)
+        """What completes an @mention being typed: an MCP server's resource (SERVER:URI), else a path in the workspace."""
+        resources = resource_completions(self.mcp_catalog, partial) if self.mcp.connections else []
+        return resources + path_completions(partial, self.tool_context.workspace)
 
     def attach(self, text: str, within: int | None = None) -> Attached:
         """`text` with the files its @mentions (in the first `within` characters) name attached, and what to
@@ -410,6 +458,7 @@ class Session(SessionPolicy, SessionRewind):
             status, error = "failed", failure
         except Exception as failure:  # a bug must end the turn visibly, never hang the UI
             status, error = "failed", AgentshError(f"internal error: {type(failure).__name__}: {failure}")
+        self._end_questions()
         if error is not None:
             turn.emit(Error(message=str(error), kind=type(error).__name__))
         if (notice := await self._checkpoint_after_turn()) is not None:
@@ -423,6 +472,34 @@ class Session(SessionPolicy, SessionRewind):
         finally:  # whatever happened, the stream ends, with the answer
             queue.put_nowait(done)
             queue.put_nowait(_END)
+
+    async def ask_user(self, request: ElicitationRequest | SamplingRequest) -> Any:
+        """Put a tool server's question to the user, through the running turn's events, and wait for the answer.
+
+        None when no turn is running (nobody is there to answer) or the turn ended before the user answered.
+        """
+        future = request.answer if isinstance(request, ElicitationRequest) else request.decision
+        if self._ask is None or future is None:
+            return None
+        self._questions.add(future)
+        try:
+            self._ask(request)
+            return await future
+        finally:
+            self._questions.discard(future)
+
+    def _server_callbacks(self, server: str) -> ServerCallbacks:
+        """What MCP server `server` may ask: the user, to fill in a form; the session's model, with the user's leave."""
+        return ServerCallbacks(
+            sampling=sampling_callback(server, self.ask_user, lambda: self.model), elicitation=elicitation_callback(server, self.ask_user),
+        )
+
+    def _end_questions(self) -> None:
+        """The turn is over: questions still open get no answer (None), and later ones wait for no turn."""
+        self._ask = None
+        for future in list(self._questions):
+            if not future.done():
+                future.set_result(None)
 
     def _save(self, turn: Turn, log: _TurnLog, status: str, error: AgentshError | None) -> Error | None:
         """Write the turn; the error to show when that (or what follows it) fails."""
@@ -447,7 +524,7 @@ class Session(SessionPolicy, SessionRewind):
             if event.agent is None:
                 log.partial.append(event.delta)
                 self._maybe_checkpoint(log)
-        elif event.type not in ("approval", "waiting", "tool_progress"):  # waits and progress: shown as they come, not history
+        elif event.type not in ("approval", "elicitation", "sampling", "waiting", "tool_progress"):  # questions hold futures; waits, progress: shown
             log.events.append((event.type, event.model_dump(mode="json")))
 
     def _record_message(self, message: Message, log: _TurnLog) -> None:
@@ -497,6 +574,15 @@ class Session(SessionPolicy, SessionRewind):
 async def _run_mode(name: str, turn: Turn) -> None:
     """How a mode profile's mode runs, nested in a turn (agent/nesting.py)."""
     await get_mode(name).run(turn)
+
+
+def _add_resources(attached: Attached, resources: ResourceBlocks) -> None:
+    for block, attachment in zip(resources.blocks, resources.attachments, strict=True):
+        attached.text += "\n\n"
+        attachment.start = len(attached.text)
+        attached.text += block
+        attached.attachments.append(attachment)
+    attached.notices += resources.notices
 
 
 def _reason(failure: Exception) -> str:

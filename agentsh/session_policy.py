@@ -13,15 +13,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .agent.budget import Limits, Spent, TurnBudget
+from .custom_commands import TurnOptions
 from .errors import UsageError, WorkflowError
 from .workflows.loader import user_workflow_dir
 from .workflows.plans import check_name, plan_to_toml
+from .mcp.prompts import prompt_arguments
 
 if TYPE_CHECKING:
     from .config import Settings
     from .events import Event
     from .instructions import Instructions
     from .mcp import McpManager, ServerStatus
+    from .mcp.catalog import McpCatalog
     from .memory.session_memory import SessionMemory
     from .memory.store import MemoryRecord
     from .messages import Message
@@ -56,6 +59,7 @@ class SessionPolicy:
     registry: ToolRegistry
     workflows: WorkflowCatalog
     mcp: McpManager
+    mcp_catalog: McpCatalog
     _listeners: list[Listener]
     _budget_limits: Limits | None = None
 
@@ -239,6 +243,20 @@ class SessionPolicy:
     def mcp_servers(self) -> list[ServerStatus]:
         """Each configured MCP server: its state (starting, ready with N tools, failed and why), tools and log file."""
         return self.mcp.statuses()
+
+    def mcp_prompts(self) -> dict[str, str]:
+        """Each MCP prompt as a slash command, SERVER:PROMPT → its description (as listed by servers that are ready)."""
+        return {name: prompt.description or f"prompt from MCP server {server}" for name, (server, prompt) in self.mcp_catalog.prompts().items()}
+
+    def mcp_prompt_options(self, command: str, rest: str) -> TurnOptions | None:
+        """The turn options that send MCP prompt `command` (SERVER:PROMPT) with `rest` as its arguments; None when
+        no ready server offers it. AgentshError names a missing or unknown argument."""
+        found = self.mcp_catalog.prompts().get(command)
+        if found is None:
+            return None
+        server, prompt = found
+        arguments = prompt_arguments(command, prompt, rest)
+        return TurnOptions(prompt=(server, prompt.name, tuple(arguments.items())))
 
     def restart_mcp_server(self, name: str) -> None:
         """Connect to server `name` afresh now (KeyError names the servers there are)."""

@@ -39,14 +39,16 @@ async def run_tool_loop(
     executor = executor or turn.executor
     for _ in range(max_steps or turn.max_steps):
         turn.refresh_tools()
-        request = ModelRequest(messages=list(messages), tools=executor.registry.schemas(tools), temperature=temperature)
+        offered = turn.offered_tools(messages, executor, tools)
+        request = ModelRequest(messages=list(messages), tools=offered.schemas, temperature=temperature)
         response = await answer_call(turn, request, agent, model)
         add(response.message)
         if not response.message.tool_calls:
             return response.message
-        await run_tool_calls(turn, response.message, add, agent, executor, tools)
+        await run_tool_calls(turn, response.message, add, agent, executor, offered.allowed)
+    offered = turn.offered_tools(messages, executor, tools)
     final = ModelRequest(
-        messages=[*messages, user(STEP_LIMIT_NOTE)], tools=executor.registry.schemas(tools), tool_choice="none", temperature=temperature
+        messages=[*messages, user(STEP_LIMIT_NOTE)], tools=offered.schemas, tool_choice="none", temperature=temperature
     )
     return await _final_answer(turn, final, add, agent, model)
 

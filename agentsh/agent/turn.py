@@ -17,6 +17,7 @@ from ..models.structured_output import FormatMemory, RememberedFormats
 from ..profiles import AgentProfile, resolve_profiles
 from ..tools.executor import ToolExecutor
 from ..tools.registry import ToolRegistry
+from ..tools.selection import FIND_TOOLS, offered_schemas
 from .budget import TurnBudget
 
 C = TypeVar("C", bound=BaseModel)
@@ -25,6 +26,14 @@ SUMMARY_BLOCK = "summary"  # the background key of the compaction summary
 CONTINUE_AFTER_SUMMARY = "(The earlier conversation is summarised in the system prompt. Continue from there.)"
 
 Emit = Callable[[Event], None]
+
+
+@dataclass(frozen=True)
+class Offered:
+    """What one request carries: the tools' `schemas`, and the names its calls may use (`allowed`, None: any)."""
+
+    schemas: list[dict[str, Any]]
+    allowed: list[str] | None
 
 
 @dataclass
@@ -104,6 +113,16 @@ class Turn:
         if profile.model not in self._models:
             self._models[profile.model] = self.make_model(profile.model)
         return self._models[profile.model]
+
+    def offered_tools(self, messages: list[Message], executor: ToolExecutor | None = None, allowed: list[str] | None = None) -> Offered:
+        """The tool schemas a request with `messages` carries: all of them, or when there are more than the cap,
+        the most relevant and `find_tools` (the first time, the user is told)."""
+        executor = executor or self.executor
+        offer = executor.offer(messages, allowed)
+        if (notice := executor.selection.notice(offer)) is not None:
+            self.emit(Notice(message=notice))
+        calls = allowed if allowed is None or not offer.searching else [*allowed, FIND_TOOLS]
+        return Offered(offered_schemas(executor.registry, offer), calls)
 
     def mirror(self, copy: Message, original: Message) -> Message:
         """`copy` stands for `original` (a history message) in this turn's requests; returns `copy`."""

@@ -23,16 +23,19 @@ from ..errors import UsageError
 from ..events import (
     ApprovalRequest,
     Compaction,
+    ElicitationRequest,
     Error,
     Event,
     MemoryRecall,
     Notice,
+    SamplingRequest,
     TextDelta,
     ToolCall,
     ToolResult,
     TurnDone,
     Waiting,
 )
+from ..forms import FormAnswer
 from ..secrets import redact_secrets
 from ..session import Session, open_store
 from ..signals import say_stopped, stoppable
@@ -119,6 +122,8 @@ async def _run_turn(session: Session, prompt: str, printer: Printer, words: int 
                     printer.show(Notice(message=notice, level="warning"))
             if isinstance(event, ApprovalRequest):
                 _decide(event, printer)
+            elif isinstance(event, ElicitationRequest | SamplingRequest):
+                _unanswered(event, printer)
             if isinstance(event, TurnDone):
                 failed = event.failed
     return 1 if failed else 0
@@ -133,6 +138,17 @@ def _decide(request: ApprovalRequest, printer: Printer) -> None:
         printer.show(Notice(message=f"{request.name} needs approval: re-run with --yes to allow it", level="warning"))
     if request.decision is not None and not request.decision.done():
         request.decision.set_result(decision)
+
+
+def _unanswered(request: ElicitationRequest | SamplingRequest, printer: Printer) -> None:
+    """`agentsh run` asks nothing of a server's own: a form is cancelled, a completion declined, and the user told."""
+    answer: FormAnswer | bool = False
+    future, what = request.decision if isinstance(request, SamplingRequest) else request.answer, "asked the model for a completion"
+    if isinstance(request, ElicitationRequest):
+        answer, what = FormAnswer("cancel"), "asked you to fill in a form"
+    if future is not None and not future.done():
+        future.set_result(answer)
+    printer.show(Notice(message=f"{request.server} {what}: not answered in `agentsh run` (use agentsh or agentsh --plain)", level="warning"))
 
 
 class Printer:

@@ -86,7 +86,7 @@ class SessionMemory:
             turn.background[SUMMARY_BLOCK] = summary_block(self.compactor.summary)
         self._recall(turn, len(stored), first)
         self.compactor.window = await _window(model_name)
-        tools = turn.registry.schemas()
+        tools = turn.offered_tools(turn.history).schemas
         if self.compactor.too_long(turn.history, tools):
             await self.compactor.compact(turn, reserved=estimate_tokens([], tools))
 

@@ -23,6 +23,7 @@ class ModelRequest:
     # schema, "json_object" asks for JSON only, "prompt" sends no response_format (the schema is in the prompt).
     format_level: str = "json_schema"
     temperature: float | None = None
+    max_tokens: int | None = None  # a cap on the answer (an MCP server's sampling request sets one)
     tool_choice: str | None = None  # "none" forbids tool calls while keeping the schemas
     # Tools described in the prompt for a text protocol (react); never sent as native tools.
     text_tools: list[dict[str, Any]] = field(default_factory=list)

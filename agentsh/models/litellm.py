@@ -254,6 +254,8 @@ class LiteLLMModel:
                 arguments["response_format"] = response_format
         if request.temperature is not None:
             arguments["temperature"] = request.temperature
+        if request.max_tokens is not None:
+            arguments["max_tokens"] = request.max_tokens
         if uses_cache_breakpoints(self.name):
             arguments["cache_control_injection_points"] = CACHE_BREAKPOINTS
         return arguments

@@ -126,7 +126,7 @@ class ReactMode:
 
     async def _ask(self, turn: Turn, scratchpad: list[Message], step: int) -> Parsed:
         turn.refresh_tools()
-        tools = turn.executor.registry.schemas()
+        tools = turn.offered_tools(turn.history).schemas
         messages = [system(_system_prompt(turn.history, tools)), *scratchpad]
         response = await turn.call_model(ModelRequest(messages=messages, text_tools=tools), AGENT)
         parsed = parse_reply(response.message.content)

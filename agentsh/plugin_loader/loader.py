@@ -110,6 +110,7 @@ class PluginLoader:
     def add_source(self, source: ToolSource) -> None:
         """Another source of tools (MCP servers), after the plugin files; refreshed with them."""
         self.sources.append(source)
+        self._source_stamps = tuple(known.stamp() for known in self.sources)  # rebuilt now: the next refresh need not
         self._rebuild()
 
     def refresh(self) -> list[PluginChange]:

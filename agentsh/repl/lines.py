@@ -13,7 +13,8 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import TextIO
 
-from ..events import ApprovalRequest
+from ..events import ApprovalRequest, ElicitationRequest, SamplingRequest
+from ..forms import FormAnswer
 from ..terminal import clipboard_sequence
 from ..tools.approval import Decision
 from .keys import interrupt_on_sigint
@@ -64,6 +65,12 @@ class LineTerminal:
 
     async def approve(self, request: ApprovalRequest) -> Decision | None:
         return Decision.DENY
+
+    async def fill_form(self, request: ElicitationRequest) -> FormAnswer:
+        return FormAnswer("cancel")
+
+    async def allow_sampling(self, request: SamplingRequest) -> bool:
+        return False
 
     def during_turn(self, interrupt: Callable[[], None]) -> AbstractContextManager:
         return interrupt_on_sigint(interrupt)

@@ -23,11 +23,13 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.output import Output
 
 from ..commands import command_summaries, completions, is_command, mention_completions, mention_word
-from ..events import ApprovalRequest
+from ..events import ApprovalRequest, ElicitationRequest, SamplingRequest
+from ..forms import FormAnswer, FormError
 from ..terminal import clipboard_sequence, neutralize
 from ..tools.approval import Decision
 from .approval import ask_decision
 from .keys import watch_turn_keys
+from .server_questions import Keys, allow_sampling, fill_form
 
 if TYPE_CHECKING:
     from ..session import Session
@@ -170,6 +172,28 @@ class PromptTerminal:
             return None
         finally:
             self.waiting_for = None
+
+    async def fill_form(self, request: ElicitationRequest) -> FormAnswer:
+        try:
+            return await fill_form(request, self._keys("question"))
+        except (EOFError, FormError):  # the input is gone, or no form fits: nobody can answer
+            return FormAnswer("cancel")
+        finally:
+            self.waiting_for = None
+
+    async def allow_sampling(self, request: SamplingRequest) -> bool:
+        try:
+            return await allow_sampling(request, self._keys("approval"))
+        except EOFError:
+            return False
+        finally:
+            self.waiting_for = None
+
+    def _keys(self, what: str) -> Keys:
+        def started() -> None:
+            self.waiting_for = what
+
+        return Keys(self.keyboard, self.prompt.app.output, started)
 
     def during_turn(self, interrupt: Callable[[], None]) -> AbstractContextManager:
         return watch_turn_keys(self.keyboard, interrupt)

@@ -15,10 +15,12 @@ from ..costs import TurnCost
 from ..events import (
     ApprovalRequest,
     Compaction,
+    ElicitationRequest,
     Error,
     Event,
     MemoryRecall,
     Notice,
+    SamplingRequest,
     SessionInfo,
     Step,
     TextDelta,
@@ -29,6 +31,7 @@ from ..events import (
     Usage,
     Waiting,
 )
+from ..forms import FormError, form_fields
 from ..terminal import neutralize, reveal
 from ..text import format_duration
 from ..tools.call_text import call_segments, is_compound
@@ -169,6 +172,25 @@ class TranscriptPrinter:
         if event.hints:
             self.line(f"  the tool's server says (unverified hints): {', '.join(event.hints)}", "dim")
 
+    def _on_elicitation(self, event: ElicitationRequest) -> None:
+        """The server's message and fields, each its own words shown literally."""
+        self.line(f"? {event.server} asks you to fill in a form:", "yellow")
+        self.block(indented(event.message))
+        try:
+            fields = form_fields(event.requested_schema)
+        except FormError as problem:
+            self.line(f"  (no form can be shown: {problem})", "yellow")
+            return
+        for item in fields:
+            self.line(f"  · {item.title} ({item.hint()})" + (f": {item.description}" if item.description else ""), "dim")
+
+    def _on_sampling(self, event: SamplingRequest) -> None:
+        self.line(f"? {event.server} asks {event.model or 'the model'} for a completion (up to {event.max_tokens} tokens):", "yellow")
+        if event.system_prompt:
+            self.block(indented(f"system prompt: {event.system_prompt}"))
+        for message in event.messages:
+            self.block(indented(f"{message.role}: {message.text}"))
+
     def _on_step(self, event: Step) -> None:
         self.cost.add(event)
         depth = self._tree.depth(event)
@@ -242,3 +264,7 @@ def format_arguments(arguments: dict[str, Any] | str) -> str:
         text = arguments
     text = " ".join(reveal(text).split())
     return text if len(text) <= ARGUMENT_LIMIT else text[: ARGUMENT_LIMIT - 1] + "…"
+
+
+def indented(text: str) -> str:
+    return "    " + text.replace("\n", "\n    ")

@@ -20,7 +20,8 @@ from ..agent.continuation import CONTINUE_REQUEST
 from ..commands import CommandResult, edit_last, is_command, run_slash_command
 from ..custom_commands import TurnOptions
 from ..errors import AgentshError
-from ..events import ApprovalRequest, Event, Notice
+from ..events import ApprovalRequest, ElicitationRequest, Event, Notice, SamplingRequest
+from ..forms import FormAnswer
 from ..messages import Message
 from ..models import model_label
 from ..plugin_loader.loader import PluginChange
@@ -35,6 +36,14 @@ PLUGIN_POLL = 1.0  # seconds between checks of the plugin directories while the 
 RECAP = 4  # messages of a resumed session shown when it opens
 
 
+def server_answer_text(answer: object, can_ask: bool) -> str:
+    if not can_ask:
+        return "  not answered: nothing can ask on piped input"
+    if isinstance(answer, FormAnswer):
+        return {"accept": "  sent", "decline": "  declined"}.get(answer.action, "  cancelled")
+    return "  allowed: the model answers" if answer is True else "  declined"
+
+
 class Terminal(Protocol):
     can_ask: bool
     echo: bool
@@ -45,6 +54,8 @@ class Terminal(Protocol):
     async def edit(self, text: str) -> str | None: ...
     def copy(self, text: str) -> None: ...
     async def approve(self, request: ApprovalRequest) -> Decision | None: ...
+    async def fill_form(self, request: ElicitationRequest) -> FormAnswer: ...
+    async def allow_sampling(self, request: SamplingRequest) -> bool: ...
     def during_turn(self, interrupt: Callable[[], None]) -> AbstractContextManager: ...
     async def above_prompt(self, show: Callable[[], None]) -> None: ...
 
@@ -120,6 +131,8 @@ class Repl:
                 async for event in events:
                     if isinstance(event, ApprovalRequest):
                         await self._approve(event)
+                    elif isinstance(event, ElicitationRequest | SamplingRequest):
+                        await self._answer_server(event)
                     else:
                         self.transcript.show(event)
 
@@ -164,6 +177,19 @@ class Repl:
             self.transcript.line(decision_text(decision), "yellow")
         else:
             self.transcript.line("  denied: nothing can ask on piped input (start agentsh with --yes to allow it)", "yellow")
+
+    async def _answer_server(self, request: ElicitationRequest | SamplingRequest) -> None:
+        """A tool server's form or request for a completion: shown, then answered at the terminal."""
+        self.transcript.show(request)
+        if isinstance(request, ElicitationRequest):
+            answer: object = await self.terminal.fill_form(request)
+            future = request.answer
+        else:
+            answer = await self.terminal.allow_sampling(request)
+            future = request.decision
+        if future is not None and not future.done():
+            future.set_result(answer)
+        self.transcript.line(server_answer_text(answer, self.terminal.can_ask), "yellow")
 
     # slash commands ---------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from ..errors import BudgetExceededError, NestingLimitError, ToolError
 from ..events import ApprovalRequest, Event, Notice, ToolProgress, ToolResult
-from ..messages import MAX_ARGUMENT_DEPTH, ArgumentsTooDeep, ToolCallPart
+from ..messages import MAX_ARGUMENT_DEPTH, ArgumentsTooDeep, Message, ToolCallPart
 from ..secrets import redact_secrets
 from . import budget
 from .approval import ApprovalPolicy, Decision
@@ -23,6 +23,7 @@ from .capture import Captured, captured_output
 from .context import reporting_progress
 from .output import DEFAULT_MAX_CHARS, to_text, truncate, valid_utf8
 from .registry import ToolRegistry
+from .selection import FIND_TOOLS, Offer, ToolSelection
 from .tool import Tool
 
 DEFAULT_TIMEOUT = 60.0
@@ -36,8 +37,10 @@ class ToolExecutor:
         approvals: ApprovalPolicy | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         max_output_chars: int = DEFAULT_MAX_CHARS,
+        selection: ToolSelection | None = None,
     ) -> None:
         self.registry = registry
+        self.selection = selection or ToolSelection()  # which tools a request carries when there are many
         self.approvals = approvals or ApprovalPolicy()
         self.timeout = timeout
         self.max_output_chars = max_output_chars
@@ -84,12 +87,23 @@ class ToolExecutor:
                 _report_printed(tool, printed, emit)
         return truncate(redact_secrets(to_text(result)), self.max_output_chars)  # redacted whole: a cut could halve a key
 
+    def offer(self, messages: list[Message], allowed: Iterable[str] | None = None) -> Offer:
+        """The tools a request with `messages` carries (some of them and `find_tools`, when there are many)."""
+        return self.selection.offer(self.registry, messages, allowed)
+
     def _find(self, name: str, allowed: set[str] | None) -> Tool:
+        if name == FIND_TOOLS and self.selection.over_cap(self.registry, allowed):
+            return self.selection.finder(self.registry, allowed)
         tool = self.registry.get(name)
         if tool is None or (allowed is not None and name not in allowed):
-            usable = [n for n in self.registry.names() if allowed is None or n in allowed]
-            raise ToolError(f"unknown tool {name!r}. Valid tools: {', '.join(usable) or '(none)'}.")
+            raise ToolError(f"unknown tool {name!r}. {self._valid_tools(allowed)}")
         return tool
+
+    def _valid_tools(self, allowed: set[str] | None) -> str:
+        if self.selection.over_cap(self.registry, allowed):
+            return f"Call {FIND_TOOLS} to search the available tools by what they do."
+        usable = [n for n in self.registry.names() if allowed is None or n in allowed]
+        return f"Valid tools: {', '.join(usable) or '(none)'}."
 
     async def _approve(self, tool: Tool, call: ToolCallPart, arguments: dict, emit: Emit) -> None:
         if not tool.needs_approval(arguments):

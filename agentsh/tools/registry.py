@@ -31,8 +31,13 @@ class ToolRegistry:
     def names(self) -> list[str]:
         return sorted(self._tools)
 
+    def added_order(self) -> list[str]:
+        """The names in the order the tools were first added (a replacement keeps its place)."""
+        return list(self._tools)
+
     def schemas(self, allowed: Iterable[str] | None = None) -> list[dict[str, Any]]:
-        names = self.names() if allowed is None else [n for n in self.names() if n in set(allowed)]
+        permitted = None if allowed is None else set(allowed)
+        names = self.names() if permitted is None else [n for n in self.names() if n in permitted]
         return [self._tools[n].schema() for n in names]
 
     def __contains__(self, name: object) -> bool:

@@ -17,7 +17,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.driver import Driver
 from textual.notifications import SeverityLevel
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
 
 from ..config import save_top_level_string
@@ -41,7 +41,7 @@ if TYPE_CHECKING:  # the core is imported by the thread that opens the session
     from textual.worker import Worker
 
     from ..commands import CommandResult
-    from ..events import ApprovalRequest, Event
+    from ..events import ApprovalRequest, ElicitationRequest, Event, SamplingRequest
     from ..session import Session
     from ..shell_escape import ShellRun
 
@@ -84,7 +84,7 @@ class AgentshApp(App[int]):
         self.history_ready = asyncio.Event()
         self.error: AgentshError | None = None
         self.runner = TurnRunner(self)
-        self.pending_approvals: list[ApprovalScreen] = []
+        self.pending_approvals: list[ModalScreen] = []
         self.unsaved_draft: str | None = None
         self.quit_code = 0  # set by the first quit: Ctrl+Q, /quit, or SIGTERM / SIGHUP (128 + signum)
         self.quitting = False
@@ -438,7 +438,11 @@ class AgentshApp(App[int]):
         view = TurnView(self.transcript, self.notify_plain, self.ask_approval)
         self.run_worker(view.show(event))
 
-    def ask_approval(self, request: ApprovalRequest) -> None:
+    def ask_approval(self, request: ApprovalRequest | ElicitationRequest | SamplingRequest) -> None:
+        """A question for the user in a modal: a tool call to approve, or a tool server's form or completion."""
+        if request.type != "approval":
+            self._ask_for_server(request)
+            return
         screen = ApprovalScreen(request, hand_back=self._type_into_prompt)
         self.pending_approvals.append(screen)
 
@@ -448,6 +452,20 @@ class AgentshApp(App[int]):
                 request.decision.set_result(decision or Decision.DENY)
 
         self.push_screen(screen, decided)
+
+    def _ask_for_server(self, request: ElicitationRequest | SamplingRequest) -> None:
+        from .screens.server_questions import answer_of, server_question  # the forms load only when a server asks
+
+        screen = server_question(request, self._type_into_prompt, self.notify_plain)
+        if screen is None:
+            return
+        self.pending_approvals.append(screen)
+
+        def answered(answer: object) -> None:
+            self.pending_approvals.remove(screen)
+            answer_of(request, answer)
+
+        self.push_screen(screen, answered)
 
     def _type_into_prompt(self, text: str) -> None:
         """Keys typed as an approval opened belong to the message being written."""
@@ -459,8 +477,8 @@ class AgentshApp(App[int]):
             self.refresh_status(state="running", activity=view.events, live=view, waiting=waiting)
 
     def turn_finished(self, view: TurnView) -> None:
-        for screen in list(self.pending_approvals):  # the turn ended while a question was open
-            screen.dismiss(Decision.DENY)
+        for screen in list(self.pending_approvals):  # the turn ended while a question was open: no answer (deny, cancel)
+            screen.dismiss(None)
         self.refresh_status(state="idle")
 
     def action_cancel_turn(self) -> None:

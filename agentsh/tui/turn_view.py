@@ -21,10 +21,12 @@ if TYPE_CHECKING:
     from ..events import (
         ApprovalRequest,
         Compaction,
+        ElicitationRequest,
         Error,
         Event,
         MemoryRecall,
         Notice,
+        SamplingRequest,
         Step,
         TextDelta,
         ToolCall,
@@ -42,7 +44,9 @@ Notify = Callable[[str, SeverityLevel], None]
 class TurnView:
     """Maps each event to the widget that shows it, creating widgets as they are first needed."""
 
-    def __init__(self, transcript: TranscriptView, notify: Notify, ask: Callable[[ApprovalRequest], None]) -> None:
+    def __init__(
+        self, transcript: TranscriptView, notify: Notify, ask: Callable[[ApprovalRequest | ElicitationRequest | SamplingRequest], None],
+    ) -> None:
         self.transcript, self.notify, self.ask = transcript, notify, ask
         self.answer: StreamingAnswer | None = None
         self.answered = False
@@ -109,6 +113,12 @@ class TurnView:
         block = self.tools.get(event.id)
         if block is not None:
             block.waiting_for_approval(True)
+        self.ask(event)
+
+    async def _on_elicitation(self, event: ElicitationRequest) -> None:
+        self.ask(event)
+
+    async def _on_sampling(self, event: SamplingRequest) -> None:
         self.ask(event)
 
     # mode steps -------------------------------------------------------------------------
