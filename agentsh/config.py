@@ -22,7 +22,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
 from pydantic_core import PydanticCustomError
 
 from .errors import ConfigError, UsageError
-from .profiles import BUNDLED_PROFILES, AgentProfile
+from .profiles import BUNDLED_PROFILES, AgentProfile, ModelName
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are agentsh, a capable assistant working in the user's terminal. "
@@ -43,7 +43,7 @@ PROVIDER_DEFAULTS = [
 
 
 # The orchestration modes, by name: the keys `[modes.NAME]` may use (tests check it against agentsh.modes).
-MODE_NAMES = ("chat", "tools", "react", "pipeline", "router", "planner", "supervisor", "parallel", "reflect", "debate", "events")
+MODE_NAMES = ("chat", "tools", "react", "pipeline", "router", "planner", "supervisor", "parallel", "reflect", "debate", "consensus", "events")
 STRICT = ConfigDict(extra="forbid", strict=True)  # TOML has types of its own: "20" is not a number here
 
 
@@ -86,7 +86,7 @@ class ContextSettings(BaseModel):
 class Settings(BaseModel):
     model_config = STRICT
 
-    model: str | None = None
+    model: ModelName = None  # a list: fallback models, tried in order
     mode: str | None = None  # None: a new session takes DEFAULT_MODE, a resumed one keeps its own
     max_steps: int = Field(20, ge=1, le=1000)
     approval: Literal["ask", "auto", "deny"] = "ask"

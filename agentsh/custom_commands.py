@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .config import config_dir, is_trusted
 
@@ -32,6 +33,7 @@ class TurnOptions:
     model: str | None = None
     tools: tuple[str, ...] | None = None
     mentions_within: int | None = None  # only the first N characters are the user's own words (the rest: piped data)
+    schema: dict[str, Any] | None = None  # `agentsh run --schema`: the answer becomes a JSON instance of it
 
 
 @dataclass(frozen=True)

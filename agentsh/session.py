@@ -33,6 +33,7 @@ from .models.base import ModelClient
 from .models.local_servers import local_offer
 from .models.offline import OfflineModel
 from .modes import DEFAULT_MODE, WORKFLOW_PREFIX, check_mode_settings, get_mode, mode_names
+from .modes.answer_schema import conform_answer
 from .plugin_loader.directories import plugin_directories, protected_paths
 from .plugin_loader.loader import PluginLoader
 from .profiles import resolve_profiles
@@ -328,6 +329,7 @@ class Session(SessionPolicy, SessionRewind):
             emit=emit, record=lambda m: self._record_message(m, log), max_steps=self.settings.max_steps,
             refresh_tools=refresh_tools, profiles=resolve_profiles(self.settings.agents), mode_settings=self.settings.modes,
             make_model=lambda name: resolve_model(name, self.settings), formats=self.formats, workflows=self.workflows,
+            answer_schema=options.schema,
         )
         for notice in attached.notices:
             emit(Notice(message=notice, level="warning" if notice.endswith("not attached") else "info"))
@@ -379,6 +381,8 @@ class Session(SessionPolicy, SessionRewind):
                 async with self.memory.lock:
                     await self.memory.prepare(turn, self.model_name, log.stored)
                     await (answer(turn) if answer else get_mode(log.mode).run(turn))
+                    if turn.answer_schema is not None:
+                        await conform_answer(turn, turn.answer_schema)
         except asyncio.CancelledError:
             status = "interrupted"
         except AgentshError as failure:

@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..profiles import Escalate
 from .positions import Positions
 
 MAX_RETRIES = 5
@@ -56,6 +57,7 @@ class AgentNode(BaseNode):
     kind: Literal["agent"]
     agent: str = "assistant"
     prompt: str
+    escalate: Escalate | None = None  # the node answers with a confidence; below `below`, the profile `to` answers instead
 
     def templates(self) -> dict[tuple[str, ...], str]:
         return {("prompt",): self.prompt}
