@@ -96,3 +96,31 @@ def test_a_bad_schema_is_a_usage_error_before_any_model_call(schema, says, serve
     assert (status, out) == (2, "")
     assert says in err and err.count("\n") == 1
     assert server.requests == []
+
+
+@pytest.mark.parametrize(("failure", "mode"), [
+    (Reply(status=429, error_message="Rate limit reached for requests", error_type="rate_limit_exceeded"), "chat"),
+    (Reply(status=503, error_message="The server is overloaded", error_type="server_error"), "chat"),
+    (Reply(status=400, error_message="response_format json_schema is not supported by this model", error_type="invalid_request_error"), "router"),
+], ids=["rate limit", "outage", "refused structured output"])
+def test_fallback_models_on_the_fake_server_answer_and_count_usage_per_model(failure, mode, server, tmp_path, capsys):
+    (tmp_path / "config.toml").write_text("retries = 0\n")
+    follow = following_schemas("writer")
+
+    def per_model(body: dict) -> Reply | None:
+        if body.get("model") == "first" and (mode == "chat" or requested_schema(body) is not None):
+            return failure
+        return follow(body)
+
+    server.route = per_model
+    capsys.readouterr()
+    status = cli_main(["run", "--no-stdin", "--json", "--home", str(tmp_path / "home"), "--model", "openai/first,openai/second",
+                       "--mode", mode, "hello"])
+    out, err = capsys.readouterr()
+    events = [json.loads(line) for line in out.splitlines()]
+
+    assert status == 0, err
+    notices = [e["message"] for e in events if e["type"] == "notice" and "trying openai/second" in e["message"]]
+    assert notices and notices[0].startswith("openai/first failed")
+    usage_models = {e["model"] for e in events if e["type"] == "usage"}
+    assert "second" in " ".join(usage_models) and not any(m.endswith("first,openai/second") for m in usage_models)

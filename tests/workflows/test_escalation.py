@@ -8,8 +8,8 @@ import pytest
 
 from agentsh.errors import WorkflowError
 from agentsh.events import Step
-from agentsh.profiles import AgentProfile
 from agentsh.models.scripted import ScriptedModel
+from agentsh.profiles import AgentProfile
 
 from helpers import done, of, scripted_session, send
 
