@@ -68,7 +68,7 @@ class MemorySettings(BaseModel):
     consolidate: bool = True
     consolidate_every: int = Field(10, ge=1)  # turns
     idle_seconds: float = Field(300.0, gt=0)  # a session quiet this long is consolidated
-    model: str | None = None  # the session's model when unset
+    model: ModelName = None  # the session's model when unset; a list: fallback models
 
 
 class ContextSettings(BaseModel):

@@ -52,6 +52,8 @@ class ReflectMode:
 
     async def run(self, turn: Turn) -> None:
         config = turn.mode_config(self.name, ReflectConfig)
+        if config.escalate is not None:
+            turn.profile(config.escalate.to)  # an unknown profile is a clear error before any model call
         request, context = turn.user_text, prior_conversation(turn)
         draft, verdict = AgentRun(agent="writer", answer=""), Verdict(verdict="revise", feedback="")
         for round_number in range(1, config.max_rounds + 1):

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from agentsh.errors import ConfigError
-from agentsh.events import Step
+from agentsh.events import Error, Step
 from agentsh.models.scripted import ScriptedModel
 from agentsh.modes import check_mode_settings
 from agentsh.profiles import AgentProfile
@@ -87,3 +87,13 @@ async def test_an_unsure_critic_is_asked_again_of_the_stronger_profile_whose_ver
 def test_a_bad_escalate_table_is_refused_naming_the_key(table, named):
     with pytest.raises(ConfigError, match=named):
         check_mode_settings(table)
+
+
+async def test_an_unknown_escalation_profile_fails_before_any_model_call(home):
+    model = ScriptedModel()
+    session = scripted_session(home, model, mode="reflect", modes={"reflect": {"escalate": {"below": 0.5, "to": "stronk"}}})
+
+    events = await send(session, "explain tides")
+
+    assert done(events).failed and "unknown agent profile 'stronk'" in done(events).output + " ".join(e.message for e in of(events, Error))
+    assert model.requests == []
