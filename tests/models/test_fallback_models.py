@@ -83,9 +83,11 @@ async def test_a_turn_attributes_usage_and_cost_to_the_model_that_answered(home)
     first = ScriptedModel(rate_limited(), Reply(text="again from a", cost=0.01), name="a")
     second = ScriptedModel(Reply(text="from b", cost=0.002), name="b")
     session = scripted_session(home, first, mode="chat")
-    session.model = FallbackModel([first, second])
+    now = [0.0]
+    session.model = FallbackModel([first, second], clock=lambda: now[0])
 
     events = await send(session, "one")
+    now[0] = 61.0  # past the cooldown: the first model is asked first again
     events += await send(session, "two")
 
     assert [u.model for u in of(events, Usage)] == ["b", "a"]
@@ -105,3 +107,32 @@ def test_a_list_of_models_in_the_config_or_a_profile_is_a_fallback_chain(home):
 def test_a_model_list_of_other_things_than_names_is_refused(home):
     with pytest.raises(ValueError, match="model"):
         Settings(home=home, model=[1, 2])
+
+
+async def test_a_model_that_failed_is_passed_over_for_a_minute_then_asked_first_again():
+    now = [0.0]
+    first = ScriptedModel(rate_limited(), "first is back", name="a")
+    second = ScriptedModel("b once", "b twice", name="b")
+    chain = FallbackModel([first, second], clock=lambda: now[0])
+    request = ModelRequest(messages=[user("hi")])
+
+    await collect(chain, request)
+    now[0] = 59.0
+    items = await collect(chain, request)
+    assert [i.message.content for i in items if isinstance(i, ModelResponse)] == ["b twice"]
+    assert not any(isinstance(i, Notice) for i in items) and len(first.requests) == 1
+    now[0] = 61.0
+    items = await collect(chain, request)
+    assert [i.message.content for i in items if isinstance(i, ModelResponse)] == ["first is back"]
+
+
+async def test_when_every_model_is_cooling_down_they_are_still_tried_in_order():
+    now = [0.0]
+    first = ScriptedModel(rate_limited(), "a again", name="a")
+    second = ScriptedModel(ModelConnectionError("down"), name="b")
+    chain = FallbackModel([first, second], clock=lambda: now[0])
+    with pytest.raises(ModelConnectionError):
+        await collect(chain, ModelRequest(messages=[user("hi")]))
+
+    items = await collect(chain, ModelRequest(messages=[user("hi")]))
+    assert [i.message.content for i in items if isinstance(i, ModelResponse)] == ["a again"]
