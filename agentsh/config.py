@@ -22,7 +22,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
 from pydantic_core import PydanticCustomError
 
 from .errors import ConfigError, UsageError
-from .profiles import BUNDLED_PROFILES, AgentProfile
+from .profiles import BUNDLED_PROFILES, AgentProfile, ModelName
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are agentsh, a capable assistant working in the user's terminal. "
@@ -43,7 +43,7 @@ PROVIDER_DEFAULTS = [
 
 
 # The orchestration modes, by name: the keys `[modes.NAME]` may use (tests check it against agentsh.modes).
-MODE_NAMES = ("chat", "tools", "react", "pipeline", "router", "planner", "supervisor", "parallel", "reflect", "debate", "events")
+MODE_NAMES = ("chat", "tools", "react", "pipeline", "router", "planner", "supervisor", "parallel", "reflect", "debate", "consensus", "events")
 STRICT = ConfigDict(extra="forbid", strict=True)  # TOML has types of its own: "20" is not a number here
 
 
@@ -68,7 +68,7 @@ class MemorySettings(BaseModel):
     consolidate: bool = True
     consolidate_every: int = Field(10, ge=1)  # turns
     idle_seconds: float = Field(300.0, gt=0)  # a session quiet this long is consolidated
-    model: str | None = None  # the session's model when unset
+    model: ModelName = None  # the session's model when unset; a list: fallback models
 
 
 class ContextSettings(BaseModel):
@@ -105,7 +105,7 @@ class BudgetSettings(BaseModel):
 class Settings(BaseModel):
     model_config = STRICT
 
-    model: str | None = None
+    model: ModelName = None  # a list: fallback models, tried in order
     mode: str | None = None  # None: a new session takes DEFAULT_MODE, a resumed one keeps its own
     max_steps: int = Field(20, ge=1, le=1000)
     max_depth: int = Field(3, ge=1, le=10)  # how deep mode profiles may nest modes (the turn's own mode is level 0)

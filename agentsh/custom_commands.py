@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .config import config_dir, is_trusted
 
@@ -33,6 +34,7 @@ class TurnOptions:
     tools: tuple[str, ...] | None = None
     mentions_within: int | None = None  # only the first N characters are the user's own words (the rest: piped data)
     prompt: tuple[str, str, tuple[tuple[str, str], ...]] | None = None  # an MCP prompt (server, name, arguments): the message
+    schema: dict[str, Any] | None = None  # `agentsh run --schema`: the answer becomes a JSON instance of it
 
 
 @dataclass(frozen=True)

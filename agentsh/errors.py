@@ -13,7 +13,8 @@
     │   │   └── FirstTokenTimeoutError  no answer began within `first_token_timeout` (never retried)
     │   ├── ContextWindowError    the request does not fit the model's context window
     │   ├── EmptyAnswerError      the model answered nothing: no text, no tool calls (only its stop string)
-    │   └── QuorumError           too few of a multi-agent mode's agents are left to go on
+    │   ├── QuorumError           too few of a multi-agent mode's agents are left to go on
+    │   └── AnswerSchemaError     no answer that is an instance of `agentsh run --schema` could be obtained
     ├── ToolError             a tool call could not produce a result (the model reads why)
     │   └── ToolExit              the tool called sys.exit()
     ├── BudgetExceededError   a turn, session or day budget (cost, tokens, model calls) is spent: the turn stops
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 __all__ = [
     "AgentshError",
+    "AnswerSchemaError",
     "AnswerTimeoutError",
     "BudgetExceededError",
     "CheckpointError",
@@ -142,6 +144,11 @@ class EmptyAnswerError(ModelError):
 class QuorumError(ModelError):
     """A multi-agent mode (debate, events) lost so many agents to failures that too few are left
     (its quorum setting); the message names who failed and why."""
+
+
+class AnswerSchemaError(ModelError):
+    """`agentsh run --schema`: the model gave no answer that is a valid instance of the schema,
+    even restated through the structured-output ladder."""
 
 
 class ToolError(AgentshError):

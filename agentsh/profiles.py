@@ -12,9 +12,16 @@ over the `[modes.debate]` table; `agentsh.modes.check_profile_modes` validates t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+
+def _joined(models: Any) -> Any:
+    return join_models(models)
+
+
+ModelName = Annotated[str | None, BeforeValidator(_joined)]  # `model = "a"` or `model = ["a", "b"]` (fallbacks)
 
 
 class AgentProfile(BaseModel):
@@ -25,7 +32,7 @@ class AgentProfile(BaseModel):
     name: str = ""
     description: str = ""
     system_prompt: str = ""  # required for a profile of the user's own (config.py checks it)
-    model: str | None = None  # None: the session's model
+    model: ModelName = None  # None: the session's model; a list: fallbacks in order (kept as "a,b")
     tools: list[str] | None = None  # None: every tool; []: no tools
     temperature: float | None = None
     mode: str | None = None  # a mode profile: runs this orchestration mode instead of one agent loop
@@ -34,6 +41,24 @@ class AgentProfile(BaseModel):
     def mode_settings(self) -> dict[str, Any]:
         """The keys of its table beyond the profile's own: its mode's settings."""
         return dict(self.model_extra or {})
+
+class Escalate(BaseModel):
+    """`escalate = { below = 0.6, to = "strong" }`: a decision less confident than `below` goes to the profile `to`."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    below: float = Field(ge=0, le=1)
+    to: str = Field(min_length=1)
+
+    def applies(self, confidence: float) -> bool:
+        return confidence < self.below
+
+
+def join_models(models: Any) -> Any:
+    """Fallback models as one name ("a,b"): the form a session stores and `resolve_model` reads."""
+    if isinstance(models, list) and models and all(isinstance(name, str) for name in models):
+        return ",".join(name.strip() for name in models)
+    return models  # anything else is judged (and refused) by the field's own type
 
 
 BUNDLED_PROFILES: dict[str, AgentProfile] = {

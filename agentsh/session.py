@@ -41,6 +41,7 @@ from .models.base import ModelClient
 from .models.local_servers import local_offer
 from .models.offline import OfflineModel
 from .modes import DEFAULT_MODE, WORKFLOW_PREFIX, check_mode_settings, get_mode, mode_names
+from .modes.answer_schema import conform_answer
 from .plugin_loader.directories import plugin_directories, protected_paths
 from .plugin_loader.loader import PluginLoader
 from .profiles import resolve_profiles
@@ -396,6 +397,7 @@ class Session(SessionPolicy, SessionRewind):
             refresh_tools=refresh_tools, profiles=resolve_profiles(self.settings.agents), mode_settings=self.settings.modes,
             make_model=lambda name: resolve_model(name, self.settings), formats=self.formats, workflows=self.workflows,
             budget=self.turn_budget(), max_depth=self.settings.max_depth, run_mode=_run_mode,
+            answer_schema=options.schema,
         )
         for notice in attached.notices:
             emit(Notice(message=notice, level="warning" if notice.endswith("not attached") else "info"))
@@ -449,6 +451,8 @@ class Session(SessionPolicy, SessionRewind):
                 async with self.memory.lock:
                     await self.memory.prepare(turn, self.model_name, log.stored)
                     await (answer(turn) if answer else get_mode(log.mode).run(turn))
+                    if turn.answer_schema is not None:
+                        await conform_answer(turn, turn.answer_schema)
         except asyncio.CancelledError:
             status = "interrupted"
         except BudgetExceededError as stop:

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 from .agent.budget import Limits, Spent, TurnBudget
 from .custom_commands import TurnOptions
 from .errors import UsageError, WorkflowError
+from .mcp.prompts import prompt_arguments
 from .workflows.loader import user_workflow_dir
 from .workflows.plans import check_name, plan_to_toml
-from .mcp.prompts import prompt_arguments
 
 if TYPE_CHECKING:
     from .config import Settings

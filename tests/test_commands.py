@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from agentsh.commands import completions, run_slash_command
 from agentsh.config import Settings
+from agentsh.modes import mode_names
 from agentsh.session import Session
 
 from helpers import send
@@ -42,7 +43,7 @@ def test_listing_modes_marks_the_current_one(home):
     session = open_session(home, mode="react")
     lines = run_slash_command(session, "/mode").text.splitlines()
     assert any(line.startswith("* react") for line in lines)
-    assert len(lines) == 11 + 3  # the modes, then the workflow files (the three shipped examples)
+    assert len(lines) == len(mode_names()) + 3  # the modes, then the workflow files (the three shipped examples)
     assert "  workflow:trip-booking — book a flight, a hotel and a car; cancel what was booked if any step fails" in lines
 
 

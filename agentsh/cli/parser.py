@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--any", dest="continue_anywhere", action="store_true", help="with -c: the latest session, wherever it was started")
     run.add_argument("--json", action="store_true", help="print every event as a JSON line")
     run.add_argument("--no-stdin", action="store_true", help="never read stdin (for loops and pipes that stay open)")
+    run.add_argument("--schema", metavar="FILE|JSON", help="the answer as a JSON instance of this JSON schema (a file, or the schema inline), alone on stdout")
     _add_sessions_parser(commands)
     _add_memory_parser(commands)
     _add_plugin_parsers(commands)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import re
 import sys
 from contextlib import aclosing
-from typing import TextIO
+from pathlib import Path
+from typing import Any, TextIO
 
 from ..commands import custom_command_turn
 from ..config import settings_from_args
@@ -36,6 +38,7 @@ from ..events import (
     Waiting,
 )
 from ..forms import FormAnswer
+from ..modes.answer_schema import answer_model
 from ..secrets import redact_secrets
 from ..session import Session, open_store
 from ..signals import say_stopped, stoppable
@@ -55,13 +58,14 @@ def _json_escape(match: re.Match[str]) -> str:
 
 
 def run_command(args: argparse.Namespace) -> int:
+    schema = read_schema(args.schema) if getattr(args, "schema", None) else None
     prompt, words = _prompt(args)
     settings = settings_from_args(args)
     store = open_store(settings, on_wait=WaitingNotice())
     session = Session.open(settings, resume=args.session, latest=args.continue_latest, store=store, anywhere=getattr(args, "continue_anywhere", False))
-    printer = JsonPrinter(sys.stdout) if args.json else TextPrinter(sys.stdout, sys.stderr)
+    printer = JsonPrinter(sys.stdout) if args.json else SchemaPrinter(sys.stdout, sys.stderr) if schema else TextPrinter(sys.stdout, sys.stderr)
     try:
-        status = asyncio.run(stoppable(_run_turn(session, prompt, printer, words)))
+        status = asyncio.run(stoppable(_run_turn(session, prompt, printer, words, schema)))
     except BrokenPipeError:
         return _output_closed()
     say_stopped(status)
@@ -103,7 +107,23 @@ def _checked(text: str, warnings: list[str]) -> str:
     return text
 
 
-async def _run_turn(session: Session, prompt: str, printer: Printer, words: int | None = None) -> int:
+def read_schema(given: str) -> dict[str, Any]:
+    """`--schema`: inline JSON (it starts with "{") or a file holding it; UsageError saying what is wrong."""
+    text = given
+    if not given.lstrip().startswith("{"):
+        try:
+            text = Path(given).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as problem:
+            raise UsageError(f"--schema: cannot read {given!r}: {getattr(problem, 'strerror', None) or problem}") from None
+    try:
+        schema = json.loads(text)
+    except json.JSONDecodeError as problem:
+        raise UsageError(f"--schema: not valid JSON ({problem}); give a JSON schema file or the schema inline") from None
+    answer_model(schema)  # a schema outside the supported subset is refused now, before any model call
+    return schema
+
+
+async def _run_turn(session: Session, prompt: str, printer: Printer, words: int | None = None, schema: dict[str, Any] | None = None) -> int:
     failed = False
     first = True
     command = custom_command_turn(session, prompt.strip())
@@ -113,6 +133,8 @@ async def _run_turn(session: Session, prompt: str, printer: Printer, words: int 
     prompt, options = (command.argument or prompt, command.options) if command else (prompt, None)
     if words is not None and command is None:  # piped text after the user's words is data: its @words attach nothing
         options = TurnOptions(mentions_within=words)
+    if schema is not None:
+        options = dataclasses.replace(options or TurnOptions(), schema=schema)
     async with aclosing(session.send(prompt, options)) as events:  # whatever happens, the turn is stopped and saved
         async for event in events:
             printer.show(event)
@@ -168,6 +190,22 @@ class JsonPrinter(Printer):
         if isinstance(event, Error):
             message = neutralize(event.message) if sys.stderr.isatty() else redact_secrets(event.message)
             print(f"agentsh: error: {message}", file=sys.stderr)
+
+
+class SchemaPrinter(Printer):
+    """`--schema`: the answer's JSON instance alone on stdout; tool activity, notices and errors on stderr."""
+
+    def __init__(self, out: TextIO, err: TextIO) -> None:
+        self.out = out
+        self.activity = TextPrinter(err, err)
+
+    def show(self, event: Event) -> None:
+        if isinstance(event, TurnDone):
+            if not event.failed and not event.interrupted:
+                self.out.write(redact_secrets(event.output) + "\n")
+                self.out.flush()
+        elif not isinstance(event, TextDelta):
+            self.activity.show(event)
 
 
 class TextPrinter(Printer):

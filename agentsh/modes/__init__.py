@@ -21,6 +21,7 @@ MODE_CLASSES: dict[str, str] = {
     "parallel": "agentsh.modes.parallel:ParallelMode",
     "reflect": "agentsh.modes.reflect:ReflectMode",
     "debate": "agentsh.modes.debate:DebateMode",
+    "consensus": "agentsh.modes.consensus:ConsensusMode",
     "events": "agentsh.modes.choreography:EventsMode",
 }
 DEFAULT_MODE = "tools"

@@ -9,6 +9,10 @@ Fallbacks: a critic that gives no valid verdict after the re-asks counts as a pa
 draft is kept rather than revised blindly; a notice says so). When the last draft never
 passed, a Step "draft" with status "not_passed" is emitted and the answer ends with a
 note saying so, with the critic's last feedback.
+
+The verdict carries a `confidence` (0–1). With `escalate = { below = 0.6, to = "strong" }`, a
+verdict less confident than 0.6 is asked again of the profile `strong`, whose verdict counts
+(a Step "escalate" says why).
 """
 
 from __future__ import annotations
@@ -17,11 +21,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..agent.escalation import escalates, report_escalation
 from ..agent.structured import ask_structured
 from ..agent.subagent import AgentRun, prior_conversation, run_agent
 from ..agent.turn import Turn
 from ..events import Notice, Step, TextDelta
 from ..messages import Message, system, user
+from ..profiles import Escalate
 
 
 class ReflectConfig(BaseModel):
@@ -30,11 +36,13 @@ class ReflectConfig(BaseModel):
     writer: str = "writer"
     critic: str = "critic"
     max_rounds: int = Field(3, ge=1, le=20)
+    escalate: Escalate | None = None  # a verdict less confident than `below` is asked again of the profile `to`
 
 
 class Verdict(BaseModel):
     verdict: Literal["pass", "revise"]
     feedback: str = Field(description="what is wrong or missing and how to fix it; empty when it passes")
+    confidence: float = Field(1.0, ge=0, le=1, description="how sure the verdict is right, from 0 to 1")
 
 
 class ReflectMode:
@@ -44,12 +52,17 @@ class ReflectMode:
 
     async def run(self, turn: Turn) -> None:
         config = turn.mode_config(self.name, ReflectConfig)
+        if config.escalate is not None:
+            turn.profile(config.escalate.to)  # an unknown profile is a clear error before any model call
         request, context = turn.user_text, prior_conversation(turn)
         draft, verdict = AgentRun(agent="writer", answer=""), Verdict(verdict="revise", feedback="")
         for round_number in range(1, config.max_rounds + 1):
             draft = await _generate(turn, config.writer, request, context, draft.answer, verdict.feedback, round_number)
             turn.progress = draft.answer
             verdict = await _critique(turn, config.critic, request, draft.answer, round_number)
+            if escalates(config.escalate, verdict.confidence) and config.escalate is not None:
+                report_escalation(turn, f"critique {round_number}", config.escalate, verdict.confidence)
+                verdict = await _critique(turn, config.escalate.to, request, draft.answer, round_number)
             if verdict.verdict == "pass":
                 break
         answer = draft.answer
@@ -86,7 +99,7 @@ async def _critique(turn: Turn, critic: str, request: str, draft: str, round_num
     question = (
         f"The user's request:\n{request}\n\nThe draft answer:\n<draft>\n{draft}\n</draft>\n\n"
         'Does the draft fully and correctly answer the request? Reply with verdict "pass" if it does, '
-        'or "revise" with specific, actionable feedback.'
+        'or "revise" with specific, actionable feedback, and your confidence in the verdict (0 to 1).'
     )
     messages = [system(profile.system_prompt), user(question)]
     verdict = await ask_structured(turn, Verdict, messages, agent="critic", model=turn.model_for(profile), temperature=profile.temperature)
@@ -94,7 +107,8 @@ async def _critique(turn: Turn, critic: str, request: str, draft: str, round_num
     if verdict is None:
         turn.emit(Notice(message="the critic gave no valid verdict: the draft is accepted as it is", level="warning"))
         verdict = Verdict(verdict="pass", feedback="")
-    data = {"round": round_number, "verdict": verdict.verdict, "feedback": verdict.feedback, "fallback": fallback}
+    data = {"round": round_number, "verdict": verdict.verdict, "feedback": verdict.feedback, "fallback": fallback,
+            "confidence": verdict.confidence, "critic": critic}
     turn.emit(Step(kind="critique", title=f"round {round_number}: {verdict.verdict}", status=verdict.verdict, data=data))
     return verdict
 

@@ -5,6 +5,9 @@ routes; an invalid label is sent back with the list of valid ones (at most twice
 after that the configured `default` route answers (the documented fallback). The classifier
 is the `router` profile (`[agents.router]`: its model, temperature and system prompt, to
 which the list of agents and the answer's format are added), so it can run on a cheaper model.
+
+The route carries a `confidence` (0–1). With `escalate = { below = 0.6, to = "strong" }`, a route
+less confident than 0.6 is answered by the profile `strong` instead (a Step "escalate" says why).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from ..agent.answers import answer_call
+from ..agent.escalation import escalates, report_escalation
 from ..agent.loop import run_tool_loop
 from ..agent.nesting import run_nested
 from ..agent.structured import ask_structured
@@ -20,6 +24,7 @@ from ..events import Step
 from ..messages import Message, system, user
 from ..models.base import ModelRequest
 from ..models.choices import one_of
+from ..profiles import Escalate
 
 
 class RouterConfig(BaseModel):
@@ -27,13 +32,14 @@ class RouterConfig(BaseModel):
 
     routes: list[str] = Field(default_factory=lambda: ["coder", "researcher", "writer"], min_length=1)
     default: str = "writer"
+    escalate: Escalate | None = None  # a route less confident than `below` is answered by the profile `to`
 
 
 CLASSIFIER = "router"  # the profile that picks the route
 ROUTES_PROMPT = """The agents:
 {agents}
 
-Reply with only a JSON object: {{"reason": "<one short sentence>", "route": "<one of: {names}>"}}."""
+Reply with only a JSON object: {{"reason": "<one short sentence>", "route": "<one of: {names}>", "confidence": <0 to 1: how sure you are of the route>}}."""
 
 
 class RouterMode:
@@ -44,15 +50,19 @@ class RouterMode:
     async def run(self, turn: Turn) -> None:
         config = turn.mode_config("router", RouterConfig)
         routes = list(dict.fromkeys(config.routes))
-        for name in [*routes, config.default]:
+        for name in [*routes, config.default, *([config.escalate.to] if config.escalate else [])]:
             turn.profile(name)  # an unknown profile is a clear error before any model call
-        route, reason, fallback = await self._classify(turn, routes, config.default)
-        turn.emit(Step(kind="route", title=route, status="done", data={"reason": reason, "fallback": fallback}))
+        route, reason, fallback, confidence = await self._classify(turn, routes, config.default)
+        data = {"reason": reason, "fallback": fallback, "confidence": confidence}
+        turn.emit(Step(kind="route", title=route, status="done", data=data))
+        if config.escalate is not None and confidence is not None and escalates(config.escalate, confidence):
+            report_escalation(turn, f"route {route}", config.escalate, confidence)
+            route = config.escalate.to
         answer = await answer_as(turn, route, turn.history[1:])
         turn.add(Message(role="assistant", content=answer.content, step_limited=answer.step_limited, cut=answer.cut))
         turn.output = answer.content
 
-    async def _classify(self, turn: Turn, routes: list[str], default: str) -> tuple[str, str, bool]:
+    async def _classify(self, turn: Turn, routes: list[str], default: str) -> tuple[str, str, bool, float | None]:
         schema = route_schema(routes)
         classifier = turn.profile(CLASSIFIER)
         profiles = [turn.profile(name) for name in routes]
@@ -63,9 +73,9 @@ class RouterMode:
             turn, schema, messages, agent=CLASSIFIER, model=turn.model_for(classifier), temperature=classifier.temperature
         )
         if choice is None:
-            return default, f"no valid route was given; using the default route {default!r}", True
+            return default, f"no valid route was given; using the default route {default!r}", True, None
         picked = choice.model_dump()
-        return picked["route"], picked["reason"], False
+        return picked["route"], picked["reason"], False, picked["confidence"]
 
 
 def route_schema(routes: list[str]) -> type[BaseModel]:
@@ -74,6 +84,7 @@ def route_schema(routes: list[str]) -> type[BaseModel]:
         "Route",
         reason=(str, Field("", description="why this agent fits the request, in one sentence")),
         route=(one_of(routes), Field(description=f"the chosen agent: one of {', '.join(routes)}")),
+        confidence=(float, Field(1.0, ge=0, le=1, description="how sure the route is right, from 0 to 1")),
     )
 
 

@@ -17,12 +17,13 @@ from ..events import Step
 
 GLYPHS = {
     "running": "▸", "done": "✓", "pass": "✓", "passed": "✓", "failed": "✗", "not_passed": "✗",
-    "revise": "↻", "skipped": "–", "stopped": "■", "published": "•", "pending": "○", "budget_limited": "■",
+    "revise": "↻", "skipped": "–", "stopped": "■", "published": "•", "pending": "○", "budget_limited": "■", "reached": "✓", "not_reached": "○",
 }
 # The data field worth a few words after the title, per step kind.
 DETAILS = {
     "route": "reason", "critique": "feedback", "gate": "reason", "task": "error", "branch": "error",
-    "delegate": "error", "replan": "error", "node": "error", "compensate": "result", "mode": "error",
+    "delegate": "error", "replan": "error", "node": "error", "compensate": "result", "mode": "error", "escalate": "reason",
+    "agreement": "reason",
 }
 TITLE_LIMIT = 100
 DETAIL_LIMIT = 80

@@ -131,6 +131,8 @@ class _Checker:
     def _kind(self, where: tuple[str, ...], name: str, node: BaseNode) -> None:
         if isinstance(node, AgentNode):
             self._named((*where, "agent"), "agent profile", node.agent, self.known.profiles, "define it under [agents.NAME] in the config")
+            if node.escalate is not None:
+                self._named((*where, "escalate", "to"), "agent profile", node.escalate.to, self.known.profiles, "define it under [agents.NAME] in the config")
         elif isinstance(node, ToolNode):
             self._tool(where, node)
         elif isinstance(node, ModeNode):

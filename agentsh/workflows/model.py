@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..profiles import Escalate, ModelName
 from .positions import Positions
 
 MAX_RETRIES = 5
@@ -42,7 +43,7 @@ class BaseNode(_Strict):
     when: str | None = None
     output: dict[str, Any] | None = None  # a JSON schema: the node's answer is validated against it
     fallback: dict[str, Any] | None = None  # the output used when no valid one came after the retries
-    model: str | None = None
+    model: ModelName = None  # a list: fallback models, tried in order
     temperature: float | None = Field(default=None, ge=0, le=2)
     retries: int = Field(default=0, ge=0, le=MAX_RETRIES)
     description: str = ""
@@ -56,6 +57,7 @@ class AgentNode(BaseNode):
     kind: Literal["agent"]
     agent: str = "assistant"
     prompt: str
+    escalate: Escalate | None = None  # the node answers with a confidence; below `below`, the profile `to` answers instead
 
     def templates(self) -> dict[tuple[str, ...], str]:
         return {("prompt",): self.prompt}

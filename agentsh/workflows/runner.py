@@ -19,8 +19,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError, create_model
 
+from ..agent.escalation import escalates, report_escalation
 from ..agent.loop import run_tool_loop
 from ..agent.structured import ask_structured
 from ..agent.subagent import run_agent
@@ -28,6 +29,7 @@ from ..agent.turn import Turn
 from ..errors import AgentshError, WorkflowError
 from ..events import Event, Notice, Step, TextDelta, ToolCall
 from ..messages import ToolCallPart, system, user
+from ..profiles import Escalate
 from ..tools.executor import ToolExecutor
 from ..tools.registry import ToolRegistry
 from . import expressions as ex
@@ -205,6 +207,8 @@ class WorkflowRun:
 
     async def _agent(self, name: str, node: AgentNode) -> Any:
         prompt = self._render(node.prompt)
+        if node.escalate is not None:
+            return await self._escalating(name, node, node.escalate, prompt)
         if node.output is None and node.model is None and node.temperature is None:  # a profile as any mode runs one
             return (await run_agent(self.turn, node.agent, prompt, label=name)).answer
         profile = self.turn.profile(node.agent)
@@ -224,6 +228,32 @@ class WorkflowRun:
             self.turn.emit(Notice(message=f"node {name}: no valid output; using its fallback", level="warning"))
             return node.fallback
         raise WorkflowError(f"node {name} gave no output matching its schema (add a fallback to go on without one)")
+
+    async def _escalating(self, name: str, node: AgentNode, escalate: Escalate, prompt: str) -> Any:
+        """An agent node with `escalate`: it answers with its confidence; too unsure, the profile `to` answers instead."""
+        value, confidence = await self._rated(name, node, node.agent, prompt)
+        if escalates(escalate, confidence) and confidence is not None:
+            report_escalation(self.turn, f"node {name}", escalate, confidence, parent=self._node_id(name))
+            value, _ = await self._rated(name, node, escalate.to, prompt)
+        return value
+
+    async def _rated(self, name: str, node: AgentNode, agent: str, prompt: str) -> tuple[Any, float | None]:
+        """One structured answer of `agent` with its confidence (None: no valid answer, the node's fallback used)."""
+        profile = self.turn.profile(agent)
+        if node.model and agent == node.agent:
+            profile = profile.model_copy(update={"model": node.model})
+        temperature = node.temperature if node.temperature is not None else profile.temperature
+        schema = rated_schema(node.output, name)
+        messages = [system(profile.system_prompt), user(prompt)]
+        found = await ask_structured(self.turn, schema, messages, agent=name, model=self.turn.model_for(profile), temperature=temperature)
+        if found is None:
+            if node.fallback is None:
+                raise WorkflowError(f"node {name} gave no output matching its schema (add a fallback to go on without one)")
+            self.turn.emit(Notice(message=f"node {name}: no valid output; using its fallback", level="warning"))
+            return node.fallback, None
+        data = found.model_dump(mode="json")
+        confidence = data.pop("confidence")
+        return (data["answer"] if node.output is None else unwrap(node.output, data)), confidence
 
     async def _tool(self, name: str, node: ToolNode) -> Any:
         arguments = self._render_value(node.args)
@@ -360,6 +390,13 @@ class WorkflowRun:
 
     def _step(self, kind: str, step_id: str, title: str, status: str, data: dict[str, Any]) -> None:
         self.turn.emit(Step(kind=kind, id=step_id, parent_id=self.id, title=title, status=status, data=data))
+
+
+def rated_schema(output: dict[str, Any] | None, name: str) -> type[BaseModel]:
+    """The node's output schema (an `answer` text when it has none) with a `confidence` beside it."""
+    base = model_for(output, name) if output is not None else create_model(f"{name}_answer", answer=(str, Field(description="your answer")))
+    confidence = (float, Field(ge=0, le=1, description="how sure you are that the answer is right, from 0 to 1"))
+    return create_model(f"{base.__name__}Rated", __base__=base, confidence=confidence)
 
 
 def _decoded(output: str) -> Any:

@@ -34,7 +34,7 @@ VARIANTS = {  # name shown: (mode, [modes.NAME] table in TOML)
                                       ' {agent = "writer", prompt = "{input}"}]'),
 }
 RUNS = [(name, name, "") for name in mode_names()] + [(name, mode, table) for name, (mode, table) in VARIANTS.items()]
-STRUCTURED = {"router", "planner", "reflect", *VARIANTS}  # the runs that make a structured decision
+STRUCTURED = {"router", "planner", "reflect", "consensus", *VARIANTS}  # the runs that make a structured decision
 EXPECTED_LEVELS = {
     "llama-cpp-python": ["json_schema", "json_object"], "schema-prose": ["json_schema"], "llama-server": ["json_schema"],
     "stop-string": ["json_schema"],

@@ -18,14 +18,15 @@ if TYPE_CHECKING:
 ICONS = {
     "pending": "○", "running": "◐", "done": "✓", "failed": "✗", "skipped": "–", "pass": "✓", "passed": "✓",
     "revise": "↻", "not_passed": "✗", "published": "•", "delivered": "→", "unhandled": "○", "stopped": "■",
-    "budget_limited": "■",
+    "budget_limited": "■", "reached": "✓", "not_reached": "○",
 }
-STYLES = {"done": "green", "pass": "green", "passed": "green", "failed": "red", "not_passed": "red", "running": "yellow", "revise": "yellow"}
+STYLES = {"done": "green", "pass": "green", "passed": "green", "failed": "red", "not_passed": "red", "running": "yellow", "revise": "yellow",
+          "reached": "green"}
 GROUPS = {
     "route": "route", "draft": "review", "critique": "review", "round": "debate", "vote": "debate",
     "manager": "delegation", "delegate": "delegation", "stage": "pipeline", "gate": "pipeline",
     "branch": "branches", "aggregate": "branches", "event": "events", "thought": "reasoning", "mode": "nested",
-    "workflow": "workflow", "node": "workflow",
+    "workflow": "workflow", "node": "workflow", "agreement": "consensus", "escalate": "escalation",
 }
 DETAIL_CHARS = 100
 NODE_DETAIL_CHARS = 40  # a workflow node's output, after its name in the tree
@@ -43,7 +44,7 @@ DETAIL_KEYS = {
     "route": ("reason",), "draft": (), "critique": ("feedback",), "round": (), "manager": (),
     "delegate": ("error", "answer", "worker"), "stage": ("output",), "gate": ("reason",),
     "branch": ("error", "answer", "agent"), "aggregate": ("agent",), "event": ("payload",), "thought": ("thought",),
-    "workflow": (), "node": ("error", "output"), "mode": ("error", "answer"),
+    "workflow": (), "node": ("error", "output"), "mode": ("error", "answer"), "agreement": ("reason",), "escalate": ("reason",),
 }
 FALLBACK_KEYS = ("error", "result", "feedback", "reason", "answer", "output", "payload")
 
