@@ -131,7 +131,7 @@ class _PlanRun:
             return plan
         self.turn.emit(Notice(message="the planner gave no valid plan: running the request as one task", level="warning"))
         request = self.turn.user_text.strip() or "(an empty request)"
-        return Plan(goal=request, tasks=[PlanTask(id="task", description=request, agent=FALLBACK_AGENT)])
+        return Plan(goal=request, tasks=[PlanTask(id="1", description=request, agent=FALLBACK_AGENT)])
 
     async def _replanned(self) -> bool:
         """After a failure: one replan call, if any is left. False when the plan has failed for good."""

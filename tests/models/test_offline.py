@@ -127,6 +127,14 @@ async def test_a_plain_message_gets_a_plain_answer_labelled_offline():
     assert response.usage.prompt_tokens > 0 and response.usage.completion_tokens > 0
 
 
+async def test_a_long_prompt_from_a_mode_gets_one_short_line_labelled_offline_not_an_echo_of_it():
+    notes = "(offline model) earlier answer. " * 40
+    response = await ask(user(f"Answer the user's request: write a haiku\n\nUsing these notes: {notes}"))
+    answer = response.message.content
+    assert answer.startswith("(offline model)") and "write a haiku" in answer
+    assert len(answer) < 160 and answer.count("(offline model)") == 1
+
+
 async def test_the_answer_streams_in_pieces_that_add_up_to_it():
     items = [item async for item in OfflineModel().stream(ModelRequest(messages=[user("stream this please")]))]
     deltas = [i.delta for i in items if isinstance(i, TextDelta)]

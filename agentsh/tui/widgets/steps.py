@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.widgets import Static
 
+from ...text import counted
 from ..literal import one_line
 
 if TYPE_CHECKING:
@@ -17,9 +18,11 @@ if TYPE_CHECKING:
 
 ICONS = {
     "pending": "○", "running": "◐", "done": "✓", "failed": "✗", "skipped": "–", "pass": "✓", "passed": "✓",
-    "revise": "↻", "not_passed": "✗", "published": "•", "delivered": "→", "unhandled": "○", "stopped": "■",
+    "revise": "↻", "not_passed": "✗", "published": "•", "delivered": "→", "unhandled": "⊘", "stopped": "■",
 }
-STYLES = {"done": "green", "pass": "green", "passed": "green", "failed": "red", "not_passed": "red", "running": "yellow", "revise": "yellow"}
+STYLES = {
+    "unhandled": "dim", "done": "green", "pass": "green", "passed": "green", "failed": "red", "not_passed": "red", "running": "yellow", "revise": "yellow",
+}
 GROUPS = {
     "route": "route", "draft": "review", "critique": "review", "round": "debate", "vote": "debate",
     "manager": "delegation", "delegate": "delegation", "stage": "pipeline", "gate": "pipeline",
@@ -53,7 +56,7 @@ def detail_of(step: Step) -> str:
         return "tally " + ", ".join(f"#{k}: {v}" for k, v in (data.get("tally") or {}).items())
     if step.kind == "manager":
         workers = data.get("workers")
-        return f"workers: {', '.join(workers)}" if workers else f"{data.get('delegations', 0)} delegations"
+        return f"workers: {', '.join(workers)}" if workers else counted(int(data.get("delegations") or 0), "delegation")
     keys = DETAIL_KEYS.get(step.kind, FALLBACK_KEYS)
     detail = next((str(data[key]) for key in keys if data.get(key)), "")
     return "" if detail.strip() == step.title.strip() else detail
@@ -66,6 +69,13 @@ def row_text(status: str | None, title: str, detail: str = "", indent: int = 2) 
     if detail:
         line.append(" — " + one_line(detail, DETAIL_CHARS), style="dim")
     return line
+
+
+def one_row_each(lines: list[Text]) -> Text:
+    """The lines, each cut to the width with an ellipsis rather than wrapped under the icons."""
+    text = Text("\n").join(lines)
+    text.no_wrap, text.overflow = True, "ellipsis"
+    return text
 
 
 @dataclass
@@ -95,7 +105,7 @@ class StepList(Static):
         for row in self.rows.values():
             lines.append(row_text(row.status, row.title, row.detail))
             lines += [Text("      " + line, style="dim") for line in row.extra]
-        return Text("\n").join(lines)
+        return one_row_each(lines)
 
 
 class PlanChecklist(Static):
@@ -138,4 +148,4 @@ class PlanChecklist(Static):
         done = sum(1 for row in self.tasks.values() if row.status == "done")
         header = Text.assemble(("plan", "bold"), f" {done}/{len(self.tasks)} · ", (one_line(self.goal, DETAIL_CHARS), "italic"))
         lines = [header] + [row_text(row.status, row.title, row.detail) for row in self.tasks.values()] + self.notes
-        return Text("\n").join(lines)
+        return one_row_each(lines)
