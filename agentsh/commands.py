@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from .custom_commands import CustomCommand, TurnOptions
 from .errors import AgentshError
 from .modes import mode_class, mode_names
+from .text import counted
 
 if TYPE_CHECKING:
     from .session import Session
@@ -207,11 +208,41 @@ def _new(session: Session, args: list[str]) -> CommandResult:
     return CommandResult("new session", action="new")
 
 
-@command("fork", "fork this session into a new one: /fork [N messages]")
+@command("fork", "fork this session into a new one: /fork [N] keeps the first N messages (/fork list numbers them)")
 def _fork(session: Session, args: list[str]) -> CommandResult:
-    at = int(args[0]) if args and args[0].isdigit() else None
-    record = session.fork(at)
+    if args and args[0] == "list":
+        return CommandResult(_numbered(session) or "no messages yet")
+    if args and not args[0].isdigit():
+        return CommandResult(f"/fork takes a number of messages (/fork list numbers them), not {args[0]!r}", error=True)
+    record = session.fork(int(args[0]) if args else None)
     return CommandResult(f"forked into {record.id}", action="resume", argument=record.id)
+
+
+def _numbered(session: Session) -> str:
+    """The visible messages, numbered as /fork counts them: who, and the start of the text."""
+    return "\n".join(
+        f"{number:>3}  {'you' if m.role == 'user' else 'answer':<6} {_start(m.content, 70)}"
+        for number, m in enumerate(session.visible_messages(), 1)
+    )
+
+
+def _start(text: str, limit: int) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+@command("status", "this session: id, title, mode, model, tokens in all, cost, context")
+def _status(session: Session, args: list[str]) -> CommandResult:
+    record = session.record
+    cost = "unknown" if record.cost is None else f"${record.cost:.4f}"
+    total = record.prompt_tokens + record.completion_tokens
+    return CommandResult("\n".join([
+        f"session  {record.id} · {record.title or '(untitled)'}",
+        f"mode     {record.mode} · model {record.model}",
+        f"tokens   {total:,} in all ({record.prompt_tokens:,} read, {record.completion_tokens:,} written)",
+        f"cost     {cost}",
+        f"context  about {session.context_fill():,} tokens in the next request (/context for the parts)",
+    ]))
 
 
 @command("title", "rename this session: /title New title")
@@ -344,7 +375,7 @@ def _copy(session: Session, args: list[str]) -> CommandResult:
         return CommandResult(f"copied the last answer ({len(answer)} characters)", action="copy", argument=answer)
     blocks = code_blocks(answer)
     if not args[0].isdigit() or not 1 <= int(args[0]) <= len(blocks):
-        return CommandResult(f"the last answer has {len(blocks)} code block(s): /copy 1 to /copy {len(blocks)}", error=True)
+        return CommandResult(f"the last answer has {counted(len(blocks), 'code block')}: /copy 1 to /copy {len(blocks)}", error=True)
     block = blocks[int(args[0]) - 1]
     return CommandResult(f"copied code block {args[0]} ({len(block)} characters)", action="copy", argument=block)
 

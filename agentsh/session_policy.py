@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .errors import UsageError
+
 if TYPE_CHECKING:
     from .config import Settings
     from .events import Event
@@ -34,6 +36,11 @@ class ContextPart:
     name: str
     tokens: int
     detail: str = ""
+
+
+def visible_positions(history: list[Message]) -> list[int]:
+    """Where the user's messages and the answers with text are in `history`."""
+    return [i for i, m in enumerate(history) if m.role == "user" or (m.role == "assistant" and m.content.strip())]
 
 
 class SessionPolicy:
@@ -95,6 +102,16 @@ class SessionPolicy:
             parts.append(ContextPart("pinned memories", sum(_tokens(m.text) for m in pinned), f"{len(pinned)}, recalled with your messages"))
         return parts
 
+    def context_fill(self) -> int:
+        """About how many tokens the next request fills of the model's context (the /context estimate)."""
+        return sum(part.tokens for part in self.context_parts())
+
+    def context_window(self) -> int | None:
+        """How many tokens the session's model can read; None when unknown. Blocking: may import litellm."""
+        from .models.context import context_window
+
+        return context_window(self.record.model)
+
     # background events ----------------------------------------------------------
 
     def subscribe(self, listener: Listener) -> None:
@@ -134,8 +151,19 @@ class SessionPolicy:
         return bool(last) and last[-1].role == "assistant" and last[-1].cut
 
     def fork(self, at: int | None = None) -> SessionRecord:
-        """A new stored session with this one's first `at` messages (all by default), its mode and model."""
-        return self.store.fork(self.id, at)
+        """A new stored session with this one's first `at` visible messages (all by default; tool calls and
+        their results are not counted, and go with the message they belong to), its mode and model."""
+        if at is None:
+            return self.store.fork(self.id, None)
+        visible = visible_positions(self.history())
+        if not 0 <= at <= len(visible):
+            raise UsageError(f"this session has {len(visible)} messages to fork at: give a number from 0 to {len(visible)} (/fork list shows them)")
+        return self.store.fork(self.id, visible[at - 1] + 1 if at else 0)
+
+    def visible_messages(self) -> list[Message]:
+        """The messages a user sees in the transcript, in order: theirs and the answers (not tool calls and results)."""
+        history = self.history()
+        return [history[index] for index in visible_positions(history)]
 
     def export(self, kind: str) -> str:
         """This session as Markdown (`md`) or JSON (`json`)."""

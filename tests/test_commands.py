@@ -65,3 +65,25 @@ def test_completion_of_commands_and_mode_names(home):
     session = open_session(home)
     assert "/mode" in completions(session, "/mo")
     assert completions(session, "/mode pl") == ["planner"]
+
+
+async def test_fork_counts_the_messages_the_user_sees_not_the_hidden_tool_messages(home):
+    session = open_session(home)
+    await send(session, "use the calculator on 17 + 25")  # user, call, result, answer: two messages seen
+    await send(session, "thanks")
+    listed = run_slash_command(session, "/fork list").text.splitlines()
+    assert [line.split()[:2] for line in listed] == [["1", "you"], ["2", "answer"], ["3", "you"], ["4", "answer"]]
+    forked = run_slash_command(session, "/fork 3")
+    kept = session.store.messages(forked.argument)
+    assert [m.role for m in kept][-1] == "user" and kept[-1].content == "thanks"
+    assert [m.content for m in kept if m.role == "user"] == ["use the calculator on 17 + 25", "thanks"]
+    too_far = run_slash_command(session, "/fork 9")
+    assert too_far.error and "from 0 to 4" in too_far.text
+
+
+async def test_status_keeps_the_session_total_of_tokens_and_the_cost(home):
+    session = open_session(home)
+    await send(session, "hello")
+    record = session.record
+    text = run_slash_command(session, "/status").text
+    assert f"{record.prompt_tokens + record.completion_tokens:,} in all" in text and "$0.0000" in text and session.id in text

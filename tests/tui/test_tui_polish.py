@@ -1,0 +1,108 @@
+"""What a new user stumbled on (issue 24): a message sent at start, sending while scrolled up,
+narrow terminals, the header's figures."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from agentsh.config import Settings
+from agentsh.models.scripted import ScriptedModel
+from agentsh.session import Session
+from agentsh.tui.app import AgentshApp
+from agentsh.tui.warmup import Warmup
+from agentsh.tui.widgets.messages import UserMessage
+
+from helpers import scripted_session
+from tui_support import SIZE, make_app, of_type, ready, screen_text, send, wait_for
+
+
+async def test_a_message_sent_while_the_session_opens_stays_on_screen_and_says_what_it_waits_for(home):
+    opened, loaded = threading.Event(), threading.Event()
+    session = scripted_session(home, ScriptedModel("the answer"))
+
+    def slow_opener() -> Session:
+        opened.wait(5)
+        return session
+
+    app = AgentshApp(slow_opener, warmup=Warmup(load=lambda: loaded.wait(5), needed=lambda model: True))
+    async with app.run_test(size=SIZE) as pilot:
+        app.prompt.set_text("sent right at start")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "sent right at start" in screen_text(app), what="the message at once")
+        assert "opening the session" in screen_text(app)
+        opened.set()
+        await wait_for(pilot, lambda: "loading the model client" in screen_text(app), what="the model client's load")
+        screen = screen_text(app)
+        assert "sent right at start" in screen and "ready" not in screen, screen
+        assert screen.index("agentsh — chat") < screen.index("sent right at start"), "the welcome stays above the message"
+        loaded.set()
+        await wait_for(pilot, lambda: "the answer" in screen_text(app) and not app.runner.busy, what="the turn")
+        assert [m.source for m in of_type(app, UserMessage)] == ["sent right at start"]
+
+
+async def test_sending_while_scrolled_up_scrolls_to_the_end_and_follows_the_answer(home):
+    long_answer = "\n\n".join(f"paragraph {n} of a long answer" for n in range(40))
+    app = make_app(scripted_session(home, ScriptedModel(long_answer, long_answer, "THE-LAST-ANSWER")))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "first")
+        await send(pilot, "second")
+        app.transcript.scroll_home(animate=False)
+        await pilot.pause()
+        assert "THE-LAST-ANSWER" not in screen_text(app)
+        await send(pilot, "third")
+        await wait_for(pilot, lambda: "THE-LAST-ANSWER" in screen_text(app), what="the view at the new answer")
+        app.transcript.scroll_home(animate=False)
+        await pilot.pause()
+        app.prompt.set_text("/title Renamed while scrolled up")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "title: Renamed while scrolled up" in screen_text(app), what="the command's output")
+
+
+async def test_at_50_columns_the_header_keeps_the_mode_and_the_running_state(home):
+    started = time.monotonic()
+    app = make_app(scripted_session(home, ScriptedModel("done")))
+    async with app.run_test(size=(50, 20)) as pilot:
+        await ready(pilot)
+        app.status.show(title="A fairly long session title here", state="running", waiting=35)
+        await pilot.pause()
+        header = screen_text(app).splitlines()[0]
+        assert "tools" in header and "waiting 35 s" in header and "A fairly" in header, header
+        app.status.show(state="idle", waiting=None)
+        await pilot.pause()
+        header = screen_text(app).splitlines()[0]
+        assert header.rstrip().endswith("ready") and "tools" in header, header
+    assert time.monotonic() - started < 30
+
+
+async def test_at_80_columns_the_wait_for_the_model_is_shown_whole(home):
+    app = make_app(scripted_session(home, ScriptedModel("done")))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        app.status.show(title="A fairly long session title here", state="running", waiting=35)
+        await pilot.pause()
+        header = screen_text(app).splitlines()[0]
+        assert "waiting" in header and "35 s" in header and "A fairly" in header, header
+
+
+async def test_the_header_shows_how_full_the_context_is_not_the_running_total(home):
+    session = scripted_session(home, ScriptedModel("an answer"))
+    app = make_app(session)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        await send(pilot, "hello")
+        await send(pilot, "again")
+        header = screen_text(app).splitlines()[0]
+        total = session.record.prompt_tokens + session.record.completion_tokens
+        assert "ctx " in header and f"{total:,} tokens" not in header, header
+        app.status.info.window = 1000
+        app.gauge.windows[session.record.model] = 1000
+        app.refresh_status()
+        await pilot.pause()
+        assert "/1.0k (" in screen_text(app).splitlines()[0]
+
+
+def test_the_gauge_reads_the_window_of_a_model_litellm_knows(home):
+    session = Session.open(Settings(home=home, model="openai/gpt-4o-mini", memory={"consolidate": False}))
+    assert (session.context_window() or 0) >= 100_000
