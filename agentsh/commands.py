@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -169,10 +170,18 @@ def _help(session: Session, args: list[str]) -> CommandResult:
 @command("mode", "show or switch the orchestration mode: /mode planner")
 def _mode(session: Session, args: list[str]) -> CommandResult:
     if not args:
-        lines = [f"{'*' if n == session.mode else ' '} {n:<11} {mode_summary(n)}" for n in mode_names()]
+        lines = [_hanging(f"{'*' if n == session.mode else ' '} {n:<11} ", mode_summary(n)) for n in mode_names()]
         return CommandResult("\n".join(lines))
     session.set_mode(args[0])
     return CommandResult(f"mode: {args[0]} — {mode_summary(args[0])}")
+
+
+LIST_WIDTH = 74  # the transcript's width in an 80-column terminal
+
+
+def _hanging(head: str, text: str) -> str:
+    """`text` after `head`, wrapped so that its next lines start under it, not under `head`."""
+    return textwrap.fill(text, LIST_WIDTH, initial_indent=head, subsequent_indent=" " * len(head))
 
 
 @command("model", "show or switch the model: /model openai/gpt-4o-mini")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from .errors import UsageError
 
@@ -101,6 +101,15 @@ class SessionPolicy:
         if pinned:
             parts.append(ContextPart("pinned memories", sum(_tokens(m.text) for m in pinned), f"{len(pinned)}, recalled with your messages"))
         return parts
+
+    def close_store(self) -> None:
+        """At a clean exit, after `aclose`: the store is checkpointed and closed (no `-wal` file left behind).
+        The sessions that share it cannot be used after this."""
+        self.store.close()
+
+    def notice_level(self, notice: str) -> Literal["info", "warning"]:
+        """How one of `notices` is shown: what was loaded is information; the rest asks for attention."""
+        return "info" if notice == self.instructions.loaded_notice() else "warning"
 
     def context_fill(self) -> int:
         """About how many tokens the next request fills of the model's context (the /context estimate)."""

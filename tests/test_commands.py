@@ -42,7 +42,7 @@ def test_listing_modes_marks_the_current_one(home):
     session = open_session(home, mode="react")
     lines = run_slash_command(session, "/mode").text.splitlines()
     assert any(line.startswith("* react") for line in lines)
-    assert len(lines) == 11
+    assert len([line for line in lines if not line.startswith("   ")]) == 11  # one per mode, its summary wrapped under it
 
 
 def test_unknown_command_and_help(home):
@@ -87,3 +87,11 @@ async def test_status_keeps_the_session_total_of_tokens_and_the_cost(home):
     record = session.record
     text = run_slash_command(session, "/status").text
     assert f"{record.prompt_tokens + record.completion_tokens:,} in all" in text and "$0.0000" in text and session.id in text
+
+
+def test_the_mode_list_wraps_each_summary_under_itself_within_80_columns(home):
+    lines = run_slash_command(open_session(home), "/mode").text.splitlines()
+    assert all(len(line) <= 74 for line in lines)
+    names = [line.split()[-1] if line.startswith("*") else line.split()[0] for line in lines if not line.startswith("    ")]
+    assert "failure" not in names and "tools" in " ".join(lines)
+    assert all(line.startswith(" " * 14) for line in lines if line[:14].strip() == "")

@@ -61,6 +61,8 @@ def run_command(args: argparse.Namespace) -> int:
         status = asyncio.run(stoppable(_run_turn(session, prompt, printer, words)))
     except BrokenPipeError:
         return _output_closed()
+    finally:
+        session.close_store()
     say_stopped(status)
     return status
 

@@ -156,7 +156,8 @@ class TranscriptPrinter:
             self.line(text, "cyan")
 
     def _on_notice(self, event: Notice) -> None:
-        self.line(f"! {event.message}" if event.level == "warning" else f"· {event.message}", "yellow")
+        warning = event.level == "warning"
+        self.line(f"! {event.message}" if warning else f"· {event.message}", "yellow" if warning else "dim")
 
     def _on_waiting(self, event: Waiting) -> None:
         if self.live:

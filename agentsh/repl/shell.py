@@ -69,6 +69,7 @@ class Repl:
         finally:
             for session in self.opened:
                 await session.aclose()
+            self.session.close_store()  # every session opened here shares its store
         return 0
 
     def _adopt(self, session: Session) -> Session:
@@ -270,7 +271,7 @@ class Repl:
     def greet(self) -> None:
         self.transcript.line(f"agentsh {__version__} · /help lists the commands · Esc Enter adds a newline · Ctrl+D quits", "dim")
         for notice in self.session.notices:
-            self.transcript.show(Notice(message=notice, level="warning"))
+            self.transcript.show(Notice(message=notice, level=self.session.notice_level(notice)))
         self.describe_session()
 
     def describe_session(self) -> None:

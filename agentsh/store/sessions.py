@@ -18,6 +18,7 @@ import json
 import os
 import secrets
 import socket
+import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
@@ -41,6 +42,18 @@ class SessionStore:
         self.host = socket.gethostname()
         self._locks = turn_locks(_database_file(db), db.conn)
         self._turn_locks: dict[int, str] = {}  # turn id -> lock token, for the turns this store runs
+
+    def close(self) -> None:
+        """On a clean exit: fold the write-ahead log into the database and close, so SQLite removes its
+        `-wal` and `-shm` files itself (when no other process has the database open). Never blocks on
+        another process: a checkpoint that would wait is skipped, and the log stays for SQLite to fold later."""
+        try:
+            self.db.execute("PRAGMA busy_timeout = 0")
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error:  # read-only (a damaged store opened to read), or another writer: nothing lost
+            pass
+        finally:
+            self.db.conn.close()
 
     # sessions ---------------------------------------------------------------
 

@@ -197,7 +197,7 @@ class AgentshApp(App[int]):
         if not recent:
             await self.transcript.add(Static(WELCOME, classes="welcome"))
         for notice in session.notices:
-            await self.transcript.add(NoticeLine(notice, "warning"))
+            await self.transcript.add(NoticeLine(notice, session.notice_level(notice)))
 
     def _start_background_work(self, session: Session) -> None:
         """Once the session is on screen: litellm's import, background memory work."""
@@ -529,6 +529,7 @@ class AgentshApp(App[int]):
                 self._keep_draft(self.session)
                 self.farewell = self.session.how_to_continue()
                 await self.session.aclose()
+                self.session.close_store()
         finally:  # whatever failed, the app leaves and gives the terminal back
             self.exit(return_code=self.quit_code)
 

@@ -106,3 +106,65 @@ async def test_the_header_shows_how_full_the_context_is_not_the_running_total(ho
 def test_the_gauge_reads_the_window_of_a_model_litellm_knows(home):
     session = Session.open(Settings(home=home, model="openai/gpt-4o-mini", memory={"consolidate": False}))
     assert (session.context_window() or 0) >= 100_000
+
+
+async def test_page_keys_scroll_the_transcript_from_the_input_and_typing_on_a_tool_block_goes_to_the_input(home):
+    long_answer = "\n\n".join(f"paragraph {n}" for n in range(60))
+    app = make_app(scripted_session(home, ScriptedModel(long_answer)))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "a long one")
+        bottom = app.transcript.scroll_y
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert app.transcript.scroll_y < bottom and app.focused is app.prompt
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert app.transcript.scroll_y == bottom
+
+
+async def test_ctrl_t_opens_the_newest_tool_block_and_keys_typed_on_a_block_go_to_the_input(home):
+    from agentsh.tui.widgets.tool_block import ToolBlock
+
+    session = Session.open(Settings(home=home, model="offline", memory={"consolidate": False}))
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "use the calculator on 17 + 25")
+        [block] = of_type(app, ToolBlock)
+        assert block.collapsed
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert not block.collapsed
+        await pilot.press("shift+tab")
+        await pilot.pause()
+        assert app.focused is not app.prompt and "expand/collapse" in screen_text(app)
+        await pilot.press("h", "i")
+        await pilot.pause()
+        assert app.focused is app.prompt and app.prompt.text == "hi"
+
+
+async def test_what_was_loaded_at_start_is_information_not_a_warning(home):
+    from agentsh.config import config_dir
+    from agentsh.tui.widgets.messages import NoticeLine
+
+    config_dir().mkdir(parents=True, exist_ok=True)
+    (config_dir() / "AGENTS.md").write_text("Answer briefly.\n")
+    app = make_app(Session.open(Settings(home=home, model="offline", memory={"consolidate": False})))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        [loaded] = [n for n in of_type(app, NoticeLine) if "loaded AGENTS.md" in str(n.render())]
+        assert loaded.has_class("-info") and "⚠" not in str(loaded.render()) and "ℹ" in str(loaded.render())
+
+
+async def test_quitting_checkpoints_the_store_so_no_write_ahead_log_is_left(home):
+    from agentsh.store.db import DB_FILENAME
+
+    app = make_app(Session.open(Settings(home=home, model="offline", memory={"consolidate": False})))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "hello")
+        assert (home / f"{DB_FILENAME}-wal").exists()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert (home / DB_FILENAME).exists() and not (home / f"{DB_FILENAME}-wal").exists()
