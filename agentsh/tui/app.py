@@ -8,6 +8,7 @@ sends meanwhile waits in the turn queue.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from typing import TYPE_CHECKING
@@ -57,6 +58,7 @@ WELCOME = Text.assemble(
 REDRAWN = ("resend", "reload")  # actions after which the transcript is drawn again from the store
 GOING_BACK = ("/retry", "/edit", "/undo", "/rewind")  # commands that change what a running turn builds on
 STATUS_EVERY = 16  # text deltas between status-bar refreshes while an answer streams
+QUIET_AFTER_ERROR = 120.0  # seconds after an error pop-up in which background failures stay in the transcript
 DRAWN_TIMEOUT = 0.5  # seconds: the most background work waits for the newest page to be drawn
 
 
@@ -89,6 +91,7 @@ class AgentshApp(App[int]):
         self.error: AgentshError | None = None
         self.runner = TurnRunner(self)
         self.gauge = ContextGauge()
+        self.last_error_at = -QUIET_AFTER_ERROR  # when an error last popped up
         self.pending_approvals: list[ApprovalScreen] = []
         self.unsaved_draft: str | None = None
         self.quit_code = 0  # set by the first quit: Ctrl+Q, /quit, or SIGTERM / SIGHUP (128 + signum)
@@ -446,9 +449,14 @@ class AgentshApp(App[int]):
     # the running turn ---------------------------------------------------------------------
 
     def _background_event(self, event: Event) -> None:
-        """What background memory work reports (facts learned, failures) joins the transcript."""
-        view = TurnView(self.transcript, self.notify_plain, self.ask_approval)
+        """What background memory work reports (facts learned, failures) joins the transcript; soon after an
+        error pop-up (a 401, say), a background failure does not pop up too: it is most likely the same one."""
+        quiet = time.monotonic() - self.last_error_at < QUIET_AFTER_ERROR
+        view = TurnView(self.transcript, self._no_popup if quiet else self.notify_plain, self.ask_approval)
         self.run_worker(view.show(event))
+
+    def _no_popup(self, message: str, severity: SeverityLevel = "information") -> None:
+        """For a background report the user has just seen as an error: in the transcript only."""
 
     def ask_approval(self, request: ApprovalRequest) -> None:
         screen = ApprovalScreen(request, hand_back=self._type_into_prompt)
@@ -579,4 +587,6 @@ class AgentshApp(App[int]):
             self.notify_plain(f"the theme was not saved: {error}", "warning")
 
     def notify_plain(self, message: str, severity: SeverityLevel = "information") -> None:
+        if severity == "error":
+            self.last_error_at = time.monotonic()
         self.notify(literal(message).plain, severity=severity, markup=False)

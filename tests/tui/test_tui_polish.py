@@ -168,3 +168,16 @@ async def test_quitting_checkpoints_the_store_so_no_write_ahead_log_is_left(home
         await pilot.press("ctrl+q")
         await pilot.pause()
     assert (home / DB_FILENAME).exists() and not (home / f"{DB_FILENAME}-wal").exists()
+
+
+async def test_a_background_failure_right_after_an_error_pop_up_does_not_pop_up_again(home):
+    from agentsh.events import Notice
+    from agentsh.tui.widgets.messages import NoticeLine
+
+    app = make_app(scripted_session(home, ScriptedModel("hi")))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.notify_plain("the provider refused the key (401)", "error")
+        app._background_event(Notice(message="memory consolidation of session x failed: 401", level="warning"))
+        await wait_for(pilot, lambda: any("consolidation" in str(n.render()) for n in of_type(app, NoticeLine)), what="the line")
+        assert len(app._notifications) == 1
