@@ -200,7 +200,7 @@ def _tools(session: Session, args: list[str]) -> CommandResult:
 
 @command("sessions", "recent sessions (resume one with /resume ID)")
 def _sessions(session: Session, args: list[str]) -> CommandResult:
-    lines = [f"{r.id}  {r.mode:<10} {r.title or '(untitled)'}" for r in session.recent_sessions(20)]
+    lines = [f"{r.id}  {r.mode:<10} {r.title or '(untitled)'}{'  (agentsh run)' if r.origin == 'run' else ''}" for r in session.recent_sessions(20)]
     return CommandResult("\n".join(lines) or "no sessions yet", action="sessions")
 
 

@@ -100,10 +100,10 @@ class Session(SessionPolicy, SessionRewind):
     @classmethod
     def open(
         cls, settings: Settings, resume: str | None = None, latest: bool = False, store: SessionStore | None = None,
-        anywhere: bool = False,
+        anywhere: bool = False, origin: str = "interactive",
     ) -> Session:
         """Open a new session, or resume `resume` (an id or prefix), or the latest one started in this folder
-        (`latest`; with `anywhere`, the latest of all)."""
+        (`latest`; with `anywhere`, the latest of all). A new session records its `origin`: "run" for `agentsh run`."""
         check_mode_settings(settings.modes)
         store = store or open_store(settings)
         record = _existing_record(store, resume, latest, anywhere)
@@ -115,7 +115,7 @@ class Session(SessionPolicy, SessionRewind):
             notices += [notice] if notice else []
             mode = settings.mode or DEFAULT_MODE
             get_mode(mode)
-            record = store.new_record(mode=mode, model=model_name, workspace=workspace_of(Path.cwd()))
+            record = store.new_record(mode=mode, model=model_name, workspace=workspace_of(Path.cwd()), origin=origin)
         loader, plugin_notices, tool_context = _make_loader(settings)
         problems = [change.message for change in loader.refresh() if change.level == "warning"]
         session = cls(settings, store, record, resolve_model(record.model, settings), loader, tool_context)

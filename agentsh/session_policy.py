@@ -134,12 +134,13 @@ class SessionPolicy:
     # sessions in the store ------------------------------------------------------
 
     def recent_sessions(self, limit: int, here: bool = False) -> list[SessionRecord]:
-        """Stored sessions, the most recently used first; with `here`, only those started in the current folder."""
+        """Stored sessions, the most recently used first, one-shot `agentsh run` ones after the interactive ones;
+        with `here`, only those started in the current folder."""
         from pathlib import Path
 
         from .store.records import workspace_of
 
-        return self.store.list(limit, workspace_of(Path.cwd()) if here else None)
+        return self.store.list(limit, workspace_of(Path.cwd()) if here else None, interactive_first=True)
 
     def find_session(self, id_or_prefix: str) -> SessionRecord:
         return self.store.get(id_or_prefix)

@@ -136,6 +136,10 @@ def _add_sessions_parser(commands: argparse._SubParsersAction) -> None:
     actions = _data_command(commands, "sessions", "list, search, show, export, import, fork, rename, delete sessions")
     listing = _listing(actions, "list", "the most recent sessions, with the folder each was started in", 20)
     listing.add_argument("--dir", metavar="DIR", help="only the sessions started in DIR ('.' for this folder)")
+    listing.add_argument(
+        "--origin", choices=["interactive", "run"],
+        help="only the sessions of the app and --plain (interactive) or of `agentsh run` (run); by default both, interactive first",
+    )
     show = actions.add_parser("show", help="a session's transcript")
     show.add_argument("id")
     show.add_argument("--json", action="store_true")

@@ -55,7 +55,10 @@ def run_command(args: argparse.Namespace) -> int:
     prompt, words = _prompt(args)
     settings = settings_from_args(args)
     store = open_store(settings, on_wait=WaitingNotice())
-    session = Session.open(settings, resume=args.session, latest=args.continue_latest, store=store, anywhere=getattr(args, "continue_anywhere", False))
+    session = Session.open(
+        settings, resume=args.session, latest=args.continue_latest, store=store, anywhere=getattr(args, "continue_anywhere", False),
+        origin="run",
+    )
     printer = JsonPrinter(sys.stdout) if args.json else TextPrinter(sys.stdout, sys.stderr)
     try:
         status = asyncio.run(stoppable(_run_turn(session, prompt, printer, words)))

@@ -143,6 +143,12 @@ def m010_cut_answers(db: Database) -> None:
     db.table("turns").add_column("cut", int, not_null_default=0)
 
 
+@migrations()
+def m011_tui_session_origin(db: Database) -> None:
+    """Where a session was started: "run" (one-shot `agentsh run`) or "interactive" (the app, --plain); NULL before."""
+    db.table("sessions").add_column("origin", str)
+
+
 def known_migrations() -> list[str]:
     """The names of every migration this agentsh has, in order: all a fresh database would apply."""
     return [m.name for m in migrations.pending(Database(memory=True))]

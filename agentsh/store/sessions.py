@@ -36,6 +36,9 @@ TITLE_LENGTH = 60
 CHECKPOINT_PATIENCE = 0.05  # seconds a checkpoint waits for another writer before it is skipped (the next one saves more)
 
 
+_ORIGIN = "COALESCE(origin, 'interactive')"
+
+
 class SessionStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -97,10 +100,22 @@ class SessionStore:
         found = self.list(1, workspace)
         return found[0] if found else None
 
-    def list(self, limit: int = 20, workspace: str | None = None) -> builtins.list[SessionRecord]:
-        """The most recently used sessions first; only those started in `workspace` when it is given."""
-        where, values = ("WHERE workspace = ?", [workspace]) if workspace is not None else ("", [])
-        rows = self.db.query(f"SELECT * FROM sessions {where} ORDER BY updated_at DESC, rowid DESC LIMIT ?", [*values, limit])
+    def list(
+        self, limit: int = 20, workspace: str | None = None, origin: str | None = None, interactive_first: bool = False,
+    ) -> builtins.list[SessionRecord]:
+        """The most recently used sessions first; only those started in `workspace` when it is given, only those
+        of `origin` ("run" or "interactive": a session from before origins were kept counts as interactive);
+        with `interactive_first`, the one-shot `agentsh run` sessions after the others."""
+        conditions, values = [], []
+        if workspace is not None:
+            conditions.append("workspace = ?")
+            values.append(workspace)
+        if origin is not None:
+            conditions.append(f"{_ORIGIN} = ?")
+            values.append(origin)
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        first = f"{_ORIGIN} = 'run', " if interactive_first else ""
+        rows = self.db.query(f"SELECT * FROM sessions {where} ORDER BY {first}updated_at DESC, rowid DESC LIMIT ?", [*values, limit])
         return [SessionRecord.from_row(r) for r in rows]
 
     def update(self, session_id: str, **fields: Any) -> None:
