@@ -127,8 +127,16 @@ def _summarise_results(messages: list[Message]) -> str:
     for message in reversed(messages):
         if message.role != "tool":
             break
-        results.append(f"{message.name} returned: {message.content}")
+        results.append(f"{message.name} returned: {_quoted(message.content)}")
     return "\n".join(reversed(results))
+
+
+def _quoted(output: str) -> str:
+    """One line as it is; several (a listing, a shell's output) in a code block, so Markdown keeps their lines."""
+    if "\n" not in output.strip():
+        return output
+    fence = "`" * max(3, max((len(run) for run in re.findall(r"`+", output)), default=0) + 1)
+    return f"\n\n{fence}text\n{output.strip(chr(10))}\n{fence}\n"
 
 
 def _plain_answer(text: str) -> str:

@@ -220,3 +220,11 @@ async def test_structured_output_wins_over_tools():
     response = await ask(user("use the calculator: 1 + 1"), tools=TOOLS, response_format=Step)
     assert response.message.tool_calls == []
     Step.model_validate_json(response.message.content)
+
+
+async def test_a_several_line_tool_result_is_quoted_in_a_code_block_that_keeps_its_lines():
+    call = ToolCallPart(id="c1", name="run_shell", arguments="{}")
+    output = "total 2\n-rw-r--r-- a.txt\n```\n-rw-r--r-- b.txt"
+    response = await ask(user("run it"), Message(role="assistant", tool_calls=[call]), tool_result(call, output))
+    answer = response.message.content
+    assert "\n````text\ntotal 2\n-rw-r--r-- a.txt\n```\n-rw-r--r-- b.txt\n````" in answer

@@ -6,6 +6,8 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from agentsh.config import Settings
 from agentsh.models.scripted import ScriptedModel
 from agentsh.session import Session
@@ -181,3 +183,21 @@ async def test_a_background_failure_right_after_an_error_pop_up_does_not_pop_up_
         app._background_event(Notice(message="memory consolidation of session x failed: 401", level="warning"))
         await wait_for(pilot, lambda: any("consolidation" in str(n.render()) for n in of_type(app, NoticeLine)), what="the line")
         assert len(app._notifications) == 1
+
+
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
+async def test_user_messages_interrupted_answers_errors_and_notices_each_look_their_own(home, theme):
+    from agentsh.tui.widgets.answer import AssistantMessage
+    from agentsh.tui.widgets.messages import NoticeLine
+
+    app = make_app(scripted_session(home, ScriptedModel("hi")))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.theme = theme
+        widgets = [UserMessage("mine"), AssistantMessage("cut short", interrupted=True), NoticeLine("boom", "error"), NoticeLine("fyi")]
+        await app.transcript.add(*widgets)
+        await pilot.pause()
+        looks = [(w.styles.border_left[0], w.styles.border_left[1].hex, w.styles.background.hex, w.styles.color.hex) for w in widgets]
+        assert len(set(looks)) == len(looks), looks
+        user, interrupted = looks[0], looks[1]
+        assert user[1] != interrupted[1] and user[0] != interrupted[0]
