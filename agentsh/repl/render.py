@@ -29,6 +29,7 @@ from ..events import (
 from ..terminal import neutralize, reveal
 from ..text import format_duration
 from ..tools.call_text import call_segments, is_compound
+from .live import LiveAnswer
 from .steps import first_line, step_lines
 
 SEGMENT_STYLES: dict[str, str | None] = {"text": None, "key": "bold", "operator": "operator"}
@@ -51,8 +52,9 @@ class TranscriptPrinter:
     place and erased by whatever is written next; elsewhere it is a line every `WAITING_LINE_EVERY` s.
     """
 
-    def __init__(self, out: TextIO, color: bool = False, live: bool = False) -> None:
+    def __init__(self, out: TextIO, color: bool = False, live: bool = False, markdown: bool = False) -> None:
         self.out = out
+        self.answer = LiveAnswer(out, color) if markdown else None  # answers rendered as Markdown (a terminal only)
         self.color = color
         self.live = live
         self._status_shown = False  # a status line is on screen, the cursor at its end
@@ -65,6 +67,8 @@ class TranscriptPrinter:
     # writing -------------------------------------------------------------------
 
     def write(self, text: str, style: str | None = None) -> None:
+        if self.answer is not None and self.answer.active:
+            self.answer.finish()
         self._clear_status()
         safe = neutralize(text.replace("\r\n", "\n"))
         if style and self.color and safe:
@@ -83,6 +87,8 @@ class TranscriptPrinter:
 
     def pause(self) -> None:
         """End a streaming answer or a tool line, so the next output starts on its own line."""
+        if self.answer is not None and self.answer.active:
+            self.answer.finish()
         self._clear_status()
         if self._streaming or self._open_call:
             self.write("\n")
@@ -110,12 +116,19 @@ class TranscriptPrinter:
     def _on_session(self, event: SessionInfo) -> None:
         self._answered = False
         self._calls.clear()
+        if self.answer is not None:
+            self.answer.wait("waiting for the model")
 
     def _on_text(self, event: TextDelta) -> None:
         if event.agent is not None or not event.delta:  # sub-agents' drafts: their steps summarise them
             return
         if self._open_call:
             self.pause()
+        if self.answer is not None:
+            self._clear_status()
+            self.answer.write(event.delta)
+            self._answered = True
+            return
         self.write(event.delta)
         self._streaming = self._answered = True
 
@@ -160,7 +173,9 @@ class TranscriptPrinter:
         self.line(f"! {event.message}" if warning else f"· {event.message}", "yellow" if warning else "dim")
 
     def _on_waiting(self, event: Waiting) -> None:
-        if self.live:
+        if self.answer is not None and not self.answer.source:
+            self.answer.wait(event.label)
+        elif self.live:
             self.status(f"… {event.label}")
         elif event.seconds // WAITING_LINE_EVERY > self._waited // WAITING_LINE_EVERY:
             self.line(f"· {event.label}", "dim")
