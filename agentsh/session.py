@@ -288,8 +288,8 @@ class Session(SessionPolicy, SessionRewind):
             queue.put_nowait(event)
             self.loader.hooks.dispatch(event, lambda failure: _report(failure, log, queue, self._observe))
 
-        def refresh_tools() -> None:
-            for change in self.loader.news():
+        async def refresh_tools() -> None:  # in a thread: a plugin's import never stops the UI's loop
+            for change in await asyncio.to_thread(self.loader.news):
                 emit(Notice(message=change.message, level=change.level))
 
         registry, executor = self._tools_for(options.tools)

@@ -124,7 +124,7 @@ class _PlanRun:
     # planning ------------------------------------------------------------------------
 
     async def _plan(self) -> Plan:
-        self.turn.refresh_tools()
+        await self.turn.refresh_tools()
         messages = [system(self._planner_prompt()), *_conversation(self.turn.history)]
         plan = await self._ask(messages, done=())
         if plan is not None:

@@ -86,6 +86,7 @@ class PluginLoader:
         self._built = False
         self._snapshot: tuple = ()
         self._reported: set[str] = set()
+        self._lock = threading.RLock()  # a turn refreshes in a worker thread; a UI's listing on its own
 
     def add_builtin(self, tools: list[Tool]) -> None:
         """Tools that come with agentsh itself: kept through every reload (a plugin may still replace one)."""
@@ -94,6 +95,10 @@ class PluginLoader:
 
     def refresh(self) -> list[PluginChange]:
         """Bring tools and hooks in line with the files on disk; return what changed, a line each."""
+        with self._lock:
+            return self._refresh()
+
+    def _refresh(self) -> list[PluginChange]:
         snapshot = _snapshot(self.directories)
         if snapshot == self._snapshot and self._built:
             return []
@@ -116,7 +121,8 @@ class PluginLoader:
 
     def news(self) -> list[PluginChange]:
         """What to tell the user now: changes on disk since the last look, then clashes not reported yet."""
-        return self.refresh() + self.warnings_once()
+        with self._lock:
+            return self.refresh() + self.warnings_once()
 
     def statuses(self) -> list[PluginStatus]:
         return [*self.installed, *(self.plugins[p] for p in self._ordered_paths())]
