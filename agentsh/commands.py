@@ -230,7 +230,7 @@ def _fork(session: Session, args: list[str]) -> CommandResult:
 def _numbered(session: Session) -> str:
     """The visible messages, numbered as /fork counts them: who, and the start of the text."""
     return "\n".join(
-        f"{number:>3}  {'you' if m.role == 'user' else 'answer':<6} {_start(m.content, 70)}"
+        f"{number:>3}  {'you' if m.role == 'user' else 'answer':<6} {_start(m.content, 60)}"
         for number, m in enumerate(session.visible_messages(), 1)
     )
 

@@ -482,6 +482,8 @@ class AgentshApp(App[int]):
         for screen in list(self.pending_approvals):  # the turn ended while a question was open
             screen.dismiss(Decision.DENY)
         self.refresh_status(state="idle")
+        if self.session is not None:
+            self.run_worker(self.gauge.after_turn(self, self.session, view.context), group="context")
 
     def action_cancel_turn(self) -> None:
         if self.focused is not self.prompt:  # Esc from a tool block goes back to the input first

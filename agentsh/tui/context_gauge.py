@@ -22,12 +22,19 @@ class ContextGauge:
     def window_of(self, model: str) -> int | None:
         return self.windows.get(model)
 
-    def estimate(self, session: Session) -> None:
-        """Blocking (the app calls it in the thread that reads the history): the fill before any turn."""
+    def estimate(self, session: Session, reported: int | None = None) -> None:
+        """Blocking (the app calls it in a thread): the fill of the next request, as /status and /context
+        estimate it, or what the model reported reading and writing in the turn just done when that is more."""
         try:
-            self.used = session.context_fill()
+            estimated: int | None = session.context_fill()
         except AgentshError:  # a gauge is never worth an error: the figure just stays unknown
-            self.used = None
+            estimated = None
+        self.used = max(filter(None, (estimated, reported)), default=None)
+
+    async def after_turn(self, app: AgentshApp, session: Session, reported: int | None) -> None:
+        await asyncio.to_thread(self.estimate, session, reported)
+        if app.session is session:
+            app.refresh_status()
 
     def measure(self, app: AgentshApp, session: Session) -> None:
         """Once per model, once its session's history is loaded: read the model's window, off the UI loop."""
