@@ -61,12 +61,20 @@ async def interactive(settings: Settings, resume: str | None, latest: bool | str
     transcript = TranscriptPrinter(sys.stdout, color=not os.environ.get("NO_COLOR"), live=True, markdown=markdown)
     session = await open_session(settings, resume, latest, terminal, transcript)
     shell = Repl(session, terminal, transcript)
-    return await shell.run()
+    return await run_and_close(shell)
 
 
 async def _run(settings: Settings, resume: str | None, latest: bool | str, terminal: Terminal, transcript: TranscriptPrinter) -> int:
     session = await open_session(settings, resume, latest, terminal, transcript)
-    return await Repl(session, terminal, transcript).run()
+    return await run_and_close(Repl(session, terminal, transcript))
+
+
+async def run_and_close(shell: Repl) -> int:
+    """The shell until it ends; then its store is checkpointed and closed: no `-wal` file left behind."""
+    try:
+        return await shell.run()
+    finally:
+        shell.session.close_store()  # every session the shell opened shares this store
 
 
 async def open_session(settings: Settings, resume: str | None, latest: bool | str, terminal: Terminal, transcript: TranscriptPrinter) -> Session:

@@ -69,7 +69,6 @@ class Repl:
         finally:
             for session in self.opened:
                 await session.aclose()
-            self.session.close_store()  # every session opened here shares its store
         return 0
 
     def _adopt(self, session: Session) -> Session:

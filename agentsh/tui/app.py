@@ -539,7 +539,6 @@ class AgentshApp(App[int]):
                 self._keep_draft(self.session)
                 self.farewell = self.session.how_to_continue()
                 await self.session.aclose()
-                self.session.close_store()
         finally:  # whatever failed, the app leaves and gives the terminal back
             self.exit(return_code=self.quit_code)
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import threading
 
 from agentsh.models.scripted import Reply, ScriptedModel, calls
-from agentsh.store.db import DB_FILENAME, open_database
-from agentsh.store.sessions import SessionStore
 from agentsh.tools.tool import tool
 from agentsh.tui.screens.approval import ApprovalScreen
 from agentsh.tui.warmup import Warmup
@@ -49,10 +47,6 @@ async def until_armed(app, pilot) -> None:
     """The modal is up and has been visible long enough to take an answer."""
     await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen) and app.screen.armed, what="the armed approval modal")
 
-
-
-def reopened(home) -> SessionStore:
-    return SessionStore(open_database(home / DB_FILENAME))
 
 async def test_approve_once_runs_the_exact_call_shown(home):
     app = make_app(approval_session(home))
@@ -128,7 +122,7 @@ async def test_ctrl_q_mid_stream_quits_and_saves_the_turn_as_interrupted(home):
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: not app.is_running, what="the app to exit")
     assert app.return_code == 0
-    stored = reopened(home).messages(session.id)  # quitting closed the app's store
+    stored = session.store.messages(session.id)
     assert [m.role for m in stored] == ["user", "assistant"] and stored[-1].interrupted
 
 
@@ -232,6 +226,6 @@ async def test_ctrl_q_while_an_approval_is_asked_quits_and_saves_the_turn(home):
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: not app.is_running, what="the app to exit")
     assert WRITTEN == []
-    stored = reopened(home).messages(session.id)  # quitting closed the app's store
+    stored = session.store.messages(session.id)
     assert stored[0].content == "note it"
     assert [m.role for m in stored[1:]] == ["assistant", "tool"]  # the call, with the interrupted result the store gives it

@@ -159,18 +159,6 @@ async def test_what_was_loaded_at_start_is_information_not_a_warning(home):
         assert loaded.has_class("-info") and "⚠" not in str(loaded.render()) and "ℹ" in str(loaded.render())
 
 
-async def test_quitting_checkpoints_the_store_so_no_write_ahead_log_is_left(home):
-    from agentsh.store.db import DB_FILENAME
-
-    app = make_app(Session.open(Settings(home=home, model="offline", memory={"consolidate": False})))
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await send(pilot, "hello")
-        assert (home / f"{DB_FILENAME}-wal").exists()
-        await pilot.press("ctrl+q")
-        await pilot.pause()
-    assert (home / DB_FILENAME).exists() and not (home / f"{DB_FILENAME}-wal").exists()
-
 
 async def test_a_background_failure_right_after_an_error_pop_up_does_not_pop_up_again(home):
     from agentsh.events import Notice
