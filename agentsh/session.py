@@ -289,6 +289,8 @@ class Session(SessionPolicy, SessionRewind):
             self.loader.hooks.dispatch(event, lambda failure: _report(failure, log, queue, self._observe))
 
         async def refresh_tools() -> None:  # in a thread: a plugin's import never stops the UI's loop
+            if not self.loader.has_news():  # the usual case, answered without a thread
+                return
             for change in await asyncio.to_thread(self.loader.news):
                 emit(Notice(message=change.message, level=change.level))
 

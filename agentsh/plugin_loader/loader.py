@@ -98,6 +98,10 @@ class PluginLoader:
         with self._lock:
             return self._refresh()
 
+    def has_news(self) -> bool:
+        """Cheap (the files' stamps only): whether `news()` has anything to load or to say."""
+        return not self._built or _snapshot(self.directories) != self._snapshot or any(w not in self._reported for w in self.warnings)
+
     def _refresh(self) -> list[PluginChange]:
         snapshot = _snapshot(self.directories)
         if snapshot == self._snapshot and self._built:
