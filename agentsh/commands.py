@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 from .custom_commands import CustomCommand, TurnOptions
 from .errors import AgentshError
 from .modes import mode_class, mode_names
+from .text import counted
 
 if TYPE_CHECKING:
     from .session import Session
@@ -181,8 +183,8 @@ def _help(session: Session, args: list[str]) -> CommandResult:
 @command("mode", "show or switch the orchestration mode: /mode planner")
 def _mode(session: Session, args: list[str]) -> CommandResult:
     if not args:
-        lines = [f"{'*' if n == session.mode else ' '} {n:<11} {mode_summary(n)}" for n in mode_names()]
-        lines += [f"{'*' if n == session.mode else ' '} {n} — {summary if ok else 'does not check: agentsh workflows check'}"
+        lines = [_hanging(f"{'*' if n == session.mode else ' '} {n:<11} ", mode_summary(n)) for n in mode_names()]
+        lines += [_hanging(f"{'*' if n == session.mode else ' '} {n} — ", summary if ok else "does not check: agentsh workflows check")
                   for n, summary, ok in session.workflow_modes()]
         return CommandResult("\n".join(lines))
     session.set_mode(args[0])
@@ -195,6 +197,14 @@ def _save_plan(session: Session, args: list[str]) -> CommandResult:
         return CommandResult("usage: /save-plan NAME (then /mode workflow:NAME runs it)", error=True)
     path = session.save_plan(args[0])
     return CommandResult(f"saved the plan as {path}; edit it, check it with `agentsh workflows check {args[0]}`, run it with /mode workflow:{args[0]}")
+
+
+LIST_WIDTH = 74  # the transcript's width in an 80-column terminal
+
+
+def _hanging(head: str, text: str) -> str:
+    """`text` after `head`, wrapped so that its next lines start under it, not under `head`."""
+    return textwrap.fill(text, LIST_WIDTH, initial_indent=head, subsequent_indent=" " * len(head))
 
 
 @command("model", "show or switch the model: /model openai/gpt-4o-mini")
@@ -260,7 +270,7 @@ def _tools(session: Session, args: list[str]) -> CommandResult:
 
 @command("sessions", "recent sessions (resume one with /resume ID)")
 def _sessions(session: Session, args: list[str]) -> CommandResult:
-    lines = [f"{r.id}  {r.mode:<10} {r.title or '(untitled)'}" for r in session.recent_sessions(20)]
+    lines = [f"{r.id}  {r.mode:<10} {r.title or '(untitled)'}{'  (agentsh run)' if r.origin == 'run' else ''}" for r in session.recent_sessions(20)]
     return CommandResult("\n".join(lines) or "no sessions yet", action="sessions")
 
 
@@ -277,11 +287,41 @@ def _new(session: Session, args: list[str]) -> CommandResult:
     return CommandResult("new session", action="new")
 
 
-@command("fork", "fork this session into a new one: /fork [N messages]")
+@command("fork", "fork this session into a new one: /fork [N] keeps the first N messages (/fork list numbers them)")
 def _fork(session: Session, args: list[str]) -> CommandResult:
-    at = int(args[0]) if args and args[0].isdigit() else None
-    record = session.fork(at)
+    if args and args[0] == "list":
+        return CommandResult(_numbered(session) or "no messages yet")
+    if args and not args[0].isdigit():
+        return CommandResult(f"/fork takes a number of messages (/fork list numbers them), not {args[0]!r}", error=True)
+    record = session.fork(int(args[0]) if args else None)
     return CommandResult(f"forked into {record.id}", action="resume", argument=record.id)
+
+
+def _numbered(session: Session) -> str:
+    """The visible messages, numbered as /fork counts them: who, and the start of the text."""
+    return "\n".join(
+        f"{number:>3}  {'you' if m.role == 'user' else 'answer':<6} {_start(m.content, 60)}"
+        for number, m in enumerate(session.visible_messages(), 1)
+    )
+
+
+def _start(text: str, limit: int) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+@command("status", "this session: id, title, mode, model, tokens in all, cost, context")
+def _status(session: Session, args: list[str]) -> CommandResult:
+    record = session.record
+    cost = "unknown" if record.cost is None else f"${record.cost:.4f}"
+    total = record.prompt_tokens + record.completion_tokens
+    return CommandResult("\n".join([
+        f"session  {record.id} · {record.title or '(untitled)'}",
+        f"mode     {record.mode} · model {record.model}",
+        f"tokens   {total:,} in all ({record.prompt_tokens:,} read, {record.completion_tokens:,} written)",
+        f"cost     {cost}",
+        f"context  about {session.context_fill():,} tokens in the next request (/context for the parts)",
+    ]))
 
 
 @command("title", "rename this session: /title New title")
@@ -450,7 +490,7 @@ def _copy(session: Session, args: list[str]) -> CommandResult:
         return CommandResult(f"copied the last answer ({len(answer)} characters)", action="copy", argument=answer)
     blocks = code_blocks(answer)
     if not args[0].isdigit() or not 1 <= int(args[0]) <= len(blocks):
-        return CommandResult(f"the last answer has {len(blocks)} code block(s): /copy 1 to /copy {len(blocks)}", error=True)
+        return CommandResult(f"the last answer has {counted(len(blocks), 'code block')}: /copy 1 to /copy {len(blocks)}", error=True)
     block = blocks[int(args[0]) - 1]
     return CommandResult(f"copied code block {args[0]} ({len(block)} characters)", action="copy", argument=block)
 

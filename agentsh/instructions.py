@@ -68,13 +68,16 @@ class Instructions:
 
     def notices(self) -> list[str]:
         """One line at start: what was loaded, then a line for each file ignored or cut."""
-        lines = []
-        if self.used:
-            count = len(self.used)
-            names = ", ".join(dict.fromkeys(f.path.name for f in self.used))
-            lines.append(f"loaded {names} ({count} file{'s' if count != 1 else ''}, {_thousands(self.tokens)} tokens); /context lists them")
-        lines += [_problem(f) for f in self.files if f.status != "loaded"]
-        return lines
+        loaded = self.loaded_notice()
+        return ([loaded] if loaded else []) + [_problem(f) for f in self.files if f.status != "loaded"]
+
+    def loaded_notice(self) -> str | None:
+        """What was loaded (information, not a warning); None when nothing was."""
+        if not self.used:
+            return None
+        count = len(self.used)
+        names = ", ".join(dict.fromkeys(f.path.name for f in self.used))
+        return f"loaded {names} ({count} file{'s' if count != 1 else ''}, {_thousands(self.tokens)} tokens); /context lists them"
 
 
 def load_instructions(folder: Path) -> Instructions:

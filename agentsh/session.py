@@ -136,10 +136,11 @@ class Session(SessionPolicy, SessionRewind):
     @classmethod
     def open(
         cls, settings: Settings, resume: str | None = None, latest: bool = False, store: SessionStore | None = None,
-        anywhere: bool = False, mcp: McpManager | None = None,
+        anywhere: bool = False, mcp: McpManager | None = None, origin: str = "interactive",
     ) -> Session:
         """Open a new session, or resume `resume` (an id or prefix), or the latest one started in this folder
-        (`latest`; with `anywhere`, the latest of all). `mcp`: servers already running, taken over."""
+        (`latest`; with `anywhere`, the latest of all). `mcp`: servers already running, taken over. A new
+        session records its `origin`: "run" for `agentsh run`."""
         check_mode_settings(settings.modes, settings.agents)
         servers = mcp or open_manager(settings.mcp_servers, Path.cwd(), data_home(settings))
         store = store or open_store(settings)
@@ -152,7 +153,7 @@ class Session(SessionPolicy, SessionRewind):
             notices += [notice] if notice else []
             mode = settings.mode or DEFAULT_MODE
             get_mode(mode)  # a workflow's name is checked once the session knows its workflow files
-            record = store.new_record(mode=mode, model=model_name, workspace=workspace_of(Path.cwd()))
+            record = store.new_record(mode=mode, model=model_name, workspace=workspace_of(Path.cwd()), origin=origin)
         loader, plugin_notices, tool_context = _make_loader(settings)
         problems = [change.message for change in loader.refresh() if change.level == "warning"]
         session = cls(settings, store, record, resolve_model(record.model, settings), loader, tool_context, servers)
@@ -383,10 +384,13 @@ class Session(SessionPolicy, SessionRewind):
             queue.put_nowait(event)
             self.loader.hooks.dispatch(event, lambda failure: _report(failure, log, queue, self._observe))
 
-        def refresh_tools() -> None:
+        async def refresh_tools() -> None:
             self.mcp_catalog.sync()  # a server that reconnected is listed again
+            # A changed plugin file is imported in a thread (a slow import never stops the UI's loop); the
+            # usual case, and news from the other sources (MCP servers), is answered on the loop.
+            changes = await asyncio.to_thread(self.loader.news) if self.loader.has_news() else self.loader.news()
             workflow_news = self.workflows.refresh() if self.workflows.loaded else []  # hot reload, once workflows are in use
-            for change in [*self.loader.news(), *workflow_news]:
+            for change in [*changes, *workflow_news]:
                 emit(Notice(message=change.message, level=change.level))
 
         self._ask = emit

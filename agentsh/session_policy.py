@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from .agent.budget import Limits, Spent, TurnBudget
 from .custom_commands import TurnOptions
@@ -47,6 +47,11 @@ class ContextPart:
     name: str
     tokens: int
     detail: str = ""
+
+
+def visible_positions(history: list[Message]) -> list[int]:
+    """Where the user's messages and the answers with text are in `history`."""
+    return [i for i, m in enumerate(history) if m.role == "user" or (m.role == "assistant" and m.content.strip())]
 
 
 class SessionPolicy:
@@ -143,6 +148,25 @@ class SessionPolicy:
         session, day = self.budget_spent() if wanted else (Spent(), Spent())
         return TurnBudget(limits, session, day)
 
+    def close_store(self) -> None:
+        """At a clean exit, after `aclose`: the store is checkpointed and closed (no `-wal` file left behind).
+        The sessions that share it cannot be used after this."""
+        self.store.close()
+
+    def notice_level(self, notice: str) -> Literal["info", "warning"]:
+        """How one of `notices` is shown: what was loaded is information; the rest asks for attention."""
+        return "info" if notice == self.instructions.loaded_notice() else "warning"
+
+    def context_fill(self) -> int:
+        """About how many tokens the next request fills of the model's context (the /context estimate)."""
+        return sum(part.tokens for part in self.context_parts())
+
+    def context_window(self) -> int | None:
+        """How many tokens the session's model can read; None when unknown. Blocking: may import litellm."""
+        from .models.context import context_window
+
+        return context_window(self.record.model)
+
     # background events ----------------------------------------------------------
 
     def subscribe(self, listener: Listener) -> None:
@@ -156,12 +180,13 @@ class SessionPolicy:
     # sessions in the store ------------------------------------------------------
 
     def recent_sessions(self, limit: int, here: bool = False) -> list[SessionRecord]:
-        """Stored sessions, the most recently used first; with `here`, only those started in the current folder."""
+        """Stored sessions, the most recently used first, one-shot `agentsh run` ones after the interactive ones;
+        with `here`, only those started in the current folder."""
         from pathlib import Path
 
         from .store.records import workspace_of
 
-        return self.store.list(limit, workspace_of(Path.cwd()) if here else None)
+        return self.store.list(limit, workspace_of(Path.cwd()) if here else None, interactive_first=True)
 
     def find_session(self, id_or_prefix: str) -> SessionRecord:
         return self.store.get(id_or_prefix)
@@ -205,8 +230,19 @@ class SessionPolicy:
         return path
 
     def fork(self, at: int | None = None) -> SessionRecord:
-        """A new stored session with this one's first `at` messages (all by default), its mode and model."""
-        return self.store.fork(self.id, at)
+        """A new stored session with this one's first `at` visible messages (all by default; tool calls and
+        their results are not counted, and go with the message they belong to), its mode and model."""
+        if at is None:
+            return self.store.fork(self.id, None)
+        visible = visible_positions(self.history())
+        if not 0 <= at <= len(visible):
+            raise UsageError(f"this session has {len(visible)} messages to fork at: give a number from 0 to {len(visible)} (/fork list shows them)")
+        return self.store.fork(self.id, visible[at - 1] + 1 if at else 0)
+
+    def visible_messages(self) -> list[Message]:
+        """The messages a user sees in the transcript, in order: theirs and the answers (not tool calls and results)."""
+        history = self.history()
+        return [history[index] for index in visible_positions(history)]
 
     def export(self, kind: str) -> str:
         """This session as Markdown (`md`) or JSON (`json`)."""

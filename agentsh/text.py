@@ -45,3 +45,8 @@ def code_blocks(markdown: str) -> list[str]:
     if fence is not None:
         blocks.append("\n".join(lines))
     return blocks
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """"1 delegation", "3 delegations": a count with its noun agreeing."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"

@@ -38,7 +38,7 @@ async def run_tool_loop(
     add = add or messages.append
     executor = executor or turn.executor
     for _ in range(max_steps or turn.max_steps):
-        turn.refresh_tools()
+        await turn.refresh_tools()
         offered = turn.offered_tools(messages, executor, tools)
         request = ModelRequest(messages=list(messages), tools=offered.schemas, temperature=temperature)
         response = await answer_call(turn, request, agent, model)

@@ -36,6 +36,10 @@ class Offered:
     allowed: list[str] | None
 
 
+async def no_refresh() -> None:
+    """A turn with no plugin files to watch."""
+
+
 @dataclass
 class Turn:
     """Shared by the session and the mode for the length of one user message.
@@ -52,7 +56,7 @@ class Turn:
     emit: Emit
     record: Callable[[Message], None] = lambda message: None
     max_steps: int = 20
-    refresh_tools: Callable[[], None] = lambda: None  # hot reload: runs before every model call
+    refresh_tools: Callable[[], Awaitable[None]] = no_refresh  # hot reload: awaited before every model call
     profiles: dict[str, AgentProfile] = field(default_factory=lambda: resolve_profiles({}))
     mode_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     make_model: Callable[[str], ModelClient] | None = None

@@ -75,6 +75,7 @@ def _add_shell_options(parser: argparse.ArgumentParser) -> None:
     """With no COMMAND, agentsh opens the interactive shell: the TUI, or the line REPL with --plain."""
     shell = parser.add_argument_group("interactive shell (no COMMAND)")
     shell.add_argument("--plain", action="store_true", help="a line-by-line prompt instead of the full-screen app")
+    shell.add_argument("--raw", action="store_true", help="with --plain: answers as the model wrote them, not rendered as Markdown")
     shell.add_argument("--continue", "-c", dest="continue_latest", action="store_true", help="open the latest session started in this folder")
     shell.add_argument("--any", dest="continue_anywhere", action="store_true", help="with -c: the latest session, wherever it was started")
     shell.add_argument("--resume", "-r", nargs="?", const="", metavar="ID", help="open session ID (a unique prefix); without ID, pick one")
@@ -201,6 +202,10 @@ def _add_sessions_parser(commands: argparse._SubParsersAction) -> None:
     actions = _data_command(commands, "sessions", "list, search, show, export, import, fork, rename, delete sessions")
     listing = _listing(actions, "list", "the most recent sessions, with the folder each was started in", 20)
     listing.add_argument("--dir", metavar="DIR", help="only the sessions started in DIR ('.' for this folder)")
+    listing.add_argument(
+        "--origin", choices=["interactive", "run"],
+        help="only the sessions of the app and --plain (interactive) or of `agentsh run` (run); by default both, interactive first",
+    )
     show = actions.add_parser("show", help="a session's transcript")
     show.add_argument("id")
     show.add_argument("--json", action="store_true")

@@ -45,12 +45,20 @@ def _status_row(status) -> dict:
 
 
 def tools_command(args: argparse.Namespace) -> int:
-    loader, notices = _loader(args)
-    schemas = loader.registry.schemas()
+    """The tools a new session offers the model: plugins and the built-in ones (long-term memory)."""
+    from ..session import Session
+
+    settings = settings_from_args(args)
+    notices = plugin_directories(settings, Path.cwd())[1]  # a workspace's plugins not loaded, and why
+    session = Session.open(settings)
+    try:
+        tools = session.tools()
+    finally:
+        session.close_store()
     if args.json:
-        print(json.dumps(schemas, indent=2))
+        print(json.dumps([item.schema() for item in tools], indent=2))
     else:
-        for item in loader.registry:
+        for item in tools:
             flags = " (needs approval)" if item.requires_approval else ""
             print(f"{item.name}{flags}: {item.description.splitlines()[0] if item.description else ''}")
             print(f"    parameters: {json.dumps(item.parameters)}")

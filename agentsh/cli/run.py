@@ -62,12 +62,17 @@ def run_command(args: argparse.Namespace) -> int:
     prompt, words = _prompt(args)
     settings = settings_from_args(args)
     store = open_store(settings, on_wait=WaitingNotice())
-    session = Session.open(settings, resume=args.session, latest=args.continue_latest, store=store, anywhere=getattr(args, "continue_anywhere", False))
+    session = Session.open(
+        settings, resume=args.session, latest=args.continue_latest, store=store, anywhere=getattr(args, "continue_anywhere", False),
+        origin="run",
+    )
     printer = JsonPrinter(sys.stdout) if args.json else SchemaPrinter(sys.stdout, sys.stderr) if schema else TextPrinter(sys.stdout, sys.stderr)
     try:
         status = asyncio.run(stoppable(_run_turn(session, prompt, printer, words, schema)))
     except BrokenPipeError:
         return _output_closed()
+    finally:
+        session.close_store()
     say_stopped(status)
     return status
 

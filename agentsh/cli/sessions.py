@@ -26,7 +26,8 @@ def sessions_command(args: argparse.Namespace) -> int:
 
 
 def _list(store: SessionStore, args: argparse.Namespace) -> None:
-    records = store.list(args.limit, workspace_of(Path(args.dir).expanduser()) if args.dir else None)
+    folder = workspace_of(Path(args.dir).expanduser()) if args.dir else None
+    records = store.list(args.limit, folder, origin=args.origin, interactive_first=True)
     counts = _message_counts(store, [r.id for r in records])
     if args.json:
         print_json([{**r.model_dump(), "messages": counts.get(r.id, 0)} for r in records])
@@ -36,7 +37,8 @@ def _list(store: SessionStore, args: argparse.Namespace) -> None:
     for record in records:
         when = record.updated_at[:16].replace("T", " ")
         count = counts.get(record.id, 0)
-        out(f"{record.id}  {when}  {record.mode:<10} {count:>5} msgs  {record.model:<24} {record.title or '(untitled)'}")
+        origin = "run" if record.origin == "run" else "chat"
+        out(f"{record.id}  {when}  {origin:<4}  {record.mode:<10} {count:>5} msgs  {record.model:<24} {record.title or '(untitled)'}")
         out(f"              in {short_folder(record.workspace)}")
         if record.summary:
             out(f"              {' '.join(record.summary.split())}")

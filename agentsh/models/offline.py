@@ -24,6 +24,8 @@ from .offline_arguments import draw_arguments
 from .schema_instance import instance_for
 
 NAME = "offline"
+ECHO_LIMIT = 200  # characters of a message echoed whole; of a longer one, the start of its first line
+ECHO_LINE = 80
 
 
 class OfflineModel:
@@ -125,17 +127,34 @@ def _summarise_results(messages: list[Message]) -> str:
     for message in reversed(messages):
         if message.role != "tool":
             break
-        results.append(f"{message.name} returned: {message.content}")
+        results.append(f"{message.name} returned: {_quoted(message.content)}")
     return "\n".join(reversed(results))
+
+
+def _quoted(output: str) -> str:
+    """One line as it is; several (a listing, a shell's output) in a code block, so Markdown keeps their lines."""
+    if "\n" not in output.strip():
+        return output
+    fence = "`" * max(3, max((len(run) for run in re.findall(r"`+", output)), default=0) + 1)
+    return f"\n\n{fence}text\n{output.strip(chr(10))}\n{fence}\n"
 
 
 def _plain_answer(text: str) -> str:
     if not text.strip():
         return "(offline model) I received an empty message."
-    return (
-        "(offline model) I am agentsh's built-in offline model: I echo, call tools you name, "
-        f"and fill structured answers, but I do not reason. You said: {text.strip()}"
-    )
+    if len(text.strip()) > ECHO_LIMIT:  # a mode's prompt to a sub-agent, holding other answers: one line of it
+        return f"(offline model) I do not reason; I was asked: {_start_of(text)}"
+    return f"(offline model) I echo, call the tools you name and fill structured answers; I do not reason. You said: {text.strip()}"
+
+
+def _start_of(text: str) -> str:
+    """The first line (with the next ones while it is only a label, "The question:"), cut to ECHO_LINE."""
+    line = ""
+    for part in text.strip().splitlines():
+        line = f"{line} {part.strip()}".strip()
+        if len(line) >= ECHO_LINE // 2:
+            break
+    return line if len(line) <= ECHO_LINE else line[: ECHO_LINE - 1].rstrip() + "…"
 
 
 def _pieces(text: str) -> list[str]:

@@ -137,14 +137,14 @@ class _PlanRun:
     # planning ------------------------------------------------------------------------
 
     async def _plan(self) -> Plan:
-        self.turn.refresh_tools()
+        await self.turn.refresh_tools()
         messages = [system(self._planner_prompt()), *_conversation(self.turn.history)]
         plan = await self._ask(messages, done=())
         if plan is not None:
             return plan
         self.turn.emit(Notice(message="the planner gave no valid plan: running the request as one task", level="warning"))
         request = self.turn.user_text.strip() or "(an empty request)"
-        return Plan(goal=request, tasks=[PlanTask(id="task", description=request, agent=FALLBACK_AGENT)])
+        return Plan(goal=request, tasks=[PlanTask(id="1", description=request, agent=FALLBACK_AGENT)])
 
     async def _replanned(self) -> bool:
         """After a failure: one replan call, if any is left. False when the plan has failed for good."""

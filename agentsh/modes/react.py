@@ -125,7 +125,7 @@ class ReactMode:
         self._answer(turn, parsed.final or parsed.thought or NO_ANSWER, step_limited=True, cut=parsed.cut)
 
     async def _ask(self, turn: Turn, scratchpad: list[Message], step: int) -> Parsed:
-        turn.refresh_tools()
+        await turn.refresh_tools()
         tools = turn.offered_tools(turn.history).schemas
         messages = [system(_system_prompt(turn.history, tools)), *scratchpad]
         response = await turn.call_model(ModelRequest(messages=messages, text_tools=tools), AGENT)

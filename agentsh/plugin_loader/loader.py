@@ -101,6 +101,7 @@ class PluginLoader:
         self._reported: set[str] = set()
         self.sources: list[ToolSource] = []
         self._source_stamps: tuple = ()
+        self._lock = threading.RLock()  # a turn refreshes in a worker thread; a UI's listing on its own
 
     def add_builtin(self, tools: list[Tool]) -> None:
         """Tools that come with agentsh itself: kept through every reload (a plugin may still replace one)."""
@@ -115,6 +116,14 @@ class PluginLoader:
 
     def refresh(self) -> list[PluginChange]:
         """Bring tools and hooks in line with the files on disk and the other sources; return what changed, a line each."""
+        with self._lock:
+            return self._refresh()
+
+    def has_news(self) -> bool:
+        """Cheap (the files' stamps only): whether `news()` has anything to load or to say."""
+        return not self._built or _snapshot(self.directories) != self._snapshot or any(w not in self._reported for w in self.warnings)
+
+    def _refresh(self) -> list[PluginChange]:
         snapshot = _snapshot(self.directories)
         news = [change for source in self.sources for change in source.news()]
         if self._source_stamps != tuple(source.stamp() for source in self.sources):
@@ -140,7 +149,8 @@ class PluginLoader:
 
     def news(self) -> list[PluginChange]:
         """What to tell the user now: changes on disk since the last look, then clashes not reported yet."""
-        return self.refresh() + self.warnings_once()
+        with self._lock:
+            return self.refresh() + self.warnings_once()
 
     def statuses(self) -> list[PluginStatus]:
         return [*self.installed, *(self.plugins[p] for p in self._ordered_paths())]

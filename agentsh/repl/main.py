@@ -36,16 +36,17 @@ def _continue(args: argparse.Namespace) -> bool | str:
 def repl_command(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     if sys.stdin.isatty() and sys.stdout.isatty():
-        status = asyncio.run(stoppable(interactive(settings, args.resume, _continue(args))))
+        status = asyncio.run(stoppable(interactive(settings, args.resume, _continue(args), markdown=not args.raw)))
     else:
-        transcript = TranscriptPrinter(sys.stdout, color=wants_color(sys.stdout), live=sys.stdout.isatty())
+        tty = sys.stdout.isatty()
+        transcript = TranscriptPrinter(sys.stdout, color=wants_color(sys.stdout), live=tty, markdown=tty and not args.raw)
         terminal = LineTerminal(_text_stdin(), prompt=sys.stderr if sys.stdin.isatty() else None)
         status = asyncio.run(stoppable(_run(settings, args.resume, _continue(args), terminal, transcript)))
     say_stopped(status)
     return status
 
 
-async def interactive(settings: Settings, resume: str | None, latest: bool | str) -> int:
+async def interactive(settings: Settings, resume: str | None, latest: bool | str, markdown: bool = True) -> int:
     from .prompt import HISTORY_FILE, PromptTerminal
 
     shell: Repl | None = None
@@ -57,15 +58,23 @@ async def interactive(settings: Settings, resume: str | None, latest: bool | str
     terminal = PromptTerminal(
         data_home(settings) / HISTORY_FILE, session=lambda: current().session, status=lambda: current().status(),
     )
-    transcript = TranscriptPrinter(sys.stdout, color=not os.environ.get("NO_COLOR"), live=True)
+    transcript = TranscriptPrinter(sys.stdout, color=not os.environ.get("NO_COLOR"), live=True, markdown=markdown)
     session = await open_session(settings, resume, latest, terminal, transcript)
     shell = Repl(session, terminal, transcript)
-    return await shell.run()
+    return await run_and_close(shell)
 
 
 async def _run(settings: Settings, resume: str | None, latest: bool | str, terminal: Terminal, transcript: TranscriptPrinter) -> int:
     session = await open_session(settings, resume, latest, terminal, transcript)
-    return await Repl(session, terminal, transcript).run()
+    return await run_and_close(Repl(session, terminal, transcript))
+
+
+async def run_and_close(shell: Repl) -> int:
+    """The shell until it ends; then its store is checkpointed and closed: no `-wal` file left behind."""
+    try:
+        return await shell.run()
+    finally:
+        shell.session.close_store()  # every session the shell opened shares this store
 
 
 async def open_session(settings: Settings, resume: str | None, latest: bool | str, terminal: Terminal, transcript: TranscriptPrinter) -> Session:

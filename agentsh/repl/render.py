@@ -35,6 +35,7 @@ from ..forms import FormError, form_fields
 from ..terminal import neutralize, reveal
 from ..text import format_duration
 from ..tools.call_text import call_segments, is_compound
+from .live import LiveAnswer
 from .steps import StepTree, first_line, step_lines
 
 SEGMENT_STYLES: dict[str, str | None] = {"text": None, "key": "bold", "operator": "operator"}
@@ -57,8 +58,9 @@ class TranscriptPrinter:
     place and erased by whatever is written next; elsewhere it is a line every `WAITING_LINE_EVERY` s.
     """
 
-    def __init__(self, out: TextIO, color: bool = False, live: bool = False) -> None:
+    def __init__(self, out: TextIO, color: bool = False, live: bool = False, markdown: bool = False) -> None:
         self.out = out
+        self.answer = LiveAnswer(out, color) if markdown else None  # answers rendered as Markdown (a terminal only)
         self.color = color
         self.live = live
         self._status_shown = False  # a status line is on screen, the cursor at its end
@@ -73,6 +75,8 @@ class TranscriptPrinter:
     # writing -------------------------------------------------------------------
 
     def write(self, text: str, style: str | None = None) -> None:
+        if self.answer is not None and self.answer.active:
+            self.answer.finish()
         self._clear_status()
         safe = neutralize(text.replace("\r\n", "\n"))
         if style and self.color and safe:
@@ -91,6 +95,8 @@ class TranscriptPrinter:
 
     def pause(self) -> None:
         """End a streaming answer or a tool line, so the next output starts on its own line."""
+        if self.answer is not None and self.answer.active:
+            self.answer.finish()
         self._clear_status()
         if self._streaming or self._open_call:
             self.write("\n")
@@ -118,6 +124,8 @@ class TranscriptPrinter:
     def _on_session(self, event: SessionInfo) -> None:
         self._answered = False
         self._calls.clear()
+        if self.answer is not None:
+            self.answer.wait("waiting for the model")
         self.cost = TurnCost()
 
     def _on_usage(self, event: Usage) -> None:
@@ -128,6 +136,11 @@ class TranscriptPrinter:
             return
         if self._open_call:
             self.pause()
+        if self.answer is not None:
+            self._clear_status()
+            self.answer.write(event.delta)
+            self._answered = True
+            return
         self.write(event.delta)
         self._streaming = self._answered = True
 
@@ -200,10 +213,13 @@ class TranscriptPrinter:
             self.line("  " * depth + text, "cyan")
 
     def _on_notice(self, event: Notice) -> None:
-        self.line(f"! {event.message}" if event.level == "warning" else f"· {event.message}", "yellow")
+        warning = event.level == "warning"
+        self.line(f"! {event.message}" if warning else f"· {event.message}", "yellow" if warning else "dim")
 
     def _on_waiting(self, event: Waiting) -> None:
-        if self.live:
+        if self.answer is not None and not self.answer.source:
+            self.answer.wait(event.label)
+        elif self.live:
             self.status(f"… {event.label}")
         elif event.seconds // WAITING_LINE_EVERY > self._waited // WAITING_LINE_EVERY:
             self.line(f"· {event.label}", "dim")

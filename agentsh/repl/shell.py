@@ -306,7 +306,7 @@ class Repl:
     def greet(self) -> None:
         self.transcript.line(f"agentsh {__version__} · /help lists the commands · Esc Enter adds a newline · Ctrl+D quits", "dim")
         for notice in self.session.notices:
-            self.transcript.show(Notice(message=notice, level="warning"))
+            self.transcript.show(Notice(message=notice, level=self.session.notice_level(notice)))
         self.describe_session()
 
     def describe_session(self) -> None:

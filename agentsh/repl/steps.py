@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..events import Step
+from ..text import counted
 
 GLYPHS = {
     "running": "▸", "done": "✓", "pass": "✓", "passed": "✓", "failed": "✗", "not_passed": "✗",
@@ -63,7 +64,7 @@ def _headline(step: Step) -> str:
 
 def _detail(step: Step) -> str:
     if step.kind == "manager" and "delegations" in step.data:
-        return f"{step.data['delegations']} delegation(s)"
+        return counted(int(step.data["delegations"] or 0), "delegation")
     if step.kind == "replan" and "attempt" in step.data:
         return f"attempt {step.data['attempt']}"
     value: Any = step.data.get(DETAILS.get(step.kind, ""))

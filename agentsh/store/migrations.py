@@ -209,6 +209,12 @@ def m012_budget_limited(db: Database) -> None:
     db.table("turns").create_index(["started_at"])
 
 
+@migrations()
+def m013_session_origin(db: Database) -> None:
+    """Where a session was started: "run" (one-shot `agentsh run`) or "interactive" (the app, --plain); NULL before."""
+    db.table("sessions").add_column("origin", str)
+
+
 def known_migrations() -> list[str]:
     """The names of every migration this agentsh has, in order: all a fresh database would apply."""
     return [m.name for m in migrations.pending(Database(memory=True))]

@@ -46,6 +46,7 @@ class SessionRecord(BaseModel):
     consolidated_turns: int = 0
     workspace: str | None = None  # the folder the session was started in
     cached_tokens: int = 0  # of prompt_tokens, read from the provider's prompt cache
+    origin: str | None = None  # "run" (one-shot `agentsh run`) or "interactive"; None for sessions from before it was kept
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> SessionRecord:

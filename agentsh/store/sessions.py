@@ -18,6 +18,7 @@ import json
 import os
 import secrets
 import socket
+import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
@@ -36,12 +37,27 @@ TITLE_LENGTH = 60
 CHECKPOINT_PATIENCE = 0.05  # seconds a checkpoint waits for another writer before it is skipped (the next one saves more)
 
 
+_ORIGIN = "COALESCE(origin, 'interactive')"
+
+
 class SessionStore:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.host = socket.gethostname()
         self._locks = turn_locks(_database_file(db), db.conn)
         self._turn_locks: dict[int, str] = {}  # turn id -> lock token, for the turns this store runs
+
+    def close(self) -> None:
+        """On a clean exit: fold the write-ahead log into the database and close, so SQLite removes its
+        `-wal` and `-shm` files itself (when no other process has the database open). Never blocks on
+        another process: a checkpoint that would wait is skipped, and the log stays for SQLite to fold later."""
+        try:
+            self.db.execute("PRAGMA busy_timeout = 0")
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error:  # read-only (a damaged store opened to read), or another writer: nothing lost
+            pass
+        finally:
+            self.db.conn.close()
 
     # sessions ---------------------------------------------------------------
 
@@ -85,10 +101,22 @@ class SessionStore:
         found = self.list(1, workspace)
         return found[0] if found else None
 
-    def list(self, limit: int = 20, workspace: str | None = None) -> builtins.list[SessionRecord]:
-        """The most recently used sessions first; only those started in `workspace` when it is given."""
-        where, values = ("WHERE workspace = ?", [workspace]) if workspace is not None else ("", [])
-        rows = self.db.query(f"SELECT * FROM sessions {where} ORDER BY updated_at DESC, rowid DESC LIMIT ?", [*values, limit])
+    def list(
+        self, limit: int = 20, workspace: str | None = None, origin: str | None = None, interactive_first: bool = False,
+    ) -> builtins.list[SessionRecord]:
+        """The most recently used sessions first; only those started in `workspace` when it is given, only those
+        of `origin` ("run" or "interactive": a session from before origins were kept counts as interactive);
+        with `interactive_first`, the one-shot `agentsh run` sessions after the others."""
+        conditions, values = [], []
+        if workspace is not None:
+            conditions.append("workspace = ?")
+            values.append(workspace)
+        if origin is not None:
+            conditions.append(f"{_ORIGIN} = ?")
+            values.append(origin)
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        first = f"{_ORIGIN} = 'run', " if interactive_first else ""
+        rows = self.db.query(f"SELECT * FROM sessions {where} ORDER BY {first}updated_at DESC, rowid DESC LIMIT ?", [*values, limit])
         return [SessionRecord.from_row(r) for r in rows]
 
     def update(self, session_id: str, **fields: Any) -> None:

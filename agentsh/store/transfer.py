@@ -70,7 +70,7 @@ def import_json(store: SessionStore, text: str, modes: Collection[str]) -> tuple
     messages = _importable(document, modes)
     with write_transaction(store.db):
         taken = store.exists(original.id)
-        record = store.create(mode=original.mode, model=original.model, title=original.title, session_id=None if taken else original.id)
+        record = store.create(mode=original.mode, model=original.model, title=original.title, origin=original.origin, session_id=None if taken else original.id)
         store.add_messages(record.id, messages)
         store.restore_totals(record.id, original)
     return store.get(record.id), not taken

@@ -18,6 +18,8 @@ def tui_command(args: argparse.Namespace) -> int:
         app.run()
     finally:
         collector.resume()
+    if app.session is not None:  # every session the app opened shares this store
+        app.session.close_store()
     if app.error is not None:
         raise app.error
     if app.farewell and app.return_code in (0, None):  # after SIGHUP (a closed window) there is no terminal to print to

@@ -8,23 +8,26 @@ sends meanwhile waits in the turn queue.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.driver import Driver
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ..config import save_top_level_string
 from ..errors import AgentshError
 from ..signals import exit_status, on_stop_signals
 from ..tools.approval import Decision
 from . import collector
+from .context_gauge import ContextGauge
 from .history import CONTINUE_COMMAND, items_of, recent_messages, user_inputs
 from .literal import literal
 from .runner import TurnRunner
@@ -32,6 +35,7 @@ from .screens.approval import ApprovalScreen
 from .turn_view import TurnView
 from .warmup import Warmup
 from .widgets.extras import CompactionBlock
+from .widgets.key_hints import IN_INPUT, IN_TRANSCRIPT, KeyHints
 from .widgets.messages import CommandOutput, NoticeLine, ShellOutput
 from .widgets.prompt import PromptInput
 from .widgets.status import StatusBar
@@ -41,7 +45,7 @@ if TYPE_CHECKING:  # the core is imported by the thread that opens the session
     from textual.worker import Worker
 
     from ..commands import CommandResult
-    from ..events import ApprovalRequest, ElicitationRequest, Event, SamplingRequest
+    from ..events import ApprovalRequest, ElicitationRequest, Event, SamplingRequest, Waiting
     from ..session import Session
     from ..shell_escape import ShellRun
 
@@ -54,6 +58,7 @@ WELCOME = Text.assemble(
 REDRAWN = ("resend", "reload")  # actions after which the transcript is drawn again from the store
 GOING_BACK = ("/retry", "/edit", "/undo", "/rewind")  # commands that change what a running turn builds on
 STATUS_EVERY = 16  # text deltas between status-bar refreshes while an answer streams
+QUIET_AFTER_ERROR = 120.0  # seconds after an error pop-up in which background failures stay in the transcript
 DRAWN_TIMEOUT = 0.5  # seconds: the most background work waits for the newest page to be drawn
 
 
@@ -71,6 +76,7 @@ class AgentshApp(App[int]):
         Binding("ctrl+s", "sessions", "sessions"),
         Binding("ctrl+g", "add_shell_output", "add !output", show=False),
         Binding("ctrl+o", "copy_answer", "copy answer"),  # ctrl+y is the input's redo
+        Binding("ctrl+t", "toggle_tool_output", "tool output", show=False),
         Binding("ctrl+q", "quit", "quit", priority=True),
     ]
 
@@ -84,6 +90,8 @@ class AgentshApp(App[int]):
         self.history_ready = asyncio.Event()
         self.error: AgentshError | None = None
         self.runner = TurnRunner(self)
+        self.gauge = ContextGauge()
+        self.last_error_at = -QUIET_AFTER_ERROR  # when an error last popped up
         self.pending_approvals: list[ModalScreen] = []
         self.unsaved_draft: str | None = None
         self.quit_code = 0  # set by the first quit: Ctrl+Q, /quit, or SIGTERM / SIGHUP (128 + signum)
@@ -103,7 +111,7 @@ class AgentshApp(App[int]):
         yield self.transcript
         yield Static(id="completions")
         yield self.prompt
-        yield Footer()
+        yield KeyHints()
 
     def get_driver_class(self) -> type[Driver]:
         driver = super().get_driver_class()
@@ -177,16 +185,22 @@ class AgentshApp(App[int]):
         with self.batch_update():  # one frame once all is mounted, not one per await
             await self._show_transcript(session, recent)
             self.session_ready.set()
-            self.refresh_status(state="running" if self.runner.sending else "idle")
+            self.refresh_status(state=self._state_once_shown())
         if first and self.pick_session:
             self.action_sessions()
+
+    def _state_once_shown(self) -> str:
+        """A message sent meanwhile still waits (for the history, then the model client): say so, not "ready"."""
+        if self.runner.sending:
+            return "running"
+        return "opening" if self.runner.busy else "idle"
 
     async def _show_transcript(self, session: Session, recent: list) -> None:
         await self.transcript.show_history(items_of(recent))
         if not recent:
             await self.transcript.add(Static(WELCOME, classes="welcome"))
         for notice in session.notices:
-            await self.transcript.add(NoticeLine(notice, "warning"))
+            await self.transcript.add(NoticeLine(notice, session.notice_level(notice)))
 
     def _start_background_work(self, session: Session) -> None:
         """Once the session is on screen: litellm's import, background memory work."""
@@ -200,11 +214,17 @@ class AgentshApp(App[int]):
 
         A turn waits for it: the session reads the same history when it starts one.
         """
-        history = recent if complete else await asyncio.to_thread(session.history)
+        history = await asyncio.to_thread(self._read_history, session, recent, complete)
         if self.session is session:
             self.transcript.set_older(items_of(history[: len(history) - len(recent)]))
             self.prompt.inputs.entries = user_inputs(history)
             self.history_ready.set()
+            self.refresh_status()  # with the context's fill, now estimated
+
+    def _read_history(self, session: Session, recent: list, complete: bool) -> list:
+        """In a thread: the whole conversation, and how full it makes the model's context."""
+        self.gauge.estimate(session)
+        return recent if complete else session.history()
 
     async def switch_session(self, resume: str | None) -> None:
         """Open another session (`resume` id), or a new one with the current mode and model."""
@@ -266,7 +286,7 @@ class AgentshApp(App[int]):
         """`!command`: its output as it comes (Esc stops it); then Ctrl+O sends it with the next message."""
         run = session.shell(command)
         view = ShellOutput(command)
-        await self.transcript.add(view)
+        await self.transcript.add(view, follow=True)
         try:
             async for chunk in run.stream():
                 view.append(chunk)
@@ -293,6 +313,9 @@ class AgentshApp(App[int]):
         hint.update(literal("  ".join(option.strip() for option in message.options)))
         hint.display = bool(message.options)
 
+    def on_prompt_input_scroll_transcript(self, message: PromptInput.ScrollTranscript) -> None:
+        self.transcript.scroll_pages(message.pages)
+
     def restore_input(self, texts: Iterable[str]) -> None:
         current = self.prompt.message
         parts = [*texts, current] if current.strip() else list(texts)
@@ -311,7 +334,7 @@ class AgentshApp(App[int]):
             return
         result = run_slash_command(self.session, text)
         if (result.text or result.error) and result.action not in REDRAWN:  # those show their text once redrawn
-            self.run_worker(self.transcript.add(CommandOutput(text, result.text, result.error)))
+            self.run_worker(self.transcript.add(CommandOutput(text, result.text, result.error), follow=True))
         if result.error:
             self.notify_plain(result.text, "error")
         self.perform(result)
@@ -434,9 +457,14 @@ class AgentshApp(App[int]):
     # the running turn ---------------------------------------------------------------------
 
     def _background_event(self, event: Event) -> None:
-        """What background memory work reports (facts learned, failures) joins the transcript."""
-        view = TurnView(self.transcript, self.notify_plain, self.ask_approval)
+        """What background memory work reports (facts learned, failures) joins the transcript; soon after an
+        error pop-up (a 401, say), a background failure does not pop up too: it is most likely the same one."""
+        quiet = time.monotonic() - self.last_error_at < QUIET_AFTER_ERROR
+        view = TurnView(self.transcript, self._no_popup if quiet else self.notify_plain, self.ask_approval)
         self.run_worker(view.show(event))
+
+    def _no_popup(self, message: str, severity: SeverityLevel = "information") -> None:
+        """For a background report the user has just seen as an error: in the transcript only."""
 
     def ask_approval(self, request: ApprovalRequest | ElicitationRequest | SamplingRequest) -> None:
         """A question for the user in a modal: a tool call to approve, or a tool server's form or completion."""
@@ -472,7 +500,7 @@ class AgentshApp(App[int]):
         self.prompt.insert(text)
 
     def turn_progress(self, view: TurnView, event: Event) -> None:
-        waiting = event.label if event.type == "waiting" else None
+        waiting = event if event.type == "waiting" else None
         if event.type != "text" or view.events % STATUS_EVERY == 0 or self.status.info.waiting:
             self.refresh_status(state="running", activity=view.events, live=view, waiting=waiting)
 
@@ -480,12 +508,40 @@ class AgentshApp(App[int]):
         for screen in list(self.pending_approvals):  # the turn ended while a question was open: no answer (deny, cancel)
             screen.dismiss(None)
         self.refresh_status(state="idle")
+        if self.session is not None:
+            self.run_worker(self.gauge.after_turn(self, self.session, view.context), group="context")
 
     def action_cancel_turn(self) -> None:
-        if self.shell_worker is not None and not self.shell_worker.is_finished:
+        if self.focused is not self.prompt:  # Esc from a tool block goes back to the input first
+            self.prompt.focus()
+        elif self.shell_worker is not None and not self.shell_worker.is_finished:
             self.shell_worker.cancel()
         elif not self.runner.cancel():
             self.prompt.focus()
+
+    # moving around the transcript ------------------------------------------------------------
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        in_input = event.widget is self.prompt or self.transcript not in event.widget.ancestors
+        self.query_one(KeyHints).show_for(IN_INPUT if in_input else IN_TRANSCRIPT)
+
+    def on_key(self, event: events.Key) -> None:
+        """A key typed while a tool block has the focus belongs to the message being written."""
+        if event.is_printable and event.character and self.focused is not None and self.transcript in self.focused.ancestors:
+            self.prompt.focus()
+            self.prompt.insert(event.character)
+            event.stop()
+
+    def action_toggle_tool_output(self) -> None:
+        """Ctrl+T: open (or close) the newest tool block."""
+        from .widgets.tool_block import ToolBlock
+
+        blocks = list(self.transcript.query(ToolBlock))
+        if not blocks:
+            self.notify_plain("no tool output yet")
+            return
+        blocks[-1].collapsed = not blocks[-1].collapsed
+        self.transcript.scroll_to_widget(blocks[-1], animate=False)
 
     def on_unmount(self) -> None:
         self._forget_signals()
@@ -522,17 +578,21 @@ class AgentshApp(App[int]):
 
     # status and notifications ---------------------------------------------------------------
 
-    def refresh_status(self, state: str | None = None, activity: int = 0, live: TurnView | None = None, waiting: str | None = None) -> None:
+    def refresh_status(self, state: str | None = None, activity: int = 0, live: TurnView | None = None, waiting: Waiting | None = None) -> None:
         changes: dict = {"queued": len(self.runner.queue)}
         if state is not None:
-            changes.update(state=state, activity=activity, waiting=waiting)
+            changes.update(state=state, activity=activity, waiting=waiting and waiting.seconds, waiting_for=waiting and waiting.agent)
+        if live is not None and live.context is not None:
+            self.gauge.used = live.context
         if self.session is not None:
             record = self.session.record
             cost = None if record.cost is None or (live and live.cost is None) else record.cost + ((live.cost or 0.0) if live else 0.0)
             changes.update(
                 title=record.title, session_id=record.id, mode=record.mode, model=record.model, cost=cost,
                 tokens=record.prompt_tokens + record.completion_tokens + (live.tokens if live else 0),
+                context=self.gauge.used, window=self.gauge.window_of(record.model),
             )
+            self.gauge.measure(self, self.session)
         self.status.show(**changes)
 
     # the theme ----------------------------------------------------------------------------
@@ -554,4 +614,6 @@ class AgentshApp(App[int]):
             self.notify_plain(f"the theme was not saved: {error}", "warning")
 
     def notify_plain(self, message: str, severity: SeverityLevel = "information") -> None:
+        if severity == "error":
+            self.last_error_at = time.monotonic()
         self.notify(literal(message).plain, severity=severity, markup=False)

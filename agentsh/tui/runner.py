@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from contextlib import aclosing, suppress
+from collections.abc import AsyncIterator
+from contextlib import aclosing, asynccontextmanager, suppress
 from typing import TYPE_CHECKING
 
 from textual.worker import Worker
@@ -60,28 +61,37 @@ class TurnRunner:
 
     async def _turn(self, text: str, options: TurnOptions | None = None) -> None:
         message = UserMessage(text)
-        await self.app.transcript.add(message)
+        message.add_class("pending")  # kept while the transcript is redrawn as the session opens
+        await self.app.transcript.add(message, follow=True)
         try:
             await self._wait_until_ready()
         except asyncio.CancelledError:
             await self.app.transcript.add(NoticeLine("not sent: the message is back in the input", "warning"))
             self.app.restore_input([text])
             raise
+        finally:
+            message.remove_class("pending")
         await self._send(text, options)
 
     async def _wait_until_ready(self) -> None:
         app = self.app
-        if app.session is not None and app.history_ready.is_set() and not app.warmup.pending:
-            return
-        opening = app.session is None or not app.history_ready.is_set()
-        what = "the session is opening" if opening else "the model client (litellm) is loading"
+        if app.session is None or not app.history_ready.is_set():
+            async with self._waiting("the session is opening", "opening"):
+                await app.session_ready.wait()
+                await app.history_ready.wait()
+        if app.warmup.pending:
+            async with self._waiting("the model client (litellm) is loading", "waiting"):
+                await app.warmup.wait()
+
+    @asynccontextmanager
+    async def _waiting(self, what: str, state: str) -> AsyncIterator[None]:
+        """A line under the message saying what it waits for, and the same in the status bar."""
         note = NoticeLine(f"waiting to send: {what}…")
-        await app.transcript.add(note)
-        app.refresh_status(state="opening" if opening else "waiting")
+        note.add_class("pending")
+        await self.app.transcript.add(note)
+        self.app.refresh_status(state=state)
         try:
-            await app.session_ready.wait()
-            await app.history_ready.wait()
-            await app.warmup.wait()
+            yield
         finally:
             await note.remove()
 

@@ -56,6 +56,7 @@ class TurnView:
         self.runs: dict[str, str | None] = {}  # each step id → the nested run it belongs to
         self.agents: dict[str, AgentStream] = {}
         self.tokens = 0
+        self.context: int | None = None  # what the turn's latest own model call read and wrote
         self.cost: float | None = 0.0
         self.spend = TurnCost()  # the answer's footer
         self.events = 0
@@ -154,6 +155,8 @@ class TurnView:
     async def _on_usage(self, event: Usage) -> None:
         self.spend.add(event)
         self.tokens += event.prompt_tokens + event.completion_tokens
+        if event.agent is None:
+            self.context = event.prompt_tokens + event.completion_tokens
         self.cost = None if event.cost is None or self.cost is None else self.cost + event.cost
 
     async def _on_notice(self, event: Notice) -> None:

@@ -428,3 +428,31 @@ def test_sessions_list_shows_each_folder_and_filters_by_it(capsys, home, tmp_pat
     assert here in out and there not in out
     code, out, _ = sessions(capsys, home, "list", "--dir", ".", "--json")
     assert [(r["id"], r["workspace"]) for r in json.loads(out)] == [(there, str(elsewhere.resolve()))]
+
+
+def test_sessions_list_marks_one_shot_runs_puts_interactive_sessions_first_and_filters_by_origin(capsys, home):
+    from agentsh.config import Settings
+    from agentsh.session import Session
+
+    chat = Session.open(Settings(home=home, model="offline"))
+    chat.store.insert(chat.record)
+    chat.store.close()
+    ran = run(capsys, home, "--model", "offline", "a one-shot question")
+    code, out, _ = sessions(capsys, home, "list")
+    rows = [line for line in out.splitlines() if not line.startswith(" ")]
+    assert code == 0 and rows[0].startswith(chat.id) and "chat" in rows[0]
+    assert rows[1].startswith(ran) and "  run  " in rows[1]
+    code, out, _ = sessions(capsys, home, "list", "--origin", "run")
+    assert ran in out and chat.id not in out
+    code, out, _ = sessions(capsys, home, "list", "--origin", "interactive", "--json")
+    assert [row["id"] for row in json.loads(out)] == [chat.id]
+
+
+def test_agentsh_tools_lists_every_tool_the_model_sees_memory_tools_too(capsys, home):
+    from agentsh.config import Settings
+    from agentsh.session import Session
+
+    code, out, _ = agentsh(capsys, "--home", str(home), "tools", "--json")
+    listed = {schema["function"]["name"] for schema in json.loads(out)}
+    seen = Session.open(Settings(home=home, model="offline"))
+    assert code == 0 and listed == {t.name for t in seen.tools()} and {"remember", "recall"} <= listed

@@ -127,6 +127,14 @@ async def test_a_plain_message_gets_a_plain_answer_labelled_offline():
     assert response.usage.prompt_tokens > 0 and response.usage.completion_tokens > 0
 
 
+async def test_a_long_prompt_from_a_mode_gets_one_short_line_labelled_offline_not_an_echo_of_it():
+    notes = "(offline model) earlier answer. " * 40
+    response = await ask(user(f"Answer the user's request: write a haiku\n\nUsing these notes: {notes}"))
+    answer = response.message.content
+    assert answer.startswith("(offline model)") and "write a haiku" in answer
+    assert len(answer) < 160 and answer.count("(offline model)") == 1
+
+
 async def test_the_answer_streams_in_pieces_that_add_up_to_it():
     items = [item async for item in OfflineModel().stream(ModelRequest(messages=[user("stream this please")]))]
     deltas = [i.delta for i in items if isinstance(i, TextDelta)]
@@ -212,3 +220,11 @@ async def test_structured_output_wins_over_tools():
     response = await ask(user("use the calculator: 1 + 1"), tools=TOOLS, response_format=Step)
     assert response.message.tool_calls == []
     Step.model_validate_json(response.message.content)
+
+
+async def test_a_several_line_tool_result_is_quoted_in_a_code_block_that_keeps_its_lines():
+    call = ToolCallPart(id="c1", name="run_shell", arguments="{}")
+    output = "total 2\n-rw-r--r-- a.txt\n```\n-rw-r--r-- b.txt"
+    response = await ask(user("run it"), Message(role="assistant", tool_calls=[call]), tool_result(call, output))
+    answer = response.message.content
+    assert "\n````text\ntotal 2\n-rw-r--r-- a.txt\n```\n-rw-r--r-- b.txt\n````" in answer

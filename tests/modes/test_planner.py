@@ -193,16 +193,17 @@ async def test_a_cyclic_plan_is_asked_again_before_any_task_runs(home):
 
 
 async def test_no_valid_plan_falls_back_to_one_task_for_the_request(home):
-    respond = responder(["not a plan"] * 3, {"task": "did it directly"}, synthesis="Done directly.")
+    respond = responder(["not a plan"] * 3, {"1": "did it directly"}, synthesis="Done directly.")
     session, model = open_session(home, respond)
 
     events = await send(session, "just do it")
 
     assert [kind(e.request) for e in model.requests] == ["plan", "plan", "plan", "task", "synthesis"]
-    assert "just do it" in task_log(model, "task").messages[-1].content
-    assert task_log(model, "task").messages[0].content == BUNDLED_PROFILES["assistant"].system_prompt
+    assert "just do it" in task_log(model, "1").messages[-1].content
+    assert task_log(model, "1").messages[0].content == BUNDLED_PROFILES["assistant"].system_prompt
     [plan_step] = steps(events, "plan")
     assert [(t["description"], t["agent"]) for t in plan_step.data["tasks"]] == [("just do it", "assistant")]
+    assert {s.data["id"] for s in steps(events, "task")} == {"1"}  # shown as "task 1", not "task task"
     assert any(isinstance(e, Notice) and "one task" in e.message for e in events)
     assert done(events).output == "Done directly."
 

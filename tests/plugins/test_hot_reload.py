@@ -91,3 +91,30 @@ async def test_an_exception_at_import_names_the_line_and_spares_the_others(tmp_p
     session = Session.open(Settings(home=tmp_path / "home", model="offline", plugin_dirs=[plugins]))
     assert any("b_bad.py" in n and "RuntimeError at line 2" in n for n in session.notices)
     assert "weather" in session.registry
+
+
+async def test_a_slow_plugin_import_during_a_turn_never_stops_the_event_loop(tmp_path):
+    import asyncio
+    import time
+
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    session = Session.open(Settings(home=tmp_path / "home", model="offline", plugin_dirs=[plugins]))
+    session.model = model = ScriptedModel(default="ok")
+    write(plugins / "slow.py", "import time\ntime.sleep(1.5)\n" + WEATHER)
+    gaps, running = [], True
+
+    async def ticker() -> None:  # what a UI does between frames: it must keep its turn
+        last = time.monotonic()
+        while running:
+            await asyncio.sleep(0.02)
+            gaps.append(time.monotonic() - last)
+            last = time.monotonic()
+
+    ticking = asyncio.ensure_future(ticker())
+    events = await turn(session, "go")
+    running = False
+    await ticking
+    assert "weather" in offered(model)
+    assert any(isinstance(e, Notice) and "slow.py: 1 tool loaded" in e.message for e in events)
+    assert max(gaps) < 0.75, max(gaps)

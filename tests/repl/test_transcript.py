@@ -98,7 +98,8 @@ def test_other_modes_steps_are_one_line_each():
     assert step_lines(Step(kind="route", title="coder", status="done", data={"reason": "about code"})) == ["✓ route: coder — about code"]
     critique = Step(kind="critique", title="round 1: revise", status="revise", data={"feedback": "say why"})
     assert step_lines(critique) == ["↻ critique: round 1: revise — say why"]
-    assert step_lines(Step(kind="manager", title="manager", status="done", data={"delegations": 3})) == ["✓ manager: manager — 3 delegation(s)"]
+    assert step_lines(Step(kind="manager", title="manager", status="done", data={"delegations": 3})) == ["✓ manager: manager — 3 delegations"]
+    assert step_lines(Step(kind="manager", title="manager", status="done", data={"delegations": 1})) == ["✓ manager: manager — 1 delegation"]
     assert step_lines(Step(kind="round", title="round 2", status="done", data={"answers": {}})) == ["✓ round: round 2"]
     assert step_lines(Step(kind="gate", title="tests", status="passed", data={"reason": None})) == ["✓ gate: tests"]
 

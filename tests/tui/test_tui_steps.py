@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.app import App
 
+import agentsh.tui
 from agentsh.events import Step
 from agentsh.tui.widgets.steps import PlanChecklist, StepList, detail_of
+
+from tui_support import screen_text
 
 
 class Host(App):
@@ -72,3 +77,28 @@ async def test_a_debate_round_lists_every_debaters_answer():
     async with Host(steps).run_test():
         steps.add_step(Step(kind="round", title="round 1", status="done", data={"round": 1, "answers": {"a": "yes", "b": "no"}}))
         assert steps.render_rows().plain.splitlines() == ["debate", "  ✓ round 1", "      a: yes", "      b: no"]
+
+
+class StyledHost(Host):
+    CSS_PATH = str(Path(agentsh.tui.__file__).parent / "app.tcss")
+
+
+async def test_at_80_columns_each_step_is_one_row_cut_with_an_ellipsis_not_wrapped_under_the_icons():
+    steps = StepList("pipeline")
+    async with StyledHost(steps).run_test(size=(80, 10)) as pilot:
+        long = "a detail that goes on and on " * 6
+        steps.add_step(Step(kind="stage", title="1/2 researcher", status="done", data={"output": long}))
+        steps.add_step(Step(kind="stage", title="2/2 writer", status="running"))
+        await pilot.pause()
+        rows = [line for line in screen_text(pilot.app).splitlines() if line.strip()]
+        assert len(rows) == 3, rows
+        assert rows[1].rstrip().endswith("…") and rows[2].endswith("◐ 2/2 writer")
+
+
+async def test_an_event_nobody_subscribed_to_does_not_look_pending_and_one_delegation_is_singular():
+    unhandled = StepList("events")
+    async with Host(unhandled).run_test():
+        unhandled.add_step(Step(kind="event", title="draft #3: no subscriber", status="unhandled"))
+        assert "○" not in unhandled.render_rows().plain
+    assert detail_of(Step(kind="manager", title="supervisor", status="done", data={"delegations": 1})) == "1 delegation"
+    assert detail_of(Step(kind="manager", title="supervisor", status="done", data={"delegations": 2})) == "2 delegations"

@@ -71,6 +71,7 @@ def test_chat_watch_a_tool_switch_mode_quit_and_continue(tmp_path):
         terminal.wait_closed()
     finally:
         terminal.close()
+    assert not (home / "agentsh.db-wal").exists(), "a clean exit checkpoints the store and closes it"
     terminal = Terminal(f"cd {tmp_path} && {agentsh} -c --home {home}")
     try:
         terminal.wait_for("ready")

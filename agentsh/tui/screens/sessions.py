@@ -32,6 +32,8 @@ def record_line(record: SessionRecord, current: str | None) -> Text:
     mark = "●" if record.id == current else " "
     line = Text(f"{mark} {record.id}  {when(record.updated_at)}  {record.mode:<10} ")
     line.append_text(literal(one_line(record.title or "(untitled)", 60), "bold"))
+    if record.origin == "run":
+        line.append("  agentsh run", "dim italic")
     line.append("\n      ")
     line.append_text(literal(one_line(short_folder(record.workspace), 76), "dim"))
     return line

@@ -5,8 +5,9 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Collapsible, Static
 
-from ..literal import literal
+from ..literal import literal, one_line
 
+AGENT_CHARS = 40  # of a sub-agent's name in the title ("task <its id>" can be a whole sentence)
 TAIL_CHARS = 4000  # a long sub-answer shows its end: updating it stays cheap
 
 
@@ -16,7 +17,7 @@ class AgentStream(Collapsible):
         self.parts: list[str] = []
         self._body = Static(classes="agent-body")
         # Collapsible takes Content (shown as is, never parsed as markup); textual annotates `title` as str
-        super().__init__(self._body, title=Content(f"✎ {agent} (what it wrote)"), collapsed=True, classes="agent-stream")  # type: ignore[arg-type]
+        super().__init__(self._body, title=Content(f"✎ {one_line(agent, AGENT_CHARS)} (what it wrote)"), collapsed=True, classes="agent-stream")  # type: ignore[arg-type]
 
     @property
     def text(self) -> str:

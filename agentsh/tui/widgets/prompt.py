@@ -22,6 +22,7 @@ from ..paste import normalize_newlines
 
 NEWLINE_KEYS = ("ctrl+j", "alt+enter", "shift+enter")
 PLACEHOLDER = "Message agentsh · / for commands · ctrl+j new line"
+SCROLL_KEYS = {"pageup": -1.0, "pagedown": 1.0, "ctrl+up": -0.2, "ctrl+down": 0.2}  # pages the transcript moves
 INLINE_LIMIT = 32 * 1024  # characters: a longer paste (or recalled message) is an attachment
 
 
@@ -107,6 +108,13 @@ class PromptInput(TextArea):
             self.text = text
             self.replace = replace  # sent in place of the last user message (its turn is replaced)
 
+    class ScrollTranscript(Message):
+        """PageUp/PageDown (Ctrl+↑/↓ a few lines) scroll the transcript while the input keeps the focus."""
+
+        def __init__(self, pages: float) -> None:
+            super().__init__()
+            self.pages = pages
+
     class CompletionsShown(Message):
         def __init__(self, options: list[str]) -> None:
             super().__init__()
@@ -190,6 +198,8 @@ class PromptInput(TextArea):
         elif key == "up" and not self.message.strip() and not self.editing and (last := self.last_message()) is not None:
             self.inputs.previous(self.message)  # ↓ goes back to the empty input, as from any recalled message
             self.edit_last(last)
+        elif key in SCROLL_KEYS:
+            self.post_message(self.ScrollTranscript(SCROLL_KEYS[key]))
         elif key == "escape" and self.editing:
             self.clear_all()
         elif key == "up" and self.cursor_at_first_line:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.widgets import Static
 
+from ...text import counted
 from ..literal import one_line
 
 if TYPE_CHECKING:
@@ -17,11 +18,13 @@ if TYPE_CHECKING:
 
 ICONS = {
     "pending": "○", "running": "◐", "done": "✓", "failed": "✗", "skipped": "–", "pass": "✓", "passed": "✓",
-    "revise": "↻", "not_passed": "✗", "published": "•", "delivered": "→", "unhandled": "○", "stopped": "■",
+    "revise": "↻", "not_passed": "✗", "published": "•", "delivered": "→", "unhandled": "⊘", "stopped": "■",
     "budget_limited": "■", "reached": "✓", "not_reached": "○",
 }
-STYLES = {"done": "green", "pass": "green", "passed": "green", "failed": "red", "not_passed": "red", "running": "yellow", "revise": "yellow",
-          "reached": "green"}
+STYLES = {
+    "unhandled": "dim", "done": "green", "pass": "green", "passed": "green", "failed": "red", "not_passed": "red", "running": "yellow", "revise": "yellow",
+    "reached": "green",
+}
 GROUPS = {
     "route": "route", "draft": "review", "critique": "review", "round": "debate", "vote": "debate",
     "manager": "delegation", "delegate": "delegation", "stage": "pipeline", "gate": "pipeline",
@@ -58,7 +61,7 @@ def detail_of(step: Step) -> str:
         return "tally " + ", ".join(f"#{k}: {v}" for k, v in (data.get("tally") or {}).items())
     if step.kind == "manager":
         workers = data.get("workers")
-        return f"workers: {', '.join(workers)}" if workers else f"{data.get('delegations', 0)} delegations"
+        return f"workers: {', '.join(workers)}" if workers else counted(int(data.get("delegations") or 0), "delegation")
     keys = DETAIL_KEYS.get(step.kind, FALLBACK_KEYS)
     detail = next((str(data[key]) for key in keys if data.get(key)), "")
     return "" if detail.strip() == step.title.strip() else detail
@@ -71,6 +74,13 @@ def row_text(status: str | None, title: str, detail: str = "", indent: int = 2) 
     if detail:
         line.append(" — " + one_line(detail, DETAIL_CHARS), style="dim")
     return line
+
+
+def one_row_each(lines: list[Text]) -> Text:
+    """The lines, each cut to the width with an ellipsis rather than wrapped under the icons."""
+    text = Text("\n").join(lines)
+    text.no_wrap, text.overflow = True, "ellipsis"
+    return text
 
 
 @dataclass
@@ -105,7 +115,7 @@ class StepList(Static):
         for row in self.rows.values():
             children.setdefault(row.parent if row.parent in self.rows else None, []).append(row)
         self._render_level(children, None, 2, lines)
-        return Text("\n").join(lines)
+        return one_row_each(lines)
 
     def _render_level(self, children: dict[tuple | None, list[_Row]], parent: tuple | None, indent: int, lines: list[Text]) -> None:
         for row in children.get(parent, []):
@@ -163,4 +173,4 @@ class PlanChecklist(Static):
         done = sum(1 for row in self.tasks.values() if row.status == "done")
         header = Text.assemble(("plan", "bold"), f" {done}/{len(self.tasks)} · ", (one_line(self.goal, DETAIL_CHARS), "italic"))
         lines = [header] + [row_text(row.status, row.title, row.detail) for row in self.tasks.values()] + self.notes
-        return Text("\n").join(lines)
+        return one_row_each(lines)

@@ -43,12 +43,16 @@ class TranscriptView(VerticalScroll):
         self.anchor()
 
     async def show_history(self, items: list[Item]) -> None:
-        """Replace everything with `items`: the newest page now, the rest on demand."""
-        await self.remove_children()
+        """Replace everything with `items`: the newest page now, the rest on demand. A message
+        waiting to be sent (class "pending") stays, below them."""
+        await self.remove_children([child for child in self.children if not child.has_class("pending")])
         self.older = items[:-PAGE] if len(items) > PAGE else []
         self._top = Static(classes="older-marker")
-        await self.mount(self._top)
-        await self.mount_all([widget_for(item) for item in items[-PAGE:]])
+        widgets = [self._top, *(widget_for(item) for item in items[-PAGE:])]
+        if self.children:
+            await self.mount_all(widgets, before=self.children[0])
+        else:
+            await self.mount_all(widgets)
         self._update_marker()
         self.anchor()
         self.call_after_refresh(self._fill_screen)
@@ -59,8 +63,26 @@ class TranscriptView(VerticalScroll):
         self._update_marker()
         self.call_after_refresh(self._fill_screen)
 
-    async def add(self, *widgets: Widget) -> None:
-        await self.mount_all(widgets)
+    async def add(self, *widgets: Widget, follow: bool = False) -> None:
+        """Append `widgets`; with `follow` (what the user just did), scroll to them wherever the view was."""
+        pending = [child for child in self.children if child.has_class("pending")]
+        if pending and not any(widget.has_class("pending") for widget in widgets):
+            await self.mount_all(widgets, before=pending[0])  # a message waiting to be sent stays last
+        else:
+            await self.mount_all(widgets)
+        if follow:
+            self.follow()
+
+    def scroll_pages(self, pages: float) -> None:
+        """Move by a share of the visible height (at least a line); scrolling up leaves the end, as the wheel does."""
+        lines = max(1, round(abs(pages) * max(1, self.size.height - 2)))
+        if pages < 0:
+            self.release_anchor()
+        self.scroll_to(y=self.scroll_y + (lines if pages > 0 else -lines), animate=False)
+
+    def follow(self) -> None:
+        """Scroll to the end and stay there as the transcript grows, until the user scrolls up again."""
+        self.scroll_end(animate=False)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)

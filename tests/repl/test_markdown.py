@@ -1,0 +1,59 @@
+"""On a terminal the plain REPL renders answers as Markdown as they stream; --raw and pipes keep them as written."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from agentsh.cli.parser import build_parser
+from agentsh.events import SessionInfo, TextDelta, ToolCall, TurnDone
+from agentsh.repl.live import finished_end
+from agentsh.repl.render import TranscriptPrinter
+
+ANSWER = "# Title\n\nSome **bold** words and [red]markup[/red].\n\n- one\n- two\n\n```python\nprint('hi')\n\nx = 1\n```\n\nDone \x1b[2J here."
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def printed(markdown: bool, color: bool = True) -> str:
+    out = io.StringIO()
+    printer = TranscriptPrinter(out, color=color, live=True, markdown=markdown)
+    printer.show(SessionInfo(session_id="s1", mode="chat", model="offline"))
+    for piece in re.findall(r"\S+\s*|\s+", ANSWER):
+        printer.show(TextDelta(delta=piece))
+    printer.show(TurnDone(session_id="s1", output=ANSWER))
+    return out.getvalue()
+
+
+def test_an_answer_streams_as_rendered_markdown_with_highlighted_code():
+    out = printed(markdown=True)
+    plain = ANSI.sub("", out)
+    assert "Title" in plain and "# Title" not in plain and "**bold**" not in plain and "bold" in plain
+    assert "• one" in plain and "print('hi')" in plain and "```" not in plain
+    assert "\x1b[1m" in out  # bold, from the Markdown
+    assert "[red]markup[/red]" in plain  # Rich markup in an answer is text
+    assert "\x1b[2J" not in out and "␛[2J" in plain  # an escape sequence is shown, never run
+
+
+def test_without_markdown_the_answer_is_written_as_it_came():
+    out = printed(markdown=False, color=False)
+    assert out == ANSWER.replace("\x1b", "␛") + "\n"
+
+
+def test_a_tool_call_ends_the_rendered_part_and_the_spinner():
+    out = io.StringIO()
+    printer = TranscriptPrinter(out, color=False, live=True, markdown=True)
+    printer.show(SessionInfo(session_id="s1", mode="chat", model="offline"))
+    printer.show(TextDelta(delta="Let me look."))
+    printer.show(ToolCall(id="c1", name="calculator", arguments={"expression": "1+1"}))
+    plain = ANSI.sub("", out.getvalue())
+    assert plain.index("Let me look.") < plain.index("⚙ calculator")
+
+
+def test_finished_blocks_end_at_a_blank_line_outside_a_code_fence():
+    source = "para one\n\n```\ncode\n\nmore code\n"
+    assert finished_end(source, 0) == len("para one\n\n")
+    assert finished_end(source + "```\n\nnext", 0) == len(source + "```\n\n")
+
+
+def test_raw_is_a_flag_of_the_shell():
+    assert build_parser().parse_args(["--plain", "--raw"]).raw
