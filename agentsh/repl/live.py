@@ -13,9 +13,9 @@ from typing import TextIO
 
 from rich.console import Console
 from rich.live import Live
-from rich.markdown import Markdown
 from rich.spinner import Spinner
 
+from ..markdown import rich_markdown
 from ..terminal import neutralize
 
 FENCES = ("```", "~~~")
@@ -79,7 +79,7 @@ class LiveAnswer:
         self.source, self.printed = "", 0
 
     def _show_tail(self, tail: str) -> None:
-        view = Markdown(neutralize(tail))
+        view = rich_markdown(neutralize(tail))
         if self._live is None:
             self._live = Live(view, console=self.console, transient=True, auto_refresh=False)
             self._live.start()
@@ -92,7 +92,7 @@ class LiveAnswer:
         if text.strip():
             if self.printed:
                 self.console.print()
-            self.console.print(Markdown(neutralize(text)))
+            self.console.print(rich_markdown(neutralize(text)))
 
     def _stop_live(self) -> None:
         live, self._live = self._live, None

@@ -57,3 +57,15 @@ def test_finished_blocks_end_at_a_blank_line_outside_a_code_fence():
 
 def test_raw_is_a_flag_of_the_shell():
     assert build_parser().parse_args(["--plain", "--raw"]).raw
+
+
+def test_quoted_command_output_keeps_its_lines():
+    """A model that quotes a listing without a code fence: each line stays a line (CommonMark would join them)."""
+    out = io.StringIO()
+    printer = TranscriptPrinter(out, color=False, live=True, markdown=True)
+    printer.show(SessionInfo(session_id="s1", mode="chat", model="offline"))
+    answer = "The folder holds:\nREADME.md\nsetup.py\nagentsh/\n\nThat is all."
+    for piece in re.findall(r"\S+\s*|\s+", answer):
+        printer.show(TextDelta(delta=piece))
+    printer.show(TurnDone(session_id="s1", output=answer))
+    assert re.search(r"The folder holds: *\nREADME\.md *\nsetup\.py *\nagentsh/", ANSI.sub("", out.getvalue()))

@@ -189,3 +189,26 @@ async def test_user_messages_interrupted_answers_errors_and_notices_each_look_th
         assert len(set(looks)) == len(looks), looks
         user, interrupted = looks[0], looks[1]
         assert user[1] != interrupted[1] and user[0] != interrupted[0]
+
+
+LISTING = "The folder holds:\nREADME.md\nsetup.py\nagentsh/\n\nThat is all."
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["finished", "streaming"])
+async def test_quoted_command_output_keeps_its_lines_in_an_answer(home, streamed):
+    session = scripted_session(home, ScriptedModel(LISTING))
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        if streamed:
+            from agentsh.tui.widgets.answer import StreamingAnswer
+
+            answer = StreamingAnswer()
+            await app.transcript.mount(answer)
+            answer.write(LISTING)
+            await wait_for(pilot, lambda: "README.md" in screen_text(app), what="the streamed listing")
+        else:
+            await send(pilot, "what is in the folder?")
+        lines = [line.strip() for line in screen_text(app).splitlines()]
+        start = lines.index("The folder holds:")
+        assert lines[start : start + 4] == ["The folder holds:", "README.md", "setup.py", "agentsh/"], lines

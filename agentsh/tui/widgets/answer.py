@@ -21,6 +21,7 @@ from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import Static
 
+from ...markdown import rich_markdown, textual_parser
 from ..literal import markdown_source
 
 if TYPE_CHECKING:
@@ -50,15 +51,13 @@ class RenderedOnce:
 
 
 def rendered_markdown(text: str) -> RenderableType:
-    from rich.markdown import Markdown as RichMarkdown  # imported on first use: not needed to paint
-
-    return RenderedOnce(RichMarkdown(markdown_source(text), code_theme="ansi_dark", hyperlinks=False))
+    return RenderedOnce(rich_markdown(markdown_source(text), code_theme="ansi_dark", hyperlinks=False))
 
 
 def markdown_widget(text: str = "") -> Markdown:
     from textual.widgets import Markdown  # with markdown-it ~15 ms: imported once an answer streams, not to paint
 
-    return Markdown(text)
+    return Markdown(text, parser_factory=textual_parser)
 
 
 def marker(interrupted: bool, step_limited: bool, cut: bool = False, budget_limited: bool = False) -> Text | None:
