@@ -66,6 +66,7 @@ class _TurnLog:
     partial: list[str] = field(default_factory=list)
     last_checkpoint: float = 0.0
     mode: str = ""  # the turn's mode: the session's, or a custom command's
+    started: float = field(default_factory=time.monotonic)  # each stored event's `at` is counted from here (the trace's step times)
 
 
 class Session(SessionPolicy, SessionRewind):
@@ -417,7 +418,8 @@ class Session(SessionPolicy, SessionRewind):
                 log.partial.append(event.delta)
                 self._maybe_checkpoint(log)
         elif event.type not in ("approval", "waiting"):  # a wait is reported every second: progress, not history
-            log.events.append((event.type, event.model_dump(mode="json")))
+            at = round((time.monotonic() - log.started) * 1000, 1)
+            log.events.append((event.type, {**event.model_dump(mode="json"), "at": at}))
 
     def _record_message(self, message: Message, log: _TurnLog) -> None:
         log.messages.append(message)
