@@ -113,7 +113,7 @@ def completions(session: Session, text: str) -> list[str]:
         "model": lambda: known_models(session),
         "memory": lambda: list(MEMORY_ACTIONS),
         "export": lambda: ["md", "json"],
-        "retry": lambda: ["--mode", "--model"],
+        "retry": lambda: ["--mode", "--model", "--from", "--reuse"],
         "undo": lambda: ["--force"],
         "rewind": lambda: [str(point.number) for point in session.rewind_points()],
     }.get(name)
@@ -311,17 +311,24 @@ def _plugins(session: Session, args: list[str]) -> CommandResult:
     return CommandResult("\n".join(lines) or "no plugins loaded")
 
 
-@command("retry", "regenerate the last answer: /retry [--mode NAME] [--model NAME]")
+@command("retry", "regenerate the last answer: /retry [--mode NAME] [--model NAME] [--from STEP [--reuse]]")
 def _retry(session: Session, args: list[str]) -> CommandResult:
-    options = _options(args, ("--mode", "--model"), "/retry [--mode NAME] [--model NAME]")
+    usage = "/retry [--mode NAME] [--model NAME] [--from STEP [--reuse]]"
+    options = _options(args, ("--mode", "--model", "--from"), usage, flags=("--reuse",))
     text = session.last_user_text()
     if "--mode" in options:
         session.set_mode(options["--mode"])
     if "--model" in options:
         session.set_model(options["--model"])
-    fork = session.replace_last_turn()
-    how = "".join(f" with {key[2:]} {value}" for key, value in options.items())
-    return CommandResult(f"retrying your last message{how}; the replaced answer is kept in session {fork.id}", action="resend", argument=text)
+    replay = session.prepare_replay(options["--from"], reuse_random="--reuse" in options) if "--from" in options else None
+    try:
+        fork = session.replace_last_turn()
+    except AgentshError:
+        session.cancel_replay()
+        raise
+    how = "".join(f" with {key[2:]} {value}" for key, value in options.items() if key in ("--mode", "--model"))
+    start = f" from step {replay.step.number}, reusing the answers before it" if replay else ""
+    return CommandResult(f"retrying your last message{how}{start}; the replaced answer is kept in session {fork.id}", action="resend", argument=text)
 
 
 @command("edit", "edit your last message and send it again, replacing that turn: /edit [NEW TEXT]")

@@ -17,6 +17,7 @@ from ..store.search import SearchHit, search_messages
 from ..store.sessions import SessionStore
 from ..store.transfer import export_text, import_json, read_text_file
 from ..trace import turn_trace
+from .replay import replay_command
 from .support import WaitingNotice, out, print_json, write_export
 from .trace import trace_lines
 
@@ -155,5 +156,5 @@ def _confirm(question: str) -> bool:
 
 _HANDLERS = {
     "list": _list, "show": _show, "search": _search, "export": _export, "import": _import,
-    "fork": _fork, "rename": _rename, "trace": _trace, "delete": _delete,
+    "fork": _fork, "rename": _rename, "trace": _trace, "replay": replay_command, "delete": _delete,
 }

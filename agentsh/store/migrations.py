@@ -180,6 +180,18 @@ def m011_stats_model_usage(db: Database) -> None:
     )
 
 
+@migrations()
+def m012_trace_model_calls(db: Database) -> None:
+    """Every model call's answer by a hash of its request (store/model_calls.py): a replay reuses them."""
+    db.execute(
+        """CREATE TABLE model_calls (
+            id INTEGER PRIMARY KEY, key TEXT NOT NULL, session_id TEXT NOT NULL, turn_id INTEGER NOT NULL,
+            call_index INTEGER NOT NULL, response TEXT NOT NULL, created_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX idx_model_calls_turn ON model_calls (turn_id, call_index)")
+
+
 def _fill_model_usage(db: Database) -> None:
     db.execute(
         """INSERT INTO model_usage (started_at, turn_id, model, session_id, mode, calls, prompt_tokens, completion_tokens,
