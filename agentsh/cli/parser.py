@@ -40,6 +40,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--any", dest="continue_anywhere", action="store_true", help="with -c: the latest session, wherever it was started")
     run.add_argument("--json", action="store_true", help="print every event as a JSON line")
     run.add_argument("--no-stdin", action="store_true", help="never read stdin (for loops and pipes that stay open)")
+    compare = commands.add_parser(
+        "compare", help="run one request under several modes and models at once: a side-by-side table",
+        description="Runs the request under each mode × model concurrently, each in its own session (sibling forks: "
+        "continue any with agentsh -r ID), and shows answer, steps, model calls, tokens, cost and wall time.",
+    )
+    compare.add_argument("prompt", nargs="+", help="the request")
+    _add_agent_options(compare)
+    compare.add_argument("--modes", metavar="A,B", help="modes to compare, comma-separated (default: the configured mode)")
+    compare.add_argument("--models", metavar="A,B", help="models to compare, comma-separated (default: the configured model)")
+    compare.add_argument("--judge", metavar="PROFILE", help="an agent profile that ranks the answers, with reasons")
+    compare.add_argument("--json", action="store_true", help="the comparison as JSON")
     _add_sessions_parser(commands)
     _add_memory_parser(commands)
     _add_plugin_parsers(commands)
