@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import AgentshError, StoreError
+from .events import Step
 from .models.base import ModelClient, ModelResponse
 from .models.cache import CachingModel, response_record, reused_response
 from .store.db import write_transaction
 from .store.model_calls import keep_call, kept_before
-from .store.steps import stored_turn
+from .store.steps import stored_turn, user_turn_steps
 from .trace import Trace, TraceNode, turn_trace
 
 if TYPE_CHECKING:
@@ -91,6 +92,10 @@ class SessionReplay:
     def id(self) -> str:
         raise NotImplementedError
 
+    @property
+    def persisted(self) -> bool:
+        raise NotImplementedError
+
     def prepare_replay(self, step: str, turn_number: int | None = None, reuse_random: bool = False, source: str | None = None) -> ReplayPlan:
         """Make the next turn reuse the answers turn `turn_number` (default: the last) of this session (or of
         session `source`, which this one forks) got before `step`."""
@@ -100,6 +105,13 @@ class SessionReplay:
         plan = ReplayPlan(kept_before(self.store, trace.turn.turn_id, node.calls_before), node, trace.turn.number, reuse_random)
         self._replay = plan
         return plan
+
+    def past_steps(self) -> list[list[Step]]:
+        """Each turn's mode steps (plans, routes, verdicts), one list per user message of the conversation, for a
+        resumed transcript to show them as they were."""
+        if not self.persisted:
+            return []
+        return [[Step.model_validate(data) for data in steps] for steps in user_turn_steps(self.store, self.id)]
 
     def cancel_replay(self) -> None:
         self._replay = None

@@ -25,7 +25,7 @@ from ..errors import AgentshError
 from ..signals import exit_status, on_stop_signals
 from ..tools.approval import Decision
 from . import collector
-from .history import CONTINUE_COMMAND, items_of, recent_messages, user_inputs
+from .history import CONTINUE_COMMAND, items_of, older_steps, recent_messages, user_inputs
 from .literal import literal
 from .runner import TurnRunner
 from .screens.approval import ApprovalScreen
@@ -57,10 +57,10 @@ STATUS_EVERY = 16  # text deltas between status-bar refreshes while an answer st
 DRAWN_TIMEOUT = 0.5  # seconds: the most background work waits for the newest page to be drawn
 
 
-def open_with_recent(opener: Opener) -> tuple[Session, list, bool]:
-    """Runs in a thread: the session, its newest stored messages, whether they are all of them."""
+def open_with_recent(opener: Opener) -> tuple[Session, list, bool, list]:
+    """Runs in a thread: the session, its newest stored messages, whether they are all of them, each turn's steps."""
     session = opener()
-    return session, *recent_messages(session)
+    return session, *recent_messages(session), session.past_steps()
 
 
 class AgentshApp(App[int]):
@@ -82,6 +82,7 @@ class AgentshApp(App[int]):
         self.session: Session | None = None
         self.session_ready = asyncio.Event()
         self.history_ready = asyncio.Event()
+        self.past_steps: list = []  # each turn's mode steps, per user message of the session shown (tui/history.py items_of)
         self.error: AgentshError | None = None
         self.runner = TurnRunner(self)
         self.pending_approvals: list[ApprovalScreen] = []
@@ -126,7 +127,7 @@ class AgentshApp(App[int]):
 
     async def _open(self, opener: Opener) -> bool:
         try:
-            session, recent, complete = await asyncio.to_thread(open_with_recent, opener)
+            session, recent, complete, self.past_steps = await asyncio.to_thread(open_with_recent, opener)
         except AgentshError as error:
             if self.session is None:  # nothing to go back to: leave, and say why on the terminal
                 self.error = error
@@ -182,7 +183,7 @@ class AgentshApp(App[int]):
             self.action_sessions()
 
     async def _show_transcript(self, session: Session, recent: list) -> None:
-        await self.transcript.show_history(items_of(recent))
+        await self.transcript.show_history(items_of(recent, self.past_steps))
         if not recent:
             await self.transcript.add(Static(WELCOME, classes="welcome"))
         for notice in session.notices:
@@ -202,7 +203,7 @@ class AgentshApp(App[int]):
         """
         history = recent if complete else await asyncio.to_thread(session.history)
         if self.session is session:
-            self.transcript.set_older(items_of(history[: len(history) - len(recent)]))
+            self.transcript.set_older(items_of(history[: len(history) - len(recent)], older_steps(self.past_steps, recent)))
             self.prompt.inputs.entries = user_inputs(history)
             self.history_ready.set()
 
@@ -375,7 +376,8 @@ class AgentshApp(App[int]):
         if session is None:
             return
         recent, complete = await asyncio.to_thread(recent_messages, session)
-        await self.transcript.show_history(items_of(recent))
+        self.past_steps = await asyncio.to_thread(session.past_steps)
+        await self.transcript.show_history(items_of(recent, self.past_steps))
         if note:
             await self.transcript.add(NoticeLine(note))
         await self._load_history(session, recent, complete)

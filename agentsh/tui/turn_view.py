@@ -13,7 +13,8 @@ from .widgets.agent_stream import AgentStream
 from .widgets.answer import AssistantMessage, StreamingAnswer, marker
 from .widgets.extras import CompactionBlock, MemoryBlock
 from .widgets.messages import NoticeLine
-from .widgets.steps import PlanChecklist, StepList, group_of
+from .widgets.past_steps import group_key, group_widget
+from .widgets.steps import PlanChecklist, StepList
 from .widgets.tool_block import ToolBlock
 from .widgets.turn_cost import TurnFooter
 
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
     )
     from .widgets.transcript import TranscriptView
 
-PLAN_KINDS = ("plan", "task", "replan", "compensate")
 Notify = Callable[[str, SeverityLevel], None]
 
 
@@ -107,11 +107,10 @@ class TurnView:
 
     async def _on_step(self, event: Step) -> None:
         self.spend.add(event)
-        in_workflow = event.kind == "compensate" and "workflow" in event.data  # a workflow's undo: shown in its tree
-        group = "plan" if event.kind in PLAN_KINDS and not in_workflow else group_of("node" if in_workflow else event.kind)
+        group = group_key(event)
         widget = self.groups.get(group)
         if widget is None:
-            widget = self.groups[group] = PlanChecklist() if group == "plan" else StepList(group)
+            widget = self.groups[group] = group_widget(group)
             await self._add(widget)
         widget.add_step(event)
 
