@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 @dataclass
 class CommandResult:
     text: str = ""
-    # performed by the UI: "quit", "new", "resume", "compact", "continue", "export", "sessions", "stats"; "send" (send `argument`
+    # performed by the UI: "compare" (run `compare_request(session, shlex.split(argument))` and show its table),
+    # "quit", "new", "resume", "compact", "continue", "export", "sessions", "stats"; "send" (send `argument`
     # with `options` for its turn: a custom command), "resend" (the transcript changed: show it again, then send
     # `argument`), "edit" (put `argument` in the input; sending it replaces the last turn: `edit_last`), "reload" (the
     # transcript changed; `argument`, if any, goes back in the input), "copy" (`argument`)
@@ -329,6 +330,15 @@ def _retry(session: Session, args: list[str]) -> CommandResult:
     how = "".join(f" with {key[2:]} {value}" for key, value in options.items() if key in ("--mode", "--model"))
     start = f" from step {replay.step.number}, reusing the answers before it" if replay else ""
     return CommandResult(f"retrying your last message{how}{start}; the replaced answer is kept in session {fork.id}", action="resend", argument=text)
+
+
+@command("compare", "one request under several modes/models at once: /compare --modes A,B [--models X,Y] [--judge P] REQUEST")
+def _compare(session: Session, args: list[str]) -> CommandResult:
+    from .compare import compare_request
+
+    request = compare_request(session, args)
+    labels = ", ".join(c.label for c in request.combinations)
+    return CommandResult(f"comparing {labels}: each runs in its own session", action="compare", argument=shlex.join(args))
 
 
 @command("edit", "edit your last message and send it again, replacing that turn: /edit [NEW TEXT]")

@@ -6,20 +6,14 @@ import argparse
 import asyncio
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
-from ..compare import Comparison, compare, contenders, parse_list
+from ..compare import Comparison, compare, comparison_notes, comparison_table, contenders, parse_list
 from ..config import settings_from_args
-from ..costs import dollars
 from ..errors import UsageError
-from ..secrets import redact_secrets
 from ..session import Session, open_store
 from ..signals import stoppable
-from ..text import format_duration
 from .support import WaitingNotice, print_json
-
-ANSWER_CHARS = 80
 
 
 def compare_command(args: argparse.Namespace) -> int:
@@ -48,30 +42,5 @@ def compare_command(args: argparse.Namespace) -> int:
 def _print_table(comparison: Comparison) -> None:
     console = Console(highlight=False, soft_wrap=False)
     console.print(comparison_table(comparison))
-    for entry in comparison.entries:
-        if entry.reason:
-            console.print(Text(f"{entry.rank}. {entry.label}: {redact_secrets(entry.reason)}"))
-    if comparison.judge_notice:
-        console.print(Text(f"judge: {redact_secrets(comparison.judge_notice)}"))
-    console.print(Text(f"all at once in {format_duration(comparison.wall_ms)}; continue one with agentsh -r SESSION"))
-
-
-def comparison_table(comparison: Comparison, answer_chars: int = ANSWER_CHARS) -> Table:
-    """The side-by-side table; every string from a model is a Text (never markup)."""
-    ranked = any(entry.rank is not None for entry in comparison.entries)
-    table = Table(title=Text(f"compare: {comparison.prompt[:60]}"), show_lines=True, padding=(0, 0))
-    for name in (*(["#"] if ranked else []), "mode · model\nsession", "answer", "steps", "calls", "tokens", "cost", "wall"):
-        table.add_column(name, overflow="fold", no_wrap=name != "answer")
-    for entry in comparison.entries:
-        answer = " ".join(((entry.error or "") if entry.failed and not entry.output else entry.output).split())
-        abridged = answer[:answer_chars] + ("…" if len(answer) > answer_chars else "")
-        cells = [
-            f"{entry.mode} · {entry.model}\n{entry.session_id}", abridged, str(entry.steps), str(entry.model_calls),
-            f"{entry.prompt_tokens + entry.completion_tokens:,}", "unknown" if entry.cost is None else dollars(entry.cost),
-            format_duration(entry.wall_ms),
-        ]
-        row = [str(entry.rank or "-")] if ranked else []
-        table.add_row(*(Text(redact_secrets(cell)) for cell in [*row, *cells]))
-    return table
-
-
+    for line in comparison_notes(comparison):
+        console.print(Text(line))

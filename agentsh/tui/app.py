@@ -219,6 +219,23 @@ class AgentshApp(App[int]):
         if not await self._open(lambda: current.switch(resume)):
             self.refresh_status(state="idle")
 
+    async def compare(self, argument: str) -> None:
+        """/compare: every combination at once (each a fork of this session), then the table, each answer expandable."""
+        import shlex
+
+        from ..compare import compare, compare_request
+        from .widgets.comparison import ComparisonView
+
+        if self.session is None:
+            return
+        try:
+            request = compare_request(self.session, shlex.split(argument))
+            comparison = await compare(self.session, request.prompt, request.combinations, request.judge)
+        except AgentshError as error:
+            self.notify_plain(str(error), "error")
+            return
+        await self.transcript.add(ComparisonView(comparison))
+
     def show_stats(self) -> None:
         from .screens.stats import StatsScreen
 
@@ -341,6 +358,8 @@ class AgentshApp(App[int]):
             self.prompt.edit_last(result.argument)
         elif action == "copy" and result.argument is not None:
             self.copy_text(result.argument)
+        elif action == "compare" and result.argument is not None:
+            self.run_worker(self.compare(result.argument))
         elif action not in (None, "export"):  # export: the command wrote the file and said where
             self.notify_plain(f"this app does not know the action {action!r}", "warning")
 
