@@ -321,7 +321,9 @@ def _retry(session: Session, args: list[str]) -> CommandResult:
         session.set_mode(options["--mode"])
     if "--model" in options:
         session.set_model(options["--model"])
-    replay = session.prepare_replay(options["--from"], reuse_random="--reuse" in options) if "--from" in options else None
+    replay = None
+    if "--from" in options:
+        replay = session.prepare_replay(options["--from"], reuse_random="--reuse" in options, model=session.model_name)
     try:
         fork = session.replace_last_turn()
     except AgentshError:

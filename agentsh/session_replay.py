@@ -35,6 +35,7 @@ class ReplayPlan:
     step: TraceNode
     turn_number: int
     reuse_random: bool = False
+    renamed: dict[str, str] = field(default_factory=dict)  # the replay's model -> the original turn's, when they differ
     reused: int = 0
 
     @property
@@ -63,7 +64,8 @@ class TurnCalls:
     def wrap(self, model: ModelClient) -> ModelClient:
         if id(model) not in self.clients:
             reuse_random = self.plan.reuse_random if self.plan else False
-            self.clients[id(model)] = CachingModel(model, self.keep, self.reuse, reuse_random)
+            reuse_as = self.plan.renamed.get(model.name) if self.plan else None
+            self.clients[id(model)] = CachingModel(model, self.keep, self.reuse, reuse_random, reuse_as)
         return self.clients[id(model)]
 
     def keep(self, key: str, response: ModelResponse) -> None:
@@ -96,13 +98,18 @@ class SessionReplay:
     def persisted(self) -> bool:
         raise NotImplementedError
 
-    def prepare_replay(self, step: str, turn_number: int | None = None, reuse_random: bool = False, source: str | None = None) -> ReplayPlan:
+    def prepare_replay(
+        self, step: str, turn_number: int | None = None, reuse_random: bool = False, source: str | None = None, model: str | None = None,
+    ) -> ReplayPlan:
         """Make the next turn reuse the answers turn `turn_number` (default: the last) of this session (or of
-        session `source`, which this one forks) got before `step`."""
+        session `source`, which this one forks) got before `step`; `model`: the model asked from `step` on,
+        when it is not the turn's own (the answers before it are still the original model's)."""
         trace = turn_trace(self.store, source or self.id, turn_number)
         node = find_step(trace, step)
         assert trace.turn is not None
-        plan = ReplayPlan(kept_before(self.store, trace.turn.turn_id, node.calls_before), node, trace.turn.number, reuse_random)
+        renamed = {model: trace.turn.model} if model and model != trace.turn.model else {}
+        kept = kept_before(self.store, trace.turn.turn_id, node.calls_before)
+        plan = ReplayPlan(kept, node, trace.turn.number, reuse_random, renamed)
         self._replay = plan
         return plan
 

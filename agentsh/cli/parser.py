@@ -204,13 +204,14 @@ def _add_sessions_parser(commands: argparse._SubParsersAction) -> None:
     replay = actions.add_parser(
         "replay", help="run a turn again in a fork from one of its steps, reusing the model answers before it",
         description="Replays turn N (default: the last) of session ID in a new session (a fork), reusing the answers the "
-        "model gave before STEP; with --mode or --model the whole turn runs again that way.",
+        "model gave before STEP (with --model, that model answers from STEP on); with --mode or --model and no --from, "
+        "the whole turn runs again that way.",
     )
     replay.add_argument("id")
     replay.add_argument("--turn", "-t", type=int, metavar="N", help="turn N, counted from 1 (default: the last)")
     replay.add_argument("--from", dest="step", metavar="STEP", help="the step's number in `sessions trace` (or a step id)")
-    replay.add_argument("--mode", help="run the whole turn again in this mode")
-    replay.add_argument("--model", "-m", help="run the whole turn again with this model")
+    replay.add_argument("--mode", help="run the turn again in this mode")
+    replay.add_argument("--model", "-m", help="run the turn again with this model (from STEP on, with --from)")
     replay.add_argument("--reuse", action="store_true", help="reuse answers given at a temperature above 0 too")
     replay.add_argument("--json", action="store_true", help="the replay's events as JSON lines, as agentsh run --json")
     rename = actions.add_parser("rename", help="give a session a new title")

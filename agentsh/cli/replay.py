@@ -1,6 +1,7 @@
 """`agentsh sessions replay ID [--turn N] --from STEP`: a turn run again in a fork, reusing the answers before STEP.
 
-With `--mode` or `--model` the whole turn runs again that way (nothing is reused: it is another question).
+With `--model` too, that model answers from STEP on; with `--mode` or `--model` and no `--from`, the whole turn
+runs again that way.
 """
 
 from __future__ import annotations
@@ -20,13 +21,12 @@ from .run import JsonPrinter, TextPrinter, run_turn
 
 
 def replay_command(store: SessionStore, args: argparse.Namespace) -> int:
-    differently = bool(args.mode or args.model)
-    if args.step is None and not differently:
+    if args.step is None and not (args.mode or args.model):
         raise UsageError("say where to replay from: --from STEP (a number from `agentsh sessions trace`), or rerun it with --mode/--model")
     source = store.get(args.id)
     how = " ".join(f"{k} {v}" for k, v in (("mode", args.mode), ("model", args.model)) if v)
-    why = f"turn replayed with {how}" if differently else f"turn replayed from step {args.step}"
-    if args.step is not None and not differently:
+    why = "turn replayed" + (f" from step {args.step}" if args.step is not None else "") + (f" with {how}" if how else "")
+    if args.step is not None:
         _check_step(store, source.id, args)
     fork, text = replay_fork(store, source.id, args.turn, why)
     session = Session.open(settings_from_args(args), resume=fork.id, store=store)
@@ -34,8 +34,8 @@ def replay_command(store: SessionStore, args: argparse.Namespace) -> int:
         session.set_mode(args.mode)
     if args.model:
         session.set_model(args.model)
-    if args.step is not None and not differently:
-        session.prepare_replay(args.step, args.turn, reuse_random=args.reuse, source=source.id)
+    if args.step is not None:
+        session.prepare_replay(args.step, args.turn, reuse_random=args.reuse, source=source.id, model=args.model)
     printer = JsonPrinter(sys.stdout) if args.json else TextPrinter(sys.stdout, sys.stderr)
     status = asyncio.run(stoppable(run_turn(session, text, printer)))
     print(f"agentsh: the replay is session {fork.id} (continue it: agentsh -r {fork.id})", file=sys.stderr)

@@ -60,19 +60,21 @@ def reused_response(record: dict[str, Any]) -> ModelResponse:
 class CachingModel:
     """A model client that keeps every answer, and gives a kept one back instead of calling again."""
 
-    def __init__(self, inner: ModelClient, keep: Keep, reuse: Reuse, reuse_random: bool = False) -> None:
+    def __init__(self, inner: ModelClient, keep: Keep, reuse: Reuse, reuse_random: bool = False, reuse_as: str | None = None) -> None:
         self.inner = inner
         self.name = inner.name
         self.keep = keep
         self.reuse = reuse
         self.reuse_random = reuse_random
+        self.reuse_as = reuse_as  # a replay with another model: the answers kept are the original model's
 
     def __getattr__(self, attribute: str) -> Any:  # what else callers ask of the client (its server, its limits)
         return getattr(self.inner, attribute)
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[StreamItem]:
         key = request_key(self.name, request)
-        kept = self.reuse(key) if deterministic(request) or self.reuse_random else None
+        asked = request_key(self.reuse_as, request) if self.reuse_as else key
+        kept = self.reuse(asked) if deterministic(request) or self.reuse_random else None
         if kept is not None:
             self.keep(key, kept)  # kept again for this turn: a replay of the replay finds it
             if kept.message.content:

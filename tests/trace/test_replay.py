@@ -117,3 +117,18 @@ def test_replay_without_a_step_or_a_change_says_what_to_give(home, capsys):
     original = json.loads(capsys.readouterr().out.splitlines()[0])["session_id"]
     code, _, err = replay(capsys, home, original)
     assert code != 0 and "--from STEP" in err and "Traceback" not in err
+
+
+async def test_a_replay_from_the_last_step_with_another_model_asks_only_that_model(home):
+    model = ScriptedModel(*[calls(("count", {"n": i})) for i in range(STEPS)], "Counted to ten.")
+    session = scripted_session(home, model, count)
+    session.record = session.record.model_copy(update={"model": model.name})  # the session names the model it runs
+    await send(session, "go")
+    last = turn_trace(session.store, session.id).nodes[-1]
+    result = run_slash_command(session, f"/retry --from {last.number} --model offline")
+    events = await send(session, result.argument)
+    assert len(model.requests) == STEPS + 1  # the scripted model was not asked again: its ten answers were reused
+    assert done(events).output == "count returned: counted 9"  # the offline model reads the last tool result back
+    replayed = turn_trace(session.store, session.id)
+    assert [n.model for n in replayed.nodes if n.kind == "model"] == ["scripted"] * STEPS + ["offline"]
+    await session.aclose()
