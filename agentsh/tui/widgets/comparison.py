@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.widgets import Collapsible, Static
 
 from ...compare import comparison_notes, comparison_table
-from ...secrets import redact_secrets
+from ...terminal import neutralize
 
 if TYPE_CHECKING:
     from ...compare import Comparison
@@ -28,5 +28,5 @@ class ComparisonView(Vertical):
         for entry in self.comparison.entries:
             answer = entry.output or entry.error or "(no answer)"
             with Collapsible(title=f"{entry.label} · session {entry.session_id}: the whole answer", collapsed=True):
-                yield Static(Text(redact_secrets(answer)), classes="comparison-answer")
+                yield Static(Text(neutralize(answer)), classes="comparison-answer")
         yield Static(Text("\n".join(comparison_notes(self.comparison))), classes="comparison-notes")
