@@ -240,7 +240,7 @@ def comparison_table(comparison: Comparison, answer_chars: int = TABLE_ANSWER_CH
     ranked = any(entry.rank is not None for entry in comparison.entries)
     table = Table(title=Text(neutralize(f"compare: {comparison.prompt[:60]}")), show_lines=True, padding=(0, 0))
     for name in (*(["#"] if ranked else []), "mode · model\nsession", "answer", "steps", "calls", "tokens", "cost", "wall"):
-        table.add_column(name, overflow="fold", no_wrap=name != "answer")
+        table.add_column(name, overflow="fold", min_width=16 if name == "answer" else None)  # the answer keeps some room
     for entry in comparison.entries:
         answer = " ".join(((entry.error or "") if entry.failed and not entry.output else entry.output).split())
         abridged = answer[:answer_chars] + ("…" if len(answer) > answer_chars else "")
