@@ -85,6 +85,7 @@ def test_the_tree_is_rebuilt_from_parent_ids_with_calls_under_the_running_step()
         Usage(model="m", prompt_tokens=3, completion_tokens=2, cost=0.01),
         ToolCall(id="c1", name="book", arguments={}),
         ToolResult(id="c1", name="book", ok=True, output="ok"),
+        Step(kind="node", id="b", parent_id="w", title="hotel", status="running"),  # beside flights, not under it
         Step(kind="node", id="a", parent_id="w", title="flights", status="done"),
         Step(kind="node", id="b", parent_id="w", title="hotel", status="done"),
         Step(kind="workflow", id="w", title="trip", status="done"),
