@@ -4,7 +4,8 @@ Every model call of a turn is kept in the store by the hash of its request (stor
 in the order the calls ended. `prepare_replay` picks, from the turn's trace, the step to replay from
 and the answers the turn got before it; the next turn this session runs reuses each of them when it
 asks the same question again (same model, messages, tools and settings) and calls the model for the
-rest. `Session` inherits this; `/retry --from STEP` and `agentsh sessions replay` use it.
+rest. `Session` inherits this; `/retry --from STEP` and `agentsh sessions replay` use it. It also
+gives each past turn's steps (`past_steps`), which a resumed transcript draws as they were.
 """
 
 from __future__ import annotations

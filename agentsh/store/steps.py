@@ -1,8 +1,8 @@
 """A stored turn's events, for the trace of a turn and for replaying it.
 
 A session's turns are numbered from 1 in the order they were started; each turn's events are in
-the order they happened. Since the trace branch each stored event carries `at`: milliseconds
-since its turn began (older turns have none, and their step times are unknown).
+the order they happened. Each stored event carries `at`: milliseconds since its turn began
+(turns stored by an agentsh before traces have none, and their step times are unknown).
 """
 
 from __future__ import annotations
