@@ -19,7 +19,7 @@ from .events import Step
 from .models.base import ModelClient, ModelResponse
 from .models.cache import CachingModel, response_record, reused_response
 from .store.db import write_transaction
-from .store.model_calls import keep_call, kept_before
+from .store.model_calls import keep_calls, kept_before
 from .store.steps import stored_turn, user_turn_steps
 from .trace import Trace, TraceNode, turn_trace
 
@@ -61,6 +61,7 @@ class TurnCalls:
     plan: ReplayPlan | None = None
     count: int = 0
     clients: dict[int, ModelClient] = field(default_factory=dict)
+    pending: list[tuple[str, str, int, int, dict[str, Any]]] = field(default_factory=list)  # answers not yet written
 
     def wrap(self, model: ModelClient) -> ModelClient:
         if id(model) not in self.clients:
@@ -71,8 +72,10 @@ class TurnCalls:
 
     def keep(self, key: str, response: ModelResponse) -> None:
         index, self.count = self.count, self.count + 1
-        with contextlib.suppress(StoreError):  # a replay cache, not history: a locked database only costs a later replay
-            keep_call(self.store, key, self.session_id, self.turn_id, index, response_record(response))
+        self.pending.append((key, self.session_id, self.turn_id, index, response_record(response)))
+        with contextlib.suppress(StoreError):  # a replay cache, not history: a busy database is tried again next call
+            keep_calls(self.store, self.pending)
+            self.pending = []
 
     def reuse(self, key: str) -> ModelResponse | None:
         return self.plan.take(key) if self.plan else None

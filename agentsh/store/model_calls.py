@@ -14,12 +14,16 @@ from .db import write_transaction
 from .records import now
 from .sessions import SessionStore
 
+PATIENCE = 0.05  # seconds a write waits for another writer: a turn never stalls for the replay cache
 
-def keep_call(store: SessionStore, key: str, session_id: str, turn_id: int, index: int, response: dict[str, Any]) -> None:
-    values = [key, session_id, turn_id, index, redact_secrets(json.dumps(response)), now()]
+
+def keep_calls(store: SessionStore, calls: list[tuple[str, str, int, int, dict[str, Any]]]) -> None:
+    """Write (key, session id, turn id, call index, response) rows; StoreError when the database is busy now."""
+    stamp = now()
+    rows = [[key, session, turn, index, redact_secrets(json.dumps(response)), stamp] for key, session, turn, index, response in calls]
     sql = "INSERT INTO model_calls (key, session_id, turn_id, call_index, response, created_at) VALUES (?, ?, ?, ?, ?, ?)"
-    with write_transaction(store.db):
-        store.db.execute(sql, values)
+    with write_transaction(store.db, patience=PATIENCE):
+        store.db.conn.executemany(sql, rows)
 
 
 def kept_before(store: SessionStore, turn_id: int, calls: int) -> dict[str, list[dict[str, Any]]]:
