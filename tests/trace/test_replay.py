@@ -10,7 +10,7 @@ import pytest
 
 from agentsh.cli import main
 from agentsh.commands import run_slash_command
-from agentsh.events import Notice
+from agentsh.events import Notice, ToolCall
 from agentsh.messages import user
 from agentsh.models.base import ModelRequest
 from agentsh.models.cache import CachingModel
@@ -71,8 +71,9 @@ async def test_a_replay_from_a_middle_step_asks_the_model_from_there_on(home):
     session.prepare_replay(str(fourth_tool.number))
     session.replace_last_turn()
     model.add(*[calls(("count", {"n": i})) for i in range(4, STEPS)], "Counted to ten.")
-    await send(session, "count to ten")
+    events = await send(session, "count to ten")
     assert len(model.requests) == STEPS + 1 + (STEPS + 1 - 4)
+    assert [call.arguments["n"] for call in of(events, ToolCall)] == list(range(STEPS))  # four reused, six asked
     await session.aclose()
 
 
