@@ -133,3 +133,12 @@ async def test_a_replay_from_the_last_step_with_another_model_asks_only_that_mod
     replayed = turn_trace(session.store, session.id)
     assert [n.model for n in replayed.nodes if n.kind == "model"] == ["scripted"] * STEPS + ["offline"]
     await session.aclose()
+
+
+async def test_deleting_a_session_deletes_its_kept_model_answers(home):
+    session, _ = await counted_session(home)
+    count_kept = "SELECT count(*) FROM model_calls WHERE session_id = ?"
+    assert session.store.db.execute(count_kept, [session.id]).fetchone()[0] == STEPS + 1
+    await session.aclose()
+    session.store.delete(session.id)
+    assert session.store.db.execute(count_kept, [session.id]).fetchone()[0] == 0
