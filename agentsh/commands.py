@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 @dataclass
 class CommandResult:
     text: str = ""
-    # performed by the UI: "quit", "new", "resume", "compact", "continue", "export", "sessions", "stats"; "send" (send `argument`
+    # performed by the UI: "compare" (run `compare_request(session, shlex.split(argument))` and show its table),
+    # "quit", "new", "resume", "compact", "continue", "export", "sessions", "stats"; "send" (send `argument`
     # with `options` for its turn: a custom command), "resend" (the transcript changed: show it again, then send
     # `argument`), "edit" (put `argument` in the input; sending it replaces the last turn: `edit_last`), "reload" (the
     # transcript changed; `argument`, if any, goes back in the input), "copy" (`argument`)
@@ -126,7 +127,7 @@ def completions(session: Session, text: str) -> list[str]:
         "model": lambda: known_models(session),
         "memory": lambda: list(MEMORY_ACTIONS),
         "export": lambda: ["md", "json"],
-        "retry": lambda: ["--mode", "--model"],
+        "retry": lambda: ["--mode", "--model", "--from", "--reuse"],
         "undo": lambda: ["--force"],
         "rewind": lambda: [str(point.number) for point in session.rewind_points()],
         "mcp": lambda: ["restart", *(f"restart {server.name}" for server in session.mcp_servers())],
@@ -435,17 +436,35 @@ def _mcp_lines(server) -> str:
     return f"{server.name}: {server.summary}\n    {where}{' · ' if extra else ''}{' · '.join(extra)}{tools}"
 
 
-@command("retry", "regenerate the last answer: /retry [--mode NAME] [--model NAME]")
+@command("retry", "regenerate the last answer: /retry [--mode NAME] [--model NAME] [--from STEP [--reuse]]")
 def _retry(session: Session, args: list[str]) -> CommandResult:
-    options = _options(args, ("--mode", "--model"), "/retry [--mode NAME] [--model NAME]")
+    usage = "/retry [--mode NAME] [--model NAME] [--from STEP [--reuse]]"
+    options = _options(args, ("--mode", "--model", "--from"), usage, flags=("--reuse",))
     text = session.last_user_text()
     if "--mode" in options:
         session.set_mode(options["--mode"])
     if "--model" in options:
         session.set_model(options["--model"])
-    fork = session.replace_last_turn()
-    how = "".join(f" with {key[2:]} {value}" for key, value in options.items())
-    return CommandResult(f"retrying your last message{how}; the replaced answer is kept in session {fork.id}", action="resend", argument=text)
+    replay = None
+    if "--from" in options:
+        replay = session.prepare_replay(options["--from"], reuse_random="--reuse" in options, model=session.model_name)
+    try:
+        fork = session.replace_last_turn()
+    except AgentshError:
+        session.cancel_replay()
+        raise
+    how = "".join(f" with {key[2:]} {value}" for key, value in options.items() if key in ("--mode", "--model"))
+    start = f" from step {replay.step.number}, reusing the answers before it" if replay else ""
+    return CommandResult(f"retrying your last message{how}{start}; the replaced answer is kept in session {fork.id}", action="resend", argument=text)
+
+
+@command("compare", "one request under several modes/models at once: /compare --modes A,B [--models X,Y] [--judge P] REQUEST")
+def _compare(session: Session, args: list[str]) -> CommandResult:
+    from .compare import compare_request
+
+    request = compare_request(session, args)
+    labels = ", ".join(c.label for c in request.combinations)
+    return CommandResult(f"comparing {labels}: each runs in its own session", action="compare", argument=shlex.join(args))
 
 
 @command("edit", "edit your last message and send it again, replacing that turn: /edit [NEW TEXT]")

@@ -46,6 +46,7 @@ from .plugin_loader.directories import plugin_directories, protected_paths
 from .plugin_loader.loader import PluginLoader
 from .profiles import resolve_profiles
 from .session_policy import SessionPolicy
+from .session_replay import SessionReplay
 from .session_rewind import SessionRewind
 from .shell_escape import ShellRun
 from .store.db import DB_FILENAME, OnWait, open_database
@@ -76,9 +77,10 @@ class _TurnLog:
     partial: list[str] = field(default_factory=list)
     last_checkpoint: float = 0.0
     mode: str = ""  # the turn's mode: the session's, or a custom command's
+    started: float = field(default_factory=time.monotonic)  # each stored event's `at` is counted from here (the trace's step times)
 
 
-class Session(SessionPolicy, SessionRewind):
+class Session(SessionPolicy, SessionRewind, SessionReplay):
     def __init__(
         self, settings: Settings, store: SessionStore, record: SessionRecord, model: ModelClient, loader: PluginLoader,
         tool_context: ToolContext | None = None, mcp: McpManager | None = None,
@@ -376,6 +378,7 @@ class Session(SessionPolicy, SessionRewind):
         get_mode(mode)
         model = self.model if model_name == self.model_name else resolve_model(model_name, self.settings)
         log = _TurnLog(turn_id=self.store.begin_turn(self.id, message, mode, model_name), messages=[message], stored=stored, mode=mode)
+        calls = self._turn_calls(log.turn_id)  # every answer kept by its request's hash; a replay reuses them
         self.record = self.store.get(self.id)
         self._begin_checkpoints(log.turn_id)
 
@@ -396,14 +399,14 @@ class Session(SessionPolicy, SessionRewind):
         self._ask = emit
         registry, executor = self._tools_for(options.tools)
         turn = Turn(
-            session_id=self.id, model=model, registry=registry, executor=executor, history=history,
+            session_id=self.id, model=calls.wrap(model), registry=registry, executor=executor, history=history,
             emit=emit, record=lambda m: self._record_message(m, log), max_steps=self.settings.max_steps,
             refresh_tools=refresh_tools, profiles=resolve_profiles(self.settings.agents), mode_settings=self.settings.modes,
-            make_model=lambda name: resolve_model(name, self.settings), formats=self.formats, workflows=self.workflows,
+            make_model=lambda name: calls.wrap(resolve_model(name, self.settings)), formats=self.formats, workflows=self.workflows,
             budget=self.turn_budget(), max_depth=self.settings.max_depth, run_mode=_run_mode,
             answer_schema=options.schema,
         )
-        for notice in attached.notices:
+        for notice in [*attached.notices, *filter(None, [calls.notice()])]:
             emit(Notice(message=notice, level="warning" if notice.endswith("not attached") else "info"))
         return turn, log
 
@@ -533,7 +536,8 @@ class Session(SessionPolicy, SessionRewind):
                 log.partial.append(event.delta)
                 self._maybe_checkpoint(log)
         elif event.type not in ("approval", "elicitation", "sampling", "waiting", "tool_progress"):  # questions hold futures; waits, progress: shown
-            log.events.append((event.type, event.model_dump(mode="json")))
+            at = round((time.monotonic() - log.started) * 1000, 1)  # since the turn began: the trace's time per step
+            log.events.append((event.type, {**event.model_dump(mode="json"), "at": at}))
 
     def _record_message(self, message: Message, log: _TurnLog) -> None:
         log.messages.append(message)

@@ -21,7 +21,7 @@ SUITES = [
     "bench_startup", "bench_sessions", "bench_stats", "bench_memory", "prefix_stability", "bench_plugins", "bench_secrets", "bench_tui", "bench_paste",
     "workflow_check",
     # the model path, on the local fake server (these import litellm into this process: last)
-    "bench_litellm_import", "bench_streaming", "bench_toolloop", "bench_parallel", "workflow_wall", "tool_schema_tokens",
+    "bench_litellm_import", "bench_streaming", "bench_toolloop", "bench_parallel", "workflow_wall", "tool_schema_tokens", "bench_trace",
 ]
 
 

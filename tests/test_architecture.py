@@ -24,7 +24,7 @@ LOW = {"config", "models", "store", "tools"}  # import only the base
 FRONT_DOORS = {"cli", "repl", "tui"}  # nothing below them imports them
 MIDDLE = {  # between the two
     "agent", "commands", "custom_commands", "instructions", "mcp", "memory", "mentions", "modes", "plugin_loader", "session",
-    "session_policy", "session_rewind", "shell_escape", "stats", "workflows",
+    "compare", "session_policy", "session_replay", "session_rewind", "shell_escape", "stats", "trace", "workflows",
 }
 # The front doors that may import another: `agentsh` with no command opens the REPL or the TUI.
 FRONT_DOOR_EDGES = {("cli", "repl"), ("cli", "tui"), ("__main__", "cli")}

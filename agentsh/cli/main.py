@@ -103,6 +103,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .sessions import sessions_command
 
         return sessions_command(args)
+    if args.command == "compare":
+        from .compare import compare_command
+
+        return compare_command(args)
     if args.command == "stats":
         from .stats import stats_command
 

@@ -43,6 +43,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print every event as a JSON line")
     run.add_argument("--no-stdin", action="store_true", help="never read stdin (for loops and pipes that stay open)")
     run.add_argument("--schema", metavar="FILE|JSON", help="the answer as a JSON instance of this JSON schema (a file, or the schema inline), alone on stdout")
+    compare = commands.add_parser(
+        "compare", help="run one request under several modes and models at once: a side-by-side table",
+        description="Runs the request under each mode × model concurrently, each in its own session (sibling forks: "
+        "continue any with agentsh -r ID), and shows answer, steps, model calls, tokens, cost and wall time.",
+    )
+    compare.add_argument("prompt", nargs="+", help="the request")
+    _add_agent_options(compare)
+    compare.add_argument("--modes", metavar="A,B", help="modes to compare, comma-separated (default: the configured mode)")
+    compare.add_argument("--models", metavar="A,B", help="models to compare, comma-separated (default: the configured model)")
+    compare.add_argument("--judge", metavar="PROFILE", help="an agent profile that ranks the answers, with reasons")
+    compare.add_argument("--json", action="store_true", help="the comparison as JSON")
     _add_sessions_parser(commands)
     _add_memory_parser(commands)
     _add_plugin_parsers(commands)
@@ -219,6 +230,23 @@ def _add_sessions_parser(commands: argparse._SubParsersAction) -> None:
     fork = actions.add_parser("fork", help="a new session sharing the history up to message N")
     fork.add_argument("id")
     fork.add_argument("--at", type=int, metavar="N", help="keep the first N messages (default: all)")
+    trace = actions.add_parser("trace", help="a turn's step tree: mode decisions, agents, tool and model calls, tokens, cost, time")
+    trace.add_argument("id")
+    trace.add_argument("--turn", "-t", type=int, metavar="N", help="turn N, counted from 1 (default: the last)")
+    trace.add_argument("--json", action="store_true", help="the tree as JSON (children nested; every node has its parent_id)")
+    replay = actions.add_parser(
+        "replay", help="run a turn again in a fork from one of its steps, reusing the model answers before it",
+        description="Replays turn N (default: the last) of session ID in a new session (a fork), reusing the answers the "
+        "model gave before STEP (with --model, that model answers from STEP on); with --mode or --model and no --from, "
+        "the whole turn runs again that way.",
+    )
+    replay.add_argument("id")
+    replay.add_argument("--turn", "-t", type=int, metavar="N", help="turn N, counted from 1 (default: the last)")
+    replay.add_argument("--from", dest="step", metavar="STEP", help="the step's number in `sessions trace` (or a step id)")
+    replay.add_argument("--mode", help="run the turn again in this mode")
+    replay.add_argument("--model", "-m", help="run the turn again with this model (from STEP on, with --from)")
+    replay.add_argument("--reuse", action="store_true", help="reuse answers given at a temperature above 0 too")
+    replay.add_argument("--json", action="store_true", help="the replay's events as JSON lines, as agentsh run --json")
     rename = actions.add_parser("rename", help="give a session a new title")
     rename.add_argument("id")
     rename.add_argument("title", nargs="+")

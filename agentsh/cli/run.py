@@ -313,3 +313,6 @@ def _arguments(arguments: dict | str) -> str:
 def _summary(output: str) -> str:
     line = " ".join(output.split())
     return line if len(line) <= 200 else line[:197] + "..."
+
+
+run_turn = _run_turn  # one turn printed as `agentsh run` prints it: `sessions replay` and `compare` use it too

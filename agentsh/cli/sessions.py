@@ -16,7 +16,10 @@ from ..store.records import SessionRecord, short_folder, workspace_of
 from ..store.search import SearchHit, search_messages
 from ..store.sessions import SessionStore
 from ..store.transfer import export_text, import_json, read_text_file
+from ..trace import turn_trace
+from .replay import replay_command
 from .support import WaitingNotice, out, print_json, write_export
+from .trace import trace_lines
 
 
 def sessions_command(args: argparse.Namespace) -> int:
@@ -119,6 +122,15 @@ def _fork(store: SessionStore, args: argparse.Namespace) -> None:
     print(f"forked into {record.id} with {record.fork_point} messages: continue with `agentsh run -s {record.id} ...`")
 
 
+def _trace(store: SessionStore, args: argparse.Namespace) -> None:
+    record = store.get(args.id)
+    trace = turn_trace(store, record.id, args.turn)
+    if args.json:
+        print_json(trace.as_dict())
+        return
+    out("\n".join(trace_lines(trace)))
+
+
 def _rename(store: SessionStore, args: argparse.Namespace) -> None:
     record = store.get(args.id)
     title = " ".join(args.title).strip()
@@ -147,5 +159,5 @@ def _confirm(question: str) -> bool:
 
 _HANDLERS = {
     "list": _list, "show": _show, "search": _search, "export": _export, "import": _import,
-    "fork": _fork, "rename": _rename, "delete": _delete,
+    "fork": _fork, "rename": _rename, "trace": _trace, "replay": replay_command, "delete": _delete,
 }

@@ -224,6 +224,23 @@ class Repl:
             self._copy(result.argument)
         elif result.action == "stats":
             self._stats()
+        elif result.action == "compare" and result.argument is not None:
+            await self._compare(result.argument)
+
+    async def _compare(self, argument: str) -> None:
+        """/compare: every combination at once (each a fork of this session), then the table."""
+        import shlex
+        import shutil
+
+        from ..compare import compare, compare_request, comparison_text
+
+        try:
+            request = compare_request(self.session, shlex.split(argument))
+            comparison = await compare(self.session, request.prompt, request.combinations, request.judge)
+        except AgentshError as error:
+            self.transcript.line(f"error: {error}", "red")
+            return
+        self.transcript.block(comparison_text(comparison, min(shutil.get_terminal_size().columns, 120)))
 
     def _stats(self) -> None:
         """/stats: this session and today, charts drawn with block characters to the terminal's width."""

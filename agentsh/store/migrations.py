@@ -180,6 +180,32 @@ def m011_stats_model_usage(db: Database) -> None:
     )
 
 
+@migrations()
+def m012_budget_limited(db: Database) -> None:
+    """Answers cut short when a budget was spent, so a resumed session shows them as budget-limited; turns by start
+    time, for the daily budget's sum."""
+    db.table("messages").add_column("budget_limited", int, not_null_default=0)
+    db.table("turns").create_index(["started_at"])
+
+
+@migrations()
+def m013_session_origin(db: Database) -> None:
+    """Where a session was started: "run" (one-shot `agentsh run`) or "interactive" (the app, --plain); NULL before."""
+    db.table("sessions").add_column("origin", str)
+
+
+@migrations()
+def m014_model_calls(db: Database) -> None:
+    """Every model call's answer by a hash of its request (store/model_calls.py): a replay reuses them."""
+    db.execute(
+        """CREATE TABLE model_calls (
+            id INTEGER PRIMARY KEY, key TEXT NOT NULL, session_id TEXT NOT NULL, turn_id INTEGER NOT NULL,
+            call_index INTEGER NOT NULL, response TEXT NOT NULL, created_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX idx_model_calls_turn ON model_calls (turn_id, call_index)")
+
+
 def _fill_model_usage(db: Database) -> None:
     db.execute(
         """INSERT INTO model_usage (started_at, turn_id, model, session_id, mode, calls, prompt_tokens, completion_tokens,
@@ -199,20 +225,6 @@ def _fill_model_usage(db: Database) -> None:
                SELECT 1 FROM model_usage o WHERE o.started_at = model_usage.started_at AND o.turn_id = model_usage.turn_id
                AND o.model < model_usage.model)"""
     )
-
-
-@migrations()
-def m012_budget_limited(db: Database) -> None:
-    """Answers cut short when a budget was spent, so a resumed session shows them as budget-limited; turns by start
-    time, for the daily budget's sum."""
-    db.table("messages").add_column("budget_limited", int, not_null_default=0)
-    db.table("turns").create_index(["started_at"])
-
-
-@migrations()
-def m013_session_origin(db: Database) -> None:
-    """Where a session was started: "run" (one-shot `agentsh run`) or "interactive" (the app, --plain); NULL before."""
-    db.table("sessions").add_column("origin", str)
 
 
 def known_migrations() -> list[str]:

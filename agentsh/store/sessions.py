@@ -151,7 +151,7 @@ class SessionStore:
     def delete(self, session_id: str) -> None:
         with write_transaction(self.db):
             forget_usage(self.db, session_id)
-            for table in ("events", "messages", "compactions", "turns"):
+            for table in ("events", "messages", "compactions", "turns", "model_calls"):
                 self.db.execute(f"DELETE FROM {table} WHERE session_id = ?", [session_id])
             self.db.execute("UPDATE sessions SET parent_id = NULL WHERE parent_id = ?", [session_id])
             self.db.execute("DELETE FROM sessions WHERE id = ?", [session_id])

@@ -16,6 +16,7 @@ from ..secrets import redact_secrets
 from .db import write_transaction
 from .records import SessionRecord
 from .sessions import SessionStore
+from .steps import session_steps, stored_turns
 
 EXPORT_FORMAT = "agentsh-session"
 EXPORT_VERSION = 1
@@ -26,6 +27,8 @@ class SessionExport(BaseModel):
     version: int = EXPORT_VERSION
     session: SessionRecord
     messages: list[Message]
+    # each turn's stored events (steps, tool and model calls, notices), for `sessions trace` readers; not imported
+    turns: list[dict[str, Any]] = []
 
 
 def export_text(store: SessionStore, session_id: str, kind: str) -> str:
@@ -54,8 +57,17 @@ def read_text_file(name: str) -> str:
 
 def export_json(store: SessionStore, session_id: str) -> str:
     record = store.get(session_id)
-    document = SessionExport(session=record, messages=store.messages(record.id))
+    document = SessionExport(session=record, messages=store.messages(record.id), turns=_turns_with_steps(store, record.id))
     return redact_secrets(document.model_dump_json(indent=2))
+
+
+def _turns_with_steps(store: SessionStore, session_id: str) -> list[dict[str, Any]]:
+    events = session_steps(store, session_id)
+    return [
+        {"turn": turn.number, "mode": turn.mode, "model": turn.model, "status": turn.status, **turn.totals,
+         "events": [{"type": kind, **data} for kind, data in events.get(turn.turn_id, [])]}
+        for turn in stored_turns(store, session_id)
+    ]
 
 
 def import_json(store: SessionStore, text: str, modes: Collection[str]) -> tuple[SessionRecord, bool]:

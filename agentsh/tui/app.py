@@ -28,7 +28,7 @@ from ..signals import exit_status, on_stop_signals
 from ..tools.approval import Decision
 from . import collector
 from .context_gauge import ContextGauge
-from .history import CONTINUE_COMMAND, items_of, recent_messages, user_inputs
+from .history import CONTINUE_COMMAND, items_of, older_steps, recent_messages, user_inputs
 from .literal import literal
 from .runner import TurnRunner
 from .screens.approval import ApprovalScreen
@@ -62,10 +62,10 @@ QUIET_AFTER_ERROR = 120.0  # seconds after an error pop-up in which background f
 DRAWN_TIMEOUT = 0.5  # seconds: the most background work waits for the newest page to be drawn
 
 
-def open_with_recent(opener: Opener) -> tuple[Session, list, bool]:
-    """Runs in a thread: the session, its newest stored messages, whether they are all of them."""
+def open_with_recent(opener: Opener) -> tuple[Session, list, bool, list]:
+    """Runs in a thread: the session, its newest stored messages, whether they are all of them, each turn's steps."""
     session = opener()
-    return session, *recent_messages(session)
+    return session, *recent_messages(session), session.past_steps()
 
 
 class AgentshApp(App[int]):
@@ -88,6 +88,7 @@ class AgentshApp(App[int]):
         self.session: Session | None = None
         self.session_ready = asyncio.Event()
         self.history_ready = asyncio.Event()
+        self.past_steps: list = []  # each turn's mode steps, per user message of the session shown (tui/history.py items_of)
         self.error: AgentshError | None = None
         self.runner = TurnRunner(self)
         self.gauge = ContextGauge()
@@ -134,7 +135,7 @@ class AgentshApp(App[int]):
 
     async def _open(self, opener: Opener) -> bool:
         try:
-            session, recent, complete = await asyncio.to_thread(open_with_recent, opener)
+            session, recent, complete, self.past_steps = await asyncio.to_thread(open_with_recent, opener)
         except AgentshError as error:
             if self.session is None:  # nothing to go back to: leave, and say why on the terminal
                 self.error = error
@@ -196,7 +197,7 @@ class AgentshApp(App[int]):
         return "opening" if self.runner.busy else "idle"
 
     async def _show_transcript(self, session: Session, recent: list) -> None:
-        await self.transcript.show_history(items_of(recent))
+        await self.transcript.show_history(items_of(recent, self.past_steps))
         if not recent:
             await self.transcript.add(Static(WELCOME, classes="welcome"))
         for notice in session.notices:
@@ -216,7 +217,7 @@ class AgentshApp(App[int]):
         """
         history = await asyncio.to_thread(self._read_history, session, recent, complete)
         if self.session is session:
-            self.transcript.set_older(items_of(history[: len(history) - len(recent)]))
+            self.transcript.set_older(items_of(history[: len(history) - len(recent)], older_steps(self.past_steps, recent)))
             self.prompt.inputs.entries = user_inputs(history)
             self.history_ready.set()
             self.refresh_status()  # with the context's fill, now estimated
@@ -237,6 +238,23 @@ class AgentshApp(App[int]):
         self.refresh_status(state="opening")
         if not await self._open(lambda: current.switch(resume)):
             self.refresh_status(state="idle")
+
+    async def compare(self, argument: str) -> None:
+        """/compare: every combination at once (each a fork of this session), then the table, each answer expandable."""
+        import shlex
+
+        from ..compare import compare, compare_request
+        from .widgets.comparison import ComparisonView
+
+        if self.session is None:
+            return
+        try:
+            request = compare_request(self.session, shlex.split(argument))
+            comparison = await compare(self.session, request.prompt, request.combinations, request.judge)
+        except AgentshError as error:
+            self.notify_plain(str(error), "error")
+            return
+        await self.transcript.add(ComparisonView(comparison))
 
     def show_stats(self) -> None:
         from .screens.stats import StatsScreen
@@ -363,6 +381,8 @@ class AgentshApp(App[int]):
             self.prompt.edit_last(result.argument)
         elif action == "copy" and result.argument is not None:
             self.copy_text(result.argument)
+        elif action == "compare" and result.argument is not None:
+            self.run_worker(self.compare(result.argument))
         elif action not in (None, "export"):  # export: the command wrote the file and said where
             self.notify_plain(f"this app does not know the action {action!r}", "warning")
 
@@ -398,7 +418,8 @@ class AgentshApp(App[int]):
         if session is None:
             return
         recent, complete = await asyncio.to_thread(recent_messages, session)
-        await self.transcript.show_history(items_of(recent))
+        self.past_steps = await asyncio.to_thread(session.past_steps)
+        await self.transcript.show_history(items_of(recent, self.past_steps))
         if note:
             await self.transcript.add(NoticeLine(note))
         await self._load_history(session, recent, complete)

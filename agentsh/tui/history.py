@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ..events import Step
     from ..messages import Attachment, Message, ToolCallPart
     from ..session import Session
 
@@ -34,18 +37,35 @@ class ToolItem:
     result: Message | None  # None: the call has no stored result
 
 
-Item = UserItem | AssistantItem | ToolItem
+@dataclass(frozen=True)
+class StepsItem:
+    """A past turn's mode steps, shown after its message as they were shown live."""
+
+    steps: tuple[Step, ...]
 
 
-def items_of(messages: list[Message]) -> list[Item]:
-    """One item per thing shown: a tool call carries its result, system messages are left out."""
+Item = UserItem | AssistantItem | ToolItem | StepsItem
+
+
+def items_of(messages: list[Message], steps: Sequence[Sequence[Step]] = ()) -> list[Item]:
+    """One item per thing shown: a tool call carries its result, system messages are left out.
+
+    `steps`: the steps of each turn, one entry per user message, the last entry for the last user message of
+    `messages` (a longer list's first entries are for earlier messages than these).
+    """
     from ..agent.continuation import CONTINUE_REQUEST  # the core: imported once a session is open
 
     results = {m.tool_call_id: m for m in messages if m.role == "tool"}
+    users = sum(1 for m in messages if m.role == "user")
+    tail: list[Sequence[Step]] = list(steps)[-users:] if users else []
+    per_user = [()] * (users - len(tail)) + tail
     items: list[Item] = []
     for message in messages:
         if message.role == "user":
             items.append(UserItem(CONTINUE_COMMAND if message.content == CONTINUE_REQUEST else message.typed, tuple(message.attachments)))
+            turn_steps = per_user.pop(0)
+            if turn_steps:
+                items.append(StepsItem(tuple(turn_steps)))
         elif message.role == "assistant":
             items.extend(_assistant_items(message, results))
     return items
@@ -57,6 +77,12 @@ def _assistant_items(message: Message, results: dict[str | None, Message]) -> li
         items.append(AssistantItem(message.content, message.interrupted, message.step_limited, message.cut, message.budget_limited))
     items.extend(ToolItem(call, results.get(call.id)) for call in message.tool_calls)
     return items
+
+
+def older_steps(steps: Sequence[Sequence[Step]], recent: list[Message]) -> Sequence[Sequence[Step]]:
+    """The entries of `steps` for the user messages before `recent`."""
+    shown = sum(1 for m in recent if m.role == "user")
+    return steps[: max(0, len(steps) - shown)]
 
 
 def user_inputs(messages: list[Message], limit: int = 200) -> list[str]:

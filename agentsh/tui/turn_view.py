@@ -13,7 +13,8 @@ from .widgets.agent_stream import AgentStream
 from .widgets.answer import AssistantMessage, StreamingAnswer, marker
 from .widgets.extras import CompactionBlock, MemoryBlock
 from .widgets.messages import NoticeLine
-from .widgets.steps import PlanChecklist, StepList, group_of
+from .widgets.past_steps import StepPlacer, group_widget
+from .widgets.steps import PlanChecklist, StepList
 from .widgets.tool_block import ToolBlock
 from .widgets.turn_cost import TurnFooter
 
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
     )
     from .widgets.transcript import TranscriptView
 
-PLAN_KINDS = ("plan", "task", "replan", "compensate")
 Notify = Callable[[str, SeverityLevel], None]
 
 
@@ -52,8 +52,7 @@ class TurnView:
         self.answered = False
         self.tools: dict[str, ToolBlock] = {}
         self.groups: dict[tuple[str, str | None], PlanChecklist | StepList] = {}  # by group and nested run
-        self.depths: dict[str, int] = {}  # each nested run's "mode" step id → how deep its steps sit
-        self.runs: dict[str, str | None] = {}  # each step id → the nested run it belongs to
+        self.placer = StepPlacer()  # which group of which nested run each step goes to
         self.agents: dict[str, AgentStream] = {}
         self.tokens = 0
         self.context: int | None = None  # what the turn's latest own model call read and wrote
@@ -128,27 +127,12 @@ class TurnView:
         """Each nested mode run (a mode profile at work) gets its own groups, indented under its "mode" row: a tree.
         A workflow's nodes stay in their workflow's list, which draws them as a tree itself."""
         self.spend.add(event)
-        in_workflow = event.kind == "compensate" and "workflow" in event.data  # a workflow's undo: shown in its tree
-        group = "plan" if event.kind in PLAN_KINDS and not in_workflow else group_of("node" if in_workflow else event.kind)
-        run = self._nested_run_of(event)
-        widget = self.groups.get((group, run))
+        key, depth = self.placer.place(event)
+        widget = self.groups.get(key)
         if widget is None:
-            widget = self.groups[group, run] = PlanChecklist() if group == "plan" else StepList(group)
-            depth = self.depths.get(run, 0) if run else 0
-            if depth:
-                widget.add_class(f"-depth-{min(depth, 4)}")
+            widget = self.groups[key] = group_widget(key[0], depth)
             await self._add(widget)
         widget.add_step(event)
-
-    def _nested_run_of(self, event: Step) -> str | None:
-        """The "mode" step of the nested run this step belongs to (None: the turn's own mode)."""
-        parent = event.parent_id
-        run = parent if parent in self.depths else self.runs.get(parent) if parent else None
-        if event.id is not None:
-            self.runs[event.id] = run
-        if event.kind == "mode" and event.id is not None:
-            self.depths[event.id] = int(event.data.get("depth", 1))
-        return run
 
     # everything else ----------------------------------------------------------------------
 

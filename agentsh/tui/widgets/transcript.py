@@ -8,9 +8,10 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ..history import AssistantItem, Item, ToolItem, UserItem
+from ..history import AssistantItem, Item, StepsItem, ToolItem, UserItem
 from .answer import AssistantMessage
 from .messages import UserMessage
+from .past_steps import PastSteps
 from .tool_block import ToolBlock
 
 PAGE = 20  # items mounted at a time: more than a screenful of typical messages
@@ -22,6 +23,8 @@ def widget_for(item: Item) -> Widget:
         return UserMessage(item.text, item.attachments)
     if isinstance(item, AssistantItem):
         return AssistantMessage(item.text, item.interrupted, item.step_limited, item.cut, item.budget_limited)
+    if isinstance(item, StepsItem):
+        return PastSteps(list(item.steps))
     assert isinstance(item, ToolItem)
     block = ToolBlock(item.call.id, item.call.name, item.call.parsed_arguments())
     if item.result is None:
