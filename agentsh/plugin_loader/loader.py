@@ -35,6 +35,7 @@ from ..tools.registry import ToolRegistry
 from ..tools.steps import StepFunction
 from ..tools.tool import Tool
 from .hooks import Hook, HookBus
+from .progress import IMPORT_REPORTER
 
 ENTRY_POINT_GROUP = "agentsh.plugins"
 IMPORT_DEADLINE = 5.0  # seconds a plugin file may take to import
@@ -158,6 +159,8 @@ class PluginLoader:
     def _load(self, path: Path, stamp: tuple[int, int]) -> PluginChange:
         status = PluginStatus(name=path.name, path=path, stamp=stamp)
         self.plugins[path] = status
+        if (report := IMPORT_REPORTER.get()) is not None:
+            report(path.name)
         outcome = _import_with_deadline(path, IMPORT_DEADLINE)
         if outcome is None:
             status.failure = PluginError(path.name, f"took longer than {IMPORT_DEADLINE:g} s to import; skipped")

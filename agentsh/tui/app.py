@@ -24,6 +24,7 @@ from textual.widgets import Static
 
 from ..config import save_top_level_string
 from ..errors import AgentshError
+from ..plugin_loader.progress import IMPORT_REPORTER
 from ..signals import exit_status, on_stop_signals
 from ..tools.approval import Decision
 from . import collector
@@ -134,6 +135,7 @@ class AgentshApp(App[int]):
     # sessions ---------------------------------------------------------------------------
 
     async def _open(self, opener: Opener) -> bool:
+        reporting = IMPORT_REPORTER.set(self._importing)  # to_thread copies this context: only this opening reports
         try:
             session, recent, complete, self.past_steps = await asyncio.to_thread(open_with_recent, opener)
         except AgentshError as error:
@@ -145,6 +147,9 @@ class AgentshApp(App[int]):
                 self.session_ready.set()
                 self.history_ready.set()
             return False
+        finally:
+            IMPORT_REPORTER.reset(reporting)
+            self.status.show(opening=None)
         previous = self.session
         if previous is None:
             self._apply_saved_theme(session.settings.theme)
@@ -157,6 +162,11 @@ class AgentshApp(App[int]):
             self._start_background_work(session)
             await self._load_history(session, recent, complete)
         return True
+
+    def _importing(self, plugin: str) -> None:
+        """In the opening thread, as a plugin file's import begins: the header says what opening waits for."""
+        with suppress(RuntimeError):  # the app has already closed
+            self.call_from_thread(self.status.show, opening=f"importing plugin {plugin}")
 
     async def _drawn(self) -> None:
         """Until the screen has been redrawn: work started in a thread before then would hold

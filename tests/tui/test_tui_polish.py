@@ -212,3 +212,17 @@ async def test_quoted_command_output_keeps_its_lines_in_an_answer(home, streamed
         lines = [line.strip() for line in screen_text(app).splitlines()]
         start = lines.index("The folder holds:")
         assert lines[start : start + 4] == ["The folder holds:", "README.md", "setup.py", "agentsh/"], lines
+
+
+async def test_while_a_slow_plugin_imports_at_start_the_header_names_it_and_keys_echo(tmp_path):
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "slow_weather.py").write_text("import time\ntime.sleep(2)\n")
+    settings = Settings(home=tmp_path / "home", model="offline", plugin_dirs=[plugins], memory={"consolidate": False})
+    app = AgentshApp(lambda: Session.open(settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "importing plugin slow_weather.py" in screen_text(app), what="the plugin named")
+        await pilot.press("h", "i")
+        await wait_for(pilot, lambda: "hi" in app.prompt.text, what="the keys echoed while it imports")
+        await wait_for(pilot, lambda: "ready" in screen_text(app), timeout=15, what="the session open")
+        assert "importing plugin" not in screen_text(app)

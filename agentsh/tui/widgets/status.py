@@ -38,6 +38,7 @@ class StatusInfo:
     queued: int = 0
     waiting: int | None = None  # seconds the running turn's model has not begun its answer for
     waiting_for: str | None = None  # whose model that is (a sub-agent), if not the turn's own
+    opening: str | None = None  # what opening the session is busy with ("plugin slow.py"), when it says
 
 
 def cost_label(cost: float | None) -> str:
@@ -72,7 +73,8 @@ def state_label(info: StatusInfo, short: bool = False) -> Text:
     if info.state == "waiting":
         return Text(f"… {'loading model' if short else 'loading the model client'}{queued}", style="bold yellow")
     if info.state == "opening":
-        return Text(f"… {'opening' if short else 'opening the session'}{queued}", style="yellow")
+        doing = info.opening or ("opening" if short else "opening the session")
+        return Text(f"… {doing}{queued}", style="yellow")
     return Text("ready", style="green")
 
 
