@@ -58,11 +58,13 @@ class OfflineModel:
 
 
 def _from_memory(messages: list[Message], question: str) -> str | None:
-    """Recalled memories (agentsh puts them in the system prompt) that share a word with the question."""
+    """Recalled memories (agentsh puts them after the user's message, or in the system prompt) that share a word
+    with the question."""
     prompt = messages[0].content if messages and messages[0].role == "system" else ""
-    block = re.search(r"<long-term-memory>(.*?)</long-term-memory>", prompt, re.S)
+    block = re.search(r"<long-term-memory>(.*?)</long-term-memory>", f"{question}\n{prompt}", re.S)
     if block is None:
         return None
+    question = question[: question.find("<long-term-memory>")] if "<long-term-memory>" in question else question
     asked = set(re.findall(r"\w{4,}", question.lower()))
     facts = [m.group(1) for m in re.finditer(r"^- \[\d+\] (.+)$", block.group(1), re.M)]
     relevant = [fact for fact in facts if asked & set(re.findall(r"\w{4,}", fact.lower()))]

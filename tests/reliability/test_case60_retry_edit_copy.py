@@ -117,7 +117,7 @@ async def test_case60_copy_the_last_answer_or_one_of_its_code_blocks(llm_session
     assert whole.action == "copy" and whole.argument.strip() == ANSWER.strip()
     assert first.argument == "print('one')" and second.argument == "echo two"
     missing = run_slash_command(session, "/copy 3")
-    assert missing.error and "has 2 code block(s)" in missing.text
+    assert missing.error and "has 2 code blocks" in missing.text
 
 
 def test_case60_the_clipboard_sequence_is_encoded_and_bounded():
