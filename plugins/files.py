@@ -395,9 +395,14 @@ def write_file(path: str, content: str, append: bool = False) -> str:
         content: The text to write (UTF-8).
         append: Add content to the end of the existing file instead of replacing it.
     """
-    target = _write_target(path)
-    data = content.encode("utf-8")
-    with _folder(target.parent, path, create=True) as folder:
-        existed = _write_into(folder, target.name, data, append, path)
+    try:
+        target = _write_target(path)
+        data = content.encode("utf-8")
+        with _folder(target.parent, path, create=True) as folder:
+            existed = _write_into(folder, target.name, data, append, path)
+    except FileNotFoundError:  # its folders are created as needed: a missing one was moved away meanwhile
+        raise nofollow.PathChanged(
+            f"{path!r} changed while it was being used (a folder on it was moved or removed); nothing was written. Try again."
+        ) from None
     verb = "appended" if append and existed else ("replaced" if existed else "created")
     return f"{verb} {_shown(target)}: wrote {len(data):,} bytes"

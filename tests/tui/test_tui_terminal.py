@@ -43,6 +43,16 @@ class Terminal:
             time.sleep(0.1)
         raise AssertionError(f"{text!r} never appeared on the screen:\n{self.screen()}")
 
+    def wait_for_header(self, *parts: str) -> str:
+        """The first line once it shows every one of `parts` (it settles as the session's figures arrive)."""
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            header = self.screen().splitlines()[0]
+            if all(part in header for part in parts):
+                return header
+            time.sleep(0.1)
+        raise AssertionError(f"the header never showed {parts}:\n{self.screen()}")
+
     def wait_closed(self) -> None:
         deadline = time.monotonic() + WAIT
         while self.tmux("has-session", "-t", "app").returncode == 0:
@@ -75,9 +85,8 @@ def test_chat_watch_a_tool_switch_mode_quit_and_continue(tmp_path):
     terminal = Terminal(f"cd {tmp_path} && {agentsh} -c --home {home}")
     try:
         terminal.wait_for("ready")
-        screen = terminal.wait_for("calculator returned: 42")  # the resumed transcript fills in after the first paint
-        first_line = screen.splitlines()[0]
-        assert "use the calculator to add 17 and 25" in first_line and "planner" in first_line
+        terminal.wait_for("calculator returned: 42")  # the resumed transcript fills in after the first paint
+        terminal.wait_for_header("use the calculator to add 17 and 25", "planner")
         terminal.keys("C-q")
         terminal.wait_closed()
     finally:
