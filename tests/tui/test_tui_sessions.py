@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
 from textual.widgets import Static
 
 from agentsh.config import Settings
@@ -140,9 +145,16 @@ async def test_tab_completes_session_ids_for_resume(home):
         assert app.prompt.text == f"/resume {past.id}"
 
 
-async def test_the_sessions_screen_shows_each_folder_and_ctrl_t_keeps_only_this_ones(home, tmp_path, monkeypatch):
-    elsewhere = tmp_path / "yonder"
-    elsewhere.mkdir()
+@pytest.fixture
+def yonder():
+    """A folder with a short path, so the sessions screen shows its name uncut (tmp_path can be long)."""
+    folder = Path(tempfile.mkdtemp(prefix="yonder-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+async def test_the_sessions_screen_shows_each_folder_and_ctrl_t_keeps_only_this_ones(home, tmp_path, monkeypatch, yonder):
+    elsewhere = yonder
     monkeypatch.chdir(elsewhere)
     there = stored_session(home, 1, word="quince")
     monkeypatch.chdir(tmp_path)

@@ -24,9 +24,10 @@ class Terminal:
         self.tmux("new-session", "-d", "-s", "app", "-x", "120", "-y", "40", command)
 
     def tmux(self, *args: str) -> subprocess.CompletedProcess:
-        # os.environ, not the C-level environment: under pytest the latter can hold COLUMNS=80,
-        # which shutil.get_terminal_size (and so Textual) would trust over the real tmux size.
-        return subprocess.run([TMUX, "-L", self.socket, *args], capture_output=True, text=True, timeout=10, env=dict(os.environ))
+        # Without COLUMNS and LINES: under pytest (and its xdist workers) they can say 80 columns, which
+        # shutil.get_terminal_size (and so Textual) would trust over the real tmux size.
+        env = {name: value for name, value in os.environ.items() if name not in ("COLUMNS", "LINES")}
+        return subprocess.run([TMUX, "-L", self.socket, *args], capture_output=True, text=True, timeout=10, env=env)
 
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-t", "app").stdout
