@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))
 
 from agentsh.models.scripted import ScriptedModel, calls
 from agentsh.tools.tool import tool
-from agentsh.tui.screens import approval
+from agentsh.tui.screens import armed
 from agentsh.tui.screens.approval import ApprovalScreen
 
 from helpers import scripted_session
@@ -52,7 +52,7 @@ async def type_through(pilot, app, sentence: str) -> list[str]:
 
 async def test_case43_a_sentence_typed_through_the_modal_answers_nothing_and_is_kept(home, monkeypatch):
     # A loaded test machine can pause ~1 s between simulated keys; a person typing does not.
-    monkeypatch.setattr(approval, "ARMING_DELAY", 2.5)
+    monkeypatch.setattr(armed, "ARMING_DELAY", 2.5)
     app = make_app(slow_session(home))
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)

@@ -12,7 +12,7 @@ from agentsh.events import ElicitationRequest, SampledMessage, SamplingRequest
 from agentsh.forms import FormAnswer
 from agentsh.models.scripted import ScriptedModel, calls
 from agentsh.tools.tool import make_tool
-from agentsh.tui.screens import server_questions
+from agentsh.tui.screens import armed
 from agentsh.tui.screens.server_questions import ElicitationScreen, SamplingScreen
 
 from helpers import scripted_session
@@ -84,7 +84,7 @@ async def test_the_form_is_filled_in_and_sent_as_checked_values(home):
 
 async def test_keys_typed_before_the_form_was_armed_go_to_the_message_not_the_form(home, monkeypatch):
     app = make_app(session_asking(home, form_request))
-    monkeypatch.setattr(server_questions, "ARMING_DELAY", 3600)  # this machine's load must not arm it mid-test
+    monkeypatch.setattr(armed, "ARMING_DELAY", 3600)  # this machine's load must not arm it mid-test
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         app.prompt.set_text("book a table")
@@ -93,7 +93,7 @@ async def test_keys_typed_before_the_form_was_armed_go_to_the_message_not_the_fo
         await pilot.press(*"hi", "enter", "tab", "space", "escape")  # typed on as the form opened: none of it answers it
         assert isinstance(app.screen, ElicitationScreen) and app.screen.query_one("#field-0").value == ""
         assert app.prompt.text.endswith("hi ")
-        monkeypatch.setattr(server_questions, "ARMING_DELAY", 0.3)
+        monkeypatch.setattr(armed, "ARMING_DELAY", 0.3)
         await wait_for(pilot, lambda: app.screen.armed, what="the form to arm")
         await wait_for(pilot, lambda: app.screen.focused is app.screen.query_one("#field-0"), what="the first field focused")
         await pilot.press("escape")

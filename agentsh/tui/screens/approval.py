@@ -1,37 +1,30 @@
 """The approval modal: the whole tool call, and Deny (the default) / Allow once / Always.
 
-Only a key pressed after the question was on screen answers it: until the keyboard has been
-quiet for ARMING_DELAY after it opens, keys are not taken as answers but handed back to the
-input they were typed for (a sentence typed through a slow turn stays whole, however long);
-a letter that is no answer restarts the wait. Enter answers Deny unless the user moved
-to another button. "Always" has no letter: it takes moving to its button, or a click.
+Only a key pressed after the question was on screen answers it (armed.py): a letter that is no
+answer (any but y and n) means the user is still typing and restarts the wait. Enter answers Deny
+unless the user moved to another button. "Always" has no letter: it takes moving to its button, or a click.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from ...tools.approval import Decision
 from ...tools.call_text import Segment, call_segments, is_compound, shown
 from ..literal import literal
+from .armed import WAITING_HINT, ArmedModal
 
 if TYPE_CHECKING:
     from ...events import ApprovalRequest
 
-ARMING_DELAY = 0.6  # seconds: long enough to stop typing, short enough not to annoy
-ANSWER_KEYS = {"y", "n", "enter", "escape", "up", "down", "left", "right", "tab", "shift+tab"}
-WAITING_HINT = Text("(still typing? keys go to your message)", "dim")
 ARMED_HINT = Text("Enter denies · y allows once · ↑↓ choose", "dim")
 SEGMENT_STYLES = {"text": "", "key": "bold", "operator": "bold reverse yellow"}
 
@@ -57,7 +50,9 @@ def call_text(segments: list[Segment]) -> Text:
     return Text.assemble(*((text, SEGMENT_STYLES[kind]) for text, kind in segments))
 
 
-class ApprovalScreen(ModalScreen[Decision]):
+class ApprovalScreen(ArmedModal[Decision]):
+    ANSWER_KEYS = frozenset({"y", "n", "enter", "escape", "up", "down", "left", "right", "tab", "shift+tab"})
+    HINT_ID = "approval-hint"
     BINDINGS = [
         Binding("y", "decide('once')", "allow once"),
         Binding("n,escape", "decide('deny')", "deny"),
@@ -66,14 +61,8 @@ class ApprovalScreen(ModalScreen[Decision]):
     ]
 
     def __init__(self, request: ApprovalRequest, hand_back: Callable[[str], None] | None = None) -> None:
-        super().__init__()
+        super().__init__(hand_back)
         self.request = request
-        self.hand_back = hand_back
-        self.quiet_since = time.monotonic()
-
-    @property
-    def armed(self) -> bool:
-        return time.monotonic() - self.quiet_since >= ARMING_DELAY
 
     def compose(self) -> ComposeResult:
         always = always_label(self.request)
@@ -99,9 +88,8 @@ class ApprovalScreen(ModalScreen[Decision]):
         return title
 
     def on_mount(self) -> None:
-        self.quiet_since = time.monotonic()
+        super().on_mount()
         self.query_one("#deny", Button).focus()
-        self.set_interval(0.1, self._show_armed)
         self.call_after_refresh(self._fit_the_call)
 
     def on_resize(self) -> None:
@@ -114,22 +102,8 @@ class ApprovalScreen(ModalScreen[Decision]):
         room = self.size.height - box.styles.margin.height - box.gutter.height - others - call.styles.margin.height
         call.styles.max_height = max(2, room)
 
-    def _show_armed(self) -> None:
-        self.query_one("#approval-hint", Static).update(ARMED_HINT if self.armed else WAITING_HINT)
-
-    async def on_key(self, event: events.Key) -> None:
-        """Until the keyboard has been quiet for ARMING_DELAY, no key answers: it goes back to the input.
-
-        Once armed, a key that is no answer (any letter but y and n) means the user is still typing:
-        it goes back to the input too, and the wait starts again.
-        """
-        if self.armed and event.key in ANSWER_KEYS:
-            return
-        self.quiet_since = time.monotonic()
-        event.stop()
-        event.prevent_default()
-        if self.hand_back is not None and (event.is_printable or event.key == "space") and event.character:
-            self.hand_back(event.character)
+    def armed_hint(self) -> Text:
+        return ARMED_HINT
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

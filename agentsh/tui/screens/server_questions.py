@@ -8,7 +8,6 @@ turn never fills in a field, presses a button or sends the form.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -19,57 +18,16 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.notifications import SeverityLevel
-from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Select, Static, Switch
 
 from ...events import ElicitationRequest, SamplingRequest
 from ...forms import FormAnswer, FormError, FormField, check_answers, form_fields
 from ..literal import literal
-from .approval import ARMING_DELAY
-
-WAITING_HINT = Text("(still typing? keys go to your message)", "dim")
+from .armed import WAITING_HINT, ArmedModal
 
 
-class ArmedModal(ModalScreen[Any]):
-    """A modal that takes no key as an answer until the keyboard has been quiet for ARMING_DELAY."""
-
-    ANSWER_KEYS: frozenset[str] = frozenset()
-
-    def __init__(self, hand_back: Callable[[str], None] | None = None) -> None:
-        super().__init__()
-        self.hand_back = hand_back
-        self.quiet_since = time.monotonic()
-
-    @property
-    def armed(self) -> bool:
-        return time.monotonic() - self.quiet_since >= ARMING_DELAY
-
-    def on_mount(self) -> None:
-        self.quiet_since = time.monotonic()
-        self.set_interval(0.1, self._show_armed)
-
-    def _show_armed(self) -> None:
-        self.query_one("#question-hint", Static).update(self.armed_hint() if self.armed else WAITING_HINT)
-
-    def armed_hint(self) -> Text:
-        raise NotImplementedError
-
-    async def on_key(self, event: events.Key) -> None:
-        if self.armed and self.takes(event):
-            return
-        self.quiet_since = time.monotonic()
-        event.stop()
-        event.prevent_default()
-        if self.hand_back is not None and (event.is_printable or event.key == "space") and event.character:
-            self.hand_back(event.character)
-
-    def takes(self, event: events.Key) -> bool:
-        """Whether an armed modal lets this key through to its widgets."""
-        return event.key in self.ANSWER_KEYS
-
-
-class ElicitationScreen(ArmedModal):
+class ElicitationScreen(ArmedModal[FormAnswer]):
     """A form built from the server's schema: Send (checked first), Decline, or Esc to cancel."""
 
     BINDINGS = [Binding("escape", "answer('cancel')", "cancel")]
@@ -167,7 +125,7 @@ def _value_widget(index: int, item: FormField) -> Widget:
     return Input(value=shown, id=name, classes="form-value", select_on_focus=False)
 
 
-class SamplingScreen(ArmedModal):
+class SamplingScreen(ArmedModal[bool]):
     """The server's messages and system prompt, literally; Decline (the default, Enter, n) or Allow (y)."""
 
     ANSWER_KEYS = frozenset({"y", "n", "enter", "escape", "up", "down", "left", "right", "tab", "shift+tab"})
