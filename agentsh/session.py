@@ -26,12 +26,10 @@ from .errors import AgentshError, BudgetExceededError, StoreError, UsageError, W
 from .events import Compaction, ElicitationRequest, Error, Event, Notice, SamplingRequest, SessionInfo, TextDelta, TurnDone
 from .instructions import Instructions, load_instructions
 from .mcp import McpManager, open_manager
+from .mcp.callbacks import ServerCallbacks
 from .mcp.catalog import McpCatalog
-from .mcp.connection import ServerCallbacks
-from .mcp.elicitation import elicitation_callback
 from .mcp.prompts import prompt_text
 from .mcp.resources import ResourceBlocks, read_mentioned, resource_completions, resource_tools
-from .mcp.sampling import sampling_callback
 from .memory.session_memory import SessionMemory
 from .memory.tools import memory_tools
 from .mentions import Attached, attach_mentions, path_completions
@@ -501,6 +499,9 @@ class Session(SessionPolicy, SessionRewind, SessionReplay):
 
     def _server_callbacks(self, server: str) -> ServerCallbacks:
         """What MCP server `server` may ask: the user, to fill in a form; the session's model, with the user's leave."""
+        from .mcp.elicitation import elicitation_callback  # the SDK's types: only once a server is connecting
+        from .mcp.sampling import sampling_callback
+
         return ServerCallbacks(
             sampling=sampling_callback(server, self.ask_user, lambda: self.model), elicitation=elicitation_callback(server, self.ask_user),
         )

@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 from contextlib import suppress
 from dataclasses import dataclass, field
-
-import mcp_types as types
-from mcp import ClientSession
+from typing import TYPE_CHECKING
 
 from .manager import McpManager
+
+if TYPE_CHECKING:
+    import mcp_types as types
+    from mcp import ClientSession
 
 MAX_LISTED = 1000  # prompts or resources kept per server: a server that lists more is cut there
 MAX_PAGES = 20
@@ -77,10 +79,12 @@ class McpCatalog:
 
 async def _all(method, key: str) -> list:
     """Every page of a listing (at most MAX_PAGES, MAX_LISTED items)."""
+    from mcp_types import PaginatedRequestParams
+
     found: list = []
     cursor = None
     for _ in range(MAX_PAGES):
-        page = await method(params=types.PaginatedRequestParams(cursor=cursor)) if cursor else await method()
+        page = await method(params=PaginatedRequestParams(cursor=cursor)) if cursor else await method()
         found += getattr(page, key)
         cursor = page.next_cursor
         if not cursor or len(found) >= MAX_LISTED:

@@ -14,7 +14,6 @@ import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager, suppress
-from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal, TextIO
@@ -22,11 +21,12 @@ from typing import Any, Literal, TextIO
 import anyio
 import mcp_types as types
 from mcp import ClientSession, StdioServerParameters, stdio_client
-from mcp.client.session import ElicitationFnT, ListRootsFnT, LoggingFnT, MessageHandlerFnT, SamplingFnT
+from mcp.client.session import MessageHandlerFnT
 from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
+from .callbacks import ServerCallbacks
 from .config import ServerEntry, expand, expand_all
 from .processes import find_marked_child
 
@@ -35,16 +35,6 @@ BACKOFF = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0)  # seconds before each further restar
 STABLE_AFTER = 60.0  # a server that stayed up this long starts its backoff afresh when it fails
 MARKER_VARIABLE = "AGENTSH_MCP_SERVER"  # in a stdio server's environment: which child process is whose
 Progress = Callable[[float, float | None, str | None], Awaitable[None]]
-
-
-@dataclass
-class ServerCallbacks:
-    """What agentsh answers when a server asks something of the client; None: "not supported"."""
-
-    sampling: SamplingFnT | None = None
-    elicitation: ElicitationFnT | None = None
-    list_roots: ListRootsFnT | None = None
-    logging: LoggingFnT | None = None
 
 
 def open_client_session(read: Any, write: Any, callbacks: ServerCallbacks, on_message: MessageHandlerFnT) -> ClientSession:

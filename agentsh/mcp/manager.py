@@ -13,21 +13,22 @@ import atexit
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import mcp_types as types
-from mcp import ClientSession
-from mcp.shared.exceptions import MCPError
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ToolError
 from ..events import Event, Notice
 from ..plugin_loader.loader import PluginChange
 from ..tools.context import progress_reporter
 from ..tools.tool import Tool
+from .callbacks import ServerCallbacks
 from .config import ServerEntry
-from .connection import Connection, ServerCallbacks
 from .processes import stop_groups
-from .tools import make_tools
+
+if TYPE_CHECKING:  # the SDK is imported only when a server is configured: a session without one never pays for it
+    import mcp_types as types
+    from mcp import ClientSession
+
+    from .connection import Connection
 
 Listener = Callable[[Event], None]
 
@@ -52,13 +53,20 @@ class McpManager:
         self.notices = list(notices or [])  # shown when the session opens (a project's servers not used)
         # What a server may ask of the client, per server: sampling, elicitation, roots (filled in by their features).
         self.callbacks_for: Callable[[str], ServerCallbacks] = lambda name: ServerCallbacks()
-        self.connections = {e.name: Connection(e, log_dir, self._callbacks, self._changed) for e in entries}
+        self.connections = self._connections(entries, log_dir)
         self._listeners: list[Listener] = []
         self._news: list[PluginChange] = []
         self._tools: dict[str, tuple[int, list[Tool]]] = {}
         self._failing: set[str] = set()
         self._started = False
         self._closed = False
+
+    def _connections(self, entries: list[ServerEntry], log_dir: Path) -> dict[str, Connection]:
+        if not entries:
+            return {}
+        from .connection import Connection
+
+        return {e.name: Connection(e, log_dir, self._callbacks, self._changed) for e in entries}
 
     # lifecycle -------------------------------------------------------------------------
 
@@ -143,6 +151,8 @@ class McpManager:
     def _tools_of(self, c: Connection) -> list[Tool]:
         cached = self._tools.get(c.name)
         if cached is None or cached[0] != c.generation:
+            from .tools import make_tools
+
             config = c.entry.config
             built = make_tools(c.name, c.tools, self._caller(c.name), config.allow, config.tools, config.timeout)
             cached = self._tools[c.name] = (c.generation, built)
@@ -183,6 +193,9 @@ async def call_tool(connection: Connection, tool: str, arguments: dict[str, Any]
     if session is None:
         raise ToolError(f"MCP server {connection.name} is not available ({connection.describe()}); try again later or /mcp")
 
+    from mcp.shared.exceptions import MCPError
+    from mcp_types import CallToolResult
+
     report = progress_reporter()  # the SDK calls back from its own task, outside this call's context
 
     async def progress(progress: float, total: float | None, message: str | None) -> None:
@@ -193,6 +206,6 @@ async def call_tool(connection: Connection, tool: str, arguments: dict[str, Any]
     except MCPError as error:
         raise ToolError(f"MCP server {connection.name}: {error}") from None
     await connection.tools_settled()
-    if not isinstance(result, types.CallToolResult):
+    if not isinstance(result, CallToolResult):
         raise ToolError(f"MCP server {connection.name} answered {tool} with something that is not a tool result")
     return result

@@ -10,12 +10,13 @@ hostile text: it is sent as it is, and no @mention in it attaches anything.
 from __future__ import annotations
 
 import shlex
-
-import mcp_types as types
-from mcp.shared.exceptions import MCPError
+from typing import TYPE_CHECKING
 
 from ..errors import AgentshError
 from .manager import McpManager
+
+if TYPE_CHECKING:
+    import mcp_types as types
 
 
 def prompt_arguments(command: str, prompt: types.Prompt, rest: str) -> dict[str, str]:
@@ -55,6 +56,8 @@ def _named(command: str, names: list[str], rest: str) -> dict[str, str]:
 
 async def prompt_text(manager: McpManager, server: str, name: str, arguments: dict[str, str]) -> str:
     """The prompt's messages from the server, as the text of one user message."""
+    from mcp.shared.exceptions import MCPError
+
     session = manager.client_session(server)
     if session is None:
         raise AgentshError(f"MCP server {server} is not ready ({manager.connection(server).describe()}); see /mcp")
@@ -74,8 +77,10 @@ def messages_text(messages: list[types.PromptMessage]) -> str:
 
 def content_text(content: types.ContentBlock) -> str:
     """A content block as text the model reads; what is not text is named, not passed on."""
-    if isinstance(content, types.TextContent):
+    from mcp_types import EmbeddedResource, TextContent, TextResourceContents
+
+    if isinstance(content, TextContent):
         return content.text
-    if isinstance(content, types.EmbeddedResource) and isinstance(content.resource, types.TextResourceContents):
+    if isinstance(content, EmbeddedResource) and isinstance(content.resource, TextResourceContents):
         return f'<resource uri="{content.resource.uri}">\n{content.resource.text}\n</resource>'
     return f"[{content.type} content from the server, not passed on]"

@@ -11,9 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import mcp_types as types
-from mcp.shared.exceptions import MCPError
-
 from ..errors import AgentshError, ToolError
 from ..mentions import FILE_LIMIT, TRAILING
 from ..messages import Attachment
@@ -57,6 +54,9 @@ async def read_mentioned(manager: McpManager, text: str) -> ResourceBlocks:
 
 async def read_text(manager: McpManager, server: str, uri: str) -> str:
     """The resource's text; AgentshError says why there is none (not ready, unknown, binary, too large)."""
+    from mcp.shared.exceptions import MCPError
+    from mcp_types import TextResourceContents
+
     session = manager.client_session(server) if server in manager.connections else None
     if session is None:
         known = ", ".join(manager.connections) or "none"
@@ -65,7 +65,7 @@ async def read_text(manager: McpManager, server: str, uri: str) -> str:
         result = await session.read_resource(uri)
     except MCPError as error:
         raise AgentshError(f"MCP server {server} could not read it: {error}") from None
-    texts = [c.text for c in result.contents if isinstance(c, types.TextResourceContents)]
+    texts = [c.text for c in result.contents if isinstance(c, TextResourceContents)]
     if not texts:
         raise AgentshError("it holds no text (binary resources are not attached)")
     text = "\n".join(texts)
