@@ -50,6 +50,7 @@ from .shell_escape import ShellRun
 from .store.db import DB_FILENAME, OnWait, open_database
 from .store.formats import StoredFormats
 from .store.records import SessionRecord, workspace_of
+from .store.search import SEARCH_INDEX_LIMIT
 from .store.sessions import SessionStore, repair_history
 from .text import replace_lone_surrogates
 from .tools.approval import ApprovalPolicy
@@ -74,6 +75,7 @@ class _TurnLog:
     events: list[tuple[str, dict]] = field(default_factory=list)
     partial: list[str] = field(default_factory=list)
     last_checkpoint: float = 0.0
+    checkpointed: int = 1  # messages in the stored draft (begin_turn wrote the user's): a streaming checkpoint rewrites only the text
     mode: str = ""  # the turn's mode: the session's, or a custom command's
     started: float = field(default_factory=time.monotonic)  # each stored event's `at` is counted from here (the trace's step times)
 
@@ -367,6 +369,11 @@ class Session(SessionPolicy, SessionRewind, SessionReplay):
         self._add_pending_context(attached)
         message = user(replace_lone_surrogates(attached.text))  # a terminal's undecodable bytes cannot be stored
         message.attachments = attached.attachments
+        if len(message.content) > SEARCH_INDEX_LIMIT:
+            attached.notices.append(
+                f"this message is {len(message.content):,} characters: it is stored and sent whole, and search finds words "
+                f"in its first {SEARCH_INDEX_LIMIT:,}"
+            )
         history = [system(self.system_prompt()), message]  # the stored context joins in _run
         stored = self.history()  # read now: a damaged store fails here, before the turn starts
         if not self.persisted:
@@ -552,7 +559,11 @@ class Session(SessionPolicy, SessionRewind, SessionReplay):
     def _checkpoint(self, log: _TurnLog) -> None:
         # progress saved for a crash only: on a StoreError the turn goes on; _finish saves it or says why not
         with contextlib.suppress(StoreError):
-            self.store.checkpoint(log.turn_id, log.messages, "".join(log.partial))
+            if len(log.messages) == log.checkpointed:  # a 10 MB prompt is not written again four times a second
+                self.store.checkpoint_text(log.turn_id, "".join(log.partial))
+            else:
+                self.store.checkpoint(log.turn_id, log.messages, "".join(log.partial))
+                log.checkpointed = len(log.messages)
         log.last_checkpoint = time.monotonic()  # after the attempt: a locked database must not stall every delta
 
     async def _stop(self) -> None:

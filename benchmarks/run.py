@@ -19,10 +19,14 @@ from harness import table
 
 SUITES = [
     "bench_startup", "bench_sessions", "bench_stats", "bench_memory", "prefix_stability", "bench_plugins", "bench_secrets", "bench_tui", "bench_paste",
-    "workflow_check",
+    "workflow_check", "big_prompt", "mcp_ready", "mcp_call",
     # the model path, on the local fake server (these import litellm into this process: last)
     "bench_litellm_import", "bench_streaming", "bench_toolloop", "bench_parallel", "workflow_wall", "tool_schema_tokens", "bench_trace",
 ]
+
+
+if (Path(__file__).parent / "warm_run.py").exists():  # the warm service's one-shot, measured by its own suite
+    SUITES.append("warm_run")
 
 
 def main() -> int:

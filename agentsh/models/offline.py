@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from ..events import TextDelta
 from ..messages import Message, ToolCallPart
 from .base import ModelRequest, ModelResponse, StreamItem, TokenCount
-from .offline_arguments import draw_arguments
+from .offline_arguments import draw_arguments, has_word
 from .schema_instance import instance_for
 
 NAME = "offline"
@@ -82,9 +82,10 @@ def _latest_user_text(messages: list[Message]) -> str:
 
 
 def _tool_call_for(text: str, tools: list[dict[str, Any]], counter: int) -> ToolCallPart | None:
+    lowered = text.lower()
     for schema in tools:
         function = schema["function"]
-        if _names(function["name"], text):
+        if _names(function["name"], lowered):
             arguments = draw_arguments(function.get("parameters", {}), text, function["name"])
             return ToolCallPart(id=f"offline_{counter}", name=function["name"], arguments=json.dumps(arguments))
     return None
@@ -119,9 +120,11 @@ def _observation_summary(messages: list[Message]) -> str:
     return ""
 
 
-def _names(tool_name: str, text: str) -> bool:
+def _names(tool_name: str, lowered: str) -> bool:
+    """Whether the text (`lowered`: text.lower()) names the tool as a word. Found with str.find, not a
+    case-insensitive regex, which takes a fraction of a second per name over a 10 MB prompt."""
     spoken = tool_name.replace("_", " ")
-    return any(re.search(rf"\b{re.escape(n)}\b", text, re.I) for n in {tool_name, spoken})
+    return any(has_word(lowered, n.lower()) for n in {tool_name, spoken})
 
 
 def _summarise_results(messages: list[Message]) -> str:

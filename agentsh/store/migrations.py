@@ -12,6 +12,7 @@ from sqlite_utils.migrations import Migrations
 
 from ..errors import StoreError
 from .db import write_transaction
+from .search import SEARCH_INDEX_LIMIT
 
 migrations = Migrations("agentsh")
 
@@ -204,6 +205,33 @@ def m014_model_calls(db: Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX idx_model_calls_turn ON model_calls (turn_id, call_index)")
+
+
+@migrations()
+def m015_bench_search_index_prefix(db: Database) -> None:
+    """Search indexes the first SEARCH_INDEX_LIMIT characters of a message (indexing a 10 MB prompt took seconds);
+    the message itself is stored whole. Rows already indexed whole are indexed again, cut the same way."""
+    limit = SEARCH_INDEX_LIMIT
+    for name in ("messages_ai", "messages_ad", "messages_au"):
+        db.execute(f"DROP TRIGGER IF EXISTS {name}")
+    db.execute(  # an external-content index is told the exact text it indexed when a row goes
+        "INSERT INTO messages_fts (messages_fts, rowid, content) SELECT 'delete', id, content FROM messages WHERE length(content) > ?",
+        [limit],
+    )
+    db.execute("INSERT INTO messages_fts (rowid, content) SELECT id, substr(content, 1, ?) FROM messages WHERE length(content) > ?", [limit, limit])
+    indexed = f"substr({{row}}.content, 1, {limit})"
+    removed = f"INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.rowid, {indexed.format(row='old')});"
+    added = f"INSERT INTO messages_fts (rowid, content) VALUES (new.rowid, {indexed.format(row='new')});"
+    db.execute(f"CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN {added} END")
+    db.execute(f"CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN {removed} END")
+    db.execute(f"CREATE TRIGGER messages_au AFTER UPDATE ON messages BEGIN {removed} {added} END")
+
+
+@migrations()
+def m016_bench_turn_draft_steps(db: Database) -> None:
+    """A running turn's messages after the user's: checkpoints write these, not the user's message again (a 10 MB
+    prompt was rewritten at every step)."""
+    db.table("turns").add_column("draft_steps", str)
 
 
 def _fill_model_usage(db: Database) -> None:

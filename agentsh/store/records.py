@@ -6,11 +6,13 @@ import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 from ..messages import Attachment, Message, ToolCallPart
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def workspace_of(folder: Path | str) -> str:
@@ -83,8 +85,19 @@ def message_from_row(row: tuple) -> Message:
     role, content, tool_calls, tool_call_id, name, interrupted, step_limited, attachments, cut, budget_limited = row
     calls = [ToolCallPart.model_construct(**c) for c in json.loads(tool_calls)] if tool_calls else []
     attached = [Attachment.model_construct(**a) for a in json.loads(attachments)] if attachments else []
-    return Message.model_construct(  # every field given: a default_factory costs pydantic a signature parse per message
-        role=role, content=content or "", tool_calls=calls, tool_call_id=tool_call_id, name=name,
-        interrupted=bool(interrupted), step_limited=bool(step_limited), attachments=attached, cut=bool(cut),
-        budget_limited=bool(budget_limited),
-    )
+    return _constructed(Message, {
+        "role": role, "content": content or "", "tool_calls": calls, "tool_call_id": tool_call_id, "name": name,
+        "interrupted": bool(interrupted), "step_limited": bool(step_limited), "cut": bool(cut),
+        "budget_limited": bool(budget_limited), "attachments": attached,
+    })
+
+
+def _constructed(model: type[M], values: dict[str, Any]) -> M:
+    """What `model.model_construct(**values)` makes when `values` holds every field, without its per-field loop
+    (43 µs a message: most of resuming a 10,000-message session). The model has no private or extra attributes."""
+    made = model.__new__(model)
+    object.__setattr__(made, "__dict__", values)
+    object.__setattr__(made, "__pydantic_fields_set__", set(values))
+    object.__setattr__(made, "__pydantic_extra__", None)
+    object.__setattr__(made, "__pydantic_private__", None)
+    return made

@@ -11,6 +11,9 @@ from sqlite_utils import Database
 from ..errors import UsageError
 
 HIGHLIGHT_START, HIGHLIGHT_END = "«", "»"
+# Characters of a message that search indexes (the message is stored and sent whole): FTS5 took about 3 s to index
+# a 10 MB prompt of base64, a word of its own every line. `agentsh run` says so when a prompt is longer.
+SEARCH_INDEX_LIMIT = 1_000_000
 
 # Ranking runs on the FTS table alone; the winners' rows are fetched afterwards by rowid.
 # Joining before the sort (or in a subquery) makes SQLite snippet and join every match.

@@ -316,9 +316,15 @@ class SessionStore:
         return turn_id
 
     def checkpoint(self, turn_id: int, messages: builtins.list[Message], partial_text: str) -> None:
-        """Save a running turn's progress, for recovery after a crash; StoreError when it cannot be saved now."""
+        """Save a running turn's progress, for recovery after a crash; StoreError when it cannot be saved now.
+        `messages` start with the user's, which `begin_turn` saved: only those after it are written."""
         with write_transaction(self.db, patience=CHECKPOINT_PATIENCE):
-            _update_turn(self.db, turn_id, {"draft": _dump(messages), "partial_text": partial_text})
+            _update_turn(self.db, turn_id, {"draft_steps": _dump(messages[1:]), "partial_text": partial_text})
+
+    def checkpoint_text(self, turn_id: int, partial_text: str) -> None:
+        """Save the answer streamed so far, the messages saved by the last `checkpoint` (or `begin_turn`) unchanged."""
+        with write_transaction(self.db, patience=CHECKPOINT_PATIENCE):
+            _update_turn(self.db, turn_id, {"partial_text": partial_text})
 
     def finish_turn(self, turn_id: int, messages: builtins.list[Message], events: builtins.list[tuple[str, dict]], summary: dict[str, Any]) -> None:
         """Write the whole turn, its events and the session totals in one transaction."""
@@ -332,7 +338,7 @@ class SessionStore:
                 self._insert_messages(session_id, messages, turn_id)
                 self._insert_events(session_id, turn_id, events)
                 insert_usage(self.db, usage_rows(events, turn))
-                _update_turn(self.db, turn_id, {**summary, "draft": None, "partial_text": None, "ended_at": now()})
+                _update_turn(self.db, turn_id, {**summary, "draft": None, "draft_steps": None, "partial_text": None, "ended_at": now()})
                 self._add_totals(session_id, summary)
         finally:  # if the write failed, recovery saves the draft
             self._locks.release(self._turn_locks.pop(turn_id, ""))
@@ -376,13 +382,14 @@ class SessionStore:
         return self._recover_turn(turn)
 
     def _recover_turn(self, turn: dict[str, Any]) -> bool:
-        messages = repair_history(_load(turn["draft"]), turn["partial_text"] or "")
+        saved = _load(turn["draft"]) + _load(turn.get("draft_steps"))  # draft_steps: NULL in a turn begun before m016
+        messages = repair_history(saved, turn["partial_text"] or "")
         with write_transaction(self.db):
             current = self.db.table("turns").get(turn["id"])
             if current["status"] != "running":
                 return False
             self._insert_messages(turn["session_id"], messages, turn["id"])
-            self.db.table("turns").update(turn["id"], {"status": "interrupted", "draft": None, "partial_text": None, "ended_at": now()})
+            self.db.table("turns").update(turn["id"], {"status": "interrupted", "draft": None, "draft_steps": None, "partial_text": None, "ended_at": now()})
         return True
 
 

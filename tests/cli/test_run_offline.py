@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import random
 import subprocess
 import sys
 import textwrap
@@ -97,6 +99,21 @@ def test_piped_stdin_with_a_prompt_is_added_as_context(agentsh):
     assert result.returncode == 0, result.stderr
     assert "summarise this" in result.stdout
     assert "line one" in result.stdout and "line two" in result.stdout
+
+
+def test_a_prompt_of_megabytes_on_stdin_is_stored_and_answered_whole(agentsh, home):
+    from agentsh.store.db import DB_FILENAME, open_database
+    from agentsh.store.sessions import SessionStore
+
+    lines = [base64.b64encode(random.Random(n).randbytes(57)).decode() for n in range(24_000)]
+    prompt = "\n".join(lines) + "\n"  # 1.9 MB of base64 lines, as `base64 < file` writes them
+    result = agentsh("--model", "offline", "--json", stdin=prompt, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    session_id = json_lines(result)[0]["session_id"]
+    assert lines[0][:60] in json_lines(result)[-1]["output"]  # the offline model echoes the start of its first line
+    store = SessionStore(open_database(home / DB_FILENAME))
+    assert store.messages(session_id)[0].content == prompt
+    assert "search finds words in its first 1,000,000" in result.stdout  # the notice, as a JSON event
 
 
 @pytest.mark.parametrize(("args", "stdin"), [(["   "], ""), ([], ""), (["-"], "  \n\n")])

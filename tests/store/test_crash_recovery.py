@@ -233,7 +233,7 @@ def wait_for_draft_tool_call(path: Path, session_id: str) -> None:
     deadline = time.monotonic() + POLL_LIMIT
     while time.monotonic() < deadline:
         with sqlite3.connect(path, timeout=5) as db:
-            row = db.execute("SELECT draft FROM turns WHERE session_id = ? AND status = 'running'", [session_id]).fetchone()
+            row = db.execute("SELECT draft_steps FROM turns WHERE session_id = ? AND status = 'running'", [session_id]).fetchone()
         if row and row[0] and '"slow_lookup"' in row[0]:
             return
         time.sleep(0.05)
