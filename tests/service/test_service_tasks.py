@@ -231,7 +231,7 @@ def test_tasks_a_killed_service_left_running_are_failed_at_the_next_start(start_
 
 
 def test_a_task_can_continue_a_session_and_turns_on_one_session_run_one_after_another(start_service, models):
-    models["scripted"] = model = ScriptedModel(Reply("one", delay=0.3), "two", "three")
+    models["scripted"] = model = ScriptedModel("one", Reply("two", delay=0.8), "three")
     service = start_service(model="scripted")
     with service.client() as client:
         first = submit(client, "first")
@@ -242,7 +242,7 @@ def test_a_task_can_continue_a_session_and_turns_on_one_session_run_one_after_an
 
     assert [view["session_id"] for view in views] == [session_id, session_id]
     assert [view["answer"] for view in views] == ["two", "three"]
-    assert "first" in model.requests[2].text() and "second" in model.requests[2].text()
+    assert "one" in model.requests[2].text() and "two" in model.requests[2].text()  # the third turn began after the second
     assert unknown.status_code == 422 and "zzzzzz" in unknown.json()["error"]
 
 
