@@ -107,7 +107,7 @@ async def answer_as(turn: Turn, profile_name: str, messages: list[Message]) -> M
     caller adds the final answer.
     """
     profile = turn.profile(profile_name)
-    if profile.mode is not None:  # a mode profile: its whole mode answers, streaming as the answer
+    if profile.runs_apart:  # a mode profile: its whole mode answers, streaming as the answer
         context, task = (messages[:-1], messages[-1].content) if messages and messages[-1].role == "user" else (messages, "")
         nested = await run_nested(turn, profile, task, prior_plain(context), None)
         return Message(role="assistant", content=nested.output, step_limited=nested.step_limited, cut=nested.cut)
