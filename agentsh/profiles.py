@@ -46,6 +46,11 @@ class AgentProfile(BaseModel):
     timeout: float | None = Field(default=None, gt=0)
 
     @property
+    def summary(self) -> str:
+        """What it is for, as a router or a manager is told: its description, else its prompt, else where it is."""
+        return self.description or self.system_prompt or (f"a remote agent at {self.url}" if self.url else "")
+
+    @property
     def runs_apart(self) -> bool:
         """A mode profile or a remote agent: not one local agent loop (agent/nesting.py runs it)."""
         return self.mode is not None or self.url is not None

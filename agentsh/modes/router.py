@@ -66,7 +66,7 @@ class RouterMode:
         schema = route_schema(routes)
         classifier = turn.profile(CLASSIFIER)
         profiles = [turn.profile(name) for name in routes]
-        agents = "\n".join(f"- {p.name}: {p.description or p.system_prompt}" for p in profiles)
+        agents = "\n".join(f"- {p.name}: {p.summary}" for p in profiles)
         prompt = f"{classifier.system_prompt}\n\n{ROUTES_PROMPT.format(agents=agents, names=', '.join(routes))}"
         messages = [system(prompt), *recent_exchange(turn.history[1:-1]), user(turn.user_text)]
         choice = await ask_structured(

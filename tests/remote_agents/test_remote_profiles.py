@@ -22,7 +22,7 @@ MANAGER_PROMPT = BUNDLED_PROFILES["supervisor"].system_prompt
 
 
 def open_session(home, model: ScriptedModel, url: str, mode: str, **settings) -> Session:
-    remote = {"url": url, "description": "a colleague on another machine", **settings.pop("remote", {})}
+    remote = {"url": url, **settings.pop("remote", {})}
     settings.setdefault("memory", {"consolidate": False})
     session = Session.open(Settings(home=home, model="offline", mode=mode, agents={"remote": remote}, **settings))
     session.model = model
@@ -53,7 +53,7 @@ async def test_a_supervisor_delegates_to_a_remote_worker_and_reads_its_answer(ho
     [running, finished] = remote_steps(events)
     assert (running.status, finished.status) == ("running", "done")
     assert finished.data == {"agent": "remote", "url": agent.url, "answer": "echo: what is x?"}
-    assert "remote: a colleague on another machine" in model.requests[0].messages[0].content  # the manager's worker list
+    assert f"- remote: a remote agent at {agent.url}" in model.requests[0].messages[0].content  # the manager's worker list
     assert len(model.requests) == 2  # the worker's answer cost no local model call
 
 
