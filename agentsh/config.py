@@ -102,6 +102,16 @@ class BudgetSettings(BaseModel):
     daily_max_tokens: int | None = Field(None, ge=1)
 
 
+class ServiceSettings(BaseModel):
+    """`[service]`: the task service (`agentsh serve`)."""
+
+    model_config = STRICT
+
+    port: int = Field(8719, ge=0, le=65535)  # 0: any free port
+    concurrency: int = Field(4, ge=1, le=256)  # tasks running at once; more wait, queued
+    idle_timeout: float = Field(600.0, ge=0)  # seconds with nothing to do before a service started on demand stops (0: never)
+
+
 class Settings(BaseModel):
     model_config = STRICT
 
@@ -132,6 +142,7 @@ class Settings(BaseModel):
     mcp_servers: dict[str, dict[str, Any]] = Field(default_factory=dict)
     context: ContextSettings = Field(default_factory=ContextSettings)
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
     _from_flags: set[str] | None = PrivateAttr(default=None)
 
     @field_validator("modes")
@@ -248,6 +259,17 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     if extra:
         settings = settings.model_copy(update={"plugin_dirs": [*settings.plugin_dirs, *extra]})
     return _with_budget_flags(settings, args)
+
+
+def settings_with_flags(settings: Settings, flags: dict[str, Any]) -> Settings:
+    """`settings` as if these flags had been given on its command line too (None: not given): how the task service
+    gives each task its request's mode, model, --yes (approval "auto"), --max-cost and --max-tokens."""
+    budget = {key: flags[key] for key in ("max_cost", "max_tokens") if flags.get(key) is not None}
+    given = {key: value for key, value in flags.items() if value is not None and key not in budget}
+    _check_flags(given)
+    updated = settings.model_copy(update=given)
+    updated._from_flags = (settings._from_flags if settings._from_flags is not None else set(settings.model_fields_set)) | set(given)
+    return _with_budget_flags(updated, argparse.Namespace(**budget))
 
 
 def _with_budget_flags(settings: Settings, args: argparse.Namespace) -> Settings:

@@ -140,15 +140,17 @@ class Session(SessionPolicy, SessionRewind, SessionReplay):
     @classmethod
     def open(
         cls, settings: Settings, resume: str | None = None, latest: bool = False, store: SessionStore | None = None,
-        anywhere: bool = False, mcp: McpManager | None = None, origin: str = "interactive",
+        anywhere: bool = False, mcp: McpManager | None = None, origin: str = "interactive", workspace: Path | None = None,
     ) -> Session:
         """Open a new session, or resume `resume` (an id or prefix), or the latest one started in this folder
         (`latest`; with `anywhere`, the latest of all). `mcp`: servers already running, taken over. A new
-        session records its `origin`: "run" for `agentsh run`."""
+        session records its `origin`: "run" for `agentsh run`. `workspace`: the folder its tools work in, whose
+        plugins, instructions and servers it may load (trust permitting): the current directory unless given."""
+        workspace = workspace or Path.cwd()
         check_mode_settings(settings.modes, settings.agents)
-        servers = mcp or open_manager(settings.mcp_servers, Path.cwd(), data_home(settings))
+        servers = mcp or open_manager(settings.mcp_servers, workspace, data_home(settings))
         store = store or open_store(settings)
-        record = _existing_record(store, resume, latest, anywhere)
+        record = _existing_record(store, resume, latest, anywhere, workspace)
         notices: list[str] = []
         if record is None:
             model_name, notice = choose_model(settings)
@@ -157,8 +159,8 @@ class Session(SessionPolicy, SessionRewind, SessionReplay):
             notices += [notice] if notice else []
             mode = settings.mode or DEFAULT_MODE
             get_mode(mode)  # a workflow's name is checked once the session knows its workflow files
-            record = store.new_record(mode=mode, model=model_name, workspace=workspace_of(Path.cwd()), origin=origin)
-        loader, plugin_notices, tool_context = _make_loader(settings)
+            record = store.new_record(mode=mode, model=model_name, workspace=workspace_of(workspace), origin=origin)
+        loader, plugin_notices, tool_context = _make_loader(settings, workspace)
         problems = [change.message for change in loader.refresh() if change.level == "warning"]
         session = cls(settings, store, record, resolve_model(record.model, settings), loader, tool_context, servers)
         session._apply_flags(settings)
@@ -188,10 +190,10 @@ class Session(SessionPolicy, SessionRewind, SessionReplay):
         if resume == self.id:
             return self
         if resume:
-            opened = Session.open(self.settings.without_flags(), resume=resume, store=self.store, mcp=self.mcp)
+            opened = Session.open(self.settings.without_flags(), resume=resume, store=self.store, mcp=self.mcp, workspace=self.tool_context.workspace)
         else:
             settings = self.settings.model_copy(update={"mode": self.mode, "model": self.model_name})
-            opened = Session.open(settings, store=self.store, mcp=self.mcp)
+            opened = Session.open(settings, store=self.store, mcp=self.mcp, workspace=self.tool_context.workspace)
         self._owns_mcp = False  # the servers go on running for the session switched to
         self.mcp.unsubscribe(self._background_event)
         return opened
@@ -350,6 +352,11 @@ class Session(SessionPolicy, SessionRewind, SessionReplay):
         """Interrupt the running turn, if any (the UIs' Esc / Ctrl+C)."""
         if self._task and not self._task.done():
             self._task.cancel()
+
+    @property
+    def turn_running(self) -> bool:
+        """A turn is running now: `cancel` would interrupt it (not so while `send` is still starting it)."""
+        return self._task is not None and not self._task.done()
 
     async def _mcp_material(self, text: str, options: TurnOptions) -> tuple[str, TurnOptions, ResourceBlocks]:
         """An MCP prompt's text in place of the command (its @words attach nothing), and the @SERVER:URI resources."""
@@ -616,7 +623,7 @@ def open_store(settings: Settings, on_wait: OnWait | None = None) -> SessionStor
     return SessionStore(open_database(data_home(settings) / DB_FILENAME, settings.store_timeout, on_wait))
 
 
-def _existing_record(store: SessionStore, resume: str | None, latest: bool, anywhere: bool) -> SessionRecord | None:
+def _existing_record(store: SessionStore, resume: str | None, latest: bool, anywhere: bool, workspace: Path) -> SessionRecord | None:
     if resume:
         return store.get(resume)
     if anywhere:
@@ -625,18 +632,17 @@ def _existing_record(store: SessionStore, resume: str | None, latest: bool, anyw
             raise AgentshError("there is no earlier session to continue; start one without --continue")
         return record
     if latest:
-        record = store.latest(workspace_of(Path.cwd()))
+        record = store.latest(workspace_of(workspace))
         if record is None:
             raise AgentshError(
-                f"no earlier session was started in {Path.cwd()}; `agentsh -c --any` continues the latest one anywhere"
+                f"no earlier session was started in {workspace}; `agentsh -c --any` continues the latest one anywhere"
             )
         return record
     return None
 
 
-def _make_loader(settings: Settings) -> tuple[PluginLoader, list[str], ToolContext]:
-    """This folder's plugin loader, its notices, and what the session's tools see: the folder and what they must not touch."""
-    workspace = Path.cwd()
+def _make_loader(settings: Settings, workspace: Path) -> tuple[PluginLoader, list[str], ToolContext]:
+    """The workspace's plugin loader, its notices, and what the session's tools see: the folder and what they must not touch."""
     directories, notices = plugin_directories(settings, workspace)
     protected = [*protected_paths(settings, directories, data_home(settings)), workspace / WORKSPACE_DIR]  # its .py files are plugins
     tool_context = ToolContext.create(workspace, protected)

@@ -21,13 +21,13 @@ PACKAGE = Path(__file__).resolve().parents[1] / "agentsh"
 ROOT = "agentsh"
 BASE = {"costs", "errors", "events", "forms", "markdown", "messages", "profiles", "secrets", "signals", "terminal", "text"}
 LOW = {"config", "models", "store", "tools"}  # import only the base
-FRONT_DOORS = {"cli", "repl", "tui"}  # nothing below them imports them
+FRONT_DOORS = {"cli", "repl", "service", "tui"}  # nothing below them imports them
 MIDDLE = {  # between the two
     "agent", "commands", "custom_commands", "instructions", "mcp", "memory", "mentions", "modes", "plugin_loader", "remote_agents", "session",
     "compare", "session_policy", "session_replay", "session_rewind", "shell_escape", "stats", "trace", "workflows",
 }
-# The front doors that may import another: `agentsh` with no command opens the REPL or the TUI.
-FRONT_DOOR_EDGES = {("cli", "repl"), ("cli", "tui"), ("__main__", "cli")}
+# The front doors that may import another: `agentsh` with no command opens the REPL or the TUI; `agentsh serve` the service.
+FRONT_DOOR_EDGES = {("cli", "repl"), ("cli", "service"), ("cli", "tui"), ("__main__", "cli")}
 
 Graph = dict[str, dict[str, set[str]]]  # room -> imported room -> the files that import it
 

@@ -111,6 +111,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .stats import stats_command
 
         return stats_command(args)
+    if args.command == "serve":
+        from .serve import serve_command
+
+        return serve_command(args)
     if args.command == "memory":
         from .memory import memory_command
 

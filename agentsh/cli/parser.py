@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--models", metavar="A,B", help="models to compare, comma-separated (default: the configured model)")
     compare.add_argument("--judge", metavar="PROFILE", help="an agent profile that ranks the answers, with reasons")
     compare.add_argument("--json", action="store_true", help="the comparison as JSON")
+    _add_serve_parser(commands)
     _add_sessions_parser(commands)
     _add_memory_parser(commands)
     _add_plugin_parsers(commands)
@@ -69,6 +70,43 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument("--json", action="store_true", help="every server probed, as JSON")
     _keep_values_given_before_the_command(parser, {a.dest for a in parser._actions})
     return parser
+
+
+def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
+    serve = commands.add_parser(
+        "serve", help="the local task service: an HTTP API (and Unix socket) that runs turns in the background",
+        description="Serve the task API on 127.0.0.1 (every request needs the token kept in the data home's service folder).",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; another needs --allow-remote)")
+    serve.add_argument("--port", type=_count_from(0, 65535), metavar="N", help="port (0: any free port; default [service] port, 8719)")
+    serve.add_argument("--socket", metavar="PATH", help="serve on this Unix socket instead of a TCP port")
+    serve.add_argument("--concurrency", type=_count_from(1, 256), metavar="N", help="tasks running at once (default [service] concurrency, 4)")
+    serve.add_argument("--idle-timeout", type=_seconds, metavar="SECONDS", help="stop after this long with nothing to do (default 0: never)")
+    serve.add_argument("--allow-remote", action="store_true", help="allow a --host other than loopback (put TLS in front of it)")
+    serve.add_argument("--home", metavar="DIR", help="data home holding the session database (env AGENTSH_HOME)")
+
+
+def _count_from(low: int, high: int):
+    def count(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not between {low} and {high}")
+        return value
+
+    return count
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if value < 0 or value != value:
+        raise argparse.ArgumentTypeError("the idle timeout cannot be negative (0: never stop)")
+    return value
 
 
 def _keep_values_given_before_the_command(parser: argparse.ArgumentParser, shared: set[str]) -> None:

@@ -12,7 +12,6 @@ import asyncio
 import dataclasses
 import json
 import os
-import re
 import sys
 from contextlib import aclosing
 from pathlib import Path
@@ -36,6 +35,7 @@ from ..events import (
     ToolResult,
     TurnDone,
     Waiting,
+    json_line,
 )
 from ..forms import FormAnswer
 from ..modes.answer_schema import answer_model
@@ -50,12 +50,6 @@ from .support import WaitingNotice, read_stdin
 
 EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE
 CLEAR_LINE = "\r\x1b[K"
-_C1 = re.compile("[\x7f-\x9f]")  # JSON leaves DEL and the C1 controls (e.g. 8-bit CSI) raw: escape them too
-
-
-def _json_escape(match: re.Match[str]) -> str:
-    return f"\\u{ord(match.group(0)):04x}"
-
 
 def run_command(args: argparse.Namespace) -> int:
     schema = read_schema(args.schema) if getattr(args, "schema", None) else None
@@ -190,7 +184,7 @@ class JsonPrinter(Printer):
         self.out = out
 
     def show(self, event: Event) -> None:
-        self.out.write(_C1.sub(_json_escape, redact_secrets(event.to_json())) + "\n")
+        self.out.write(json_line(event) + "\n")
         self.out.flush()
         if isinstance(event, Error):
             message = neutralize(event.message) if sys.stderr.isatty() else redact_secrets(event.message)

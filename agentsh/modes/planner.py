@@ -19,7 +19,7 @@
    results and the tasks not started. Its tasks replace every unfinished one; completed
    tasks stay done, and new tasks may depend on their ids (but not reuse them). At most
    `max_replans` times; a replan with no valid plan, or whose model call fails, ends the plan.
-4. Undo (saga). When the plan fails for good, the completed tasks are undone in reverse
+4. Undo (saga). When the plan fails for good, or the turn is cancelled, the completed tasks are undone in reverse
    completion order (and each task's calls last first): every successful call to a tool
    that declares `compensate` is followed by a call to the compensating tool with the same
    arguments, plus `result` (the undone call's result, e.g. a booking id) when the compensating
@@ -118,6 +118,10 @@ class _PlanRun:
     async def run(self) -> None:
         try:
             await self._run()
+        except asyncio.CancelledError:  # the user stopped the turn (Ctrl+C, a cancelled task): the completed work is undone
+            for call in self._to_undo():
+                await self._undo(*call)
+            raise
         except BudgetExceededError as stop:
             running = "" if self.done else self.turn.partial_work()  # a nested run's partial work, when nothing is done
             self.failures.append(_Failure(PlanTask(id="budget", description="the budget", agent=FALLBACK_AGENT), str(stop)))

@@ -206,6 +206,21 @@ def m014_model_calls(db: Database) -> None:
     db.execute("CREATE INDEX idx_model_calls_turn ON model_calls (turn_id, call_index)")
 
 
+@migrations()
+def m015_svc_tasks(db: Database) -> None:
+    """The task service's tasks (agentsh/service/tasks.py): one turn each, its request, status and outcome."""
+    db.execute(
+        """CREATE TABLE tasks (
+            id TEXT PRIMARY KEY, status TEXT NOT NULL, prompt TEXT NOT NULL, request TEXT NOT NULL,
+            mode TEXT, model TEXT, session_id TEXT, turn_id INTEGER, answer TEXT, error TEXT,
+            input_tokens INTEGER NOT NULL DEFAULT 0, output_tokens INTEGER NOT NULL DEFAULT 0,
+            cached_tokens INTEGER NOT NULL DEFAULT 0, cost REAL, model_calls INTEGER NOT NULL DEFAULT 0,
+            origin TEXT NOT NULL, created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX idx_tasks_status ON tasks (status, created_at)")
+    db.execute("CREATE INDEX idx_tasks_created ON tasks (created_at)")
+
 def _fill_model_usage(db: Database) -> None:
     db.execute(
         """INSERT INTO model_usage (started_at, turn_id, model, session_id, mode, calls, prompt_tokens, completion_tokens,
