@@ -36,10 +36,11 @@ from starlette.responses import JSONResponse
 class _Agent(AgentExecutor):
     streams = False
     requests: list[str]  # the text of every request, in order
+    cancelled: list[str]  # the ids of the tasks it was asked to cancel
 
     def __new__(cls, *args, **kwargs):
         agent = super().__new__(cls)
-        agent.requests = []
+        agent.requests, agent.cancelled = [], []
         return agent
 
     async def execute(self, context: RequestContext, event_queue: EventQueue) -> None:
@@ -53,6 +54,7 @@ class _Agent(AgentExecutor):
         raise NotImplementedError
 
     async def cancel(self, context: RequestContext, event_queue: EventQueue) -> None:
+        self.cancelled.append(context.task_id or "")
         task = context.current_task
         if task is not None:
             await TaskUpdater(event_queue, task.id, task.context_id).cancel()
@@ -110,17 +112,12 @@ class Sleeper(_Agent):
     """Works until cancelled (records the cancel)."""
 
     streams = True
-    cancelled: list[str] = field(default_factory=list)
     started: threading.Event = field(default_factory=threading.Event)
 
     async def work(self, updater: TaskUpdater, text: str) -> None:
         await updater.start_work(self.said(updater, "thinking hard"))
         self.started.set()
         await asyncio.sleep(30)
-
-    async def cancel(self, context: RequestContext, event_queue: EventQueue) -> None:
-        self.cancelled.append(context.task_id or "")
-        await super().cancel(context, event_queue)
 
 
 @dataclass

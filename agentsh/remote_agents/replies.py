@@ -45,6 +45,11 @@ class Reply:
         elif kind == "artifact_update":
             self._artifact(response.artifact_update.artifact, response.artifact_update.append)
 
+    @property
+    def waiting(self) -> bool:
+        """The remote task waits for input or authorization this side will not give."""
+        return self.state in (TaskState.TASK_STATE_INPUT_REQUIRED, TaskState.TASK_STATE_AUTH_REQUIRED)
+
     def answer(self, name: str) -> str:
         """The answer, or the RemoteAgentError that says why there is none."""
         if self.message_text is not None:

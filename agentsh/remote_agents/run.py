@@ -83,6 +83,8 @@ async def _ask(agents: RemoteAgents, agent: RemoteAgent, text: str, emit: Emit, 
             except asyncio.CancelledError:
                 await _cancel_quietly(client, reply.task_id)
                 raise
+            if reply.waiting:  # nobody here will answer it: the remote task is not left waiting for ever
+                await _cancel_quietly(client, reply.task_id)
     return reply.answer(agent.name)
 
 

@@ -163,6 +163,8 @@ async def test_a_remote_task_that_ends_without_an_answer_is_one_clear_line(home,
     assert error.message == expected  # the remote's words literally, markup and all
     [failed] = remote_steps(events, "failed")
     assert failed.data["error"] == expected
+    if isinstance(executor, Asker):  # a question nobody here will answer: the remote task is cancelled, not left waiting
+        assert len(executor.cancelled) == 1
 
 
 async def test_an_unreachable_remote_agent_is_one_line_naming_its_address(home):
