@@ -167,7 +167,7 @@ async def test_a_supervisor_task_delegates_to_a_second_agentsh_serve(start_servi
         remote = {"url": worker.url, "headers": {"Authorization": "Bearer ${WORKER_TOKEN}"}}
         service = start_service(model="manager", agents={"remote": remote}, modes={"supervisor": {"workers": ["remote"]}})
         with service.client() as client:
-            view = wait_for(client, submit(client, "is the build green?", mode="supervisor")["id"], timeout=30)
+            view = wait_for(client, submit(client, "is the build green?", mode="supervisor")["id"], timeout=60)
         with worker.client() as client:
             [remote_task] = client.get("/v1/tasks").json()["tasks"]
     finally:
