@@ -246,3 +246,12 @@ def test_config_mistakes_about_remote_agents_are_one_line(home, monkeypatch, tab
 def test_a_remote_agent_needs_no_system_prompt(home, monkeypatch):
     session = open_with_config(home, monkeypatch, '[agents.helper]\nurl = "http://127.0.0.1:9"\ntimeout = 30\n')
     assert session.settings.agents["helper"].url == "http://127.0.0.1:9"
+
+
+async def test_a_remote_agent_silent_past_its_timeout_is_one_line_not_a_hang(home):
+    routes = {"router": {"routes": ["remote", "writer"]}}
+    with serve_agent(Sleeper()) as agent:
+        session = open_session(home, routed_to_remote(ScriptedModel()), agent.url, "router", modes=routes, remote={"timeout": 1})
+        [error] = of(await asyncio.wait_for(send(session, "think"), 20), Error)
+
+    assert error.message == f"remote agent 'remote' at {agent.url} sent nothing for 1 s (raise [agents.remote] timeout)"
