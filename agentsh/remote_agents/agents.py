@@ -6,6 +6,8 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the SDK is imported on the first remote call
+    import ssl
+
     import httpx
     from a2a.types.a2a_pb2 import AgentCard
 
@@ -19,6 +21,16 @@ class RemoteAgents:
         self._cards: dict[Any, AgentCard] = {}
         self._locks: dict[Any, asyncio.Lock] = {}  # one per card: two branches asking the same agent fetch it once
         self.fetches = 0  # how many cards were fetched (a card fetched again would be a wasted round trip)
+        self._tls: ssl.SSLContext | None = None
+
+    @property
+    def tls(self) -> ssl.SSLContext:
+        """One TLS context for every call: building one (the CA bundle read) costs more than a local agent's answer."""
+        if self._tls is None:
+            import httpx
+
+            self._tls = httpx.create_ssl_context()
+        return self._tls
 
     async def card(self, agent: RemoteAgent, http: httpx.AsyncClient) -> AgentCard:
         from a2a.client import A2ACardResolver

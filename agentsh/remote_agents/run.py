@@ -73,7 +73,7 @@ async def _ask(agents: RemoteAgents, agent: RemoteAgent, text: str, emit: Emit, 
     )
     timeout = httpx.Timeout(agent.timeout, connect=min(CONNECT_TIMEOUT, agent.timeout))
     with as_one_line(agent):
-        async with httpx.AsyncClient(headers=agent.headers, timeout=timeout) as http:
+        async with httpx.AsyncClient(headers=agent.headers, timeout=timeout, verify=agents.tls) as http:
             card = await agents.card(agent, http)
             client = ClientFactory(ClientConfig(httpx_client=http)).create(card)
             request = SendMessageRequest(message=new_text_message(text, role=Role.ROLE_USER))
