@@ -177,3 +177,16 @@ async def test_a_supervisor_task_delegates_to_a_second_agentsh_serve(start_servi
     assert view["status"] == "completed", view
     assert view["answer"] == f"The remote worker said: {remote_task['answer']}"
     assert "You said: check the build" in remote_task["answer"]
+
+
+async def test_messages_of_one_a2a_context_continue_one_session(start_service):
+    service = start_service()
+
+    first = await send(service, "my name is Ada")
+    context_id = next(r.task.context_id for r in first if r.HasField("task"))
+    second = await send(service, "and again", context_id=context_id)
+    elsewhere = await send(service, "a new conversation")
+
+    with service.client() as client:
+        sessions = [client.get(f"/v1/tasks/{final_task(replies)[0]}").json()["session_id"] for replies in (first, second, elsewhere)]
+    assert sessions[0] == sessions[1] and sessions[2] != sessions[0]
