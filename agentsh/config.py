@@ -159,7 +159,8 @@ class Settings(BaseModel):
         """A bundled agent's table may leave out the prompt (it keeps the bundled one); an agent of the user's own needs one."""
         for name, profile in agents.items():
             _check_profile_mode(name, profile)
-            if name not in BUNDLED_PROFILES and "system_prompt" not in profile.model_fields_set and profile.mode is None:
+            _check_remote(name, profile)
+            if name not in BUNDLED_PROFILES and "system_prompt" not in profile.model_fields_set and not profile.runs_apart:
                 raise PydanticCustomError("missing_key", "missing key {key}", {"key": f"agents.{name}.system_prompt"})
         return agents
 
@@ -196,6 +197,22 @@ def _check_profile_mode(name: str, profile: AgentProfile) -> None:
             "value_error", "{error}",
             {"error": f"unknown mode {profile.mode!r}{_name_suggestion(profile.mode, MODE_NAMES)}", "key": f"agents.{name}.mode"},
         )
+
+
+def _check_remote(name: str, profile: AgentProfile) -> None:
+    """A remote agent (`url`) is an http(s) address, and it is not also a mode; `headers` and `timeout` are its only."""
+    if profile.url is None:
+        loose = next((key for key in ("headers", "timeout") if key in profile.model_fields_set), None)
+        if loose is not None:
+            error = f"{loose} is for a remote agent: add url, or remove {loose}"
+            raise PydanticCustomError("value_error", "{error}", {"error": error, "key": f"agents.{name}.{loose}"})
+        return
+    if profile.mode is not None:
+        error = "an agent is either a remote agent (url) or a mode, not both: remove url or mode"
+        raise PydanticCustomError("value_error", "{error}", {"error": error, "key": f"agents.{name}"})
+    if not profile.url.startswith(("http://", "https://")):
+        error = f"{profile.url!r} is not an http:// or https:// address of an A2A agent"
+        raise PydanticCustomError("value_error", "{error}", {"error": error, "key": f"agents.{name}.url"})
 
 
 def _name_suggestion(name: str, known: tuple[str, ...] | list[str]) -> str:

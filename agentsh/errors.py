@@ -23,6 +23,7 @@
     ├── StoreError            the session database cannot be used
     │   └── DatabaseBusy          another process held its write lock longer than agentsh waits
     ├── PluginError           a plugin file failed to load (reported, skipped; the others work)
+    ├── RemoteAgentError      a remote A2A agent (`[agents.NAME] url`) could not be reached, refused, or did not answer
     └── WorkflowError         a workflow file does not check, or one of its nodes failed
 
 `str(error)` is always a complete sentence fit for a terminal: no traceback needed.
@@ -50,6 +51,7 @@ __all__ = [
     "NestingLimitError",
     "PluginError",
     "QuorumError",
+    "RemoteAgentError",
     "ResponseFormatError",
     "StoreError",
     "ToolError",
@@ -181,6 +183,10 @@ class PluginError(AgentshError):
         super().__init__(f"{plugin}: failed to load: {detail}")
         self.plugin = plugin
         self.detail = detail
+
+
+class RemoteAgentError(AgentshError):
+    """A remote A2A agent could not be reached, refused the request, failed, or asked for input it cannot get."""
 
 
 class CheckpointError(AgentshError):

@@ -4,6 +4,9 @@ Bundled defaults make every mode work with no configuration; `[agents.NAME]` tab
 the config file add profiles, or change a bundled one: only the keys a table sets change
 (`[agents.router] model = "..."` keeps the router's own prompt).
 
+A profile can be a remote A2A agent: `[agents.helper] url = "http://host:port"` (and `headers`,
+`timeout`) sends its work to that agent wherever the profile is used (agentsh/remote_agents).
+
 A profile can be a mode: `[agents.panel] mode = "debate"` plus that mode's settings
 (`debaters = [...]`, `rounds = 1`) runs a whole debate wherever a profile is used (a planner
 task, a pipeline stage, a supervisor's worker, ...). Its settings are the table's other keys,
@@ -36,6 +39,21 @@ class AgentProfile(BaseModel):
     tools: list[str] | None = None  # None: every tool; []: no tools
     temperature: float | None = None
     mode: str | None = None  # a mode profile: runs this orchestration mode instead of one agent loop
+    # A remote A2A agent (agentsh/remote_agents): it answers instead of a local agent loop; `headers` may hold
+    # ${VAR}s filled from the environment, `timeout` is how long (seconds) it may send nothing.
+    url: str | None = None
+    headers: dict[str, str] | None = None
+    timeout: float | None = Field(default=None, gt=0)
+
+    @property
+    def summary(self) -> str:
+        """What it is for, as a router or a manager is told: its description, else its prompt, else where it is."""
+        return self.description or self.system_prompt or (f"a remote agent at {self.url}" if self.url else "")
+
+    @property
+    def runs_apart(self) -> bool:
+        """A mode profile or a remote agent: not one local agent loop (agent/nesting.py runs it)."""
+        return self.mode is not None or self.url is not None
 
     @property
     def mode_settings(self) -> dict[str, Any]:

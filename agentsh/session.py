@@ -43,6 +43,7 @@ from .modes.answer_schema import conform_answer
 from .plugin_loader.directories import plugin_directories, protected_paths
 from .plugin_loader.loader import PluginLoader
 from .profiles import resolve_profiles
+from .remote_agents import RemoteAgents
 from .session_policy import SessionPolicy
 from .session_replay import SessionReplay
 from .session_rewind import SessionRewind
@@ -122,6 +123,7 @@ class Session(SessionPolicy, SessionRewind, SessionReplay):
         if self.mcp.connections:
             loader.add_builtin(resource_tools(self.mcp, self.mcp_catalog))
         self.workflows = self._workflow_catalog()
+        self.remote_agents = RemoteAgents()  # `[agents.NAME] url`: each remote agent's card fetched once per session
 
     def _workflow_catalog(self) -> WorkflowCatalog:
         """The workflow files this session may run, read when first needed (checked against its profiles, tools and modes)."""
@@ -415,6 +417,7 @@ class Session(SessionPolicy, SessionRewind, SessionReplay):
             emit=emit, record=lambda m: self._record_message(m, log), max_steps=self.settings.max_steps,
             refresh_tools=refresh_tools, profiles=resolve_profiles(self.settings.agents), mode_settings=self.settings.modes,
             make_model=lambda name: calls.wrap(resolve_model(name, self.settings)), formats=self.formats, workflows=self.workflows,
+            remote_agents=self.remote_agents,
             budget=self.turn_budget(), max_depth=self.settings.max_depth, run_mode=_run_mode,
             answer_schema=options.schema,
         )

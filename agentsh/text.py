@@ -50,3 +50,9 @@ def code_blocks(markdown: str) -> list[str]:
 def counted(count: int, noun: str, plural: str | None = None) -> str:
     """"1 delegation", "3 delegations": a count with its noun agreeing."""
     return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
+def folded(text: str, limit: int) -> str:
+    """On one line (whitespace folded to single spaces), cut at `limit` characters with an ellipsis."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"

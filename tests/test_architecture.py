@@ -23,7 +23,7 @@ BASE = {"costs", "errors", "events", "forms", "markdown", "messages", "profiles"
 LOW = {"config", "models", "store", "tools"}  # import only the base
 FRONT_DOORS = {"cli", "repl", "service", "tui"}  # nothing below them imports them
 MIDDLE = {  # between the two
-    "agent", "commands", "custom_commands", "instructions", "mcp", "memory", "mentions", "modes", "plugin_loader", "session",
+    "agent", "commands", "custom_commands", "instructions", "mcp", "memory", "mentions", "modes", "plugin_loader", "remote_agents", "session",
     "compare", "session_policy", "session_replay", "session_rewind", "shell_escape", "stats", "trace", "workflows",
 }
 # The front doors that may import another: `agentsh` with no command opens the REPL or the TUI; `agentsh serve` the service.

@@ -1,6 +1,8 @@
 """A mode profile at work: its whole mode runs, nested in the turn, wherever a profile is used.
 
-`run_agent` and the modes' `answer_as` come here when the profile has a `mode`. The nested run is a
+`run_agent` and the modes' `answer_as` come here when the profile `runs_apart`: it has a `mode`, or it
+is a remote A2A agent (`url`), which is sent the task instead (agentsh/remote_agents: a "remote" step,
+its answer streamed, its failure one RemoteAgentError). The nested run is a
 `Turn.nested` (its own conversation: the profile's prompt, the context, the task), announced by a
 Step(kind="mode", id=...) whose id every step inside it carries as `parent_id`, so UIs and `--json`
 readers can draw the run as a tree. Nesting deeper than `max_depth` is a NestingLimitError.
@@ -22,6 +24,8 @@ async def run_nested(turn: Turn, profile: AgentProfile, task: str, context: list
 
     `label` None: its answer streams as the turn's own (a router's route, a pipeline's last stage).
     """
+    if profile.url is not None:
+        return await _run_remote(turn, profile, task, context, label)
     mode = profile.mode or ""
     if turn.depth >= turn.max_depth:
         raise NestingLimitError(
@@ -48,3 +52,15 @@ async def run_nested(turn: Turn, profile: AgentProfile, task: str, context: list
         turn.absorb(child)
     turn.emit(Step(kind="mode", id=step_id, title=f"{shown}: {mode}", status="done", data={**about, "answer": child.output}))
     return child
+
+
+async def _run_remote(turn: Turn, profile: AgentProfile, task: str, context: list[Message], label: str | None) -> Turn:
+    """The remote agent answers; a nested Turn holds its answer (the remote's own model calls are not this turn's)."""
+    from ..remote_agents import RemoteAgents, run_remote
+
+    if turn.remote_agents is None:
+        turn.remote_agents = RemoteAgents()
+    answer = await run_remote(turn.remote_agents, profile, task, context, turn.emit, label)
+    done = turn.nested([], "remote", {}, turn.parent_step or "", label)
+    done.output = answer
+    return done

@@ -49,7 +49,7 @@ async def run_agent(
     A mode profile runs its whole mode (agent/nesting.py); its answer is the run's.
     """
     profile = turn.profile(profile_name)
-    if profile.mode is not None:
+    if profile.runs_apart:
         nested = await run_nested(turn, profile, task, context or [], label or profile_name)
         turn.finished_agents.append((label or profile_name, nested.output))
         return AgentRun(agent=label or profile_name, answer=nested.output, step_limited=nested.step_limited, cut=nested.cut)

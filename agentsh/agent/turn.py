@@ -70,6 +70,7 @@ class Turn:
     compactor: Any = None  # agentsh.memory.compaction.Compactor: shrinks `history` when a request is too long
     formats: FormatMemory = field(default_factory=RememberedFormats)  # the structured-output level each model accepts
     workflows: Any = None  # agentsh.workflows.loader.WorkflowCatalog: the workflow files a `workflow:NAME` mode runs
+    remote_agents: Any = None  # agentsh.remote_agents.RemoteAgents: the session's remote A2A agents (their cards, fetched once)
     answer_schema: dict[str, Any] | None = None  # `agentsh run --schema`: the answer becomes an instance of it (modes/answer_schema.py)
     # Messages a compaction summarised, by id (holding them keeps the ids unique): stripped from every
     # later request, including those a mode builds from its own copy of the conversation.

@@ -36,6 +36,10 @@ DECISION_KEYS: dict[str, Any] = {
     "pipeline": lambda s: [(key, name) for key, name in referenced_agents("pipeline", s) if key.endswith(".gate.agent")],
     "parallel": lambda s: [("aggregator", s["aggregator"])] if s["aggregate"] == "vote" else [],
 }
+# Agents that, besides their work, cast a structured ballot with their own prompt: a remote agent cannot.
+BALLOT_KEYS: dict[str, Any] = {
+    "debate": lambda s: [(f"debaters[{i}]", name) for i, name in enumerate(s["debaters"])] if s["judge"] == "vote" else [],
+}
 DECIDING_PROFILES = {"planner": "the planner mode's plans", "router": "the router mode's routes"}
 
 
@@ -45,6 +49,11 @@ def check_config(tables: dict[str, dict[str, Any]], agents: dict[str, AgentProfi
     for name, role in DECIDING_PROFILES.items():
         if profiles[name].mode is not None:
             raise ConfigError(f"{config_path()}: agents.{name}.mode: the {name} profile makes {role}, one structured call: it cannot be a mode")
+        if profiles[name].url is not None:
+            raise ConfigError(
+                f"{config_path()}: agents.{name}.url: the {name} profile makes {role}, one structured call with the local model: "
+                "it cannot be a remote agent"
+            )
     for name, table in tables.items():
         _check_settings(mode_class(name), name, table, ("modes", name), profiles)
     for name, profile in profiles.items():
@@ -67,12 +76,27 @@ def _check_settings(cls: type, mode: str, table: dict[str, Any], where: tuple[st
     for key, agent in referenced_agents(mode, values):
         if agent not in profiles:
             raise ConfigError(f"{config_path()}: {'.'.join(where)}.{key}: unknown agent {agent!r}{_suggestion(agent, profiles)}")
-    for key, agent in DECISION_KEYS.get(mode, lambda s: [])(values):
+    for key, agent in DECISION_KEYS.get(mode, _none)(values):
+        _refuse_remote(where, key, agent, profiles[agent])
         if profiles[agent].mode is not None:
             raise ConfigError(
                 f"{config_path()}: {'.'.join(where)}.{key}: {agent!r} is a {profiles[agent].mode} mode profile; "
                 "this agent gives a structured decision in one call: name an agent that is not a mode"
             )
+    for key, agent in BALLOT_KEYS.get(mode, _none)(values):
+        _refuse_remote(where, key, agent, profiles[agent])
+
+
+def _none(settings: dict[str, Any]) -> list[tuple[str, str]]:
+    return []
+
+
+def _refuse_remote(where: tuple[str, ...], key: str, agent: str, profile: AgentProfile) -> None:
+    if profile.url is not None:
+        raise ConfigError(
+            f"{config_path()}: {'.'.join(where)}.{key}: {agent!r} is a remote agent; "
+            "this agent gives a structured decision in one call: name a local agent"
+        )
 
 
 def referenced_agents(mode: str, settings: dict[str, Any]) -> list[tuple[str, str]]:

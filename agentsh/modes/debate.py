@@ -152,7 +152,7 @@ async def _moderate(turn: Turn, moderator: str, question: str, answers: dict[str
         f"The question:\n{question}\n\nThe debaters' final answers:\n\n{_numbered(answers)}\n\n"
         "Give the single best final answer to the question."
     )
-    if profile.mode is not None:
+    if profile.runs_apart:
         return await answer_as(turn, moderator, [user(prompt)])
     request = ModelRequest(messages=[system(profile.system_prompt), user(prompt)], temperature=profile.temperature)
     response = await answer_call(turn, request, model=turn.model_for(profile))

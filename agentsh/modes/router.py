@@ -66,7 +66,7 @@ class RouterMode:
         schema = route_schema(routes)
         classifier = turn.profile(CLASSIFIER)
         profiles = [turn.profile(name) for name in routes]
-        agents = "\n".join(f"- {p.name}: {p.description or p.system_prompt}" for p in profiles)
+        agents = "\n".join(f"- {p.name}: {p.summary}" for p in profiles)
         prompt = f"{classifier.system_prompt}\n\n{ROUTES_PROMPT.format(agents=agents, names=', '.join(routes))}"
         messages = [system(prompt), *recent_exchange(turn.history[1:-1]), user(turn.user_text)]
         choice = await ask_structured(
@@ -107,7 +107,7 @@ async def answer_as(turn: Turn, profile_name: str, messages: list[Message]) -> M
     caller adds the final answer.
     """
     profile = turn.profile(profile_name)
-    if profile.mode is not None:  # a mode profile: its whole mode answers, streaming as the answer
+    if profile.runs_apart:  # a mode profile: its whole mode answers, streaming as the answer
         context, task = (messages[:-1], messages[-1].content) if messages and messages[-1].role == "user" else (messages, "")
         nested = await run_nested(turn, profile, task, prior_plain(context), None)
         return Message(role="assistant", content=nested.output, step_limited=nested.step_limited, cut=nested.cut)

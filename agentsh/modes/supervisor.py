@@ -68,7 +68,7 @@ class Team:
         self.count = 0
 
     def manager_prompt(self, base: str) -> str:
-        listing = "\n".join(f"- {name}: {p.description or p.system_prompt}" for name, p in self.profiles.items())
+        listing = "\n".join(f"- {name}: {p.summary}" for name, p in self.profiles.items())
         return (
             f"{base}\n\nYour workers:\n{listing}\n\n"
             "A worker sees only the task you give it, so make each task self-contained. "

@@ -35,7 +35,9 @@ MAX_LIMIT = 1000
 
 def service_extensions() -> list[Extension]:
     """The routes other rooms add to the service (the A2A server): imported only when the service starts."""
-    return []
+    from .a2a_server import a2a_routes
+
+    return [a2a_routes]
 
 
 def create_app(manager: TaskManager, token: str, about: dict[str, Any], extensions: Sequence[Extension] = ()) -> ASGIApp:
