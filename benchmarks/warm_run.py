@@ -47,11 +47,11 @@ def _environment(root: Path, server: FakeOpenAIServer) -> dict[str, str]:
     return env
 
 
-def _timed(command: list[str], env: dict[str, str]) -> float:
+def _timed(command: list[str], env: dict[str, str], answer: str = "hello") -> float:
     started = time.perf_counter()
     done = subprocess.run(command, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
     elapsed = (time.perf_counter() - started) * 1000
-    if done.returncode != 0 or "hello" not in done.stdout:
+    if done.returncode != 0 or answer not in done.stdout:
         raise SystemExit(f"benchmark run failed ({done.returncode}): {' '.join(command[-3:])}\n{done.stderr}")
     return elapsed
 
@@ -78,14 +78,14 @@ def measure(rounds: int) -> dict[str, list[float]]:
         env = _environment(root, server)
         run = [sys.executable, "-m", "agentsh", "run", "hi"]
         _timed(run, {**env, "AGENTSH_NO_SERVICE": "1"})  # the store made, and the request to copy
-        floor = [sys.executable, "-c", FLOOR, server.base_url + "/chat/completions", json.dumps(server.requests[-1])]
+        floor = [sys.executable, "-c", FLOOR, server.base_url + "/chat/completions", json.dumps(server.requests[-1]["body"])]
         service = _start_service(env, home)
         try:
             _timed(run, env)  # the service's first turn loads litellm: not a warm run
             for _ in range(rounds):
                 samples["warm"].append(_timed(run, env))
                 samples["cold"].append(_timed(run, {**env, "AGENTSH_NO_SERVICE": "1"}))
-                samples["floor"].append(_timed(floor, env))
+                samples["floor"].append(_timed(floor, env, answer=""))
         finally:
             service.terminate()
             service.wait(timeout=30)
