@@ -91,6 +91,8 @@ class _Api:
         body = await _body(request, TaskRequest)
         if isinstance(body, Response):
             return body
+        if self.manager.stopping:
+            return error(503, "the service is stopping: submit the task again once it has started again")
         try:
             view = await self.manager.submit(body)
         except AgentshError as problem:

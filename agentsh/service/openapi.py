@@ -24,7 +24,10 @@ def _answer(description: str, name: str | None = None, media: str = "application
 
 
 def _errors(*codes: int) -> dict[str, Any]:
-    meaning = {400: "bad input", 401: "missing or wrong token", 404: "not found", 409: "conflict", 422: "invalid request"}
+    meaning = {
+        400: "bad input", 401: "missing or wrong token", 404: "not found", 409: "conflict", 422: "invalid request",
+        503: "the service is stopping",
+    }
     return {str(code): _answer(meaning[code], "ErrorBody") for code in (401, *codes)}
 
 
@@ -44,7 +47,7 @@ def _paths() -> dict[str, Any]:
                                "responses": {"200": _answer("the service", "Health"), **_errors()}}},
         "/v1/tasks": {
             "post": {"operationId": "submitTask", "summary": "queue one turn", "requestBody": _body("TaskRequest"),
-                     "responses": {"201": _answer("the queued task", "TaskView"), **_errors(400, 422)}},
+                     "responses": {"201": _answer("the queued task", "TaskView"), **_errors(400, 422, 503)}},
             "get": {"operationId": "listTasks", "summary": "tasks, newest first",
                     "parameters": [_query("status", {"type": "string", "enum": statuses}, "only tasks with this status"),
                                    _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}, "at most this many")],

@@ -60,6 +60,7 @@ class TaskManager:
         self._logs = TaskLogs()
         self._session_locks: dict[str, asyncio.Lock] = {}
         self.last_activity = time.monotonic()
+        self.stopping = False
 
     # the API -------------------------------------------------------------------------------------------------
 
@@ -129,6 +130,7 @@ class TaskManager:
     async def shutdown(self) -> None:
         """The service stops: queued tasks stay queued (they run at the next start); running ones are interrupted,
         saved, and marked failed."""
+        self.stopping = True
         for run in list(self._runs.values()):
             self._stop(run, "shutdown")
         tasks = [run.task for run in self._runs.values() if run.task is not None]
@@ -136,12 +138,16 @@ class TaskManager:
             await asyncio.wait(tasks, timeout=STOP_WAIT)
         for task in tasks:
             task.cancel()
+
+    def close(self) -> None:
+        """After the server has stopped: nothing uses the tasks table any more."""
         self.store.close()
 
     # running a task ---------------------------------------------------------------------------------------------
 
     def _check(self, request: TaskRequest) -> None:
         workspace_for(request, self.workspace)
+        self._session_of(request)
         if request.schema_ is not None:
             answer_model(request.schema_)
         if request.mode is not None:

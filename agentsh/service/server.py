@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import os
 import signal
@@ -27,6 +26,7 @@ import uvicorn
 from .. import __version__
 from ..config import Settings, data_home
 from ..errors import UsageError
+from .address import check_host
 from .app import create_app, service_extensions
 from .compat import PROTOCOL, env_fingerprint
 from .files import ServiceInfo, ensure_service_dir, ensure_token, log_path, remove_info, token_path, write_info
@@ -43,26 +43,6 @@ class ServeOptions:
     concurrency: int = 4
     idle_timeout: float = 0.0
     allow_remote: bool = False
-
-
-def check_host(host: str, allow_remote: bool) -> None:
-    """A host other than loopback is refused unless the user says they know what it means."""
-    if allow_remote or _is_loopback(host):
-        return
-    raise UsageError(
-        f"--host {host} is not a loopback address: anyone who reaches it with the token can run tools as you, and the "
-        "token would cross the network in clear text; keep 127.0.0.1, or add --allow-remote and put the service behind "
-        "TLS (a reverse proxy that terminates HTTPS)"
-    )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class _Server(uvicorn.Server):
@@ -108,13 +88,16 @@ class Service:
                 return await serving
             write_info(self.home, self._info())
             on_listening(self)
+            self.manager.last_activity = time.monotonic()  # idle from now, not from the start of the imports
             idle = asyncio.create_task(self._watch_idle())
             await asyncio.wait([serving, asyncio.create_task(self.stopping.wait())], return_when=asyncio.FIRST_COMPLETED)
             idle.cancel()
+            remove_info(self.home, os.getpid())  # clients stop coming at once
             await self.manager.shutdown()
             self.server.should_exit = True
             await serving
         finally:
+            self.manager.close()
             remove_info(self.home, os.getpid())
             if self.options.socket is not None:
                 with contextlib.suppress(OSError):

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from agentsh.config import Settings
+from agentsh.models.scripted import ScriptedModel
 from agentsh.service.server import ServeOptions, Service
 
 FINAL = {"completed", "failed", "cancelled"}
@@ -100,3 +101,24 @@ def read_events(client: httpx.Client, task_id: str, headers: dict[str, str] | No
 
 def statuses(messages: list[dict]) -> list[str]:
     return [m["data"]["status"] for m in messages if m["event"] == "status"]
+
+
+class GatedModel(ScriptedModel):
+    """A scripted model whose answers wait for `gate`; it counts the requests in flight (and the most at once)."""
+
+    def __init__(self, answer: str = "done") -> None:
+        super().__init__(name="scripted", default=answer)
+        self.gate = threading.Event()
+        self.in_flight = self.most_at_once = self.arrived = 0
+
+    async def stream(self, request):
+        self.arrived += 1
+        self.in_flight += 1
+        self.most_at_once = max(self.most_at_once, self.in_flight)
+        try:
+            while not self.gate.is_set():
+                await asyncio.sleep(0.01)
+            async for item in super().stream(request):
+                yield item
+        finally:
+            self.in_flight -= 1
