@@ -24,6 +24,7 @@
     │   └── DatabaseBusy          another process held its write lock longer than agentsh waits
     ├── PluginError           a plugin file failed to load (reported, skipped; the others work)
     ├── RemoteAgentError      a remote A2A agent (`[agents.NAME] url`) could not be reached, refused, or did not answer
+    ├── ServiceError          the task service (`agentsh serve`) cannot be reached, started, or refused a request
     └── WorkflowError         a workflow file does not check, or one of its nodes failed
 
 `str(error)` is always a complete sentence fit for a terminal: no traceback needed.
@@ -53,6 +54,7 @@ __all__ = [
     "QuorumError",
     "RemoteAgentError",
     "ResponseFormatError",
+    "ServiceError",
     "StoreError",
     "ToolError",
     "ToolExit",
@@ -163,6 +165,16 @@ class ToolError(AgentshError):
 
 class ToolExit(ToolError):
     """A tool called `sys.exit()`: a failure of that call, never the end of agentsh."""
+
+
+class ServiceError(AgentshError):
+    """The task service cannot be reached or started, or it refused a request (`agentsh jobs`, `run --background`).
+
+    `status` is the HTTP status of a refusal (404: no such task, 409: already finished), None when nothing answered."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class StoreError(AgentshError):

@@ -7,14 +7,12 @@ objects. Each has a `type` discriminator; `event.to_json()` is the `--json` line
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from .secrets import redact_secrets
-
-_C1 = re.compile("[\x7f-\x9f]")  # JSON leaves DEL and the C1 controls (e.g. 8-bit CSI) raw: escape them too
+from .text import escape_c1_in_json
 
 
 class _Event(BaseModel):
@@ -245,4 +243,4 @@ def parse_event(data: str | bytes | dict) -> Event:
 def json_line(event: _Event) -> str:
     """The event as `agentsh run --json` prints it (and the task service sends it): secrets redacted, DEL and the
     C1 controls escaped, so no terminal that shows the line runs a sequence hidden in it."""
-    return _C1.sub(lambda match: f"\\u{ord(match.group(0)):04x}", redact_secrets(event.to_json()))
+    return escape_c1_in_json(redact_secrets(event.to_json()))

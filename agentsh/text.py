@@ -13,6 +13,15 @@ def has_lone_surrogates(text: str) -> bool:
     return LONE_SURROGATES.search(text) is not None
 
 
+_C1 = re.compile("[\x7f-\x9f]")  # JSON leaves DEL and the C1 controls (e.g. 8-bit CSI) raw
+
+
+def escape_c1_in_json(text: str) -> str:
+    """JSON text with DEL and the C1 controls escaped (`\\u009b`): still the same JSON, but no terminal that
+    shows the line runs a sequence hidden in it."""
+    return _C1.sub(lambda match: f"\\u{ord(match.group(0)):04x}", text)
+
+
 def replace_lone_surrogates(text: str) -> str:
     """`text` with each lone surrogate replaced by �, as undecodable bytes are elsewhere."""
     return LONE_SURROGATES.sub("\ufffd", text)

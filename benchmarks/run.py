@@ -22,6 +22,7 @@ SUITES = [
     "workflow_check", "big_prompt", "mcp_ready", "mcp_call",
     # the model path, on the local fake server (these import litellm into this process: last)
     "bench_litellm_import", "bench_streaming", "bench_toolloop", "bench_parallel", "workflow_wall", "tool_schema_tokens", "bench_trace",
+    "warm_run",  # starts an `agentsh serve` of its own
 ]
 
 

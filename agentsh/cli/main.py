@@ -76,9 +76,13 @@ def _dispatch(args: argparse.Namespace) -> int:
 
     guard_terminal_streams()  # the shells draw their own screens; every other command prints plain lines
     if args.command == "run":
-        from .run import run_command
+        from .oneshot import run_command
 
         return run_command(args)
+    if args.command == "jobs":
+        from .jobs import jobs_command
+
+        return jobs_command(args)
     if args.command in ("plugins", "tools", "trust"):
         from . import plugins
 

@@ -43,6 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print every event as a JSON line")
     run.add_argument("--no-stdin", action="store_true", help="never read stdin (for loops and pipes that stay open)")
     run.add_argument("--schema", metavar="FILE|JSON", help="the answer as a JSON instance of this JSON schema (a file, or the schema inline), alone on stdout")
+    run.add_argument(
+        "--background", "-b", action="store_true",
+        help="hand the turn to the task service (started if none runs) and print its id at once; follow it with agentsh jobs",
+    )
     compare = commands.add_parser(
         "compare", help="run one request under several modes and models at once: a side-by-side table",
         description="Runs the request under each mode × model concurrently, each in its own session (sibling forks: "
@@ -56,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--json", action="store_true", help="the comparison as JSON")
     _add_serve_parser(commands)
     _add_sessions_parser(commands)
+    _add_jobs_parser(commands)
     _add_memory_parser(commands)
     _add_plugin_parsers(commands)
     _add_stats_parser(commands)
@@ -196,6 +201,20 @@ def _listing(actions: argparse._SubParsersAction, name: str, summary: str, limit
     parser.add_argument("--limit", "-n", type=int, default=limit, metavar="N")
     parser.add_argument("--json", action="store_true")
     return parser
+
+
+def _add_jobs_parser(commands: argparse._SubParsersAction) -> None:
+    actions = _data_command(commands, "jobs", "background tasks of the task service: list, status, cancel, attach")
+    listing = _listing(actions, "list", "the service's tasks, newest first", 50)
+    listing.add_argument(
+        "--status", choices=["queued", "running", "input-required", "completed", "failed", "cancelled"], help="only the tasks in this state",
+    )
+    status = actions.add_parser("status", help="one task: its state, answer, usage and cost")
+    status.add_argument("id")
+    status.add_argument("--json", action="store_true")
+    actions.add_parser("cancel", help="stop a task (a running turn is saved, marked interrupted)").add_argument("id")
+    attach = actions.add_parser("attach", help="follow a task's events live and answer its approvals (Ctrl-C detaches, the task goes on)")
+    attach.add_argument("id")
 
 
 def _add_memory_parser(commands: argparse._SubParsersAction) -> None:

@@ -1,22 +1,23 @@
 """Where the service keeps its files in the data home: `service/` (0700) holding the token (0600), service.json
-(written once the server listens, removed on a clean stop) and the log. Light imports only: clients read these."""
+(written once the server listens, removed on a clean stop) and the log. Light imports only (not even pydantic):
+the warm `agentsh run` reads these before anything else, and every millisecond of its start-up counts."""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
 
-
-class ServiceInfo(BaseModel):
+@dataclasses.dataclass(frozen=True)
+class ServiceInfo:
     """service.json: how to reach the running service and what it was started with."""
 
     url: str
-    socket: str | None = None
     pid: int
     version: str
     protocol: int
@@ -24,6 +25,24 @@ class ServiceInfo(BaseModel):
     home: str
     started_at: str
     idle_timeout: float
+    socket: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Any) -> ServiceInfo | None:
+        """The info in a service.json's object; None when a field is missing or of another type."""
+        if not isinstance(data, dict):
+            return None
+        for field in dataclasses.fields(cls):
+            value = data.get(field.name)
+            if not isinstance(value, _FIELD_TYPES[field.name]) or isinstance(value, bool):
+                return None
+        return cls(**{field.name: data[field.name] for field in dataclasses.fields(cls)})
+
+
+_FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
+    "url": str, "pid": int, "version": str, "protocol": int, "env": str, "home": str, "started_at": str,
+    "idle_timeout": (int, float), "socket": (str, type(None)),
+}
 
 
 def service_dir(home: Path) -> Path:
@@ -79,7 +98,7 @@ def write_info(home: Path, info: ServiceInfo) -> None:
     partial = path.with_name(f".{path.name}.{os.getpid()}")
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(info.model_dump_json(indent=2) + "\n")
+        file.write(json.dumps(dataclasses.asdict(info), indent=2) + "\n")
     os.replace(partial, path)
 
 
@@ -94,10 +113,10 @@ def remove_info(home: Path, pid: int | None = None) -> None:
 def read_info(home: Path, check_alive: bool = True) -> ServiceInfo | None:
     """The running service's service.json; None when it is absent, unreadable or its process is gone."""
     try:
-        info = ServiceInfo.model_validate(json.loads(info_path(home).read_text(encoding="utf-8")))
-    except (OSError, ValueError, ValidationError):
+        info = ServiceInfo.from_json(json.loads(info_path(home).read_text(encoding="utf-8")))
+    except (OSError, ValueError):
         return None
-    return info if not check_alive or _alive(info.pid) else None
+    return info if info is not None and (not check_alive or _alive(info.pid)) else None
 
 
 def _alive(pid: int) -> bool:

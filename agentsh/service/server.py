@@ -116,7 +116,7 @@ class Service:
     def _info(self) -> ServiceInfo:
         return ServiceInfo(
             url=self.url, socket=str(self.options.socket) if self.options.socket else None, pid=os.getpid(), version=__version__,
-            protocol=PROTOCOL, env=self.about["env"], home=str(self.home), started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            protocol=PROTOCOL, env=str(self.about["env"]), home=str(self.home), started_at=datetime.now(UTC).isoformat(timespec="seconds"),
             idle_timeout=self.options.idle_timeout,
         )
 

@@ -136,3 +136,15 @@ def test_the_openapi_description_covers_every_endpoint(start_service):
     except ImportError:
         return
     validate(document)
+
+
+def test_event_data_is_the_run_json_line_with_control_characters_escaped(start_service):
+    service = start_service()
+    with service.client() as client:
+        task = submit(client, "echo \x9b31m and \x1b[2J please")
+        wait_for(client, task["id"])
+        with client.stream("GET", f"/v1/tasks/{task['id']}/events") as stream:
+            raw = "".join(stream.iter_text())
+
+    assert "\x9b" not in raw and "\x1b" not in raw
+    assert "\\u009b31m" in raw and "\\u001b[2J" in raw
