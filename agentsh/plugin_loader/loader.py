@@ -17,6 +17,7 @@ stopped: it ends the process at once.)
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import os
@@ -266,6 +267,7 @@ def _import_plugin(path: Path, stamp: tuple[int, int]) -> _Imported | None:
         return known
 
 
+@functools.cache  # a realpath costs an lstat per part, and the package does not move
 def _bundled_dir() -> Path:
     return Path(os.path.realpath(bundled_plugin_dir()))
 

@@ -59,7 +59,7 @@ def test_two_sessions_keep_their_own_plugin_module_state(tmp_path):
 
 
 def test_a_later_session_sees_an_edited_bundled_plugin_and_not_a_removed_one(tmp_path, monkeypatch):
-    monkeypatch.setattr(loader_module, "bundled_plugin_dir", lambda: tmp_path)
+    monkeypatch.setattr(loader_module, "_bundled_dir", lambda: Path(os.path.realpath(tmp_path)))  # this folder is agentsh's own
     plugin = tmp_path / "words.py"
     plugin.write_text(echo_file("alpha"))
     first = session_loader(tmp_path)
