@@ -87,13 +87,22 @@ def memory_tools(memories: MemoryStore, session_id: Callable[[], str], notify: C
         hits = [f"session {h.session_id} message {h.seq} ({h.role}): {h.snippet}" for h in search_messages(memories.db, query, limit)]
         return "\n".join(summaries + hits) or "nothing found in past sessions"
 
-    tools = [
-        make_tool(remember, requires_approval=_pinning, approval_scope=_only_once),
-        make_tool(recall),
-        make_tool(forget, requires_approval=True, approval_scope=_only_once),
-        make_tool(search_sessions),
+    return [
+        _made(remember, requires_approval=_pinning, approval_scope=_only_once),
+        _made(recall),
+        _made(forget, requires_approval=True, approval_scope=_only_once),
+        _made(search_sessions),
     ]
-    for item in tools:
-        item.source = SOURCE
-    return tools
+
+
+# Each session has its own functions (bound to its store and id), but their schemas never change: built once a process.
+_BUILT: dict[str, Tool] = {}
+
+
+def _made(function: Callable[..., Any], **options: Any) -> Tool:
+    built = _BUILT.get(function.__name__)
+    if built is None:
+        built = _BUILT.setdefault(function.__name__, make_tool(function, **options))
+        built.source = SOURCE
+    return built.running(function)
 

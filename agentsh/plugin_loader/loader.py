@@ -17,6 +17,7 @@ stopped: it ends the process at once.)
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import os
@@ -94,7 +95,7 @@ class PluginLoader:
         self.hooks = hooks or HookBus()
         self.steps: dict[str, StepFunction] = {}  # workflow steps (`@step`), by name: the later source wins
         self.plugins: dict[Path, PluginStatus] = {}
-        self.installed: list[PluginStatus] = _load_entry_points() if entry_points else []
+        self.installed: list[PluginStatus] = installed_plugins() if entry_points else []
         self.warnings: list[str] = []
         self._builtin = list(registry)
         self._built = False
@@ -161,7 +162,7 @@ class PluginLoader:
         self.plugins[path] = status
         if (report := IMPORT_REPORTER.get()) is not None:
             report(path.name)
-        outcome = _import_with_deadline(path, IMPORT_DEADLINE)
+        outcome = _import_plugin(path, stamp)
         if outcome is None:
             status.failure = PluginError(path.name, f"took longer than {IMPORT_DEADLINE:g} s to import; skipped")
             return PluginChange(f"plugin {path.name} took longer than {IMPORT_DEADLINE:g} s to import; skipped", "warning")
@@ -169,7 +170,7 @@ class PluginLoader:
         if outcome.error is not None:
             status.failure = PluginError(path.name, _describe_failure(path, outcome.error))
             return PluginChange(f"{status.failure}{printed}", "warning")
-        status.tools, status.hooks, status.steps = outcome.tools, outcome.hooks, outcome.steps
+        status.tools, status.hooks, status.steps = list(outcome.tools), list(outcome.hooks), list(outcome.steps)
         count = len(status.tools)
         return PluginChange(f"{path.name}: {count} tool{'' if count == 1 else 's'} loaded{printed}", "warning" if printed else "info")
 
@@ -242,6 +243,35 @@ class _Imported:
     printed: str = ""
 
 
+_bundled_lock = threading.Lock()
+_bundled: dict[tuple[Path, tuple[int, int]], _Imported] = {}
+
+
+def _import_plugin(path: Path, stamp: tuple[int, int]) -> _Imported | None:
+    """Import a plugin file; agentsh's own (bundled) files once a process, for as long as they are unchanged.
+
+    Only the bundled ones are shared between sessions: they keep no state at module level (a tool's
+    workspace comes from its context). Another plugin file is imported again for each session, so its
+    module-level state stays its session's own, as its author may expect.
+    """
+    if path.parent != _bundled_dir():
+        return _import_with_deadline(path, IMPORT_DEADLINE)
+    with _bundled_lock:
+        known = _bundled.get((path, stamp))
+        if known is None:
+            known = _import_with_deadline(path, IMPORT_DEADLINE)
+            if known is not None and known.error is None:
+                for older in [key for key in _bundled if key[0] == path]:  # an edited checkout: the old version goes
+                    del _bundled[older]
+                _bundled[(path, stamp)] = known
+        return known
+
+
+@functools.cache  # a realpath costs an lstat per part, and the package does not move
+def _bundled_dir() -> Path:
+    return Path(os.path.realpath(bundled_plugin_dir()))
+
+
 def _import_with_deadline(path: Path, deadline: float) -> _Imported | None:
     """Import a plugin file in a daemon thread; None when it is still importing after `deadline` s.
 
@@ -295,6 +325,35 @@ def _collect(container: Any, source: str) -> tuple[list[Tool], list[Hook], list[
 
 def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+_installed_lock = threading.Lock()
+_installed: tuple[tuple[tuple[str, int], ...], list[PluginStatus]] | None = None
+
+
+def installed_plugins() -> list[PluginStatus]:
+    """The installed packages' plugins (entry points), scanned again only when a folder on sys.path has changed.
+
+    Installing or removing a package changes its site-packages folder, so a session opened after
+    `pip install` (/new) still sees the new plugin; a process that opens many sessions scans once.
+    """
+    global _installed
+    with _installed_lock:
+        stamps = _path_stamps()
+        if _installed is None or _installed[0] != stamps:
+            _installed = (stamps, _load_entry_points())
+        return list(_installed[1])
+
+
+def _path_stamps() -> tuple[tuple[str, int], ...]:
+    stamps = []
+    for entry in sys.path:
+        folder = os.path.abspath(entry)  # "" is the current directory, wherever that is now
+        try:
+            stamps.append((folder, os.stat(folder).st_mtime_ns))
+        except OSError:
+            stamps.append((folder, 0))
+    return tuple(stamps)
 
 
 def _load_entry_points() -> list[PluginStatus]:

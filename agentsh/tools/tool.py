@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import copy
 import inspect
 import threading
 from collections.abc import Callable
@@ -81,6 +82,12 @@ class Tool:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.function(*args, **kwargs)
+
+    def running(self, function: Callable[..., Any]) -> Tool:
+        """This tool with another function of the same signature: the schema is shared, not built again."""
+        made = copy.copy(self)  # not dataclasses.replace: that would build the schema again
+        made.function = function
+        return made
 
 
 async def _in_daemon_thread(name: str, function: Callable[..., Any], values: dict[str, Any]) -> Any:
