@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import math
 import os
 import platform
 import sys
@@ -38,6 +39,7 @@ from peer_tools.terminal import Timeout
 from peer_tools.tool import FULL_SCREEN, LINE, Tool
 
 OUTPUT = Path(__file__).with_name("peers.md")
+NO_PROMPT = f"> {measure.READY_TIMEOUT:.0f} s (no prompt)"
 PEERS: dict[str, type[Tool]] = {"llm": Llm, "aider": Aider, "elia": Elia, "oterm": Oterm}
 
 
@@ -80,18 +82,21 @@ def ready_round(tools: list[Tool], results: Results, resume: bool, record: bool 
     """Every tool's every mode started once (in turn): ready time and RSS."""
     for tool in live(tools):
         for mode in tool.modes():
+            prefix = "resume_" if resume else ""
             if resume and mode.resume_argv is None:
                 results.explain(("resume_ready", mode.kind), tool.name, mode.no_resume)
                 results.explain(("resume_rss", mode.kind), tool.name, mode.no_resume)
                 continue
+            if results.cells.get((prefix + "ready", mode.kind, tool.name)) == NO_PROMPT:
+                continue  # it timed out once: another minute would say nothing new
             try:
                 started, rss = measure.ready(tool, mode, resume)
             except Timeout as error:
                 print(f"peers: {mode.label}: no prompt; screen:\n{error}", file=sys.stderr)
-                results.explain(("resume_ready" if resume else "ready", mode.kind), tool.name, "timed out")
+                results.explain((prefix + "ready", mode.kind), tool.name, NO_PROMPT)
+                results.explain((prefix + "rss", mode.kind), tool.name, NO_PROMPT)
                 continue
             if record:
-                prefix = "resume_" if resume else ""
                 results.add((prefix + "ready", mode.kind), tool.name, started)
                 results.add((prefix + "rss", mode.kind), tool.name, rss)
 
@@ -103,6 +108,8 @@ def oneshot_round(tools: list[Tool], results: Results) -> None:
             results.explain(("oneshot", None), tool.name, tool.no_oneshot)
         else:
             sample(results, ("oneshot", None), tool, lambda tool=tool, argv=argv: measure.oneshot(tool, argv))
+        if isinstance(tool, Agentsh):  # where its cold one-shot's time goes: litellm's import
+            results.add(("litellm", None), tool.name, measure.import_time(tool, "litellm"))
 
 
 def warm_figures(agentsh: Agentsh, results: Results, runs: int) -> None:
@@ -122,6 +129,9 @@ def warm_figures(agentsh: Agentsh, results: Results, runs: int) -> None:
 def stream_round(tools: list[Tool], results: Results, server: PeerServer) -> None:
     for tool in live(tools):
         for mode in tool.modes():
+            earlier = results.cells.get(("stream", mode.kind, tool.name))
+            if isinstance(earlier, list) and math.inf in earlier:
+                continue  # it did not finish drawing once: another run would say nothing new
             sample(results, ("stream", mode.kind), tool, lambda tool=tool, mode=mode: measure.streaming(tool, mode, server))
 
 
@@ -136,7 +146,9 @@ def explain_gaps(tools: list[Tool], results: Results) -> None:
         for key in ("ready", "rss", "resume_ready", "resume_rss", "stream"):
             for kind in (FULL_SCREEN, LINE):
                 results.explain((key, kind), tool.name, "skipped" if tool.skipped else ("n/a" if kind not in kinds else "—"))
-        for key in ("oneshot", "warm"):
+        if tool.skipped:  # why, once, in the table's first row
+            results.cells[("ready", FULL_SCREEN, tool.name)] = f"skipped ({tool.skipped})"
+        for key in ("oneshot", "litellm", "warm"):
             results.explain((key, None), tool.name, "skipped" if tool.skipped else "n/a")
 
 
@@ -153,8 +165,10 @@ def document(results: Results, tools: list[Tool], versions: dict[str, str], runs
         "the tools ran in turn, run by run, so each saw the same machine.",
         "",
         "Medians; lower is better in every row. n/a: the tool has no such mode or command; skipped: not installed.",
+        f"> {measure.SCREEN_TIMEOUT:.0f} s: the answer's last token was not on screen that long after the server's last byte; "
+        f"> {measure.READY_TIMEOUT:.0f} s: no prompt that long after launch (either is not retried in later runs).",
         "Ready = from launch in a 120x40 tmux terminal until the screen shows the tool's prompt ready for input;",
-        "RSS = the tool's whole process tree, 2 s after that; one-shot = from launch to exit, answer printed.",
+        f"RSS = the tool's whole process tree, {measure.SETTLE} s after that; one-shot = from launch to exit, answer printed.",
         "",
         table(results),
         "",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 from .fake import END_MARKER, LONG_PROMPT, SHORT_ANSWER, PeerServer
-from .terminal import Pane
+from .terminal import Pane, Timeout
 from .tool import Mode, Tool, shows
 
 SETTLE = 1.5  # seconds at the ready prompt before RSS is read (tools finish loading after their first paint)
@@ -41,8 +42,15 @@ def oneshot(tool: Tool, argv: list[str]) -> float:
     return elapsed
 
 
+def import_time(tool: Tool, module: str) -> float:
+    """ms for the tool's Python to start and import `module`."""
+    started = time.perf_counter()
+    tool.run_quietly([tool.exe("python"), "-c", f"import {module}"])
+    return (time.perf_counter() - started) * 1000
+
+
 def streaming(tool: Tool, mode: Mode, server: PeerServer) -> float:
-    """ms from the server's last byte of the long answer to its last token on the screen."""
+    """ms from the server's last byte of the long answer to its last token on the screen (inf: not in SCREEN_TIMEOUT)."""
     pane = Pane(mode.argv, tool.env(), tool.workdir)
     try:
         pane.wait_for(mode.ready, READY_TIMEOUT)
@@ -52,7 +60,10 @@ def streaming(tool: Tool, mode: Mode, server: PeerServer) -> float:
         pane.press(*mode.submit)
         while not server.last_byte_at:  # reading the screen costs CPU the tool needs while it streams
             time.sleep(0.05)
-        seen = pane.wait_for(shows(END_MARKER), SCREEN_TIMEOUT)
+        try:
+            seen = pane.wait_for(shows(END_MARKER), SCREEN_TIMEOUT)
+        except Timeout:
+            return math.inf
         return max(0.0, seen - server.last_byte_at) * 1000
     finally:
         pane.close()

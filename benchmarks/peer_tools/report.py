@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass, field
 
+from .measure import SCREEN_TIMEOUT
 from .tool import FULL_SCREEN, LINE
 
 Cell = list[float] | str  # the samples, or why there are none
@@ -12,7 +14,7 @@ Cell = list[float] | str  # the samples, or why there are none
 
 @dataclass(frozen=True)
 class Row:
-    key: str  # "ready", "rss", "resume_ready", "resume_rss", "oneshot", "warm", "stream"
+    key: str  # "ready", "rss", "resume_ready", "resume_rss", "oneshot", "litellm", "warm", "stream"
     kind: str | None  # FULL_SCREEN, LINE, or None when the figure has no interactive mode
     title: str
     unit: str
@@ -22,6 +24,7 @@ ROWS = [
     Row("ready", FULL_SCREEN, "prompt ready for input, full-screen", "ms"),
     Row("ready", LINE, "prompt ready for input, line mode", "ms"),
     Row("oneshot", None, "one-shot answer, cold", "ms"),
+    Row("litellm", None, "floor of a cold one-shot: `python -c 'import litellm'` (agentsh's model layer)", "ms"),
     Row("warm", None, "one-shot answer, warm (a running service)", "ms"),
     Row("rss", FULL_SCREEN, "RSS at the ready prompt, full-screen", "MB"),
     Row("rss", LINE, "RSS at the ready prompt, line mode", "MB"),
@@ -55,6 +58,8 @@ class Results:
 
     def text(self, row: Row, tool: str) -> str:
         value = self.median(row, tool)
+        if value == math.inf:
+            return f"> {SCREEN_TIMEOUT:.0f} s"
         if value is not None:
             return f"{value:,.0f}" if value >= 10 else f"{value:.1f}"
         cell = self.cells.get((row.key, row.kind, tool))
@@ -73,10 +78,11 @@ def table(results: Results) -> str:
 
 def best_and_ratio(results: Results, row: Row, agentsh: str, peers: list[str]) -> list[str]:
     figures = {peer: results.median(row, peer) for peer in peers}
-    measured = {peer: value for peer, value in figures.items() if value is not None}
+    measured = {peer: value for peer, value in figures.items() if value is not None and math.isfinite(value)}
     if not measured:
-        return ["—", "—"]
+        return ["none finished" if math.inf in figures.values() else "—", "—"]
     best = min(measured, key=lambda peer: measured[peer])
     ours = results.median(row, agentsh)
-    ratio = f"{ours / measured[best]:.2f}×" if ours is not None and measured[best] > 0 else "—"
+    finite = ours is not None and math.isfinite(ours) and 0 < measured[best] < math.inf
+    ratio = f"{ours / measured[best]:.2f}×" if finite else "—"
     return [best, ratio]
