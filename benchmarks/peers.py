@@ -87,13 +87,14 @@ def ready_round(tools: list[Tool], results: Results, resume: bool, record: bool 
                 results.explain(("resume_ready", mode.kind), tool.name, mode.no_resume)
                 results.explain(("resume_rss", mode.kind), tool.name, mode.no_resume)
                 continue
-            if results.cells.get((prefix + "ready", mode.kind, tool.name)) == NO_PROMPT:
-                continue  # it timed out once: another minute would say nothing new
+            if results.cells.get((prefix + "ready", mode.kind, tool.name)) == [math.inf]:
+                continue  # it timed out the first time: another minute would say nothing new
             try:
                 started, rss = measure.ready(tool, mode, resume)
             except Timeout as error:
                 print(f"peers: {mode.label}: no prompt; screen:\n{error}", file=sys.stderr)
-                results.explain((prefix + "ready", mode.kind), tool.name, NO_PROMPT)
+                if record:
+                    results.add((prefix + "ready", mode.kind), tool.name, math.inf)
                 results.explain((prefix + "rss", mode.kind), tool.name, NO_PROMPT)
                 continue
             if record:
@@ -129,9 +130,8 @@ def warm_figures(agentsh: Agentsh, results: Results, runs: int) -> None:
 def stream_round(tools: list[Tool], results: Results, server: PeerServer) -> None:
     for tool in live(tools):
         for mode in tool.modes():
-            earlier = results.cells.get(("stream", mode.kind, tool.name))
-            if isinstance(earlier, list) and math.inf in earlier:
-                continue  # it did not finish drawing once: another run would say nothing new
+            if results.cells.get(("stream", mode.kind, tool.name)) == [math.inf]:
+                continue  # it did not finish drawing the first time: another run would say nothing new
             sample(results, ("stream", mode.kind), tool, lambda tool=tool, mode=mode: measure.streaming(tool, mode, server))
 
 
@@ -166,7 +166,7 @@ def document(results: Results, tools: list[Tool], versions: dict[str, str], runs
         "",
         "Medians; lower is better in every row. n/a: the tool has no such mode or command; skipped: not installed.",
         f"> {measure.SCREEN_TIMEOUT:.0f} s: the answer's last token was not on screen that long after the server's last byte; "
-        f"> {measure.READY_TIMEOUT:.0f} s: no prompt that long after launch (either is not retried in later runs).",
+        f"> {measure.READY_TIMEOUT:.0f} s: no prompt that long after launch (not retried when it happened the first time).",
         "Ready = from launch in a 120x40 tmux terminal until the screen shows the tool's prompt ready for input;",
         f"RSS = the tool's whole process tree, {measure.SETTLE} s after that; one-shot = from launch to exit, answer printed.",
         "",

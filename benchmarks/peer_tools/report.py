@@ -6,7 +6,7 @@ import math
 import statistics
 from dataclasses import dataclass, field
 
-from .measure import SCREEN_TIMEOUT
+from .measure import READY_TIMEOUT, SCREEN_TIMEOUT
 from .tool import FULL_SCREEN, LINE
 
 Cell = list[float] | str  # the samples, or why there are none
@@ -59,7 +59,7 @@ class Results:
     def text(self, row: Row, tool: str) -> str:
         value = self.median(row, tool)
         if value == math.inf:
-            return f"> {SCREEN_TIMEOUT:.0f} s"
+            return f"> {SCREEN_TIMEOUT:.0f} s" if row.key == "stream" else f"> {READY_TIMEOUT:.0f} s (no prompt)"
         if value is not None:
             return f"{value:,.0f}" if value >= 10 else f"{value:.1f}"
         cell = self.cells.get((row.key, row.kind, tool))
@@ -80,7 +80,7 @@ def best_and_ratio(results: Results, row: Row, agentsh: str, peers: list[str]) -
     figures = {peer: results.median(row, peer) for peer in peers}
     measured = {peer: value for peer, value in figures.items() if value is not None and math.isfinite(value)}
     if not measured:
-        return ["none finished" if math.inf in figures.values() else "—", "—"]
+        return ["none in time" if math.inf in figures.values() else "—", "—"]
     best = min(measured, key=lambda peer: measured[peer])
     ours = results.median(row, agentsh)
     finite = ours is not None and math.isfinite(ours) and 0 < measured[best] < math.inf
