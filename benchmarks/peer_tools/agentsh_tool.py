@@ -1,0 +1,70 @@
+"""agentsh itself, from the virtual environment running the benchmark."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from .tool import FULL_SCREEN, LINE, TURNS, Mode, Tool, last_line_starts, shows
+
+NEWEST = "AGENTSH-TURN-200-ANSWER"
+
+
+class Agentsh(Tool):
+    setup = ("`--model openai/fake-model` with OPENAI_BASE_URL and OPENAI_API_KEY in the environment, AGENTSH_HOME in the "
+             "temp home; the 200-turn session written with agentsh's own store API, opened with `-r ID`")
+    session_id = "SESSION"  # the 200-turn conversation's, once prepared
+    def version(self) -> str:
+        return self.run_quietly([self.exe("agentsh"), "--version"]).stdout.split()[-1]
+
+    @property
+    def data(self) -> Path:
+        return self.home / "agentsh-data"
+
+    def env(self) -> dict[str, str]:
+        return {**super().env(), "AGENTSH_HOME": str(self.data), "AGENTSH_MODEL": f"openai/{self.model}"}
+
+    def prepare(self) -> None:
+        self.session_id = conversation(self.data, f"openai/{self.model}")
+
+    def modes(self) -> list[Mode]:
+        agentsh = self.exe("agentsh")
+        tui_ready = shows("Message agentsh")
+        plain_ready = last_line_starts("tools ❯")
+        return [
+            Mode(FULL_SCREEN, "agentsh (TUI)", [agentsh], tui_ready, [agentsh, "-r", self.session_id], shows(NEWEST, "Message agentsh")),
+            Mode(LINE, "agentsh --plain", [agentsh, "--plain"], plain_ready, [agentsh, "--plain", "-r", self.session_id], plain_ready),
+        ]
+
+    def oneshot(self) -> list[str]:
+        return [self.exe("agentsh"), "run", "--no-stdin", "--model", f"openai/{self.model}", "say ok"]
+
+    def has_service(self) -> bool:
+        """Whether this build has `agentsh serve` (the service behind the warm path of `agentsh run`)."""
+        return self.run_quietly([self.exe("agentsh"), "serve", "--help"]).returncode == 0
+
+    def serve(self) -> subprocess.Popen[bytes]:
+        """The service, started in this tool's private home (the caller stops it)."""
+        return subprocess.Popen([self.exe("agentsh"), "serve"], env=self.env(), cwd=self.workdir,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+def conversation(home: Path, model: str) -> str:
+    """A session of TURNS question-answer turns, written with agentsh's own store API."""
+    from agentsh.config import Settings
+    from agentsh.messages import Message
+    from agentsh.session import open_store
+
+    store = open_store(Settings(home=home))
+    record = store.create(mode="tools", model=model, title="two hundred turns")
+    messages = []
+    for turn in range(1, TURNS + 1):
+        answer = NEWEST if turn == TURNS else f"answer {turn}: " + "a paragraph of an earlier answer. " * 12
+        messages += [Message(role="user", content=f"question {turn}: what about this part?"), Message(role="assistant", content=answer)]
+    store.add_messages(record.id, messages)
+    return record.id
+
+
+def compile_agentsh() -> None:
+    """agentsh's bytecode written, as `pip install` writes the peers' (an editable install has none)."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(__file__).resolve().parents[2] / "agentsh")], check=False)
