@@ -75,7 +75,8 @@ def test_memory_add_then_a_new_session_sends_it_to_the_provider(home, fake_serve
     """The issue's "done when", through the real CLI and litellm against a local server."""
     env = {**os.environ, "OPENAI_BASE_URL": fake_server.base_url, "OPENAI_API_KEY": "sk-test", "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     agentsh = [sys.executable, "-m", "agentsh"]
-    added = subprocess.run([*agentsh, "memory", "--home", str(home), "add", "my favourite colour is teal"], env=env, capture_output=True, text=True, timeout=120)
+    add = [*agentsh, "memory", "--home", str(home), "add", "my favourite colour is teal"]
+    added = subprocess.run(add, env=env, capture_output=True, text=True, timeout=120)
     assert added.returncode == 0, added.stderr
     fake_server.enqueue(ServerReply(text="Your favourite colour is teal."))
     run = [*agentsh, "run", "--json", "--model", "openai/fake-model", "--home", str(home), "what is my favourite colour?"]
