@@ -81,6 +81,11 @@ class TerminalGuard:
         return getattr(self.stream, name)
 
 
+def write_control(stream: TextIO | TerminalGuard, sequence: str) -> None:
+    """agentsh's own control sequence (clearing its status line) past the guard that neutralises all other text."""
+    (stream.stream if isinstance(stream, TerminalGuard) else stream).write(sequence)
+
+
 def guard_terminal_streams() -> None:
     """Whatever a command prints to a terminal (a plugin's name, a session title, an export) is
     shown, never executed: stdout and stderr, when they are terminals, neutralise every write."""

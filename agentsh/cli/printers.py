@@ -12,7 +12,7 @@ import sys
 from typing import TYPE_CHECKING, TextIO
 
 from ..secrets import redact_secrets
-from ..terminal import neutralize
+from ..terminal import neutralize, write_control
 from ..text import escape_c1_in_json
 from ..tools.approval import Decision
 from ..tools.call_text import call_segments, is_compound
@@ -131,7 +131,7 @@ class TextPrinter(Printer):
     def _write(self, stream: TextIO, text: str) -> None:
         if self.status_shown:
             self.status_shown = False
-            self.err.write(CLEAR_LINE)
+            write_control(self.err, CLEAR_LINE)
         stream.write(neutralize(text) if stream.isatty() else redact_secrets(text))
         stream.flush()
 

@@ -7,6 +7,7 @@ import io
 
 from agentsh.cli.run import CLEAR_LINE, TextPrinter
 from agentsh.events import TextDelta, TurnDone, Waiting
+from agentsh.terminal import TerminalGuard
 
 
 class Terminal(io.StringIO):
@@ -38,3 +39,17 @@ def test_off_a_terminal_the_wait_prints_nothing():
     printer.show(TurnDone(session_id="s", output="Paris."))
 
     assert err.getvalue() == "" and out.getvalue() == "Paris.\n"
+
+
+def test_the_guard_on_a_terminal_neutralises_the_model_text_but_not_agentsh_s_own_line_clearing():
+    """`agentsh run` guards its terminal streams (a model's escape sequences are shown, never run): the
+    status line's own clearing must still reach the terminal, or every wait is a row of ␍␛[K."""
+    out, err = Terminal(), Terminal()
+    printer = TextPrinter(TerminalGuard(out), TerminalGuard(err))
+
+    printer.show(Waiting(seconds=1, model="openai/m"))
+    printer.show(TextDelta(delta="\x1b[31mred"))
+    printer.show(TurnDone(session_id="s", output="\x1b[31mred"))
+
+    assert err.getvalue() == f"agentsh: waiting for the model: 1 s{CLEAR_LINE}"
+    assert "\x1b" not in out.getvalue() and "red" in out.getvalue()
