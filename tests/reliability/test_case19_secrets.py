@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import time
 from pathlib import Path
 
 from reliability_support import MODEL, agentsh_env
@@ -23,11 +24,14 @@ KEY = f"sk-test-{secrets.token_hex(16)}"
 
 
 def everything_written(*roots) -> dict[str, bytes]:
-    found = {}
-    for root in roots:
-        for path in [p for p in root.rglob("*") if p.is_file()]:
-            found[str(path)] = path.read_bytes()
-    return found
+    """Every file's bytes, read again whole when one vanished mid-read (SQLite removes its -wal file when the
+    last connection closes, and a session's background work may close it just then)."""
+    for _ in range(10):
+        try:
+            return {str(path): path.read_bytes() for root in roots for path in root.rglob("*") if path.is_file()}
+        except FileNotFoundError:
+            time.sleep(0.2)
+    raise AssertionError("the data home kept changing while it was read")
 
 
 def test_case19_the_key_is_never_stored_logged_or_exported(agentsh, cli, server, home, workdir, tmp_path, monkeypatch):
