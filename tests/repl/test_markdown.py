@@ -5,8 +5,11 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
+
 from agentsh.cli.parser import build_parser
 from agentsh.events import SessionInfo, TextDelta, ToolCall, TurnDone
+from agentsh.repl import live
 from agentsh.repl.live import finished_end
 from agentsh.repl.render import TranscriptPrinter
 
@@ -69,3 +72,24 @@ def test_quoted_command_output_keeps_its_lines():
         printer.show(TextDelta(delta=piece))
     printer.show(TurnDone(session_id="s1", output=answer))
     assert re.search(r"The folder holds: *\nREADME\.md *\nsetup\.py *\nagentsh/", ANSI.sub("", out.getvalue()))
+
+
+@pytest.mark.parametrize("fenced", [False, True], ids=["one-paragraph", "one-code-block"])
+def test_a_long_block_without_a_blank_line_is_not_rendered_again_for_every_piece(monkeypatch, fenced):
+    """20,000 words in one block: the block being written is drawn a few times a second, only its last
+    screenful, so the work stays proportional to the answer (it was parsed again whole for every piece)."""
+    rendered: list[int] = []
+    real = live.rich_markdown
+    monkeypatch.setattr(live, "rich_markdown", lambda text: rendered.append(len(text)) or real(text))
+    out = io.StringIO()
+    printer = TranscriptPrinter(out, color=False, live=True, markdown=True)
+    printer.show(SessionInfo(session_id="s1", mode="chat", model="offline"))
+    words = [f"word{n} " + ("\n" if fenced and n % 10 == 9 else "") for n in range(20_000)]
+    answer = ("```\n" if fenced else "") + "".join(words) + ("```\n" if fenced else "")
+    pieces = ["```\n", *words, "```\n"] if fenced else words
+    for piece in pieces:
+        printer.show(TextDelta(delta=piece))
+    printer.show(TurnDone(session_id="s1", output=answer))
+
+    assert "word19999" in out.getvalue()
+    assert sum(rendered) < 3 * len(answer), f"{len(rendered)} renders of {sum(rendered):,} characters for {len(answer):,}"
