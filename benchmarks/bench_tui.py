@@ -184,16 +184,25 @@ def fake_turn(app, session: Session, pieces: list[str], marks: dict, rate: float
     session.send = send
 
 
+async def until(condition, what: str, limit: float = 120.0, poll: float = 0.001) -> None:
+    """Wait for `condition()`, at most `limit` seconds: a TUI that never gets there fails the suite, not hangs it."""
+    deadline = time.perf_counter() + limit
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"bench_tui: {what} did not happen within {limit:.0f} s")
+        await asyncio.sleep(poll)
+
+
 async def until_on_screen(app) -> None:
     """Until the streamed Markdown holds the last piece, nothing is pending, and a frame was drawn."""
     from agentsh.tui.widgets.answer import StreamingAnswer
 
-    while True:
+    def drawn() -> bool:
         answers = list(app.transcript.query(StreamingAnswer))
         stream = answers[0]._stream if answers else None
-        if answers and answers[0]._markdown.source.endswith("THE-END") and (stream is None or not stream._pending):
-            break
-        await asyncio.sleep(0.001)
+        return bool(answers) and answers[0]._markdown.source.endswith("THE-END") and (stream is None or not stream._pending)
+
+    await until(drawn, "the streamed answer's last piece on screen")
     await asyncio.sleep(1 / 60)  # the compositor draws at most one frame later
 
 
@@ -211,10 +220,8 @@ async def stream_once(pieces: list[str], rate: float | None) -> dict:
         await app.session_ready.wait()
         app.prompt.set_text("go")
         await pilot.press("enter")
-        while "shown" not in marks:
-            await asyncio.sleep(0.01)
-        while app.runner.busy:
-            await asyncio.sleep(0.01)
+        await until(lambda: "shown" in marks, "the answer shown", poll=0.01)
+        await until(lambda: not app.runner.busy, "the turn's end", poll=0.01)
     shutil.rmtree(home, ignore_errors=True)
     marks["quarter"] = quarter
     return marks
@@ -268,8 +275,10 @@ async def _switch() -> list[Figure]:
         for _ in range(5):
             started = time.perf_counter()
             switching = asyncio.create_task(app.switch_session(session_id))
-            while not (app.session_ready.is_set() and any(m.source == "THE-NEWEST-ANSWER" for m in app.transcript.query(AssistantMessage))):
-                await asyncio.sleep(0.001)
+            await until(
+                lambda: app.session_ready.is_set() and any(m.source == "THE-NEWEST-ANSWER" for m in app.transcript.query(AssistantMessage)),
+                "the resumed session's newest answer shown",
+            )
             shown.append((time.perf_counter() - started) * 1000)
             await switching
             loaded.append((time.perf_counter() - started) * 1000)
