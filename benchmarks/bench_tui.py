@@ -168,7 +168,7 @@ def tokens(count: int) -> list[str]:
 def fake_turn(app, session: Session, pieces: list[str], marks: dict, rate: float | None = None) -> None:
     """`session.send` yields the pieces (as fast as consumed, or paced at `rate` per second)."""
 
-    async def send(text: str):
+    async def send(text: str, options=None):
         started = time.perf_counter()
         for index, piece in enumerate(pieces):
             if index in marks:
