@@ -25,8 +25,8 @@ async def through_session(session) -> float:
     """Seconds from `send` to TurnDone (and the turn's background work done)."""
     started = time.perf_counter()
     last = None
-    async for _event in session.send("stream"):
-        pass
+    async for event in session.send("stream"):
+        last = event
     await session.aclose()
     await settle()
     elapsed = time.perf_counter() - started
