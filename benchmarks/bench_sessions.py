@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import random
 import sqlite3
-import tempfile
 from pathlib import Path
 
 from agentsh.config import Settings
@@ -16,7 +15,7 @@ from agentsh.messages import Message, ToolCallPart
 from agentsh.session import Session, open_store
 from agentsh.store.search import fts_query, search_messages
 
-from harness import Figure, median, p95, time_interleaved
+from harness import Figure, cached_home, median, p95, time_interleaved
 
 WORDS = (
     "agent tool model plan session memory search sqlite python terminal stream token cost budget "
@@ -50,10 +49,17 @@ def fill(store, sessions: int, per_session: int, rng: random.Random) -> list[str
     return ids
 
 
+def long_session(home: Path) -> None:
+    fill(open_store(Settings(home=home, model="offline")), 1, 10_000, random.Random(1))
+
+
+def many_sessions(home: Path) -> None:
+    fill(open_store(Settings(home=home, model="offline")), 100, 1_000, random.Random(2))
+
+
 def resume_figure(home: Path, quick: bool) -> Figure:
     settings = Settings(home=home, model="offline")
-    store = open_store(settings)
-    [session_id] = fill(store, 1, 10_000, random.Random(1))
+    [session_id] = [record.id for record in open_store(settings).list(1)]
     path = str(home / "agentsh.db")
 
     def resume() -> None:
@@ -73,9 +79,8 @@ def resume_figure(home: Path, quick: bool) -> Figure:
 def search_figure(home: Path, quick: bool) -> Figure:
     settings = Settings(home=home, model="offline")
     store = open_store(settings)
-    fill(store, 100, 1_000, random.Random(2))
     connection = sqlite3.connect(str(home / "agentsh.db"))
-    queries = [random.Random(i).choice(WORDS) for i in range(40 if quick else 120)]
+    queries = [random.Random(i).choice(WORDS) for i in range(40 if quick else 80)]
 
     def ours(query: str) -> None:
         search_messages(store.db, query, 20)
@@ -95,8 +100,7 @@ FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rank LIMIT 20
 
 
 def figures(quick: bool = False) -> list[Figure]:
-    with tempfile.TemporaryDirectory() as first, tempfile.TemporaryDirectory() as second:
-        return [resume_figure(Path(first), quick), search_figure(Path(second), quick)]
+    return [resume_figure(cached_home("long-session", long_session), quick), search_figure(cached_home("many-sessions", many_sessions), quick)]
 
 
 if __name__ == "__main__":

@@ -159,7 +159,7 @@ def _trace_once(home: Path, session_id: str) -> None:
 
 def figures(quick: bool = False) -> list[Figure]:
     together, slowest, in_turn = asyncio.run(_measure_compare(1 if quick else 3))
-    replays, originals, replay_model, original_model = asyncio.run(_measure_replay(2 if quick else 5))
+    replays, originals, replay_model, original_model = asyncio.run(_measure_replay(2 if quick else 3))
     with data_home() as home:
         session_id = _stored_big_turn(home)
         _trace_once(home, session_id)  # imports warmed

@@ -48,7 +48,7 @@ def run(home: Path, stdin: Path | None) -> tuple[float, float]:
 
 def figures(quick: bool = False, repeat: int | None = None) -> list[Figure]:
     compile_package()
-    repeat = repeat or (2 if quick else 5)
+    repeat = repeat or (2 if quick else 3)
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         path = prompt_file(work)

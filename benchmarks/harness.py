@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+import shutil
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+
+CACHE = Path(__file__).with_name(".cache")  # git-ignored
+SCHEMA = Path(__file__).resolve().parents[1] / "agentsh" / "store" / "migrations.py"
 
 
 @dataclass
@@ -59,3 +66,17 @@ def p95(samples: list[float]) -> float:
 def table(figures: list[Figure]) -> str:
     lines = ["| figure | measured | floor | ratio | target | |", "|---|---|---|---|---|---|"]
     return "\n".join(lines + [f.row() for f in figures])
+
+
+def cached_home(name: str, build: Callable[[Path], object]) -> Path:
+    """A data home filled once by `build(home)` and kept under benchmarks/.cache, until the schema (the
+    store's migrations) or the benchmark's module changes: the runs measure reading it, not writing it."""
+    source = SCHEMA.read_text() + inspect.getsource(inspect.getmodule(build) or build)
+    home = CACHE / f"{name}-{hashlib.sha256(source.encode()).hexdigest()[:12]}"
+    if not (home / ".built").exists():
+        for stale in CACHE.glob(f"{name}-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        home.mkdir(parents=True)
+        build(home)
+        (home / ".built").touch()
+    return home

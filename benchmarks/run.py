@@ -47,8 +47,10 @@ def main() -> int:
     figures = []
     started = time.perf_counter()
     for name in args.only or SUITES:
+        suite_started = time.perf_counter()
         found = run_apart(name, args.quick, args.suite_timeout)
-        print(table(found), file=sys.stderr, flush=True)
+        print(table(found), file=sys.stderr)
+        print(f"{name}: {time.perf_counter() - suite_started:.0f} s\n", file=sys.stderr, flush=True)
         figures += found
     print(table(figures))
     print(f"\n{len(figures)} figures in {time.perf_counter() - started:.0f} s")
