@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from .tool import FULL_SCREEN, LINE, TURNS, Mode, Tool, last_line_starts, shows
@@ -48,6 +49,15 @@ class Agentsh(Tool):
         """The service, started in this tool's private home (the caller stops it)."""
         return subprocess.Popen([self.exe("agentsh"), "serve"], env=self.env(), cwd=self.workdir,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def wait_for_service(self, service: subprocess.Popen[bytes], limit: float = 60) -> None:
+        """Until the service says where it listens (service.json in its data home)."""
+        deadline = time.monotonic() + limit
+        while not (self.data / "service" / "service.json").exists():
+            if service.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("agentsh serve did not start")
+            time.sleep(0.05)
+
 
 def conversation(home: Path, model: str) -> str:
     """A session of TURNS question-answer turns, written with agentsh's own store API."""
