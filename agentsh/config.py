@@ -112,6 +112,9 @@ class ServiceSettings(BaseModel):
     idle_timeout: float = Field(600.0, ge=0)  # seconds with nothing to do before a service started on demand stops (0: never)
 
 
+DEFAULT_MODE = "tools"  # a new session's mode when none is set (here, not in modes/: the plain REPL's prompt shows it before modes/ is imported)
+
+
 class Settings(BaseModel):
     model_config = STRICT
 

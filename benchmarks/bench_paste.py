@@ -78,8 +78,8 @@ async def sent(pilot, session: Session, count: int) -> float:
 
 
 async def attach_and_send() -> dict:
+    from agentsh.models.warmup import Warmup
     from agentsh.tui.app import AgentshApp
-    from agentsh.tui.warmup import Warmup
 
     home = Path(tempfile.mkdtemp(prefix="agentsh-bench-paste-"))
     session = Session.open(Settings(home=home, model="offline", memory={"consolidate": False}))

@@ -1,4 +1,4 @@
-"""TUI figures: first paint, opening a 10,000-message session, streaming, render lag, memory.
+"""TUI figures: first paint (and `agentsh --plain`'s prompt), opening a 10,000-message session, streaming, render lag, memory.
 
 Start-up and memory are measured on the real `agentsh` console script in tmux (a real
 terminal), from launch until the screen shows what is measured; the floor, in the same run,
@@ -47,6 +47,15 @@ class Floor(App):
             load_litellm()
 Floor().run()
 """
+
+
+PLAIN_FLOOR = """
+from prompt_toolkit import PromptSession
+PromptSession(bottom_toolbar=" floor ").prompt("FLOOR ❯ ")
+"""
+# `--plain` on a model that goes through litellm (imported in the background once the prompt is up);
+# nothing listens at the address: no request is made before a message is sent
+PLAIN_ENV = "OPENAI_API_KEY=sk-bench OPENAI_BASE_URL=http://127.0.0.1:9/v1"
 
 
 class Pane:
@@ -118,17 +127,24 @@ def startup_figures(work: Path, repeat: int) -> list[Figure]:
     compile_package()
     floor_script = work / "floor_app.py"
     floor_script.write_text(FLOOR_APP)
+    plain_floor_script = work / "plain_floor.py"
+    plain_floor_script.write_text(PLAIN_FLOOR)
     home = work / "home"
     session_id = big_session(home)
-    floor, paint, opened = [], [], []
+    floor, paint, opened, plain_floor, plain = [], [], [], [], []
     for _ in range(repeat):
         floor.append(timed(f"exec {sys.executable} {floor_script}", "FLOOR-READY"))
         paint.append(timed(f"cd {work} && exec {AGENTSH} --home {work / 'fresh'}", "Message agentsh"))
         opened.append(timed(f"cd {work} && exec {AGENTSH} --home {home} -r {session_id}", "THE-NEWEST-ANSWER", "ready"))
+        plain_floor.append(timed(f"exec {sys.executable} {plain_floor_script}", "FLOOR ❯"))
+        plain.append(timed(f"cd {work} && {PLAIN_ENV} exec {AGENTSH} --plain --home {work / 'plain'} --model openai/fake-model", "tools ❯"))
     base = median(floor)
     first, ready = median(paint), median(opened)
+    plain_base, plain_ready = median(plain_floor), median(plain)
     return [
         Figure("TUI first paint, input focused (floor: Textual Header + Input)", first, base, "≤ 500 ms", met=first <= 500),
+        Figure("`agentsh --plain` prompt ready for input, litellm model (floor: a bare prompt-toolkit prompt)", plain_ready, plain_base,
+               "≤ TUI first paint", met=plain_ready <= first),
         Figure("TUI `-r` a 10,000-message session: newest messages on screen, ready", ready, base, "≤ 500 ms", met=ready <= 500),
     ]
 
@@ -207,8 +223,8 @@ async def until_on_screen(app) -> None:
 
 
 async def stream_once(pieces: list[str], rate: float | None) -> dict:
+    from agentsh.models.warmup import Warmup
     from agentsh.tui.app import AgentshApp
-    from agentsh.tui.warmup import Warmup
 
     home = Path(tempfile.mkdtemp(prefix="agentsh-bench-tui-"))
     session = Session.open(Settings(home=home, model="offline"))
@@ -262,8 +278,8 @@ def switch_figures() -> list[Figure]:
 
 
 async def _switch() -> list[Figure]:
+    from agentsh.models.warmup import Warmup
     from agentsh.tui.app import AgentshApp
-    from agentsh.tui.warmup import Warmup
     from agentsh.tui.widgets.answer import AssistantMessage
 
     home = Path(tempfile.mkdtemp(prefix="agentsh-bench-tui-"))

@@ -31,8 +31,8 @@ def core_seconds(session) -> float:
 
 
 async def tui_seconds(session) -> float:
+    from agentsh.models.warmup import Warmup
     from agentsh.tui.app import AgentshApp
-    from agentsh.tui.warmup import Warmup
     from agentsh.tui.widgets.messages import NoticeLine
 
     app = AgentshApp(lambda: session, warmup=Warmup(needed=lambda model: False))

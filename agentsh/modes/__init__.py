@@ -6,6 +6,7 @@ import difflib
 from importlib import import_module
 from typing import Any
 
+from ..config import DEFAULT_MODE as DEFAULT_MODE
 from ..errors import UsageError
 from ..profiles import AgentProfile
 from .base import Mode
@@ -24,7 +25,6 @@ MODE_CLASSES: dict[str, str] = {
     "consensus": "agentsh.modes.consensus:ConsensusMode",
     "events": "agentsh.modes.choreography:EventsMode",
 }
-DEFAULT_MODE = "tools"
 
 
 def mode_names() -> list[str]:

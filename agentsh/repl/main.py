@@ -13,16 +13,20 @@ import asyncio
 import io
 import os
 import sys
-from typing import TextIO
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, TextIO
 
-from ..config import Settings, data_home, settings_from_args
-from ..errors import AgentshError
-from ..session import Session, open_store
+from ..config import DEFAULT_MODE, Settings, data_home, settings_from_args
 from ..signals import say_stopped, stoppable
-from ..store.sessions import SessionStore
-from .lines import LineTerminal
-from .render import TranscriptPrinter, wants_color
-from .shell import Repl, Terminal
+
+if TYPE_CHECKING:  # the core is imported by the thread that opens the session, once the prompt is up
+    from prompt_toolkit.input import Input
+    from prompt_toolkit.output import Output
+
+    from ..session import Session
+    from ..store.sessions import SessionStore
+    from .render import TranscriptPrinter
+    from .shell import Repl, Terminal
 
 PICK_COUNT = 10
 ANYWHERE = "anywhere"  # -c --any
@@ -38,6 +42,9 @@ def repl_command(args: argparse.Namespace) -> int:
     if sys.stdin.isatty() and sys.stdout.isatty():
         status = asyncio.run(stoppable(interactive(settings, args.resume, _continue(args), markdown=not args.raw)))
     else:
+        from .lines import LineTerminal
+        from .render import TranscriptPrinter, wants_color
+
         tty = sys.stdout.isatty()
         transcript = TranscriptPrinter(sys.stdout, color=wants_color(sys.stdout), live=tty, markdown=tty and not args.raw)
         terminal = LineTerminal(_text_stdin(), prompt=sys.stderr if sys.stdin.isatty() else None)
@@ -46,39 +53,82 @@ def repl_command(args: argparse.Namespace) -> int:
     return status
 
 
-async def interactive(settings: Settings, resume: str | None, latest: bool | str, markdown: bool = True) -> int:
+async def interactive(
+    settings: Settings, resume: str | None, latest: bool | str, markdown: bool = True,
+    keyboard: Input | None = None, screen: Output | None = None, out: TextIO | None = None,
+) -> int:
+    """The prompt first, ready for typing; the session opens in a thread meanwhile (the core's imports,
+    the store, plugins), and a line sent before it is open waits for it. `--resume` with no id asks first."""
     from .prompt import HISTORY_FILE, PromptTerminal
 
     shell: Repl | None = None
-
-    def current() -> Repl:
-        assert shell is not None, "the prompt asks for the session only once the shell runs"
-        return shell
-
+    mode = first_mode(settings, resume, latest)
     terminal = PromptTerminal(
-        data_home(settings) / HISTORY_FILE, session=lambda: current().session, status=lambda: current().status(),
+        data_home(settings) / HISTORY_FILE, session=lambda: shell.session if shell is not None else None,
+        status=lambda: shell.status() if shell is not None else f" {mode} · opening the session… ",
+        keyboard=keyboard, screen=screen, mode=mode,
     )
-    transcript = TranscriptPrinter(sys.stdout, color=not os.environ.get("NO_COLOR"), live=True, markdown=markdown)
-    session = await open_session(settings, resume, latest, terminal, transcript)
-    shell = Repl(session, terminal, transcript)
-    return await run_and_close(shell)
+    if resume == "":  # the list of sessions and the question come first
+        transcript = new_transcript(out, markdown)
+        shell = new_shell(await open_session(settings, resume, latest, terminal, transcript), terminal, transcript)
+        return await run_and_close(shell)
+    first = asyncio.ensure_future(terminal.read())
+    await terminal.drawn()
+    try:
+        session, transcript = await asyncio.to_thread(open_in_thread, settings, resume, latest, out, markdown)
+    except BaseException:
+        first.cancel()
+        await asyncio.gather(first, return_exceptions=True)
+        raise
+    shell = new_shell(session, terminal, transcript)
+    return await run_and_close(shell, first)
+
+
+def first_mode(settings: Settings, resume: str | None, latest: bool | str) -> str:
+    """The mode the prompt shows until the session is open: a resumed session's own is known only then."""
+    if settings.mode:
+        return settings.mode
+    return "…" if resume or latest else DEFAULT_MODE
+
+
+def open_in_thread(settings: Settings, resume: str | None, latest: bool | str, out: TextIO | None, markdown: bool) -> tuple[Session, TranscriptPrinter]:
+    """In the opening thread: the core imported and the session opened, while the prompt takes typing."""
+    from ..session import Session
+    from .shell import Repl  # noqa: F401  imported here, not on the thread that draws the prompt
+
+    transcript = new_transcript(out, markdown)
+    return Session.open(settings, resume=resume or None, latest=bool(latest), anywhere=latest == ANYWHERE), transcript
+
+
+def new_transcript(out: TextIO | None, markdown: bool) -> TranscriptPrinter:
+    from .render import TranscriptPrinter
+
+    return TranscriptPrinter(out or sys.stdout, color=out is None and not os.environ.get("NO_COLOR"), live=True, markdown=markdown)
+
+
+def new_shell(session: Session, terminal: Terminal, transcript: TranscriptPrinter) -> Repl:
+    from .shell import Repl
+
+    return Repl(session, terminal, transcript)
 
 
 async def _run(settings: Settings, resume: str | None, latest: bool | str, terminal: Terminal, transcript: TranscriptPrinter) -> int:
     session = await open_session(settings, resume, latest, terminal, transcript)
-    return await run_and_close(Repl(session, terminal, transcript))
+    return await run_and_close(new_shell(session, terminal, transcript))
 
 
-async def run_and_close(shell: Repl) -> int:
+async def run_and_close(shell: Repl, first: Awaitable[str | None] | None = None) -> int:
     """The shell until it ends; then its store is checkpointed and closed: no `-wal` file left behind."""
     try:
-        return await shell.run()
+        return await shell.run(first)
     finally:
         shell.session.close_store()  # every session the shell opened shares this store
 
 
 async def open_session(settings: Settings, resume: str | None, latest: bool | str, terminal: Terminal, transcript: TranscriptPrinter) -> Session:
     """`--resume` with no id: list the recent sessions and let the user pick one (or start anew)."""
+    from ..session import Session, open_store
+
     store = open_store(settings)
     if resume == "":
         resume = await pick_session(store, terminal, transcript)
@@ -96,6 +146,8 @@ async def pick_session(store: SessionStore, terminal: Terminal, transcript: Tran
     if not terminal.can_ask:
         transcript.line("· starting a new session; to resume one, pass its id: agentsh --plain --resume ID", "dim")
         return None
+    from ..errors import AgentshError
+
     while True:
         answer = (await terminal.ask("resume which? number or id (Enter: a new session) ") or "").strip()
         if not answer:

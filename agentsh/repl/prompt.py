@@ -2,13 +2,18 @@
 
     Enter submits · Alt+Enter (Esc Enter) adds a newline · Tab completes /commands
     Ctrl+C clears the line (or interrupts a running turn) · Ctrl+D on an empty line quits
+
+The prompt comes up before the session exists (the core's imports and the session's opening run
+in a thread meanwhile): this module imports prompt-toolkit and the base only, and until
+`session()` gives a session the prompt shows the mode the settings name.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,7 +27,6 @@ from prompt_toolkit.input import Input
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.output import Output
 
-from ..commands import command_summaries, completions, is_command, mention_completions, mention_word
 from ..events import ApprovalRequest, ElicitationRequest, SamplingRequest
 from ..forms import FormAnswer, FormError
 from ..terminal import clipboard_sequence, neutralize
@@ -35,37 +39,45 @@ if TYPE_CHECKING:
     from ..session import Session
 
 HISTORY_FILE = "repl_history"
+DRAWN_TIMEOUT = 0.5  # seconds: the most the session's opening waits for the prompt to be drawn
 
 
 class SlashCompleter(Completer):
-    """Completes /command names, then their arguments, from `agentsh.commands`."""
+    """Completes /command names, then their arguments, from `agentsh.commands` (nothing until the session is open)."""
 
-    def __init__(self, session: Callable[[], Session]) -> None:
+    def __init__(self, session: Callable[[], Session | None]) -> None:
         self.session = session
 
     def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
+        session = self.session()
+        if session is None:
+            return
+        from ..commands import command_summaries, completions, is_command, mention_word  # imported once the session is open
+
         text = document.text_before_cursor
         partial = mention_word(text)
         if partial is not None:
-            yield from self._paths(text, partial)
+            yield from self._paths(session, text, partial)
             return
         if not is_command(text) or "\n" in text:
             return
         naming = " " not in text
         typed = text if naming else text.partition(" ")[2]
         try:
-            candidates = completions(self.session(), text)
+            candidates = completions(session, text)
         except Exception:  # a completion must never break typing (e.g. the store is busy)
             return
-        summaries = command_summaries(self.session()) if naming else {}
+        summaries = command_summaries(session) if naming else {}
         for candidate in candidates:
             meta = neutralize(summaries[candidate[1:]]) if candidate[1:] in summaries else None
             yield Completion(candidate, start_position=-len(typed), display_meta=meta)
 
 
-    def _paths(self, text: str, partial: str) -> Iterable[Completion]:
+    def _paths(self, session: Session, text: str, partial: str) -> Iterable[Completion]:
+        from ..commands import mention_completions
+
         try:
-            candidates = mention_completions(self.session(), text)
+            candidates = mention_completions(session, text)
         except Exception:  # a completion must never break typing
             return
         for candidate in candidates:
@@ -105,11 +117,12 @@ class PromptTerminal:
     echo = False  # the prompt line stays on screen: no need to repeat it
 
     def __init__(
-        self, history: Path, session: Callable[[], Session], status: Callable[[], str],
-        keyboard: Input | None = None, screen: Output | None = None,
+        self, history: Path, session: Callable[[], Session | None], status: Callable[[], str],
+        keyboard: Input | None = None, screen: Output | None = None, mode: str = "",
     ) -> None:
         history.parent.mkdir(parents=True, exist_ok=True)
         self.session = session
+        self.mode = mode  # shown in the prompt until there is a session
         self.waiting_for: str | None = None
         self.prompt: PromptSession[str] = PromptSession(
             history=FileHistory(str(history)), completer=SlashCompleter(session), complete_while_typing=True,
@@ -126,7 +139,7 @@ class PromptTerminal:
         """The next line; None when the user quits (Ctrl+D on an empty line)."""
         while True:
             try:
-                return await self._prompt(f"{neutralize(self.session().mode)} ❯ ")
+                return await self._prompt(lambda: f"{self._mode()} ❯ ")
             except KeyboardInterrupt:  # Ctrl+C at the prompt: a fresh, empty line
                 continue
             except EOFError:
@@ -141,15 +154,34 @@ class PromptTerminal:
     async def edit(self, text: str) -> str | None:
         """`text` in the input to edit (/edit); what the user sends, or None when they cancel (Ctrl+C, Ctrl+D)."""
         try:
-            return await self._prompt(f"{neutralize(self.session().mode)} ✎ ", default=text)
+            return await self._prompt(lambda: f"{self._mode()} ✎ ", default=text)
         except (KeyboardInterrupt, EOFError):
             return None
+
+    def _mode(self) -> str:
+        """Read at every redraw: the session's mode once it is open (a resumed one may differ from the settings')."""
+        session = self.session()
+        return neutralize(session.mode if session is not None else self.mode)
+
+    async def drawn(self) -> None:
+        """Until the prompt has been drawn (at most DRAWN_TIMEOUT s): work started before then would slow the drawing."""
+        shown = asyncio.Event()
+
+        def on_render(_app: object) -> None:
+            shown.set()
+
+        self.prompt.app.after_render += on_render
+        try:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(shown.wait(), DRAWN_TIMEOUT)
+        finally:
+            self.prompt.app.after_render -= on_render
 
     def copy(self, text: str) -> None:
         """Ask the terminal to put `text` on the clipboard (OSC 52); ValueError says why it cannot."""
         write_clipboard(self.prompt.app.output, text)
 
-    async def _prompt(self, message: str, what: str = "prompt", history: bool = True, default: str = "") -> str:
+    async def _prompt(self, message: str | Callable[[], str], what: str = "prompt", history: bool = True, default: str = "") -> str:
         def started() -> None:
             self.waiting_for = what
 

@@ -8,9 +8,7 @@ prompt-toolkit's pipe input and read everything it printed from a string.
 from __future__ import annotations
 
 import asyncio
-import sys
-import threading
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import AbstractContextManager, aclosing
 from functools import partial
 from typing import Protocol
@@ -24,6 +22,7 @@ from ..events import ApprovalRequest, ElicitationRequest, Event, Notice, Samplin
 from ..forms import FormAnswer
 from ..messages import Message
 from ..models import model_label
+from ..models.warmup import Warmup
 from ..plugin_loader.loader import PluginChange
 from ..session import Session
 from ..shell_escape import ShellRun, is_shell_escape
@@ -61,21 +60,30 @@ class Terminal(Protocol):
 
 
 class Repl:
-    def __init__(self, session: Session, terminal: Terminal, transcript: TranscriptPrinter, plugin_poll: float = PLUGIN_POLL) -> None:
+    def __init__(
+        self, session: Session, terminal: Terminal, transcript: TranscriptPrinter, plugin_poll: float = PLUGIN_POLL,
+        warmup: Warmup | None = None,
+    ) -> None:
         self.terminal = terminal
         self.transcript = transcript
         self.plugin_poll = plugin_poll
         self.opened: list[Session] = []  # closed at exit: sessions left earlier may still consolidate memories
         self._showing: set[asyncio.Task] = set()
-        self._warming = False
+        self.warmup = warmup or Warmup()
         self.session = self._adopt(session)
 
-    async def run(self) -> int:
+    async def run(self, first: Awaitable[str | None] | None = None) -> int:
+        """Greet, then run each line until the user quits. `first`: the first line, its prompt
+        already up while the session opened (the greeting then goes above it)."""
         try:
-            self.greet()
-            while (text := await self._read()) is not None:
-                if not await self.handle(text):
-                    break
+            if first is None:
+                self.greet()
+            else:
+                await self.terminal.above_prompt(self.greet)
+            self._warm_up(self.session)  # once the greeting is on screen
+            text = await self._read(first)
+            while text is not None and await self.handle(text):
+                text = await self._read()
             self.farewell()
         finally:
             for session in self.opened:
@@ -88,15 +96,17 @@ class Repl:
         if self.terminal.can_ask:
             session.start_background()
         self.opened.append(session)
-        self._warm_up(session)
         return session
 
     def _warm_up(self, session: Session) -> None:
         """On a litellm model, import litellm now in the background: the first answer need not wait ~2.5 s for it."""
-        module = sys.modules.get("agentsh.models.litellm")  # loaded only when some session uses litellm
-        if not self._warming and module is not None and isinstance(session.model, module.LiteLLMModel):
-            self._warming = True
-            threading.Thread(target=module.load_litellm, name="agentsh-warmup", daemon=True).start()
+        self.warmup.start_for(session.model)
+
+    async def _until_warm(self) -> None:
+        """A message sent while litellm still loads waits for it, and says so."""
+        if self.warmup.pending:
+            self.transcript.line("· waiting to send: the model client (litellm) is loading…", "dim")
+            await self.warmup.wait()
 
     def _background_event(self, event: Event) -> None:
         task = asyncio.get_running_loop().create_task(self.terminal.above_prompt(lambda: self.transcript.show(event)))
@@ -123,6 +133,7 @@ class Repl:
     # a turn ---------------------------------------------------------------------
 
     async def turn(self, text: str, options: TurnOptions | None = None) -> None:
+        await self._until_warm()
         await self._show(self.session.send(text, options))
 
     async def _show(self, turn: AsyncGenerator[Event, None]) -> None:
@@ -215,6 +226,7 @@ class Repl:
         elif result.action == "send" and result.argument:
             await self.turn(result.argument, result.options)
         elif result.action == "continue":
+            await self._until_warm()
             await self._show(self.session.continue_answer())
         elif result.action == "resend" and result.argument is not None:
             await self.turn(result.argument)
@@ -294,10 +306,10 @@ class Repl:
 
     # between turns ------------------------------------------------------------------
 
-    async def _read(self) -> str | None:
+    async def _read(self, reading: Awaitable[str | None] | None = None) -> str | None:
         watcher = asyncio.create_task(self._watch_plugins())
         try:
-            return await self.terminal.read()
+            return await (reading if reading is not None else self.terminal.read())
         finally:
             watcher.cancel()
 

@@ -24,6 +24,7 @@ from textual.widgets import Static
 
 from ..config import save_top_level_string
 from ..errors import AgentshError
+from ..models.warmup import Warmup
 from ..plugin_loader.progress import IMPORT_REPORTER
 from ..signals import exit_status, on_stop_signals
 from ..tools.approval import Decision
@@ -34,7 +35,6 @@ from .literal import literal
 from .runner import TurnRunner
 from .screens.approval import ApprovalScreen
 from .turn_view import TurnView
-from .warmup import Warmup
 from .widgets.extras import CompactionBlock
 from .widgets.key_hints import IN_INPUT, IN_TRANSCRIPT, KeyHints
 from .widgets.messages import CommandOutput, NoticeLine, ShellOutput

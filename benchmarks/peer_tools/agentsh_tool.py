@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from .tool import FULL_SCREEN, LINE, TURNS, Mode, Tool, last_line_starts, shows
@@ -32,7 +33,7 @@ class Agentsh(Tool):
     def modes(self) -> list[Mode]:
         agentsh = self.exe("agentsh")
         tui_ready = shows("Message agentsh")
-        plain_ready = last_line_starts("tools ❯")
+        plain_ready = prompt_above_toolbar("tools ❯", toolbar=" tools · ")
         return [
             Mode(FULL_SCREEN, "agentsh (TUI)", [agentsh], tui_ready, [agentsh, "-r", self.session_id], shows(NEWEST, "Message agentsh")),
             Mode(LINE, "agentsh --plain", [agentsh, "--plain"], plain_ready, [agentsh, "--plain", "-r", self.session_id], plain_ready),
@@ -57,6 +58,21 @@ class Agentsh(Tool):
             if service.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("agentsh serve did not start")
             time.sleep(0.05)
+
+
+def prompt_above_toolbar(prefix: str, toolbar: str) -> Callable[[str], bool]:
+    """The prompt line is the last one, or the last above `--plain`'s bottom toolbar. prompt-toolkit draws the
+    toolbar once the terminal has answered its cursor-position query, a few ms after the prompt: a screen read
+    after that never had the prompt as its last line, and the wait ran out with the prompt on screen."""
+    prompt_last = last_line_starts(prefix)
+
+    def ready(screen: str) -> bool:
+        lines = [line for line in screen.splitlines() if line.strip()]
+        if lines and lines[-1].startswith(toolbar):
+            lines.pop()
+        return prompt_last("\n".join(lines))
+
+    return ready
 
 
 def conversation(home: Path, model: str) -> str:

@@ -20,9 +20,9 @@ from reliability_support import MODEL, agentsh_env, connect
 from textual import events
 
 from agentsh.models.scripted import ScriptedModel
+from agentsh.models.warmup import Warmup
 from agentsh.tui.app import AgentshApp
 from agentsh.tui.paste import END, START, PasteSplitter
-from agentsh.tui.warmup import Warmup
 from agentsh.tui.widgets.messages import UserMessage
 
 from fakeserver import Reply

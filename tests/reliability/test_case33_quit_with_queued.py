@@ -14,9 +14,9 @@ import time
 
 from agentsh.config import Settings
 from agentsh.models.scripted import Reply, ScriptedModel
+from agentsh.models.warmup import Warmup
 from agentsh.session import Session
 from agentsh.tui.app import AgentshApp
-from agentsh.tui.warmup import Warmup
 from agentsh.tui.widgets.answer import StreamingAnswer
 from agentsh.tui.widgets.messages import UserMessage
 

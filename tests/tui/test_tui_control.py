@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 
 from agentsh.models.scripted import Reply, ScriptedModel, calls
+from agentsh.models.warmup import Warmup
 from agentsh.tools.tool import tool
 from agentsh.tui.screens.approval import ApprovalScreen
-from agentsh.tui.warmup import Warmup
 from agentsh.tui.widgets.answer import AssistantMessage, StreamingAnswer
 from agentsh.tui.widgets.messages import UserMessage
 from agentsh.tui.widgets.tool_block import ToolBlock

@@ -10,9 +10,9 @@ import pytest
 
 from agentsh.config import Settings
 from agentsh.models.scripted import ScriptedModel
+from agentsh.models.warmup import Warmup
 from agentsh.session import Session
 from agentsh.tui.app import AgentshApp
-from agentsh.tui.warmup import Warmup
 from agentsh.tui.widgets.messages import UserMessage
 
 from helpers import scripted_session

@@ -10,9 +10,9 @@ import pytest
 from agentsh.config import Settings
 from agentsh.messages import Message
 from agentsh.models.scripted import ScriptedModel
+from agentsh.models.warmup import Warmup
 from agentsh.session import Session
 from agentsh.tui import collector
-from agentsh.tui.warmup import Warmup
 
 from helpers import scripted_session
 from tui_support import SIZE, make_app, ready, screen_text

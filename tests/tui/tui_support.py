@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 from rich.cells import cell_len
 
+from agentsh.models.warmup import Warmup
 from agentsh.tui.app import AgentshApp
-from agentsh.tui.warmup import Warmup
 
 SIZE = (100, 32)
 

@@ -1,5 +1,6 @@
-"""Load litellm in a background thread once the app has painted, so a first message to a
-real model does not pay its ~2.5 s import; a message sent earlier waits for it visibly."""
+"""Load litellm in a background thread once a shell's prompt is on screen (the TUI's first
+page, the plain REPL's prompt), so a first message to a real model does not pay its ~2.5 s
+import; a message sent earlier waits for it visibly."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 
 
 def load_litellm() -> None:
-    from ..models.litellm import load_litellm as load
+    from .litellm import load_litellm as load
 
     load()
 
