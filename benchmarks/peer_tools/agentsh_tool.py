@@ -36,7 +36,9 @@ class Agentsh(Tool):
         plain_ready = prompt_above_toolbar("tools ❯", toolbar=" tools · ")
         return [
             Mode(FULL_SCREEN, "agentsh (TUI)", [agentsh], tui_ready, [agentsh, "-r", self.session_id], shows(NEWEST, "Message agentsh")),
-            Mode(LINE, "agentsh --plain", [agentsh, "--plain"], plain_ready, [agentsh, "--plain", "-r", self.session_id], plain_ready),
+            # resumed: the prompt comes before the session opens; ready once the conversation's recap is printed too
+            Mode(LINE, "agentsh --plain", [agentsh, "--plain"], plain_ready, [agentsh, "--plain", "-r", self.session_id],
+                 lambda screen: plain_ready(screen) and NEWEST in screen),
         ]
 
     def oneshot(self) -> list[str]:
