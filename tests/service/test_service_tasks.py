@@ -36,6 +36,8 @@ def test_a_tool_call_that_needs_approval_waits_for_an_answer_through_the_api(sta
         [pending] = waiting["pending_approvals"]
         assert pending["name"] == "write_file" and pending["arguments"] == {"path": "note.txt", "content": "hi"}
         assert not (workspace / "note.txt").exists()
+        [listed] = [t for t in client.get("/v1/tasks").json()["tasks"] if t["id"] == task["id"]]
+        assert listed["pending_approvals"] == waiting["pending_approvals"], "the listing shows what the task waits for"
 
         answered = client.post(f"/v1/tasks/{task['id']}/approvals/{pending['id']}", json={"decision": "allow"})
         assert answered.status_code == 200
