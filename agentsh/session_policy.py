@@ -148,10 +148,12 @@ class SessionPolicy:
         session, day = self.budget_spent() if wanted else (Spent(), Spent())
         return TurnBudget(limits, session, day)
 
-    def close_store(self) -> None:
+    def close_store(self, checkpoint: bool = True) -> None:
         """At a clean exit, after `aclose`: the store is checkpointed and closed (no `-wal` file left behind).
-        The sessions that share it cannot be used after this."""
-        self.store.close()
+        The sessions that share it cannot be used after this. `checkpoint=False`: closed only, for a process
+        that keeps another connection to the database open (the service's tasks: a checkpoint each would
+        stall every other task's turn for its fsync)."""
+        self.store.close(checkpoint)
 
     def notice_level(self, notice: str) -> Literal["info", "warning"]:
         """How one of `notices` is shown: what was loaded is information; the rest asks for attention."""

@@ -79,14 +79,18 @@ class TaskManager:
 
     def get(self, task_id: str) -> TaskView | None:
         view = self.store.get(task_id)
-        run = self._runs.get(task_id)
-        if view is None or run is None or not run.pending:
+        return view if view is None else self._with_pending(view)
+
+    def _with_pending(self, view: TaskView) -> TaskView:
+        """The stored view, with the approvals its running turn waits for."""
+        run = self._runs.get(view.id)
+        if run is None or not run.pending:
             return view
         pending = [PendingApproval.model_validate(r.model_dump(include={"id", "name", "arguments", "always_covers", "hints"})) for r in run.pending.values()]
         return view.model_copy(update={"pending_approvals": pending})
 
     def list(self, status: str | None = None, limit: int = 50) -> list[TaskView]:
-        return [self.get(view.id) or view for view in self.store.tasks(status, limit)]
+        return [self._with_pending(view) for view in self.store.tasks(status, limit)]
 
     async def cancel(self, task_id: str) -> TaskView | None:
         """Stop a task: a queued one never runs, a running one is interrupted and saved. Its view (final already:
@@ -205,7 +209,7 @@ class TaskManager:
         finally:
             run.session = None
             await session.aclose()
-            session.close_store()
+            session.close_store(checkpoint=False)  # the tasks table keeps a connection open: SQLite folds the log at its close
 
     def _record(self, run: _Run, name: str, data: dict[str, Any], line: str) -> None:
         run.log.add(name, data, line)

@@ -58,12 +58,13 @@ def open_database(path: Path | str, timeout: float = BUSY_TIMEOUT_MS / 1000, on_
 def _prepare(db: Database, path: Path) -> Database:
     """Refuse a newer schema before changing anything (even the journal mode), then migrate
     (a read-only database is read as it is)."""
-    from .migrations import migrate, refuse_newer_schema
+    from .migrations import applied_names, migrate, refuse_newer_schema
 
-    refuse_newer_schema(db, path)
+    applied = applied_names(db)
+    refuse_newer_schema(db, path, applied)
     if not getattr(db.conn, "read_only", False):
         _configure(db)
-        migrate(db, path)
+        migrate(db, path, applied)
     return db
 
 

@@ -5,6 +5,7 @@ Never edit or reorder a migration that has shipped: add a new one.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -273,13 +274,28 @@ def _fill_model_usage(db: Database) -> None:
 
 def known_migrations() -> list[str]:
     """The names of every migration this agentsh has, in order: all a fresh database would apply."""
-    return [m.name for m in migrations.pending(Database(memory=True))]
+    return list(_known_names())
 
 
-def refuse_newer_schema(db: Database, path: Path | str) -> None:
+@functools.cache
+def _known_names() -> tuple[str, ...]:
+    return tuple(m.name for m in migrations.pending(Database(memory=True)))
+
+
+def applied_names(db: Database) -> list[str]:
+    """The migrations applied to `db`, in order: one query (sqlite-utils' `applied` looks the table up several times,
+    and every session a service task opens asks)."""
+    table = migrations.migrations_table
+    if not db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone():
+        return []
+    sql = f"SELECT name FROM [{table}] WHERE migration_set = ? ORDER BY rowid"
+    return [row[0] for row in db.execute(sql, [migrations.name])]
+
+
+def refuse_newer_schema(db: Database, path: Path | str, applied: list[str] | None = None) -> None:
     """A migration this agentsh does not know means a newer agentsh wrote the file: never downgrade it."""
-    known = set(known_migrations())
-    unknown = [m.name for m in migrations.applied(db) if m.name not in known]
+    known = set(_known_names())
+    unknown = [name for name in (applied_names(db) if applied is None else applied) if name not in known]
     if unknown:
         raise StoreError(
             f"the session database {path} was written by a newer agentsh (schema {unknown[-1]}); "
@@ -287,10 +303,12 @@ def refuse_newer_schema(db: Database, path: Path | str) -> None:
         )
 
 
-def migrate(db: Database, path: Path | str) -> None:
-    """Apply pending migrations in one write transaction; refuse a newer schema."""
-    refuse_newer_schema(db, path)
-    if not migrations.pending(db):
+def migrate(db: Database, path: Path | str, applied: list[str] | None = None) -> None:
+    """Apply pending migrations in one write transaction; refuse a newer schema. `applied`: what
+    `applied_names` has just read (a database at the newest schema then costs no further query)."""
+    applied = applied_names(db) if applied is None else applied
+    refuse_newer_schema(db, path, applied)
+    if set(_known_names()) <= set(applied):
         return
     with write_transaction(db):
         migrations.apply(db)

@@ -47,13 +47,16 @@ class SessionStore:
         self._locks = turn_locks(_database_file(db), db.conn)
         self._turn_locks: dict[int, str] = {}  # turn id -> lock token, for the turns this store runs
 
-    def close(self) -> None:
+    def close(self, checkpoint: bool = True) -> None:
         """On a clean exit: fold the write-ahead log into the database and close, so SQLite removes its
         `-wal` and `-shm` files itself (when no other process has the database open). Never blocks on
-        another process: a checkpoint that would wait is skipped, and the log stays for SQLite to fold later."""
+        another process: a checkpoint that would wait is skipped, and the log stays for SQLite to fold later.
+        Without `checkpoint`, only close: another connection of this process stays open (the service's), and
+        SQLite folds the log when the last one closes."""
         try:
-            self.db.execute("PRAGMA busy_timeout = 0")
-            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            if checkpoint:
+                self.db.execute("PRAGMA busy_timeout = 0")
+                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.Error:  # read-only (a damaged store opened to read), or another writer: nothing lost
             pass
         finally:

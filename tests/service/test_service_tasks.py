@@ -36,6 +36,8 @@ def test_a_tool_call_that_needs_approval_waits_for_an_answer_through_the_api(sta
         [pending] = waiting["pending_approvals"]
         assert pending["name"] == "write_file" and pending["arguments"] == {"path": "note.txt", "content": "hi"}
         assert not (workspace / "note.txt").exists()
+        [listed] = [t for t in client.get("/v1/tasks").json()["tasks"] if t["id"] == task["id"]]
+        assert listed["pending_approvals"] == waiting["pending_approvals"], "the listing shows what the task waits for"
 
         answered = client.post(f"/v1/tasks/{task['id']}/approvals/{pending['id']}", json={"decision": "allow"})
         assert answered.status_code == 200
@@ -276,3 +278,18 @@ def test_a_task_answers_through_the_real_litellm_path(start_service, fake_server
 
     assert finished["status"] == "completed" and finished["answer"] == "Hello from the fake server."
     assert fake_server.hits == 1 and fake_server.last_body["messages"][-1]["content"] == "hi"
+
+
+# the database ------------------------------------------------------------------------------------------------------
+
+
+def test_after_tasks_a_stopped_service_leaves_the_database_whole_with_no_wal_file_beside_it(start_service, home):
+    service = start_service()
+    with service.client() as client:
+        tasks = [submit(client, f"task {n}", yes=True) for n in range(3)]
+        finished = [wait_for(client, task["id"]) for task in tasks]
+    service.stop()
+    assert [task["status"] for task in finished] == ["completed"] * 3
+    assert not (home / "agentsh.db-wal").exists() and not (home / "agentsh.db-shm").exists()
+    with sqlite3.connect(home / "agentsh.db") as db:
+        assert db.execute("SELECT count(*) FROM tasks WHERE status = 'completed'").fetchone() == (3,)
