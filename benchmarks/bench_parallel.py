@@ -1,7 +1,8 @@
 """Parallel mode: four branches of a model that takes 1 s per call, on the litellm path
 against the local fake server; the aggregator (a fifth call, after the branches) answers at
-once, so the turn's wall time shows how well the branches overlap. Beside it, one raw
-`litellm.acompletion` call of the same 1 s model."""
+once, so the turn's wall time shows how well the branches overlap. Beside it, raw `litellm.acompletion`
+making the same calls with the same overlap: four at once, then the merge (litellm's own work per call
+is serialized on the one event loop, so four concurrent streams take longer than one)."""
 
 from __future__ import annotations
 
@@ -32,11 +33,16 @@ async def through_session(session) -> float:
     return elapsed
 
 
-async def one_call(litellm, server) -> float:
-    started = time.perf_counter()
-    stream = await litellm.acompletion(messages=[{"role": "user", "content": "Compare the options."}], **litellm_kwargs(server))
+async def one_call(litellm, server, content: str) -> None:
+    stream = await litellm.acompletion(messages=[{"role": "user", "content": content}], **litellm_kwargs(server))
     async for _ in stream:
         pass
+
+
+async def same_calls(litellm, server) -> float:
+    started = time.perf_counter()
+    await asyncio.gather(*(one_call(litellm, server, "Compare the options.") for _ in BRANCHES))
+    await one_call(litellm, server, "You answered it independently: merge.")
     elapsed = time.perf_counter() - started
     await settle()
     return elapsed
@@ -50,12 +56,12 @@ async def _measure(repeat: int) -> tuple[list[float], list[float]]:
         server.answer = script
         return await alternate(
             lambda: through_session(open_session(home, mode="parallel", modes=SETTINGS)),
-            lambda: one_call(litellm, server), repeat, warmup=1, between=settle,
+            lambda: same_calls(litellm, server), repeat, warmup=1, between=settle,
         )
 
 
 def figures(quick: bool = False) -> list[Figure]:
     ours, floor = asyncio.run(_measure(2 if quick else 5))
     measured, base = median(ours), median(floor)
-    return [Figure(f"parallel mode: {len(BRANCHES)} branches of a {DELAY:g} s model (+ instant merge)", measured, base,
+    return [Figure(f"parallel mode: {len(BRANCHES)} branches of a {DELAY:g} s model (+ instant merge; floor: raw litellm, the same calls)", measured, base,
                    "≤ 1.15 s wall", unit="s", met=measured <= 1.15)]
