@@ -32,6 +32,7 @@ from ..errors import AnswerTimeoutError, FirstTokenTimeoutError, ModelError, Mod
 from ..events import Notice, TextDelta, Waiting
 from ..messages import Message, ToolCallPart, provider_messages
 from .base import ModelRequest, ModelResponse, ModelSettings, StreamItem, TokenCount
+from .daemon import in_daemon_thread
 from .litellm_errors import provider_of, retry_after, translate
 from .structured_output import response_format_for
 
@@ -131,7 +132,7 @@ def is_loaded() -> bool:
 async def _loaded_litellm() -> Any:
     """litellm for a model call: imported off the event loop the first time, then at no cost
     (a thread hop per call costs a GIL hand-over, up to the 5 ms switch interval)."""
-    return _litellm if _litellm is not None else await asyncio.to_thread(load_litellm)
+    return _litellm if _litellm is not None else await in_daemon_thread(load_litellm, "agentsh-litellm")
 
 
 class LiteLLMModel:

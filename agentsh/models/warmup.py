@@ -4,11 +4,12 @@ import; a message sent earlier waits for it visibly."""
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import threading
 from collections.abc import Callable
 from typing import Any
+
+from .daemon import in_daemon_thread
 
 
 def load_litellm() -> None:
@@ -42,7 +43,7 @@ class Warmup:
 
     async def wait(self) -> None:
         if self.pending:
-            await asyncio.to_thread(self.done.wait)
+            await in_daemon_thread(self.done.wait, "agentsh-warmup-wait")
 
     def _run(self) -> None:
         try:
