@@ -202,7 +202,7 @@ def _well_formed_start(messages: list[Message]) -> tuple[int, set[str]]:
     result per call (in any order), and no other results.
     """
     taken: set[str] = set()
-    start, calls = 0, list[str]()  # where the call message being checked starts, and its call ids
+    start, calls = 0, list[str]()  # where the message being checked starts, and its call ids
     pending: set[str | None] = set()  # its calls not answered yet
     for index, message in enumerate(messages):
         if message.role == "tool":
@@ -212,8 +212,11 @@ def _well_formed_start(messages: list[Message]) -> tuple[int, set[str]]:
             continue
         if pending:
             break
-        start, calls = index, [call.id for call in message.tool_calls] if message.tool_calls else []
-        if calls and (not all(calls) or len(set(calls)) < len(calls) or not taken.isdisjoint(calls)):
+        start, calls = index, []
+        if not message.tool_calls:
+            continue
+        calls = [call.id for call in message.tool_calls]
+        if not all(calls) or len(set(calls)) < len(calls) or not taken.isdisjoint(calls):
             calls = []
             break
         taken.update(calls)
