@@ -88,7 +88,7 @@ class Message(BaseModel):
     def to_provider(self) -> dict[str, Any]:
         """The OpenAI-format dict that litellm and most servers accept."""
         data: dict[str, Any] = {"role": self.role, "content": self.content}
-        images = [a for a in self.attachments if a.kind == "image"]
+        images = [a for a in self.attachments if a.kind == "image"] if self.attachments else None
         if images:
             data["content"] = [{"type": "text", "text": self.content}, *(_image_part(a) for a in images)]
         if self.tool_calls:
@@ -179,9 +179,8 @@ def repaired_history(messages: list[Message], lenient: bool = False) -> list[Mes
 
     A tool result that answers no call raises HistoryError, or, `lenient`, is left out.
     """
-    taken: set[str] = set()
-    repaired: list[Message] = []
-    index = 0
+    index, taken = _well_formed_start(messages)  # kept as they are: checked in a fraction of the time a repair takes
+    repaired = messages[:index]
     while index < len(messages):
         end = index + 1
         while end < len(messages) and messages[end].role == "tool":
@@ -194,6 +193,39 @@ def repaired_history(messages: list[Message], lenient: bool = False) -> list[Mes
             repaired += _paired(message, results, taken, index + 1, lenient)
         index = end
     return repaired
+
+
+def _well_formed_start(messages: list[Message]) -> tuple[int, set[str]]:
+    """How many leading messages `repaired_history` would leave as they are (usually all), and their call ids.
+
+    They are well formed: every call id given and unique, each call message followed by exactly one
+    result per call (in any order), and no other results.
+    """
+    taken: set[str] = set()
+    start, calls = 0, list[str]()  # where the message being checked starts, and its call ids
+    pending: set[str | None] = set()  # its calls not answered yet
+    for index, message in enumerate(messages):
+        if message.role == "tool":
+            if message.tool_call_id not in pending:
+                break
+            pending.discard(message.tool_call_id)
+            continue
+        if pending:
+            break
+        start, calls = index, []
+        if not message.tool_calls:
+            continue
+        calls = [call.id for call in message.tool_calls]
+        if not all(calls) or len(set(calls)) < len(calls) or not taken.isdisjoint(calls):
+            calls = []
+            break
+        taken.update(calls)
+        pending.update(calls)
+    else:
+        if not pending:
+            return len(messages), taken
+    taken.difference_update(calls)
+    return start, taken
 
 
 def _paired(message: Message, results: list[Message], taken: set[str], first: int, lenient: bool) -> list[Message]:

@@ -106,6 +106,7 @@ class Session(SessionPolicy, SessionRewind, SessionReplay):
         loader.add_builtin(memory_tools(self.memory.store, lambda: self.id, lambda event: self.memory.on_event(event)))
         self._task: asyncio.Task | None = None
         self._history: list[Message] | None = None
+        self._history_rows = 0  # the stored messages `_history` was read from (its repair may have added some)
         self._persisted = store.exists(record.id)
         self.command_files = CommandFiles(workspace=self.tool_context.workspace)
         self.pending_context: list[ShellRun] = []  # `!cmd` runs the user chose to send with their next message
@@ -310,8 +311,8 @@ class Session(SessionPolicy, SessionRewind, SessionReplay):
         """The stored conversation; cached, and re-read only when the store holds a different count."""
         if not self.persisted:
             return []
-        if self.store.recover(self.id) or self._history is None or len(self._history) != self.store.message_count(self.id):
-            self._history = self.store.messages(self.id)
+        if self.store.recover(self.id) or self._history is None or self._history_rows != self.store.message_count(self.id):
+            self._history, self._history_rows = self.store.conversation(self.id)
         return list(self._history)
 
     # one turn -----------------------------------------------------------------
@@ -595,6 +596,7 @@ class Session(SessionPolicy, SessionRewind, SessionReplay):
         self.store.finish_turn(log.turn_id, log.messages, log.events, summary)
         if self._history is not None:
             self._history.extend(log.messages)
+            self._history_rows += len(log.messages)
         self.record = self.store.get(self.id)
 
     def _done_event(self, turn: Turn, status: str, log: _TurnLog) -> TurnDone:

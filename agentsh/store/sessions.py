@@ -14,12 +14,14 @@ were written in: a turn written after a later-started one (recovered, or long) g
 from __future__ import annotations
 
 import builtins
+import gc
 import json
 import os
 import secrets
 import socket
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlite_utils import Database
@@ -232,9 +234,17 @@ class SessionStore:
         Repaired as read (`repaired_history`): sessions stored before tool-call ids were checked
         may repeat an id, which strict providers refuse.
         """
+        return self.conversation(session_id)[0]
+
+    def conversation(self, session_id: str) -> tuple[builtins.list[Message], int]:
+        """`messages`, and how many stored rows they were read from (repair may add results: the count
+        tells whether the store has changed since)."""
         self.recover(session_id)
-        rows = self.db.execute(f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY seq", [session_id])
-        return repaired_history([message_from_row(r) for r in rows.fetchall()], lenient=True)
+        sql = f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY seq"
+        with _no_collection():
+            rows = self.db.execute(sql, [session_id]).fetchall()
+            messages = [message_from_row(r) for r in rows]
+        return repaired_history(messages, lenient=True), len(rows)
 
     def recent_messages(self, session_id: str, limit: int) -> builtins.list[Message]:
         """The newest `limit` messages, oldest first (dead turns recovered first)."""
@@ -409,6 +419,20 @@ def repair_history(messages: list[Message], partial_text: str = "", budget_limit
     if partial_text:
         repaired.append(Message(role="assistant", content=partial_text, interrupted=not budget_limited, budget_limited=budget_limited))
     return repaired
+
+
+@contextmanager
+def _no_collection() -> Iterator[None]:
+    """No garbage collection while a long conversation is read: its objects hold no cycles, yet the
+    collections their allocation triggers scan them again and again (a third of reading 10,000 messages)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _insert_rows(db: Database, table: str, rows: list[dict[str, Any]]) -> int | None:

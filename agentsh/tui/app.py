@@ -22,7 +22,6 @@ from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from ..config import save_top_level_string
 from ..errors import AgentshError
 from ..models.warmup import Warmup
 from ..plugin_loader.progress import IMPORT_REPORTER
@@ -639,6 +638,8 @@ class AgentshApp(App[int]):
         if self._saved_theme is None or name == self._saved_theme:
             return
         self._saved_theme = name
+        from ..config import save_top_level_string  # not before the first paint: the settings' models take ~50 ms to build
+
         try:
             save_top_level_string("theme", name)
         except (AgentshError, OSError) as error:

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
 
 import pytest
 
@@ -13,6 +15,9 @@ from agentsh.models.scripted import ScriptedModel
 from agentsh.models.warmup import Warmup
 from agentsh.session import Session
 from agentsh.tui import collector
+from agentsh.tui.widgets.answer import AssistantMessage
+from agentsh.tui.widgets.messages import UserMessage
+from agentsh.tui.widgets.transcript import PAGE
 
 from helpers import scripted_session
 from tui_support import SIZE, make_app, ready, screen_text
@@ -66,3 +71,28 @@ async def test_litellm_starts_loading_only_once_the_newest_page_is_drawn(home):
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
     assert on_screen_when_started == [True]
+
+
+def test_the_app_paints_before_the_core_s_models_are_built():
+    """Settings, events and messages are pydantic models (~100 ms to build): the opening thread loads them."""
+    code = "import sys, agentsh.tui.app; print(sorted(m for m in sys.modules if m.split('.')[0] == 'pydantic' or m in CORE))"
+    core = "{'agentsh.config', 'agentsh.events', 'agentsh.messages', 'agentsh.models', 'agentsh.session'}"
+    done = subprocess.run([sys.executable, "-c", f"CORE = {core}; {code}"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+async def test_a_long_session_opens_with_a_screenful_of_its_newest_messages(home):
+    stored = scripted_session(home, ScriptedModel("hi"))
+    stored.store.insert(stored.record)
+    long_answer = "\n\n".join(f"paragraph {n} of a long answer" for n in range(8))
+    pairs = [[Message(role="user", content=f"question {i}"), Message(role="assistant", content=f"{long_answer}\n\nanswer {i}")] for i in range(60)]
+    stored.store.add_messages(stored.id, [message for pair in pairs for message in pair])
+    app = make_app(Session.open(Settings(home=home, memory={"consolidate": False}), resume=stored.id))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.pause()
+        assert "answer 59" in screen_text(app)
+        shown = [child for child in app.transcript.children if isinstance(child, UserMessage | AssistantMessage)]
+        assert len(shown) < PAGE, "no more than about a screenful is drawn before the session is ready"
+        assert app.transcript.virtual_size.height > app.transcript.size.height, "the screen is full"

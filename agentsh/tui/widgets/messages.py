@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.widgets import Static
 
-from ...messages import Attachment
 from ..literal import literal
 from .answer import rendered_markdown
 from .prompt import size_label, size_label_of
+
+if TYPE_CHECKING:  # the core's models load with the session, after the first paint
+    from ...messages import Attachment
 
 SHOWN_LIMIT = 4000  # characters of a user message drawn in the transcript (a paste can be megabytes)
 

@@ -15,7 +15,6 @@ from textual.containers import Horizontal
 from textual.events import Resize
 from textual.widgets import Static
 
-from ...models import model_label
 from ..literal import one_line
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -96,6 +95,9 @@ def details_text(info: StatusInfo, room: int | None = None) -> Text:
     """Mode, model, context, cost and state, leaving out the least needed parts until it fits `room` cells."""
     if not info.mode:  # no session yet
         return state_label(info, short=room is not None and room < 20)
+    # imported once a session is open: the models (and the events they import) load after the first paint
+    from ...models import model_label
+
     mode, model, context, cost = info.mode, model_label(info.model), context_label(info), cost_label(info.cost)
     choices: tuple[tuple[list[str | None], bool], ...] = (
         ([mode, model, context, cost], False), ([mode, model, context, cost], True), ([mode, context, cost], True),

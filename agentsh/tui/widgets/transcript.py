@@ -16,6 +16,7 @@ from .tool_block import ToolBlock
 
 PAGE = 20  # items mounted at a time: more than a screenful of typical messages
 LOAD_MARGIN = 2  # lines from the top at which the previous page is loaded
+FRAME_COLUMNS = 4  # of the transcript's width, what borders, padding and the scroll bar take
 
 
 def widget_for(item: Item) -> Widget:
@@ -35,6 +36,15 @@ def widget_for(item: Item) -> Widget:
     return block
 
 
+def estimated_lines(item: Item, width: int) -> int:
+    """About how many lines `item` takes at `width` columns (at least; its margin included)."""
+    if isinstance(item, UserItem | AssistantItem):
+        return 1 + sum(1 + len(line) // width for line in item.text.splitlines() or [""])
+    if isinstance(item, StepsItem):
+        return 1 + len(item.steps)
+    return 2  # a tool call, folded
+
+
 class TranscriptView(VerticalScroll):
     def __init__(self) -> None:
         super().__init__(id="transcript")
@@ -49,9 +59,10 @@ class TranscriptView(VerticalScroll):
         """Replace everything with `items`: the newest page now, the rest on demand. A message
         waiting to be sent (class "pending") stays, below them."""
         await self.remove_children([child for child in self.children if not child.has_class("pending")])
-        self.older = items[:-PAGE] if len(items) > PAGE else []
+        shown = self._screenful(items)
+        self.older = items[:-shown] if len(items) > shown else []
         self._top = Static(classes="older-marker")
-        widgets = [self._top, *(widget_for(item) for item in items[-PAGE:])]
+        widgets = [self._top, *(widget_for(item) for item in items[len(items) - shown:])]
         if self.children:
             await self.mount_all(widgets, before=self.children[0])
         else:
@@ -59,6 +70,20 @@ class TranscriptView(VerticalScroll):
         self._update_marker()
         self.anchor()
         self.call_after_refresh(self._fill_screen)
+
+    def _screenful(self, items: list[Item]) -> int:
+        """How many of the newest items to mount first: about what fills the view (at most a page; before the
+        first layout, a page). Each costs its Markdown and widgets before the session shows; `_fill_screen` adds more."""
+        height, width = self.size.height, self.size.width - FRAME_COLUMNS
+        if height <= 0 or width <= 0:
+            return min(PAGE, len(items))
+        lines, count = 0, 0
+        for item in reversed(items[-PAGE:]):
+            count += 1
+            lines += estimated_lines(item, width)
+            if lines >= height + LOAD_MARGIN:
+                break
+        return count
 
     def set_older(self, items: list[Item]) -> None:
         """Items before those shown, mounted a page at a time as the user scrolls up."""
