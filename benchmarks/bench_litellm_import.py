@@ -61,7 +61,7 @@ def _run(*args: str) -> str:
 
 def figures(quick: bool = False) -> list[Figure]:
     ours, floor = [], []
-    for _ in range(3 if quick else 5):
+    for _ in range(2 if quick else 3):
         ours.append(json.loads(_run(__file__, "--child")))
         floor.append(float(_run("-c", FLOOR)))
     ready = median([r["ready"] for r in ours]) * 1000

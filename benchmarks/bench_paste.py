@@ -110,7 +110,7 @@ async def attach_and_send() -> dict:
 
 
 def app_figures(quick: bool) -> list[Figure]:
-    runs = [asyncio.run(attach_and_send()) for _ in range(1 if quick else 3)]
+    runs = [asyncio.run(attach_and_send()) for _ in range(1 if quick else 2)]
     attach, send = median([r["attach"] for r in runs]), median([r["send"] for r in runs])
     floor = median([r["send_floor"] for r in runs])
     attach_peak, send_peak = max(r["attach_peak"] for r in runs), max(r["send_peak"] for r in runs)

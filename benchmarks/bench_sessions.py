@@ -80,7 +80,7 @@ def search_figure(home: Path, quick: bool) -> Figure:
     settings = Settings(home=home, model="offline")
     store = open_store(settings)
     connection = sqlite3.connect(str(home / "agentsh.db"))
-    queries = [random.Random(i).choice(WORDS) for i in range(40 if quick else 80)]
+    queries = [random.Random(i).choice(WORDS) for i in range(40 if quick else 60)]
 
     def ours(query: str) -> None:
         search_messages(store.db, query, 20)

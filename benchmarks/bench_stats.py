@@ -97,7 +97,7 @@ def figures(quick: bool = False) -> list[Figure]:
             found.append(Figure(f"`agentsh stats --since 90d`, 100,000 turns, {what} (in-process)", measured, median(base),
                                 f"≤ {TARGET_MS} ms", met=measured <= TARGET_MS))
         command = [sys.executable, "-m", "agentsh", "stats", "--since", "90d", "--home", str(home)]
-        processes = max(3, repeat // 2)  # for information: fewer runs of whole processes
+        processes = max(3, repeat // 3)  # for information: fewer runs of whole processes
         whole = median(time_calls(lambda: subprocess.run(command, check=True, stdout=subprocess.DEVNULL), processes))
         listing = [sys.executable, "-m", "agentsh", "sessions", "--home", str(home), "list", "-n", "1"]
         list_floor = median(time_calls(lambda: subprocess.run(listing, check=True, stdout=subprocess.DEVNULL), processes))

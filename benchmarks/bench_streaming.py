@@ -1,5 +1,5 @@
 """Streaming throughput: chunks/s through `Session.send` to its last event (TurnDone),
-beside `litellm.acompletion(stream=True)` reading the same 4,000-chunk stream from the
+beside `litellm.acompletion(stream=True)` reading the same 2,000-chunk stream from the
 same local fake server, in the same process, samples alternating.
 
 Both clocks stop once the stream's work is all done: litellm logs a call in a task of its
@@ -15,7 +15,7 @@ import time
 from fake_llm import Reply, data_home, fake_server, fresh, litellm_kwargs, open_session, settle
 from harness import Figure, median
 
-CHUNKS = 4000
+CHUNKS = 2000
 CHUNK_SIZE = 4
 # varied text: litellm rejects a stream that repeats one chunk over and over
 TEXT = ("lorem ipsum dolor sit amet " * (CHUNKS * CHUNK_SIZE // 27 + 1))[: CHUNKS * CHUNK_SIZE]

@@ -96,7 +96,7 @@ async def _measure(repeat: int) -> tuple[list[float], list[float]]:
 
 
 def figures(quick: bool = False) -> list[Figure]:
-    ours, floor = asyncio.run(_measure(15 if quick else 80))
+    ours, floor = asyncio.run(_measure(15 if quick else 50))
     measured, base = median(ours), median(floor)
     return [Figure("one tool-loop step (2 model calls + tool + persistence), model excluded", measured, base,
                    "≤ 1.2× floor", met=measured <= 1.2 * base)]

@@ -158,7 +158,7 @@ def _trace_once(home: Path, session_id: str) -> None:
 
 
 def figures(quick: bool = False) -> list[Figure]:
-    together, slowest, in_turn = asyncio.run(_measure_compare(1 if quick else 3))
+    together, slowest, in_turn = asyncio.run(_measure_compare(1 if quick else 2))
     replays, originals, replay_model, original_model = asyncio.run(_measure_replay(2 if quick else 3))
     with data_home() as home:
         session_id = _stored_big_turn(home)

@@ -93,7 +93,7 @@ def measure(rounds: int) -> dict[str, list[float]]:
 
 
 def figures(quick: bool = False) -> list[Figure]:
-    samples = measure(3 if quick else 7)
+    samples = measure(3 if quick else 4)
     warm, cold, floor = samples["warm"], samples["cold"], samples["floor"]
     over_floor = median([w / f for w, f in zip(warm, floor, strict=True)])
     speedup = median([c / w for c, w in zip(cold, warm, strict=True)])
