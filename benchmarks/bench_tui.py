@@ -314,7 +314,7 @@ def figures(quick: bool = False) -> list[Figure]:
         print("bench_tui: tmux is not installed: start-up and memory figures skipped", file=sys.stderr)
         return results
     with tempfile.TemporaryDirectory(prefix="agentsh-bench-tui-") as work:
-        results = startup_figures(Path(work), 3 if quick else 4) + results + [memory_figure(Path(work))]
+        results = startup_figures(Path(work), 3) + results + [memory_figure(Path(work))]
     return results
 
 
