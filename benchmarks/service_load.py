@@ -2,7 +2,9 @@
 
 `agentsh serve` runs as a subprocess on 127.0.0.1 (port 0) against the local fake OpenAI-compatible server
 (tests/fakeserver.py) whose every answer waits DELAY seconds. The ideal wall time is ceil(100 / 8) × 1 s = 13 s;
-the target is ≤ 1.15× that. The service's RSS is read from /proc after one warm-up task (litellm loaded: "idle")
+the target is ≤ 1.15× that. Beside it, the floor of what one process can do with litellm: the same 100
+calls, 8 at a time, through raw `litellm.acompletion` in a fresh process (litellm's own work per call is
+serialized on one event loop, as the service's tasks are). The service's RSS is read from /proc after one warm-up task (litellm loaded: "idle")
 and again once the 100 have finished; the target is within 50 MB.
 
     python benchmarks/service_load.py [--tasks 100] [--concurrency 8] [--delay 1.0]
@@ -77,12 +79,44 @@ async def measure(url: str, token: str, pid: int, count: int) -> tuple[float, fl
         return cold, idle, wall, rss_mb(pid)
 
 
+async def raw_calls(base_url: str, count: int, concurrency: int) -> float:
+    """In the floor's own process: `count` streamed litellm calls, `concurrency` at a time; seconds."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from agentsh.models.litellm import load_litellm
+
+    from fake_llm import MODEL
+
+    litellm = load_litellm()
+    gate = asyncio.Semaphore(concurrency)
+    kwargs = {"model": MODEL, "api_base": base_url, "api_key": "sk-bench", "stream": True, "stream_options": {"include_usage": True}}
+
+    async def one(n: int) -> None:
+        async with gate:
+            stream = await litellm.acompletion(messages=[{"role": "user", "content": f"task {n}"}], **kwargs)
+            async for _ in stream:
+                pass
+
+    await one(-1)  # the first connection, as the service's warm-up task
+    started = time.perf_counter()
+    await asyncio.gather(*(one(n) for n in range(count)))
+    return time.perf_counter() - started
+
+
+def raw_floor(base_url: str, count: int, concurrency: int) -> float:
+    command = [sys.executable, __file__, "--raw", base_url, "--tasks", str(count), "--concurrency", str(concurrency)]
+    return float(subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--delay", type=float, default=1.0)
+    parser.add_argument("--raw", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.raw:
+        print(asyncio.run(raw_calls(args.raw, args.tasks, args.concurrency)))
+        return
     with tempfile.TemporaryDirectory() as folder, FakeOpenAIServer() as server:
         server.default_reply = Reply(text="done", delay=args.delay)
         process, url, token = start_service(Path(folder), server, args.concurrency)
@@ -91,10 +125,13 @@ def main() -> None:
         finally:
             process.terminate()
             process.wait(30)
+        floor = raw_floor(server.base_url, args.tasks, args.concurrency)
     ideal = math.ceil(args.tasks / args.concurrency) * args.delay
     figures = [
         Figure(f"{args.tasks} tasks, 1 model call of {args.delay:g} s each, concurrency {args.concurrency}: wall", wall, ideal,
                "≤ 1.15× the ideal", unit="s", met=wall <= 1.15 * ideal),
+        Figure("the same wall beside raw litellm making the same calls, 8 at a time, in one process", wall, floor,
+               "(where the rest goes)", unit="s"),
         Figure("service RSS after them vs idle (litellm loaded)", after, idle, "within 50 MB", unit="MB", met=after - idle <= 50),
     ]
     print(table(figures))
