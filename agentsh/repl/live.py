@@ -26,7 +26,7 @@ from ..terminal import neutralize
 FENCES = ("```", "~~~")
 
 
-TAIL_REFRESHES = 8  # draws of the block being written per second
+TAIL_REFRESHES = 20  # draws of the block being written per second: its last words reach the screen within ~60 ms
 
 
 class BlockScanner:
