@@ -161,7 +161,8 @@ def document(results: Results, tools: list[Tool], versions: dict[str, str], runs
         f"Measured {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M UTC} by `python benchmarks/peers.py` "
         f"({runs} runs per figure, streaming fewer; {seconds / 60:.1f} min).",
         "",
-        f"Machine: 2 shared cores, loaded by other work while this ran ({platform.machine()}, Python {platform.python_version()}). "
+        f"Machine: {os.cpu_count()} cores, load average {os.getloadavg()[1]:.1f} over the last 5 minutes of the run "
+        f"({platform.machine()}, Python {platform.python_version()}). "
         "Absolute figures move with the load; the ratios within this one run are what count: "
         "the tools ran in turn, run by run, so each saw the same machine.",
         "",
