@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "agentsh"
 # agentsh/__init__.py: the version and the public API, imported lazily (and under TYPE_CHECKING,
 # for type checkers) from the rooms below the front doors; so only a front door may import it.
 ROOT = "agentsh"
-BASE = {"costs", "errors", "events", "forms", "markdown", "messages", "profiles", "secrets", "signals", "terminal", "text"}
+BASE = {"collection", "costs", "errors", "events", "forms", "markdown", "messages", "profiles", "secrets", "signals", "terminal", "text"}
 LOW = {"config", "models", "store", "tools"}  # import only the base
 FRONT_DOORS = {"cli", "repl", "service", "tui"}  # nothing below them imports them
 MIDDLE = {  # between the two

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ModelClient", "ModelRequest", "ModelResponse", "ModelSettings", "accepts_images", "complete", "model_label", "resolve_model"]
 
-OFFLINE = "offline"  # OfflineModel.name, without importing it
+OFFLINE = "offline"  # the built-in model's name (OfflineModel.name), known without importing it
 _FROM_BASE = {"ModelClient", "ModelRequest", "ModelResponse", "ModelSettings", "complete"}
 
 

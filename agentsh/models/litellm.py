@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import gc
 import importlib
 import json
 import logging
@@ -28,6 +27,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..collection import collection_paused
 from ..errors import AnswerTimeoutError, FirstTokenTimeoutError, ModelError, ModelStreamError
 from ..events import Notice, TextDelta, Waiting
 from ..messages import Message, ToolCallPart, provider_messages
@@ -109,14 +109,8 @@ def _collector_paused() -> Iterator[None]:
     if "litellm" in sys.modules:  # imported already (by a plugin, say): nothing to spare
         yield
         return
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collection_paused(freeze=True):
         yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
 
 
 def uses_cache_breakpoints(model: str) -> bool:

@@ -19,11 +19,12 @@ from pydantic import BaseModel
 
 from ..events import TextDelta
 from ..messages import Message, ToolCallPart
+from . import OFFLINE
 from .base import ModelRequest, ModelResponse, StreamItem, TokenCount
 from .offline_arguments import draw_arguments, has_word
 from .schema_instance import instance_for
 
-NAME = "offline"
+NAME = OFFLINE
 ECHO_LIMIT = 200  # characters of a message echoed whole; of a longer one, the start of its first line
 ECHO_LINE = 80
 
