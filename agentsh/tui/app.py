@@ -68,6 +68,14 @@ def open_with_recent(opener: Opener) -> tuple[Session, list, bool, list]:
     return session, *recent_messages(session), session.past_steps()
 
 
+class MainScreen(Screen):
+    """The transcript and the message input. The input has the focus from the first frame: Textual
+    would otherwise focus the first focusable widget (the transcript) until `on_mount` moves it, and
+    keys typed as the app starts would scroll the transcript instead of landing in the message."""
+
+    AUTO_FOCUS = "PromptInput"
+
+
 class AgentshApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "agentsh"
@@ -113,6 +121,9 @@ class AgentshApp(App[int]):
         yield Static(id="completions")
         yield self.prompt
         yield KeyHints()
+
+    def get_default_screen(self) -> Screen:
+        return MainScreen(id="_default")
 
     def get_driver_class(self) -> type[Driver]:
         driver = super().get_driver_class()

@@ -13,8 +13,11 @@ to Textual's own parser.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import selectors
+import struct
+import termios
 from codecs import getincrementaldecoder
 from io import TextIOWrapper
 from typing import IO, Any, cast
@@ -62,6 +65,7 @@ class _Output:
 class TerminalDriver(LinuxDriver):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._suspended = False
+        self._typed_in_line_mode = 0
         super().__init__(*args, **kwargs)
         self._file = cast(TextIOWrapper, _Output(self._file))  # Textual's writer thread only writes and flushes it
 
@@ -81,6 +85,7 @@ class TerminalDriver(LinuxDriver):
         parser = XTermParser(self._debug)
         splitter = PasteSplitter()
         decode = getincrementaldecoder("utf-8")(errors="replace").decode
+        self._typed_in_line_mode = self._waiting_bytes()
         try:
             while not self.exit_event.is_set():
                 if selector.select(MARKER_WAIT if splitter.holding else IDLE):
@@ -102,9 +107,26 @@ class TerminalDriver(LinuxDriver):
 
     def _read(self) -> bytes:
         try:
-            return os.read(self.fileno, READ_BYTES)
+            data = os.read(self.fileno, READ_BYTES)
         except OSError:  # EIO after a hangup
             return b""
+        return self._with_enters_back(data)
+
+    def _waiting_bytes(self) -> int:
+        """How many bytes were typed before the app started reading, while the terminal was still in line mode."""
+        try:
+            return int(struct.unpack("i", fcntl.ioctl(self.fileno, termios.FIONREAD, b"\0\0\0\0"))[0])
+        except OSError:
+            return 0
+
+    def _with_enters_back(self, data: bytes) -> bytes:
+        """Line mode turned each Enter typed before the start into a line feed, which reads as Ctrl+J (a new line
+        in the message): a message typed and sent as the app starts is sent, not left with a new line."""
+        early = min(self._typed_in_line_mode, len(data))
+        if not early:
+            return data
+        self._typed_in_line_mode -= early
+        return data[:early].replace(b"\n", b"\r") + data[early:]
 
     def _dispatch(self, parser: XTermParser, pieces: list[Any]) -> None:
         for piece in pieces:

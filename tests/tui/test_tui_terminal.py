@@ -92,3 +92,19 @@ def test_chat_watch_a_tool_switch_mode_quit_and_continue(tmp_path):
         terminal.wait_closed()
     finally:
         terminal.close()
+
+
+def test_keys_typed_while_the_app_starts_land_in_the_message(tmp_path):
+    """Typed before the first paint (the terminal holds them, in line mode, until the app reads them): none
+    is lost to the transcript, which Textual's screen would otherwise focus first, and Enter sends."""
+    agentsh = Path(sys.executable).with_name("agentsh")
+    terminal = Terminal(f"cd {tmp_path} && {agentsh} --home {tmp_path / 'home'}")
+    try:
+        terminal.keys("typed at launch", "Enter", "and kept")
+        terminal.wait_for("▶ 1 model call")  # the message was sent, and answered
+        assert "█ typed at launch" in terminal.screen()
+        assert "│ and kept" in terminal.wait_for("│ and kept")
+        terminal.keys("C-q")
+        terminal.wait_closed()
+    finally:
+        terminal.close()
