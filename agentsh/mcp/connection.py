@@ -178,12 +178,12 @@ class Connection:
                 self.pid = await _marked_child(marker)
                 yield streams
             return
-        client = create_mcp_http_client(headers=expand_all(config.headers))
         url = expand(config.url or "")
         if config.transport == "sse":
             async with sse_client(url, headers=expand_all(config.headers)) as streams:
                 yield streams[0], streams[1]
             return
+        client = create_mcp_http_client(headers=expand_all(config.headers))
         async with client, streamable_http_client(url, http_client=client) as streams:
             yield streams[0], streams[1]
 

@@ -2,6 +2,7 @@
 
     python fault_server.py stdio
     python fault_server.py http PORT
+    python fault_server.py sse PORT       (the legacy HTTP+SSE transport, at /sse)
 
 FAULT_LOG (an environment variable) names a file where the server notes what happened to it:
 "cancelled slow" when a call was cancelled, "started PID" when it started.
@@ -107,5 +108,7 @@ if __name__ == "__main__":
     note(f"started {os.getpid()}")
     if sys.argv[1:2] == ["http"]:
         server.run("streamable-http", host="127.0.0.1", port=int(sys.argv[2]))
+    elif sys.argv[1:2] == ["sse"]:
+        server.run("sse", host="127.0.0.1", port=int(sys.argv[2]))
     else:
         server.run()

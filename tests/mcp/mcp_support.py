@@ -48,16 +48,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def http_server(log: Path):
-    """The fault server on streamable HTTP at 127.0.0.1 (a real uvicorn); yields its URL."""
+def http_server(log: Path, transport: str = "http"):
+    """The fault server on streamable HTTP (or the legacy SSE transport) at 127.0.0.1, a real uvicorn; yields its URL."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, str(FAULT_SERVER), "http", str(port)], env={**os.environ, "FAULT_LOG": str(log)},
+        [sys.executable, str(FAULT_SERVER), transport, str(port)], env={**os.environ, "FAULT_LOG": str(log)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
         assert wait_for(lambda: _listening(port)), "the HTTP fault server did not start"
-        yield f"http://127.0.0.1:{port}/mcp"
+        yield f"http://127.0.0.1:{port}/{'sse' if transport == 'sse' else 'mcp'}"
     finally:
         process.terminate()
         process.wait(10)

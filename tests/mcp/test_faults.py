@@ -26,6 +26,21 @@ def faults(request, tmp_path):
             yield {"url": url, "allow": ["*"]}, log
 
 
+async def test_a_server_on_the_legacy_sse_transport_answers_with_its_progress(home, tmp_path):
+    """A URL ending in /sse speaks the older HTTP+SSE transport, which many deployed servers still use."""
+    model = ScriptedModel()
+    model.add(calls(("faults__steps", {"count": 2}), ("faults__echo", {"text": "over sse"})))
+    model.add("done")
+    with http_server(tmp_path / "faults.log", transport="sse") as url:
+        session = await opened(home, model, {"url": url, "allow": ["*"]})
+        try:
+            events = await send(session, "count, then echo")
+        finally:
+            await session.aclose()
+    assert [p.message for p in of(events, ToolProgress)] == ["step 1 of 2", "step 2 of 2"]
+    assert sorted(r.output for r in of(events, ToolResult) if r.ok) == ["2 steps", "echo: over sse"]
+
+
 async def opened(home, model, table):
     session = scripted_session(home, model, mcp_servers={"faults": table})
     session.mcp.start()
