@@ -5,7 +5,7 @@ in the order the calls ended. `prepare_replay` picks, from the turn's trace, the
 and the answers the turn got before it; the next turn this session runs reuses each of them when it
 asks the same question again (same model, messages, tools and settings) and calls the model for the
 rest. `Session` inherits this; `/retry --from STEP` and `agentsh sessions replay` use it. It also
-gives each past turn's steps (`past_steps`), which a resumed transcript draws as they were.
+gives each past turn's steps and spend (`past_steps`), which a resumed transcript draws as they were.
 """
 
 from __future__ import annotations
@@ -14,18 +14,39 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .costs import TurnCost
 from .errors import AgentshError, StoreError
-from .events import Step
+from .events import Step, Usage
 from .models.base import ModelClient, ModelResponse
 from .models.cache import CachingModel, response_record, reused_response
 from .store.db import write_transaction
 from .store.model_calls import keep_calls, kept_before
-from .store.steps import stored_turn, user_turn_steps
+from .store.steps import stored_turn, user_turn_records
 from .trace import Trace, TraceNode, turn_trace
 
 if TYPE_CHECKING:
     from .store.records import SessionRecord
     from .store.sessions import SessionStore
+
+
+@dataclass(frozen=True)
+class PastTurn:
+    """What a past turn showed besides its messages: its mode steps, and its model calls for the answer's footer."""
+
+    steps: tuple[Step, ...] = ()
+    cost: TurnCost = field(default_factory=TurnCost)
+
+    @classmethod
+    def of(cls, records: list[dict[str, Any]]) -> PastTurn:
+        """From the turn's stored "step" and "usage" events, in the order they happened."""
+        cost = TurnCost()
+        steps = []
+        for data in records:
+            event = Step.model_validate(data) if data.get("type") == "step" else Usage.model_validate(data)
+            cost.add(event)
+            if isinstance(event, Step):
+                steps.append(event)
+        return cls(tuple(steps), cost)
 
 
 @dataclass
@@ -117,12 +138,12 @@ class SessionReplay:
         self._replay = plan
         return plan
 
-    def past_steps(self) -> list[list[Step]]:
-        """Each turn's mode steps (plans, routes, verdicts), one list per user message of the conversation, for a
-        resumed transcript to show them as they were."""
+    def past_steps(self) -> list[PastTurn]:
+        """Each turn's mode steps (plans, routes, verdicts) and model calls, one per user message of the
+        conversation, for a resumed transcript to show them as they were."""
         if not self.persisted:
             return []
-        return [[Step.model_validate(data) for data in steps] for steps in user_turn_steps(self.store, self.id)]
+        return [PastTurn.of(records) for records in user_turn_records(self.store, self.id)]
 
     def cancel_replay(self) -> None:
         self._replay = None

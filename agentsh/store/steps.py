@@ -91,14 +91,15 @@ def _loaded(data: str | None) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def user_turn_steps(store: SessionStore, session_id: str) -> list[list[dict[str, Any]]]:
-    """Each user message's turn's stored steps, in conversation order (none for a message copied into a fork)."""
+def user_turn_records(store: SessionStore, session_id: str) -> list[list[dict[str, Any]]]:
+    """Each user message's turn's stored steps and model calls ("step" and "usage" events), in conversation order
+    (none for a message copied into a fork)."""
     turns = [row[0] for row in store.db.execute(
         "SELECT turn_id FROM messages WHERE session_id = ? AND role = 'user' ORDER BY seq", [session_id]
     ).fetchall()]
     steps: dict[int, list[dict[str, Any]]] = {}
     for turn_id, data in store.db.execute(
-        "SELECT turn_id, data FROM events WHERE session_id = ? AND type = 'step' AND turn_id IS NOT NULL ORDER BY id", [session_id]
+        "SELECT turn_id, data FROM events WHERE session_id = ? AND type IN ('step', 'usage') AND turn_id IS NOT NULL ORDER BY id", [session_id]
     ).fetchall():
         steps.setdefault(turn_id, []).append(_loaded(data))
     return [steps.get(turn_id, []) if turn_id is not None else [] for turn_id in turns]

@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from ..costs import TurnCost
     from ..events import Step
     from ..messages import Attachment, Message, ToolCallPart
     from ..session import Session
+    from ..session_replay import PastTurn
 
 CONTINUE_COMMAND = "/continue"  # how a continuation's request is shown: what the user typed
 RECENT = 120  # stored messages read first: more than the newest page of items needs
@@ -44,31 +46,45 @@ class StepsItem:
     steps: tuple[Step, ...]
 
 
-Item = UserItem | AssistantItem | ToolItem | StepsItem
+@dataclass(frozen=True)
+class CostItem:
+    """A past turn's footer: its model calls, tokens and cost, as shown under the answer live."""
+
+    cost: TurnCost
 
 
-def items_of(messages: list[Message], steps: Sequence[Sequence[Step]] = ()) -> list[Item]:
+Item = UserItem | AssistantItem | ToolItem | StepsItem | CostItem
+
+
+def items_of(messages: list[Message], turns: Sequence[PastTurn] = ()) -> list[Item]:
     """One item per thing shown: a tool call carries its result, system messages are left out.
 
-    `steps`: the steps of each turn, one entry per user message, the last entry for the last user message of
-    `messages` (a longer list's first entries are for earlier messages than these).
+    `turns`: each turn's steps and spend, one entry per user message, the last entry for the last user message
+    of `messages` (a longer list's first entries are for earlier messages than these).
     """
     from ..agent.continuation import CONTINUE_REQUEST  # the core: imported once a session is open
 
     results = {m.tool_call_id: m for m in messages if m.role == "tool"}
     users = sum(1 for m in messages if m.role == "user")
-    tail: list[Sequence[Step]] = list(steps)[-users:] if users else []
-    per_user = [()] * (users - len(tail)) + tail
+    tail = list(turns[-users:]) if users else []
+    per_user: list[PastTurn | None] = [None for _ in range(users - len(tail))]
+    per_user.extend(tail)
     items: list[Item] = []
+    turn: PastTurn | None = None
     for message in messages:
         if message.role == "user":
+            items.extend(_footer(turn))
             items.append(UserItem(CONTINUE_COMMAND if message.content == CONTINUE_REQUEST else message.typed, tuple(message.attachments)))
-            turn_steps = per_user.pop(0)
-            if turn_steps:
-                items.append(StepsItem(tuple(turn_steps)))
+            turn = per_user.pop(0)
+            if turn is not None and turn.steps:
+                items.append(StepsItem(turn.steps))
         elif message.role == "assistant":
             items.extend(_assistant_items(message, results))
-    return items
+    return items + _footer(turn)
+
+
+def _footer(turn: PastTurn | None) -> list[Item]:
+    return [CostItem(turn.cost)] if turn is not None and turn.cost.calls else []
 
 
 def _assistant_items(message: Message, results: dict[str | None, Message]) -> list[Item]:
@@ -79,10 +95,10 @@ def _assistant_items(message: Message, results: dict[str | None, Message]) -> li
     return items
 
 
-def older_steps(steps: Sequence[Sequence[Step]], recent: list[Message]) -> Sequence[Sequence[Step]]:
-    """The entries of `steps` for the user messages before `recent`."""
+def older_steps(turns: Sequence[PastTurn], recent: list[Message]) -> Sequence[PastTurn]:
+    """The entries of `turns` for the user messages before `recent`."""
     shown = sum(1 for m in recent if m.role == "user")
-    return steps[: max(0, len(steps) - shown)]
+    return turns[: max(0, len(turns) - shown)]
 
 
 def user_inputs(messages: list[Message], limit: int = 200) -> list[str]:

@@ -8,11 +8,12 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ..history import AssistantItem, Item, StepsItem, ToolItem, UserItem
+from ..history import AssistantItem, CostItem, Item, StepsItem, ToolItem, UserItem
 from .answer import AssistantMessage
 from .messages import UserMessage
 from .past_steps import PastSteps
 from .tool_block import ToolBlock
+from .turn_cost import TurnFooter
 
 PAGE = 20  # items mounted at a time: more than a screenful of typical messages
 LOAD_MARGIN = 2  # lines from the top at which the previous page is loaded
@@ -26,6 +27,8 @@ def widget_for(item: Item) -> Widget:
         return AssistantMessage(item.text, item.interrupted, item.step_limited, item.cut, item.budget_limited)
     if isinstance(item, StepsItem):
         return PastSteps(list(item.steps))
+    if isinstance(item, CostItem):
+        return TurnFooter(item.cost)
     assert isinstance(item, ToolItem)
     block = ToolBlock(item.call.id, item.call.name, item.call.parsed_arguments())
     if item.result is None:
@@ -42,6 +45,8 @@ def estimated_lines(item: Item, width: int) -> int:
         return 1 + sum(1 + len(line) // width for line in item.text.splitlines() or [""])
     if isinstance(item, StepsItem):
         return 1 + len(item.steps)
+    if isinstance(item, CostItem):
+        return 2  # folded, with its margin
     return 2  # a tool call, folded
 
 
