@@ -14,6 +14,7 @@ import contextlib
 import functools
 import os
 import sqlite3
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -243,6 +244,9 @@ class _Connection(sqlite3.Connection):
         self.read_only = False
         self.wait_limit: float = BUSY_TIMEOUT_MS / 1000
         self.on_wait: OnWait | None = None
+        # The app's threads share one connection; SQLite's transaction is the connection's, so a second
+        # thread's BEGIN would fail ("cannot start a transaction within a transaction") or join the first's.
+        self.writer = threading.RLock()
 
     def cursor(self, factory=_Cursor):
         return super().cursor(factory)
@@ -285,19 +289,37 @@ def write_transaction(db: Database, patience: float | None = None) -> Iterator[D
     The wait lasts up to the store timeout, reported through the connection's `on_wait`; or,
     given `patience`, at most that many seconds, silently (for writes that may be skipped).
     """
-    if db.conn.in_transaction:
-        with db.atomic():
+    with _writer_turn(db, patience):
+        if db.conn.in_transaction:  # this thread's own, further out
+            with db.atomic():
+                yield db
+            return
+        refuse_if_read_only(db)
+        _begin_immediate(db, patience)
+        try:
             yield db
+            db.execute("COMMIT")  # a full disk may fail only here, leaving the transaction open
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                db.conn.rollback()
+            raise
+
+
+@contextlib.contextmanager
+def _writer_turn(db: Database, patience: float | None) -> Iterator[None]:
+    """Until another thread's write transaction on this connection has ended (as long as a busy database
+    would be waited for)."""
+    writer = getattr(db.conn, "writer", None)
+    if writer is None:  # a connection agentsh did not open
+        yield
         return
-    refuse_if_read_only(db)
-    _begin_immediate(db, patience)
+    limit = getattr(db.conn, "wait_limit", BUSY_TIMEOUT_MS / 1000) if patience is None else patience
+    if not writer.acquire(timeout=limit):
+        raise _busy(getattr(db.conn, "path", "?"), limit)
     try:
-        yield db
-        db.execute("COMMIT")  # a full disk may fail only here, leaving the transaction open
-    except BaseException:
-        with contextlib.suppress(sqlite3.Error):
-            db.conn.rollback()
-        raise
+        yield
+    finally:
+        writer.release()
 
 
 def _begin_immediate(db: Database, patience: float | None) -> None:

@@ -97,3 +97,31 @@ def test_opening_the_database_again_keeps_this_process_locks(home):
     first.create(session_id="after", mode="chat", model="offline")
     assert {r["id"] for r in second.query("SELECT id FROM sessions")} == {"kept", "after"}
     assert second.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_two_threads_sharing_the_app_s_connection_write_one_after_the_other(tmp_path):
+    """The app's threads share one connection: a write begun while another thread's transaction is open waits
+    for it, instead of failing, or joining that transaction and being rolled back with it."""
+    from agentsh.store.db import write_transaction
+
+    db = open_database(tmp_path / DB_FILENAME)
+    db.execute("CREATE TABLE notes (text TEXT)")
+    inside = threading.Event()
+
+    def failing_writer() -> None:
+        try:
+            with write_transaction(db):
+                db.execute("INSERT INTO notes VALUES ('undone')")
+                inside.set()
+                threading.Event().wait(0.3)
+                raise RuntimeError("this transaction fails and is rolled back")
+        except RuntimeError:
+            pass
+
+    first = threading.Thread(target=failing_writer)
+    first.start()
+    assert inside.wait(10)
+    with write_transaction(db):
+        db.execute("INSERT INTO notes VALUES ('kept')")
+    first.join()
+    assert [row[0] for row in db.execute("SELECT text FROM notes")] == ["kept"]
