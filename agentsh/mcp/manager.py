@@ -189,9 +189,7 @@ class McpManager:
 
 async def call_tool(connection: Connection, tool: str, arguments: dict[str, Any]) -> types.CallToolResult:
     """Call `tool` on the server; its progress goes to the tool's block. Cancelling this sends the server a cancellation."""
-    session = connection.session
-    if session is None:
-        raise ToolError(f"MCP server {connection.name} is not available ({connection.describe()}); try again later or /mcp")
+    session = await _live_session(connection)
 
     from mcp.shared.exceptions import MCPError
     from mcp_types import CallToolResult
@@ -209,3 +207,14 @@ async def call_tool(connection: Connection, tool: str, arguments: dict[str, Any]
     if not isinstance(result, CallToolResult):
         raise ToolError(f"MCP server {connection.name} answered {tool} with something that is not a tool result")
     return result
+
+
+async def _live_session(connection: Connection) -> ClientSession:
+    """The server's session; a server (re)starting at the moment of the call (it went away while you were
+    approving the call, or /mcp restart) is waited for, at most its startup_timeout, as a turn waits for one."""
+    if connection.session is None and connection.state == "starting":
+        await connection.wait_settled(connection.entry.config.startup_timeout)
+    session = connection.session
+    if session is None:
+        raise ToolError(f"MCP server {connection.name} is not available ({connection.describe()}); try again later or /mcp")
+    return session

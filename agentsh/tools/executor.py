@@ -61,22 +61,23 @@ class ToolExecutor:
         return list(await asyncio.gather(*(self._run_one(call, emit, agent, names) for call in calls)))
 
     async def _run_one(self, call: ToolCallPart, emit: Emit, agent: str | None, allowed: set[str] | None) -> ToolResult:
-        started = time.perf_counter()
+        clock = _Stopwatch()
         try:
-            output, ok = await self._execute(call, emit, allowed), True
+            output, ok = await self._execute(call, emit, allowed, clock), True
         except ToolError as failure:
             output, ok = f"Error: {failure}", False
-        elapsed = (time.perf_counter() - started) * 1000
+        elapsed = clock.elapsed_ms()
         result = ToolResult(id=call.id, name=call.name, ok=ok, output=redact_secrets(valid_utf8(output)), duration_ms=elapsed, agent=agent)
         emit(result)
         return result
 
-    async def _execute(self, call: ToolCallPart, emit: Emit, allowed: set[str] | None) -> str:
+    async def _execute(self, call: ToolCallPart, emit: Emit, allowed: set[str] | None, clock: _Stopwatch) -> str:
         tool = self._find(call.name, allowed)
         arguments = _decode_arguments(call)
         values = _validate(tool, arguments)
         await self._approve(tool, call, arguments, emit)
         await self._checkpoint(tool, arguments, emit)
+        clock.restart()  # the call's time is the tool's, not the time the user took to approve it
         def progress(done: float, total: float | None, message: str | None) -> None:
             emit(ToolProgress(id=call.id, name=call.name, progress=done, total=total, message=message))
 
@@ -137,6 +138,19 @@ class ToolExecutor:
             raise  # the tool worded its own failure for the model (a delegation refused, sys.exit), or the turn must stop
         except Exception as error:  # a tool's own failure is a result, never a crash
             raise ToolError(f"{tool.name} raised {type(error).__name__}: {error}") from None
+
+
+class _Stopwatch:
+    """How long a call took: restarted once the call may run, so the wait for an approval does not count."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+
+    def restart(self) -> None:
+        self.started = time.perf_counter()
+
+    def elapsed_ms(self) -> float:
+        return (time.perf_counter() - self.started) * 1000
 
 
 def _report_printed(tool: Tool, printed: Captured, emit: Emit) -> None:

@@ -9,6 +9,7 @@ import asyncio
 import pytest
 
 from agentsh.events import Notice, ToolCall, ToolProgress, ToolResult
+from agentsh.mcp.manager import call_tool
 from agentsh.models.scripted import ScriptedModel, calls
 
 from helpers import done, of, scripted_session, send
@@ -189,3 +190,16 @@ async def test_a_crashed_server_is_restarted_and_its_tools_come_back(home, tmp_p
     assert any("is back" in m for m in messages), messages
     assert "crashing now" in (home / "mcp-logs" / "faults.log").read_text(), "its stderr went to the log file"
     assert not done(events).failed
+
+
+async def test_a_call_made_while_its_server_restarts_waits_for_it(home, tmp_path):
+    """The server went away while the user was approving the call: the call waits for it to be back."""
+    session = await opened(home, ScriptedModel(), stdio_table(tmp_path / "faults.log"))
+    try:
+        connection = session.mcp.connection("faults")
+        session.mcp.restart("faults")
+        assert await eventually(lambda: connection.state == "starting" and connection.session is None, 5)
+        result = await call_tool(connection, "echo", {"text": "back"})
+    finally:
+        await session.aclose()
+    assert result.content[0].text == "echo: back"

@@ -383,3 +383,15 @@ async def test_the_user_is_not_asked_to_approve_a_call_whose_arguments_are_inval
     assert emit.of(ApprovalRequest) == []
     assert result.ok is False
     assert "force" in result.output
+
+
+async def test_the_time_the_user_takes_to_approve_is_not_the_calls_duration():
+    loop = asyncio.get_running_loop()
+
+    def answer_later(event) -> None:  # the user reads the question for half a second, then allows the call
+        if isinstance(event, ApprovalRequest):
+            loop.call_later(0.5, event.decision.set_result, Decision.ONCE)
+
+    [result] = await executor(ApprovalPolicy("ask")).run([call("delete_file", {"path": "a.txt"})], answer_later)
+    assert result.ok is True
+    assert result.duration_ms < 250
