@@ -133,6 +133,11 @@ def resolve_profiles(configured: dict[str, AgentProfile]) -> dict[str, AgentProf
     return {name: profile.model_copy(update={"name": name}) for name, profile in merged.items()}
 
 
+def remote_profiles(configured: dict[str, AgentProfile]) -> set[str]:
+    """The names of the profiles that are remote agents (A2A, `url`)."""
+    return {name for name, profile in configured.items() if profile.url}
+
+
 def _over_bundled(name: str, profile: AgentProfile) -> AgentProfile:
     """A configured table changes only the keys it sets of the bundled profile of that name."""
     bundled = BUNDLED_PROFILES.get(name)

@@ -42,7 +42,7 @@ from .modes import DEFAULT_MODE, WORKFLOW_PREFIX, check_mode_settings, get_mode,
 from .modes.answer_schema import conform_answer
 from .plugin_loader.directories import plugin_directories, protected_paths
 from .plugin_loader.loader import PluginLoader
-from .profiles import resolve_profiles
+from .profiles import remote_profiles, resolve_profiles
 from .remote_agents import RemoteAgents
 from .session_policy import SessionPolicy
 from .session_replay import SessionReplay
@@ -131,7 +131,8 @@ class Session(SessionPolicy, SessionRewind, SessionReplay):
         directories, notices = workflow_directories(self.tool_context.workspace)
         self.notices += notices
         context = Context(
-            profiles=lambda: set(resolve_profiles(self.settings.agents)), tools=lambda: list(self.registry),
+            profiles=lambda: set(resolve_profiles(self.settings.agents)), remote=lambda: remote_profiles(self.settings.agents),
+            tools=lambda: list(self.registry),
             modes=lambda: set(mode_names()), steps=lambda: self.loader.steps,
         )
         return WorkflowCatalog(directories, context)

@@ -11,7 +11,7 @@ from ..errors import WorkflowError
 from ..modes import mode_names
 from ..plugin_loader.directories import plugin_directories
 from ..plugin_loader.loader import PluginLoader
-from ..profiles import resolve_profiles
+from ..profiles import remote_profiles, resolve_profiles
 from ..tools.registry import ToolRegistry
 from ..workflows.drawing import draw
 from ..workflows.loader import Context, WorkflowCatalog, workflow_directories
@@ -25,7 +25,7 @@ def _catalog(args: argparse.Namespace) -> tuple[WorkflowCatalog, list[str]]:
     plugins.refresh()
     folders, more = workflow_directories(workspace)
     context = Context(
-        profiles=lambda: set(resolve_profiles(settings.agents)), tools=lambda: list(plugins.registry),
+        profiles=lambda: set(resolve_profiles(settings.agents)), remote=lambda: remote_profiles(settings.agents), tools=lambda: list(plugins.registry),
         modes=lambda: set(mode_names()), steps=lambda: plugins.steps,
     )
     catalog = WorkflowCatalog(folders, context)

@@ -42,6 +42,7 @@ class Known:
     modes: set[str] = field(default_factory=set)
     workflows: dict[str, Workflow] = field(default_factory=dict)
     steps: set[str] = field(default_factory=set)
+    remote: set[str] = field(default_factory=set)  # profiles that are remote agents: they answer text, never a schema
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,11 @@ class _Checker:
     # outputs and references ---------------------------------------------------------------
 
     def _output(self, where: tuple[str, ...], node: BaseNode) -> None:
+        if node.output is not None and isinstance(node, AgentNode) and node.agent in self.known.remote:
+            self.report(
+                (*where, "output"), f"agent profile {node.agent!r} is a remote agent (url): it answers text, not a structured "
+                "output; remove output, or name a local profile",
+            )
         if node.output is None:
             if node.fallback is not None:
                 self.report((*where, "fallback"), "a fallback needs an output schema to be checked against: add output = {...}")

@@ -75,6 +75,7 @@ class Context:
     """What the session offers a workflow: its profiles, tools and modes, and the plugins' steps."""
 
     profiles: Callable[[], set[str]] = lambda: set()
+    remote: Callable[[], set[str]] = lambda: set()  # the profiles that are remote agents (url): text answers only
     tools: Callable[[], list[Tool]] = lambda: []
     modes: Callable[[], set[str]] = lambda: set()
     steps: Callable[[], dict[str, StepFunction]] = lambda: {}
@@ -101,7 +102,7 @@ class WorkflowCatalog:
     def known(self) -> Known:
         workflows = {name: s.workflow for name, s in self.statuses.items() if s.workflow is not None}
         tools = {name: ToolInfo(tool.compensate, _argument_types(tool)) for name, tool in self.tools().items()}
-        return Known(self.context.profiles(), tools, self.context.modes(), workflows, set(self.steps()))
+        return Known(self.context.profiles(), tools, self.context.modes(), workflows, set(self.steps()), self.context.remote())
 
     def _known_names(self) -> tuple[frozenset[str], ...]:
         context = self.context

@@ -95,3 +95,25 @@ def test_a_workspace_workflow_is_used_only_once_the_folder_is_trusted(capsys, tm
 def test_no_traceback_for_a_name_that_does_not_exist(capsys, args):
     status, _, err = run(capsys, *args)
     assert status == 1 and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_check_refuses_a_structured_output_from_a_remote_agent(capsys, write_workflow, tmp_path, monkeypatch):
+    """A remote (A2A) agent answers text: a node asking it for a schema would otherwise run on the local model."""
+    config = tmp_path / "config.toml"
+    config.write_text('[agents.helper]\nurl = "http://127.0.0.1:9/"\n', encoding="utf-8")
+    monkeypatch.setenv("AGENTSH_CONFIG", str(config))
+    path = write_workflow("ask", """
+        [nodes.ask]
+        kind = "agent"
+        agent = "helper"
+        prompt = "Rate {request}"
+        output = { type = "object", properties = { score = { type = "number" } } }
+        """)
+
+    status, out, _ = run(capsys, "check", "ask")
+
+    assert status == 1
+    assert out.splitlines()[0] == (
+        f"{path}:6: agent profile 'helper' is a remote agent (url): it answers text, not a structured output; "
+        "remove output, or name a local profile"
+    )
