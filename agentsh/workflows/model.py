@@ -95,6 +95,7 @@ class PythonNode(BaseNode):
     kind: Literal["python"]
     step: str
     args: dict[str, Any] = Field(default_factory=dict)
+    timeout: float | None = Field(default=None, gt=0)  # seconds; the session's tool_timeout when not given
 
     def templates(self) -> dict[tuple[str, ...], str]:
         return _string_leaves(self.args, ("args",))

@@ -296,10 +296,13 @@ class WorkflowRun:
         function = self.catalog.steps().get(node.step)
         if function is None:
             raise WorkflowError(f"node {name}: unknown python step {node.step!r}")
+        limit = node.timeout or self.turn.executor.timeout
         try:
-            return await function.run(self._render_value(node.args))
+            return await asyncio.wait_for(function.run(self._render_value(node.args)), limit)
         except AgentshError:
             raise
+        except TimeoutError:
+            raise WorkflowError(f"step {node.step} took longer than {limit:g} s: set timeout = N on node {name} to wait longer") from None
         except Exception as error:
             raise WorkflowError(f"step {node.step} raised {type(error).__name__}: {error}") from None
 

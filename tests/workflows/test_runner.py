@@ -3,6 +3,7 @@ retries, structured outputs with their fallback, compensation with results, nest
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -228,6 +229,31 @@ async def test_a_python_node_runs_a_plugin_step(home, write_workflow, write_plug
     await send(session, "three little words")
 
     assert model.requests[0].messages[-1].content == "3 words, first three"
+
+
+async def test_a_python_step_that_hangs_fails_its_node_at_its_timeout(home, write_workflow, write_plugin):
+    write_plugin("stuck_steps", """
+        import time
+        from agentsh import step
+
+        @step
+        def stuck(text: str) -> str:
+            time.sleep(30)
+            return text
+    """)
+    write_workflow("hang", """
+        [nodes.wait]
+        kind = "python"
+        step = "stuck"
+        args = { text = "{request}" }
+        timeout = 0.2
+    """)
+    session = workflow_session(home, "hang", ScriptedModel("never asked"))
+
+    events = await asyncio.wait_for(send(session, "go"), 10)
+
+    assert done(events).failed
+    assert "step stuck took longer than 0.2 s: set timeout = N on node wait to wait longer" in events[-2].message
 
 
 async def test_when_skips_a_node_and_what_needs_it(home, write_workflow):
