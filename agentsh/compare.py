@@ -12,7 +12,7 @@ import asyncio
 import io
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
@@ -22,7 +22,7 @@ from rich.text import Text
 
 from .agent.structured import ask_structured
 from .agent.turn import Turn
-from .costs import dollars
+from .costs import TurnCost, dollars
 from .errors import AgentshError, UsageError
 from .events import ApprovalRequest, Error, Event, Step, ToolCall, TurnDone
 from .messages import system, user
@@ -91,12 +91,22 @@ class Comparison:
     wall_ms: float = 0.0
     judge: str | None = None
     judge_notice: str | None = None
+    judge_spend: TurnCost = field(default_factory=TurnCost)  # the judge's own model calls, apart from the answers'
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "prompt": self.prompt, "base_session": self.base_id, "wall_ms": round(self.wall_ms, 1), "judge": self.judge,
-            "judge_notice": self.judge_notice, "entries": [asdict(entry) for entry in self.entries],
+            "judge_notice": self.judge_notice, "judge_usage": _spend_dict(self.judge_spend) if self.judge_spend.calls else None,
+            "entries": [asdict(entry) for entry in self.entries],
         }
+
+
+def _spend_dict(spend: TurnCost) -> dict[str, Any]:
+    """What some model calls used; `cost` is None when any of them could not be priced."""
+    return {
+        "model_calls": len(spend.calls), "prompt_tokens": spend.prompt_tokens, "completion_tokens": spend.completion_tokens,
+        "cost": None if spend.unpriced_calls else spend.cost,
+    }
 
 
 class RankedAnswer(BaseModel):
@@ -206,7 +216,7 @@ async def _judge(base: Session, comparison: Comparison, judge: str) -> None:
     """Ask the judge profile for a ranking; a judge that gives none leaves the table unranked, with a notice."""
     profile = resolve_profiles(base.settings.agents)[judge]
     notices: list[str] = []
-    turn = _judge_turn(base, notices)
+    turn = _judge_turn(base, notices, comparison.judge_spend)
     model = turn.model_for(profile)
     answers = "\n\n".join(f"Answer {n} ({e.label}):\n{e.output[:ANSWER_CHARS]}" for n, e in enumerate(comparison.entries, 1))
     messages = [system(f"{profile.system_prompt}\n\n{JUDGE_PROMPT}".strip()), user(f"Request:\n{comparison.prompt}\n\n{answers}")]
@@ -223,12 +233,19 @@ async def _judge(base: Session, comparison: Comparison, judge: str) -> None:
     comparison.entries.sort(key=lambda e: (e.rank is None, e.rank or 0))
 
 
-def _judge_turn(base: Session, notices: list[str]) -> Turn:
-    """A turn of no session, with no tools: only what `ask_structured` needs to call the judge."""
+def _judge_turn(base: Session, notices: list[str], spend: TurnCost) -> Turn:
+    """A turn of no session, with no tools: only what `ask_structured` needs to call the judge; its notices and
+    model calls are kept in `notices` and `spend`."""
+
+    def emit(event: Event) -> None:
+        if event.type == "notice":
+            notices.append(event.message)
+        spend.add(event)
+
     registry = ToolRegistry()
     return Turn(
         session_id=base.id, model=base.model, registry=registry, executor=ToolExecutor(registry, ApprovalPolicy("deny")),
-        history=[], emit=lambda event: notices.append(getattr(event, "message", "")) if event.type == "notice" else None,
+        history=[], emit=emit,
         profiles=resolve_profiles(base.settings.agents), make_model=lambda name: resolve_model(name, base.settings), formats=base.formats,
     )
 
@@ -259,6 +276,8 @@ def comparison_notes(comparison: Comparison) -> list[str]:
     lines = [neutralize(f"{entry.rank}. {entry.label}: {entry.reason}") for entry in comparison.entries if entry.reason]
     if comparison.judge_notice:
         lines.append(neutralize(f"judge: {comparison.judge_notice}"))
+    if comparison.judge_spend.calls:
+        lines.append(neutralize(f"the judge's own spend, not in the table: {comparison.judge_spend.summary()}"))
     lines.append(f"all at once in {format_duration(comparison.wall_ms)}; continue one with /resume SESSION (agentsh -r SESSION)")
     return lines
 

@@ -88,7 +88,10 @@ def test_compare_end_to_end_on_the_fake_server_with_a_judge(fake_server, home):
     assert shown.returncode == 0, shown.stderr
     assert "1. tools · openai/fake-model: shows its work" in shown.stdout
     assert "2. chat · openai/fake-model: [red]terse" in shown.stdout
+    assert "the judge's own spend, not in the table: 1 model call · " in shown.stdout
     as_json = subprocess.run([*command, "--json"], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
     entries = json.loads(as_json.stdout)["entries"]
     assert [(e["mode"], e["rank"]) for e in entries] == [("tools", 1), ("chat", 2)]
     assert entries[0]["output"] and entries[0]["model_calls"] == 1
+    judge = json.loads(as_json.stdout)["judge_usage"]
+    assert judge["model_calls"] == 1 and judge["prompt_tokens"] > 0
