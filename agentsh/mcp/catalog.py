@@ -1,7 +1,8 @@
-"""What each ready MCP server offers besides tools: its prompts and its resources, listed once per connection.
+"""What each ready MCP server offers besides tools: its prompts and its resources, listed once per connection
+and again whenever the server says they changed (prompts/list_changed, resources/list_changed).
 
 Slash commands and completion are synchronous, and listing is not: `sync()` (cheap, called whenever a UI
-asks) starts a listing for each server that came up or reconnected since it was last listed, and answers
+asks) starts a listing for each server that came up, reconnected or changed its offer since it was last listed, and answers
 from what is known now; `refreshed()` waits for the listings under way. A server that does not declare
 prompts or resources is not asked for them.
 """
@@ -35,7 +36,7 @@ class McpCatalog:
     def __init__(self, manager: McpManager) -> None:
         self.manager = manager
         self.offers: dict[str, Offer] = {}
-        self._listed: dict[str, int] = {}  # server -> id of the ClientSession it was listed on
+        self._listed: dict[str, tuple[int, int]] = {}  # server -> (id of the ClientSession, its offers_changed) it was listed at
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
     def sync(self) -> None:
@@ -45,9 +46,10 @@ class McpCatalog:
             if session is None or connection.state != "ready":
                 self.offers.pop(name, None)
                 continue
-            if self._listed.get(name) != id(session) and name not in self._tasks:
+            listing = (id(session), connection.offers_changed)
+            if self._listed.get(name) != listing and name not in self._tasks:
                 with suppress(RuntimeError):  # no running loop (a command line): nothing to list with
-                    self._tasks[name] = asyncio.get_running_loop().create_task(self._list(name, session))
+                    self._tasks[name] = asyncio.get_running_loop().create_task(self._list(name, session, listing))
 
     async def refreshed(self) -> None:
         """Wait until the servers that are ready have been listed."""
@@ -63,16 +65,16 @@ class McpCatalog:
         self.sync()
         return {server: offer.resources for server, offer in self.offers.items()}
 
-    async def _list(self, name: str, session: ClientSession) -> None:
+    async def _list(self, name: str, session: ClientSession, listing: tuple[int, int]) -> None:
         try:
             capabilities = session.server_capabilities
             offer = Offer(
                 prompts=await _all(session.list_prompts, "prompts") if capabilities and capabilities.prompts else [],
                 resources=await _all(session.list_resources, "resources") if capabilities and capabilities.resources else [],
             )
-            self.offers[name], self._listed[name] = offer, id(session)
+            self.offers[name], self._listed[name] = offer, listing
         except Exception:  # a server that fails to list offers nothing; its tools still work
-            self.offers[name], self._listed[name] = Offer(), id(session)
+            self.offers[name], self._listed[name] = Offer(), listing
         finally:
             self._tasks.pop(name, None)
 

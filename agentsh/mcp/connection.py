@@ -59,6 +59,7 @@ class Connection:
         self.reason = ""  # why it failed, one line
         self.tools: list[types.Tool] = []
         self.session: ClientSession | None = None  # the live session while ready (prompts, resources: mcpx)
+        self.offers_changed = 0  # how many times the server said its prompts or resources changed (catalog.py lists again)
         self.pid: int | None = None
         self.restarts = 0
         self.generation = 0  # changes whenever `tools` does
@@ -192,6 +193,8 @@ class Connection:
     async def _on_message(self, message: Any) -> None:
         if isinstance(message, types.ToolListChangedNotification):
             self._relisting = asyncio.create_task(self._relist())
+        elif isinstance(message, types.PromptListChangedNotification | types.ResourceListChangedNotification):
+            self.offers_changed += 1
 
     async def _relist(self) -> None:
         session = self.session

@@ -78,5 +78,22 @@ def wine() -> str:
     return "Rioja, Chablis"
 
 
+@server.tool()
+async def add_special(ctx: Context) -> str:
+    """Add a prompt and a resource, and tell the client both lists changed."""
+
+    @server.prompt(name="special", description="Today's special")
+    def special() -> str:
+        return "Tell me about today's special"
+
+    @server.resource("menu://special", name="special", description="The chef's special")
+    def dish() -> str:
+        return "Duck a l'orange"
+
+    await ctx.session.send_prompt_list_changed()
+    await ctx.session.send_resource_list_changed()
+    return "added"
+
+
 if __name__ == "__main__":
     server.run("stdio")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 
@@ -127,3 +128,25 @@ async def _turn(session, result) -> list:
     async for event in session.send(result.argument, result.options):
         events.append(event)
     return events
+
+
+async def test_prompts_and_resources_a_server_adds_are_offered_once_it_says_they_changed(home):
+    model = ScriptedModel()
+    model.add(calls(("bistro__add_special", {})))
+    model.add("Added.")
+    session = scripted_session(home, model, mcp_servers={"bistro": {"command": sys.executable, "args": [str(SERVER)], "allow": ["*"]}})
+    session.mcp.start()
+    await session.mcp.wait_for_starting(lambda text: None)
+    try:
+        await session.mcp_catalog.refreshed()
+        assert "bistro:special" not in command_summaries(session)
+        await send(session, "add the special")
+        for _ in range(100):  # the notifications arrive as the call ends; the next look lists again
+            await session.mcp_catalog.refreshed()
+            if "bistro:special" in command_summaries(session):
+                break
+            await asyncio.sleep(0.05)
+        assert command_summaries(session)["bistro:special"] == "Today's special"
+        assert mention_completions(session, "@bistro:menu://s") == ["@bistro:menu://special"]
+    finally:
+        await session.aclose()
