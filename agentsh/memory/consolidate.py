@@ -101,7 +101,7 @@ async def _ask(
     try:
         return await ask_structured(turn, Consolidation, [system(PROMPT), user("\n\n".join(p for p in parts if p))])
     finally:
-        sessions.add_usage(session_id, turn.usage.prompt_tokens, turn.usage.completion_tokens, turn.cost)
+        sessions.add_usage(session_id, turn.usage.prompt_tokens, turn.usage.completion_tokens, turn.cost, model.name, turn.model_calls)
 
 
 def render_transcript(messages: list[Message], limit: int = TRANSCRIPT_CHARS) -> str:

@@ -114,7 +114,7 @@ class SessionMemory:
             turn.history = [system(self.settings.system_prompt), *self.context(history)]
             self.compactor.window = await _window(model.name)
             compaction = await self.compactor.compact(turn, keep_tokens=1)
-        self.sessions.add_usage(self.session_id, turn.usage.prompt_tokens, turn.usage.completion_tokens, turn.cost)
+        self.sessions.add_usage(self.session_id, turn.usage.prompt_tokens, turn.usage.completion_tokens, turn.cost, model.name, turn.model_calls)
         if compaction is not None:
             self.sessions.add_event(self.session_id, "compaction", compaction.model_dump(mode="json"))
         return compaction

@@ -31,7 +31,7 @@ from ..secrets import redact_secrets
 from .db import refuse_if_read_only, write_transaction
 from .locks import turn_locks
 from .records import MESSAGE_COLUMNS, SessionRecord, message_from_row, message_row, now
-from .usage import forget_usage, insert_usage, usage_rows
+from .usage import background_row, forget_usage, insert_background_usage, insert_usage, usage_rows
 
 INTERRUPTED_TOOL_RESULT = "Error: the turn was interrupted before this tool call returned a result."
 TITLE_LENGTH = 60
@@ -181,18 +181,22 @@ class SessionStore:
         with write_transaction(self.db):
             self.db.table("sessions").update(session_id, {"summary": redact_secrets(summary), "consolidated_turns": consolidated_turns})
 
-    def add_usage(self, session_id: str, prompt_tokens: int, completion_tokens: int, cost: float | None) -> None:
-        """Tokens spent for a session outside its turns (summaries, consolidation)."""
+    def add_usage(self, session_id: str, prompt_tokens: int, completion_tokens: int, cost: float | None, model: str = "", calls: int = 0) -> None:
+        """Tokens spent for a session outside its turns (summaries, consolidation): in its totals, and in the
+        spend over time (`agentsh stats`, the daily budget) as the mode "memory"."""
         summary = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "cost": cost}
         with write_transaction(self.db):
             self._add_totals(session_id, summary, touch=False)
+            if calls:
+                insert_background_usage(self.db, background_row(session_id, model, calls, (prompt_tokens, completion_tokens, 0), cost, now()))
 
     def spent(self, session_id: str | None = None, since: str | None = None) -> tuple[int, float]:
-        """Tokens and known cost of one session (its running totals), or of every turn started since `since` (UTC ISO)."""
+        """Tokens and known cost of one session (its running totals), or of every model call since `since` (UTC ISO):
+        the finished turns' and the background work's."""
         if session_id:
             sql, values = "SELECT prompt_tokens + completion_tokens, cost FROM sessions WHERE id = ?", [session_id]
         else:
-            sql = "SELECT coalesce(sum(prompt_tokens + completion_tokens), 0), coalesce(sum(cost), 0.0) FROM turns WHERE started_at >= ?"
+            sql = "SELECT coalesce(sum(prompt_tokens + completion_tokens), 0), coalesce(sum(cost), 0.0) FROM model_usage WHERE started_at >= ?"
             values = [since or ""]
         tokens, cost = self.db.execute(sql, values).fetchone() or (0, 0.0)
         return int(tokens or 0), float(cost or 0.0)

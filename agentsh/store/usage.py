@@ -18,6 +18,8 @@ from sqlite_utils import Database
 from ..errors import StoreError
 
 WORKFLOW_PREFIX = "workflow:"  # a mode named workflow:NAME runs the workflow NAME
+BACKGROUND_MODE = "memory"  # the mode stats give the spend outside turns: summaries, compaction, memory consolidation
+BACKGROUND_TURN = -1  # the turn_id of that spend (turns are numbered from 1)
 DIMENSIONS = ("model", "mode", "workflow", "session")
 _COLUMNS = {"model": "model", "mode": "mode", "session": "session_id", "workflow": f"substr(mode, {len(WORKFLOW_PREFIX) + 1})"}
 _IS_WORKFLOW = f"mode >= '{WORKFLOW_PREFIX}' AND mode < '{WORKFLOW_PREFIX[:-1]};'"  # ';' follows ':'
@@ -107,7 +109,7 @@ def insert_usage(db: Database, rows: builtins.list[dict[str, Any]]) -> None:
 
 
 def _rollup_values(row: dict[str, Any], sign: int) -> list[Any]:
-    sums = [row["first_of_turn"], 1, *(row[c] for c in _ROLLUP_SUMS[2:])]
+    sums = [row["first_of_turn"], int(row["turn_id"] != BACKGROUND_TURN), *(row[c] for c in _ROLLUP_SUMS[2:])]
     return [quarter_of(row["started_at"]), row["model"], row["mode"], *(sign * v for v in sums)]
 
 
@@ -116,10 +118,31 @@ def rebuild_rollup(db: Database) -> None:
     db.execute("DELETE FROM usage_rollup")
     db.execute(
         f"""INSERT INTO usage_rollup (quarter, model, mode, {', '.join(_ROLLUP_SUMS)})
-            SELECT CAST(strftime('%s', started_at) AS INTEGER) / {QUARTER}, model, mode, sum(first_of_turn), count(*), sum(calls),
+            SELECT CAST(strftime('%s', started_at) AS INTEGER) / {QUARTER}, model, mode, sum(first_of_turn), sum(turn_id != {BACKGROUND_TURN}), sum(calls),
                    sum(prompt_tokens), sum(completion_tokens), sum(cached_tokens), sum(cost), sum(unpriced_calls)
             FROM model_usage GROUP BY 1, 2, 3"""
     )
+
+
+def background_row(session_id: str, model: str, calls: int, tokens: tuple[int, int, int], cost: float | None, at: str) -> dict[str, Any]:
+    """A `model_usage` row for model calls made for a session outside its turns; `tokens`: in, out, cached.
+    `cost` None: litellm could not price them all (the calls then count as unpriced)."""
+    return {
+        "started_at": at, "turn_id": BACKGROUND_TURN, "model": model, "session_id": session_id, "mode": BACKGROUND_MODE,
+        "calls": calls, "prompt_tokens": tokens[0], "completion_tokens": tokens[1], "cached_tokens": tokens[2],
+        "cost": cost or 0.0, "unpriced_calls": calls if cost is None else 0, "first_of_turn": 0,
+    }
+
+
+def insert_background_usage(db: Database, row: dict[str, Any]) -> None:
+    """Like `insert_usage`, for a row no turn owns: two in the same millisecond add up instead of clashing."""
+    sums = ("calls", "prompt_tokens", "completion_tokens", "cached_tokens", "cost", "unpriced_calls")
+    db.conn.execute(
+        f"INSERT INTO model_usage ({', '.join(_USAGE_COLUMNS)}) VALUES ({', '.join('?' * len(_USAGE_COLUMNS))}) "
+        f"ON CONFLICT (started_at, turn_id, model) DO UPDATE SET {', '.join(f'{c} = {c} + excluded.{c}' for c in sums)}",
+        [row[c] for c in _USAGE_COLUMNS],
+    )
+    db.conn.execute(_ADD_TO_ROLLUP, _rollup_values(row, 1))
 
 
 def forget_usage(db: Database, session_id: str) -> None:
@@ -144,8 +167,8 @@ def summarize(
     if session_id is None and "session" not in dimensions:
         return _from_rollup(db, start, end, periods, dimensions, workflows_only or "workflow" in dimensions)
     keys = [f"{_COLUMNS[d]} AS {d}" for d in dimensions]
-    # each (turn, model) is one row: per model, every row is a turn; else one row per turn is marked
-    turns = "count(*)" if "model" in dimensions else "sum(u.first_of_turn)"
+    # each (turn, model) is one row: per model, every row of a turn is a turn; else one row per turn is marked
+    turns = f"sum(u.turn_id != {BACKGROUND_TURN})" if "model" in dimensions else "sum(u.first_of_turn)"
     where, values = ([], []) if periods else (["u.started_at >= ?", "u.started_at < ?"], [start, end])
     if session_id is not None:
         where.append("u.session_id = ?")

@@ -115,3 +115,23 @@ def test_sessions_list_shows_the_summary_and_search_finds_it(home):
 async def _until(condition) -> None:
     while not condition():
         await asyncio.sleep(0.01)
+
+
+async def test_what_consolidation_costs_counts_in_stats_and_the_daily_spend(home, capsys):
+    from agentsh.cli import main
+
+    session = scripted_session(home, ScriptedModel(Reply("Trains it is.", cost=0.001)))
+    await send(session, "I'd rather take trains than fly.")
+    priced = consolidation_reply()
+    priced.cost = 0.004
+    await consolidate_session(session.store, session.memory.store, ScriptedModel(priced), session.id)
+
+    capsys.readouterr()
+    assert main(["stats", "--json", "-g", "mode", "--home", str(home)]) == 0
+    rows = {row["mode"]: row for row in json.loads(capsys.readouterr().out)["rows"]}
+    assert rows["memory"]["model_calls"] == 1 and rows["memory"]["turns"] == 0 and abs(rows["memory"]["cost"] - 0.004) < 1e-9
+    assert abs(session.store.spent(since="2000-01-01")[1] - 0.005) < 1e-9  # what the day's budget sums
+    for grouping in (["-g", "model"], ["-g", "model", "-s", session.id]):  # from the rollup, and from the rows
+        assert main(["stats", "--json", *grouping, "--home", str(home)]) == 0
+        [row] = json.loads(capsys.readouterr().out)["rows"]
+        assert (row["turns"], row["model_calls"]) == (1, 2)  # the consolidation's call is no turn
