@@ -17,8 +17,9 @@ import sqlite3
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -47,7 +48,7 @@ def open_database(path: Path | str, timeout: float = BUSY_TIMEOUT_MS / 1000, on_
         connection = sqlite3.connect(target, uri=bool(read_only_uri), timeout=timeout, check_same_thread=False, factory=_Connection)
         connection.path, connection.read_only = str(path), bool(read_only_uri)
         connection.wait_limit, connection.on_wait = timeout, on_wait
-        return _prepare(Database(connection, execute_plugins=False), path)
+        return _prepare(_SharedDatabase(connection, execute_plugins=False), path)
     except (sqlite3.DatabaseError, StoreError) as error:
         if connection is not None:
             connection.close()
@@ -233,6 +234,21 @@ class _Cursor(sqlite3.Cursor):
     fetchmany = _naming_the_file(sqlite3.Cursor.fetchmany)
     fetchall = _naming_the_file(sqlite3.Cursor.fetchall)
     __next__ = _naming_the_file(sqlite3.Cursor.__next__)
+
+
+class _SharedDatabase(Database):
+    """sqlite-utils' `query` and `atomic` open a savepoint, which on a connection outside a transaction begins one:
+    on the connection the app's threads share, they take their turn like a write (`write_transaction`), or a
+    query in one thread would open a transaction another thread's BEGIN fails on, or release its savepoint."""
+
+    def query(self, sql: str, params: Sequence | dict[str, Any] | None = None) -> Generator[dict, None, None]:
+        with _writer_turn(self, None):
+            return super().query(sql, params)
+
+    @contextlib.contextmanager
+    def atomic(self) -> Generator[Database, None, None]:
+        with _writer_turn(self, None), super().atomic() as database:
+            yield database
 
 
 class _Connection(sqlite3.Connection):

@@ -125,3 +125,31 @@ def test_two_threads_sharing_the_app_s_connection_write_one_after_the_other(tmp_
         db.execute("INSERT INTO notes VALUES ('kept')")
     first.join()
     assert [row[0] for row in db.execute("SELECT text FROM notes")] == ["kept"]
+
+
+def test_a_query_on_the_shared_connection_waits_for_another_thread_s_open_write(tmp_path):
+    """sqlite-utils' query opens a savepoint: run while another thread's write transaction is open, it would nest
+    in it, read what that transaction may still roll back, and lose its savepoint when it ends (the app crashed
+    quitting mid-answer with "no such savepoint: sqlite_utils_query")."""
+    from agentsh.store.db import write_transaction
+
+    db = open_database(tmp_path / DB_FILENAME)
+    db.execute("CREATE TABLE notes (text TEXT)")
+    inside = threading.Event()
+
+    def failing_writer() -> None:
+        try:
+            with write_transaction(db):
+                db.execute("INSERT INTO notes VALUES ('rolled back')")
+                inside.set()
+                threading.Event().wait(0.3)
+                raise RuntimeError("this transaction fails and is rolled back")
+        except RuntimeError:
+            pass
+
+    writer = threading.Thread(target=failing_writer)
+    writer.start()
+    assert inside.wait(10)
+    seen = [row["text"] for row in db.query("SELECT text FROM notes")]
+    writer.join()
+    assert seen == []
