@@ -539,7 +539,7 @@ class AgentshApp(App[int]):
             screen.dismiss(None)
         self.refresh_status(state="idle")
         if self.session is not None:
-            self.run_worker(self.gauge.after_turn(self, self.session, view.context), group="context")
+            self.gauge.after_turn(self, self.session, view.context)
 
     def action_cancel_turn(self) -> None:
         if self.focused is not self.prompt:  # Esc from a tool block goes back to the input first

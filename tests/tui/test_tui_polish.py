@@ -105,6 +105,27 @@ async def test_the_header_shows_how_full_the_context_is_not_the_running_total(ho
         assert "/1.0k (" in screen_text(app).splitlines()[0]
 
 
+async def test_the_context_figure_after_a_turn_reads_the_store_on_the_ui_loop_not_beside_it(home, monkeypatch):
+    """A thread reading the store while the loop writes (quitting mid-answer, the next turn) broke the one
+    connection's transactions: "no such savepoint: sqlite_utils_query" and a traceback on quitting."""
+    session = scripted_session(home, ScriptedModel("an answer"))
+    readers: list[str] = []
+    fill = session.context_fill
+
+    def recording_fill() -> int:
+        readers.append(threading.current_thread().name)
+        return fill()
+
+    monkeypatch.setattr(session, "context_fill", recording_fill)
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        readers.clear()  # the first estimate reads the history in a thread before any turn can run
+        await send(pilot, "hello")
+        await wait_for(pilot, lambda: bool(readers), what="the estimate after the turn")
+    assert readers == [threading.main_thread().name], readers
+
+
 def test_the_gauge_reads_the_window_of_a_model_litellm_knows(home):
     session = Session.open(Settings(home=home, model="openai/gpt-4o-mini", memory={"consolidate": False}))
     assert (session.context_window() or 0) >= 100_000
