@@ -194,6 +194,20 @@ async def test_a_background_failure_right_after_an_error_pop_up_does_not_pop_up_
         assert len(app._notifications) == 1
 
 
+async def test_an_error_pop_up_right_after_a_background_failure_replaces_its_pop_up(home):
+    """A wrong key: consolidation of an ended session fails first, then the turn; one pop-up, not two."""
+    from agentsh.events import Notice
+
+    app = make_app(scripted_session(home, ScriptedModel("hi")))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app._background_event(Notice(message="memory consolidation of session x failed: 401", level="warning"))
+        await wait_for(pilot, lambda: len(app._notifications) == 1, what="the background pop-up")
+        app.notify_plain("the provider refused the key (401)", "error")
+        await pilot.pause()
+        assert [n.message for n in app._notifications] == ["the provider refused the key (401)"]
+
+
 @pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
 async def test_user_messages_interrupted_answers_errors_and_notices_each_look_their_own(home, theme):
     from agentsh.tui.widgets.answer import AssistantMessage
