@@ -226,6 +226,33 @@ async def test_user_messages_interrupted_answers_errors_and_notices_each_look_th
         assert user[1] != interrupted[1] and user[0] != interrupted[0]
 
 
+def _contrast(first, second) -> float:
+    """WCAG's contrast ratio of two colours (1 to 21)."""
+
+    def luminance(color) -> float:
+        channels = [c / 255 for c in (color.r, color.g, color.b)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light", "solarized-light"])
+async def test_warnings_are_legible_on_light_themes_too(home, theme):
+    from agentsh.tui.widgets.messages import NoticeLine
+
+    app = make_app(scripted_session(home, ScriptedModel("hi")))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.theme = theme
+        warning = NoticeLine("memory consolidation failed", "warning")
+        await app.transcript.add(warning)
+        await pilot.pause()
+        _, ground = warning.background_colors
+        assert _contrast(warning.styles.color, ground) >= 3, (theme, warning.styles.color.hex, ground.hex)
+
+
 LISTING = "The folder holds:\nREADME.md\nsetup.py\nagentsh/\n\nThat is all."
 
 
