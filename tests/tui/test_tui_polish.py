@@ -288,3 +288,17 @@ async def test_while_a_slow_plugin_imports_at_start_the_header_names_it_and_keys
         await wait_for(pilot, lambda: "hi" in app.prompt.text, what="the keys echoed while it imports")
         await wait_for(pilot, lambda: "ready" in screen_text(app), timeout=15, what="the session open")
         assert "importing plugin" not in screen_text(app)
+
+
+async def test_a_finished_tool_block_title_keeps_its_duration_at_80_columns(home):
+    from agentsh.tui.widgets.tool_block import ToolBlock
+
+    app = make_app(scripted_session(home, ScriptedModel("hi")))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        block = ToolBlock("call_1", "delegate", {"worker": "researcher", "task": "find key value stores and compare them"})
+        await app.transcript.add(block, follow=True)
+        block.finish(True, "done", 37)
+        await wait_for(pilot, lambda: "· 37 ms" in screen_text(app), what="the duration in the title")
+        [title] = [line for line in screen_text(app).splitlines() if "delegate(" in line]
+        assert title.rstrip(" ▁▂▃▄▅▆▇█").endswith("…) · 37 ms"), title
