@@ -302,3 +302,22 @@ async def test_a_finished_tool_block_title_keeps_its_duration_at_80_columns(home
         await wait_for(pilot, lambda: "· 37 ms" in screen_text(app), what="the duration in the title")
         [title] = [line for line in screen_text(app).splitlines() if "delegate(" in line]
         assert title.rstrip(" ▁▂▃▄▅▆▇█").endswith("…) · 37 ms"), title
+
+
+async def test_a_turns_footer_stays_under_its_answer_when_a_command_ran_meanwhile(home):
+    from agentsh.models.scripted import Reply
+    from agentsh.tui.widgets.messages import CommandOutput
+    from agentsh.tui.widgets.turn_cost import TurnFooter
+
+    app = make_app(scripted_session(home, ScriptedModel(Reply("a slow answer " * 20, chunk=10, pause=0.05))))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.prompt.set_text("hello")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "a slow answer" in screen_text(app), what="the answer streaming")
+        app.prompt.set_text("/status")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: bool(of_type(app, CommandOutput)), what="the command's output")
+        await wait_for(pilot, lambda: bool(of_type(app, TurnFooter)) and not app.runner.busy, what="the turn's end")
+        children = list(app.transcript.children)
+        assert children.index(of_type(app, TurnFooter)[0]) < children.index(of_type(app, CommandOutput)[0])
