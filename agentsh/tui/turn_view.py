@@ -165,7 +165,7 @@ class TurnView:
             await self.close_answer(event.interrupted, event.step_limited, event.cut, event.budget_limited)
         elif not self.answered and event.output and not event.failed:
             await self._add(AssistantMessage(event.output, event.interrupted, event.step_limited, event.cut, event.budget_limited))
-        elif (note := marker(event.interrupted, event.step_limited, event.cut, event.budget_limited)) is not None:
+        elif (note := marker(event.interrupted, event.step_limited, event.cut, event.budget_limited, kept=self.answered)) is not None:
             await self._add(NoticeLine(note.plain, "warning"))
         if self.spend.calls:  # under the turn's last widget, above a command's output shown meanwhile (/status)
             await self.transcript.add(TurnFooter(self.spend), after=self.last_added)

@@ -321,3 +321,17 @@ async def test_a_turns_footer_stays_under_its_answer_when_a_command_ran_meanwhil
         await wait_for(pilot, lambda: bool(of_type(app, TurnFooter)) and not app.runner.busy, what="the turn's end")
         children = list(app.transcript.children)
         assert children.index(of_type(app, TurnFooter)[0]) < children.index(of_type(app, CommandOutput)[0])
+
+
+async def test_a_turn_interrupted_before_any_text_does_not_claim_a_partial_answer_was_kept(home):
+    from agentsh.models.scripted import Reply
+
+    app = make_app(scripted_session(home, ScriptedModel(Reply("never seen", delay=30))))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press(*"hello", "enter")
+        await wait_for(pilot, lambda: app.runner.sending, what="the turn running")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: "interrupted" in screen_text(app) and not app.runner.busy, what="the interruption")
+        screen = screen_text(app)
+        assert "interrupted before any answer" in screen and "partial answer was kept" not in screen, screen
