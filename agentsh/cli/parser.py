@@ -271,8 +271,9 @@ def _add_sessions_parser(commands: argparse._SubParsersAction) -> None:
     listing = _listing(actions, "list", "the most recent sessions, with the folder each was started in", 20)
     listing.add_argument("--dir", metavar="DIR", help="only the sessions started in DIR ('.' for this folder)")
     listing.add_argument(
-        "--origin", choices=["interactive", "run"],
-        help="only the sessions of the app and --plain (interactive) or of `agentsh run` (run); by default both, interactive first",
+        "--origin", choices=["interactive", "chat", "run"],
+        help="only the sessions of the app and --plain (interactive, or chat as the listing marks them) or of "
+        "`agentsh run` (run); by default both, interactive first",
     )
     show = actions.add_parser("show", help="a session's transcript")
     show.add_argument("id")

@@ -30,7 +30,8 @@ def sessions_command(args: argparse.Namespace) -> int:
 
 def _list(store: SessionStore, args: argparse.Namespace) -> None:
     folder = workspace_of(Path(args.dir).expanduser()) if args.dir else None
-    records = store.list(args.limit, folder, origin=args.origin, interactive_first=True)
+    wanted = "interactive" if args.origin == "chat" else args.origin  # the listing marks them "chat"
+    records = store.list(args.limit, folder, origin=wanted, interactive_first=True)
     counts = _message_counts(store, [r.id for r in records])
     if args.json:
         print_json([{**r.model_dump(), "messages": counts.get(r.id, 0)} for r in records])

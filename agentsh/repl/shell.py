@@ -8,10 +8,13 @@ prompt-toolkit's pipe input and read everything it printed from a string.
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import AbstractContextManager, aclosing
 from functools import partial
 from typing import Protocol
+
+from prompt_toolkit.utils import get_cwidth
 
 from .. import __version__
 from ..agent.continuation import CONTINUE_REQUEST
@@ -351,13 +354,40 @@ class Repl:
         if line is not None:
             self.transcript.line(line, "dim")
 
-    def status(self) -> str:
-        """The bottom toolbar: mode, model, session, tokens so far."""
+    def status(self, width: int | None = None) -> str:
+        """The bottom toolbar: mode, model, session, tokens and cost so far, fitted to `width` (the terminal's)."""
         session, record = self.session, self.session.record
-        title = first_line(record.title, 40) if record.title else "new session"
-        tokens = record.prompt_tokens + record.completion_tokens
-        cost = f" · {format_cost(record.cost)}" if record.cost else ""
-        return f" {session.mode} · {model_label(session.model_name)} · {title} [{session.id}] · {tokens} tokens{cost} "
+        parts = {
+            "mode": session.mode,
+            "model": model_label(session.model_name),
+            "title": first_line(record.title, 40) if record.title else "new session",
+            "id": f"[{session.id}]",
+            "tokens": f"{record.prompt_tokens + record.completion_tokens:,} tokens",
+            "cost": format_cost(record.cost) if record.cost else "",
+        }
+        return fitted_toolbar(parts, width or shutil.get_terminal_size().columns)
+
+
+TOOLBAR_GIVES_WAY = ("id", "tokens", "model", "title")  # on a narrow terminal, the first left out; mode and cost stay
+
+
+def fitted_toolbar(parts: dict[str, str], width: int) -> str:
+    """The toolbar's parts that fit `width`, leaving out whole parts (`TOOLBAR_GIVES_WAY`) rather than letting the
+    terminal cut the line, which turned a cost of $0.0004 into "$0"."""
+    shown = {name: text for name, text in parts.items() if text}
+    line = _toolbar_line(shown)
+    for name in TOOLBAR_GIVES_WAY:
+        if get_cwidth(line) <= width:
+            break
+        shown.pop(name, None)
+        line = _toolbar_line(shown)
+    return line
+
+
+def _toolbar_line(shown: dict[str, str]) -> str:
+    session = " ".join(text for text in (shown.get("title"), shown.get("id")) if text)
+    items = (shown.get("mode"), shown.get("model"), session, shown.get("tokens"), shown.get("cost"))
+    return " " + " · ".join(item for item in items if item) + " "
 
 
 def format_cost(dollars: float) -> str:

@@ -101,6 +101,7 @@ class AgentshApp(App[int]):
         self.runner = TurnRunner(self)
         self.gauge = ContextGauge()
         self.last_error_at = -QUIET_AFTER_ERROR  # when an error last popped up
+        self.last_background_popup_at = -QUIET_AFTER_ERROR  # when background work's report last popped up
         self.pending_approvals: list[ModalScreen] = []
         self.unsaved_draft: str | None = None
         self.quit_code = 0  # set by the first quit: Ctrl+Q, /quit, or SIGTERM / SIGHUP (128 + signum)
@@ -499,13 +500,18 @@ class AgentshApp(App[int]):
 
     def _background_event(self, event: Event) -> None:
         """What background memory work reports (facts learned, failures) joins the transcript; soon after an
-        error pop-up (a 401, say), a background failure does not pop up too: it is most likely the same one."""
+        error pop-up (a 401, say), a background failure does not pop up too: it is most likely the same one.
+        (Soon before one, its pop-up goes when the error's comes: see notify_plain.)"""
         quiet = time.monotonic() - self.last_error_at < QUIET_AFTER_ERROR
-        view = TurnView(self.transcript, self._no_popup if quiet else self.notify_plain, self.ask_approval)
+        view = TurnView(self.transcript, self._no_popup if quiet else self._background_popup, self.ask_approval)
         self.run_worker(view.show(event))
 
     def _no_popup(self, message: str, severity: SeverityLevel = "information") -> None:
         """For a background report the user has just seen as an error: in the transcript only."""
+
+    def _background_popup(self, message: str, severity: SeverityLevel = "information") -> None:
+        self.last_background_popup_at = time.monotonic()
+        self.notify_plain(message, severity)
 
     def ask_approval(self, request: ApprovalRequest | ElicitationRequest | SamplingRequest) -> None:
         """A question for the user in a modal: a tool call to approve, or a tool server's form or completion."""
@@ -550,7 +556,7 @@ class AgentshApp(App[int]):
             screen.dismiss(None)
         self.refresh_status(state="idle")
         if self.session is not None:
-            self.run_worker(self.gauge.after_turn(self, self.session, view.context), group="context")
+            self.gauge.after_turn(self, self.session, view.context)
 
     def action_cancel_turn(self) -> None:
         if self.focused is not self.prompt:  # Esc from a tool block goes back to the input first
@@ -659,4 +665,6 @@ class AgentshApp(App[int]):
     def notify_plain(self, message: str, severity: SeverityLevel = "information") -> None:
         if severity == "error":
             self.last_error_at = time.monotonic()
+            if self.last_error_at - self.last_background_popup_at < QUIET_AFTER_ERROR:
+                self.clear_notifications()  # background work's failure just before is most likely this one: one pop-up
         self.notify(literal(message).plain, severity=severity, markup=False)

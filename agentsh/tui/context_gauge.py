@@ -23,16 +23,19 @@ class ContextGauge:
         return self.windows.get(model)
 
     def estimate(self, session: Session, reported: int | None = None) -> None:
-        """Blocking (the app calls it in a thread): the fill of the next request, as /status and /context
-        estimate it, or what the model reported reading and writing in the turn just done when that is more."""
+        """Blocking: the fill of the next request, as /status and /context estimate it, or what the model
+        reported reading and writing in the turn just done when that is more."""
         try:
             estimated: int | None = session.context_fill()
         except AgentshError:  # a gauge is never worth an error: the figure just stays unknown
             estimated = None
         self.used = max(filter(None, (estimated, reported)), default=None)
 
-    async def after_turn(self, app: AgentshApp, session: Session, reported: int | None) -> None:
-        await asyncio.to_thread(self.estimate, session, reported)
+    def after_turn(self, app: AgentshApp, session: Session, reported: int | None) -> None:
+        """On the UI loop, as /status estimates: the estimate reads the store, and a thread reading it while
+        the loop writes (the next turn, quitting) would break the one connection's transactions. The next
+        turn reads the same history when it starts, then from the session's cache."""
+        self.estimate(session, reported)
         if app.session is session:
             app.refresh_status()
 

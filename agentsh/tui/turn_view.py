@@ -59,6 +59,7 @@ class TurnView:
         self.cost: float | None = 0.0
         self.spend = TurnCost()  # the answer's footer
         self.events = 0
+        self.last_added: Widget | None = None  # the newest widget this turn put in the transcript
 
     async def show(self, event: Event) -> None:
         self.events += 1
@@ -68,6 +69,7 @@ class TurnView:
 
     async def _add(self, widget: Widget) -> None:
         await self.transcript.add(widget)
+        self.last_added = widget
 
     # the answer and what sub-agents write ---------------------------------------------
 
@@ -163,7 +165,7 @@ class TurnView:
             await self.close_answer(event.interrupted, event.step_limited, event.cut, event.budget_limited)
         elif not self.answered and event.output and not event.failed:
             await self._add(AssistantMessage(event.output, event.interrupted, event.step_limited, event.cut, event.budget_limited))
-        elif (note := marker(event.interrupted, event.step_limited, event.cut, event.budget_limited)) is not None:
+        elif (note := marker(event.interrupted, event.step_limited, event.cut, event.budget_limited, kept=self.answered)) is not None:
             await self._add(NoticeLine(note.plain, "warning"))
-        if self.spend.calls:
-            await self._add(TurnFooter(self.spend))
+        if self.spend.calls:  # under the turn's last widget, above a command's output shown meanwhile (/status)
+            await self.transcript.add(TurnFooter(self.spend), after=self.last_added)

@@ -446,6 +446,8 @@ def test_sessions_list_marks_one_shot_runs_puts_interactive_sessions_first_and_f
     assert ran in out and chat.id not in out
     code, out, _ = sessions(capsys, home, "list", "--origin", "interactive", "--json")
     assert [row["id"] for row in json.loads(out)] == [chat.id]
+    code, out, _ = sessions(capsys, home, "list", "--origin", "chat")  # as the listing marks them
+    assert code == 0 and chat.id in out and ran not in out
 
 
 def test_agentsh_tools_lists_every_tool_the_model_sees_memory_tools_too(capsys, home):

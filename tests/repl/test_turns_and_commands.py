@@ -206,3 +206,13 @@ async def test_a_cut_answer_is_badged_continued_and_recapped_as_cut(home, drive)
     printed = await repl.submit(f"/resume {first}")
     assert "agentsh: The first half (cut at the model's token cap)" in printed
     assert "you: /continue" in printed and "agentsh: and the second half." in printed
+
+
+async def test_the_toolbar_leaves_out_whole_parts_on_a_narrow_terminal_never_cutting_the_cost(home, drive):
+    repl = await drive(scripted_session(home, ScriptedModel(default="ok")))
+    repl.session.record.prompt_tokens, repl.session.record.completion_tokens, repl.session.record.cost = 1200, 300, 0.0004
+    assert repl.repl.status(200).endswith(f"[{repl.session.id}] · 1,500 tokens · $0.0004 ")
+    for width in (80, 50, 30):
+        line = repl.repl.status(width)
+        assert len(line) <= width and line.startswith(f" {repl.session.mode} · ") and line.endswith(" · $0.0004 "), line
+    assert repl.session.id not in repl.repl.status(80)

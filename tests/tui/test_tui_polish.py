@@ -105,6 +105,27 @@ async def test_the_header_shows_how_full_the_context_is_not_the_running_total(ho
         assert "/1.0k (" in screen_text(app).splitlines()[0]
 
 
+async def test_the_context_figure_after_a_turn_reads_the_store_on_the_ui_loop_not_beside_it(home, monkeypatch):
+    """A thread reading the store while the loop writes (quitting mid-answer, the next turn) broke the one
+    connection's transactions: "no such savepoint: sqlite_utils_query" and a traceback on quitting."""
+    session = scripted_session(home, ScriptedModel("an answer"))
+    readers: list[str] = []
+    fill = session.context_fill
+
+    def recording_fill() -> int:
+        readers.append(threading.current_thread().name)
+        return fill()
+
+    monkeypatch.setattr(session, "context_fill", recording_fill)
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        readers.clear()  # the first estimate reads the history in a thread before any turn can run
+        await send(pilot, "hello")
+        await wait_for(pilot, lambda: bool(readers), what="the estimate after the turn")
+    assert readers == [threading.main_thread().name], readers
+
+
 def test_the_gauge_reads_the_window_of_a_model_litellm_knows(home):
     session = Session.open(Settings(home=home, model="openai/gpt-4o-mini", memory={"consolidate": False}))
     assert (session.context_window() or 0) >= 100_000
@@ -173,6 +194,20 @@ async def test_a_background_failure_right_after_an_error_pop_up_does_not_pop_up_
         assert len(app._notifications) == 1
 
 
+async def test_an_error_pop_up_right_after_a_background_failure_replaces_its_pop_up(home):
+    """A wrong key: consolidation of an ended session fails first, then the turn; one pop-up, not two."""
+    from agentsh.events import Notice
+
+    app = make_app(scripted_session(home, ScriptedModel("hi")))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app._background_event(Notice(message="memory consolidation of session x failed: 401", level="warning"))
+        await wait_for(pilot, lambda: len(app._notifications) == 1, what="the background pop-up")
+        app.notify_plain("the provider refused the key (401)", "error")
+        await pilot.pause()
+        assert [n.message for n in app._notifications] == ["the provider refused the key (401)"]
+
+
 @pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
 async def test_user_messages_interrupted_answers_errors_and_notices_each_look_their_own(home, theme):
     from agentsh.tui.widgets.answer import AssistantMessage
@@ -189,6 +224,33 @@ async def test_user_messages_interrupted_answers_errors_and_notices_each_look_th
         assert len(set(looks)) == len(looks), looks
         user, interrupted = looks[0], looks[1]
         assert user[1] != interrupted[1] and user[0] != interrupted[0]
+
+
+def _contrast(first, second) -> float:
+    """WCAG's contrast ratio of two colours (1 to 21)."""
+
+    def luminance(color) -> float:
+        channels = [c / 255 for c in (color.r, color.g, color.b)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light", "solarized-light"])
+async def test_warnings_are_legible_on_light_themes_too(home, theme):
+    from agentsh.tui.widgets.messages import NoticeLine
+
+    app = make_app(scripted_session(home, ScriptedModel("hi")))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.theme = theme
+        warning = NoticeLine("memory consolidation failed", "warning")
+        await app.transcript.add(warning)
+        await pilot.pause()
+        _, ground = warning.background_colors
+        assert _contrast(warning.styles.color, ground) >= 3, (theme, warning.styles.color.hex, ground.hex)
 
 
 LISTING = "The folder holds:\nREADME.md\nsetup.py\nagentsh/\n\nThat is all."
@@ -226,3 +288,50 @@ async def test_while_a_slow_plugin_imports_at_start_the_header_names_it_and_keys
         await wait_for(pilot, lambda: "hi" in app.prompt.text, what="the keys echoed while it imports")
         await wait_for(pilot, lambda: "ready" in screen_text(app), timeout=15, what="the session open")
         assert "importing plugin" not in screen_text(app)
+
+
+async def test_a_finished_tool_block_title_keeps_its_duration_at_80_columns(home):
+    from agentsh.tui.widgets.tool_block import ToolBlock
+
+    app = make_app(scripted_session(home, ScriptedModel("hi")))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        block = ToolBlock("call_1", "delegate", {"worker": "researcher", "task": "find key value stores and compare them"})
+        await app.transcript.add(block, follow=True)
+        block.finish(True, "done", 37)
+        await wait_for(pilot, lambda: "· 37 ms" in screen_text(app), what="the duration in the title")
+        [title] = [line for line in screen_text(app).splitlines() if "delegate(" in line]
+        assert title.rstrip(" ▁▂▃▄▅▆▇█").endswith("…) · 37 ms"), title
+
+
+async def test_a_turns_footer_stays_under_its_answer_when_a_command_ran_meanwhile(home):
+    from agentsh.models.scripted import Reply
+    from agentsh.tui.widgets.messages import CommandOutput
+    from agentsh.tui.widgets.turn_cost import TurnFooter
+
+    app = make_app(scripted_session(home, ScriptedModel(Reply("a slow answer " * 20, chunk=10, pause=0.05))))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.prompt.set_text("hello")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "a slow answer" in screen_text(app), what="the answer streaming")
+        app.prompt.set_text("/status")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: bool(of_type(app, CommandOutput)), what="the command's output")
+        await wait_for(pilot, lambda: bool(of_type(app, TurnFooter)) and not app.runner.busy, what="the turn's end")
+        children = list(app.transcript.children)
+        assert children.index(of_type(app, TurnFooter)[0]) < children.index(of_type(app, CommandOutput)[0])
+
+
+async def test_a_turn_interrupted_before_any_text_does_not_claim_a_partial_answer_was_kept(home):
+    from agentsh.models.scripted import Reply
+
+    app = make_app(scripted_session(home, ScriptedModel(Reply("never seen", delay=30))))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press(*"hello", "enter")
+        await wait_for(pilot, lambda: app.runner.sending, what="the turn running")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: "interrupted" in screen_text(app) and not app.runner.busy, what="the interruption")
+        screen = screen_text(app)
+        assert "interrupted before any answer" in screen and "partial answer was kept" not in screen, screen

@@ -60,17 +60,18 @@ def markdown_widget(text: str = "") -> Markdown:
     return Markdown(text, parser_factory=textual_parser)
 
 
-def marker(interrupted: bool, step_limited: bool, cut: bool = False, budget_limited: bool = False) -> Text | None:
-    """The note under an answer that did not end normally."""
+def marker(interrupted: bool, step_limited: bool, cut: bool = False, budget_limited: bool = False, kept: bool = True) -> Text | None:
+    """The note under an answer that did not end normally (`kept`: some of it was written)."""
     notes = []
     if interrupted:
-        notes.append("⏹ interrupted: the partial answer was kept")
+        notes.append("⏹ interrupted: the partial answer was kept" if kept else "⏹ interrupted before any answer")
     if step_limited:
         notes.append("⚠ cut short by the step limit (--max-steps)")
     if cut:
         notes.append("✂ cut: the answer stopped at the model's token cap; /continue goes on from there")
     if budget_limited:
-        notes.append("■ budget-limited: the turn stopped at its budget; the partial answer was kept (/budget to see or raise it)")
+        kept_note = "the partial answer was kept" if kept else "no answer yet"
+        notes.append(f"■ budget-limited: the turn stopped at its budget; {kept_note} (/budget to see or raise it)")
     return Text("\n".join(notes), style="italic") if notes else None
 
 

@@ -96,10 +96,13 @@ class TranscriptView(VerticalScroll):
         self._update_marker()
         self.call_after_refresh(self._fill_screen)
 
-    async def add(self, *widgets: Widget, follow: bool = False) -> None:
-        """Append `widgets`; with `follow` (what the user just did), scroll to them wherever the view was."""
+    async def add(self, *widgets: Widget, follow: bool = False, after: Widget | None = None) -> None:
+        """Append `widgets` (or put them right `after` one still shown); with `follow` (what the user just
+        did), scroll to them wherever the view was."""
         pending = [child for child in self.children if child.has_class("pending")]
-        if pending and not any(widget.has_class("pending") for widget in widgets):
+        if after is not None and after.parent is self:
+            await self.mount_all(widgets, after=after)
+        elif pending and not any(widget.has_class("pending") for widget in widgets):
             await self.mount_all(widgets, before=pending[0])  # a message waiting to be sent stays last
         else:
             await self.mount_all(widgets)
