@@ -16,7 +16,8 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -235,23 +236,76 @@ def _judge_turn(base: Session, notices: list[str]) -> Turn:
 
 # shown to the user -------------------------------------------------------------------------
 
-def comparison_table(comparison: Comparison, answer_chars: int = TABLE_ANSWER_CHARS) -> Table:
-    """The side-by-side table; every string from a model is a Text (never markup), its control characters neutralised."""
-    ranked = any(entry.rank is not None for entry in comparison.entries)
-    table = Table(title=Text(neutralize(f"compare: {comparison.prompt[:60]}")), show_lines=True, padding=(0, 0))
-    for name in (*(["#"] if ranked else []), "mode · model\nsession", "answer", "steps", "calls", "tokens", "cost", "wall"):
-        table.add_column(name, overflow="fold", min_width=16 if name == "answer" else None)  # the answer keeps some room
-    for entry in comparison.entries:
+def comparison_table(comparison: Comparison, answer_chars: int = TABLE_ANSWER_CHARS) -> ComparisonTable:
+    """The side-by-side table, laid out for the width it is drawn at."""
+    return ComparisonTable(comparison, answer_chars)
+
+
+class ComparisonTable:
+    """Every figure in its own column when they fit the width; else the figures stacked in one column, so that
+    nothing is cut at the right edge and a session id is never split. Every string from a model is a Text (never
+    markup), its control characters neutralised."""
+
+    def __init__(self, comparison: Comparison, answer_chars: int = TABLE_ANSWER_CHARS) -> None:
+        self.comparison, self.answer_chars = comparison, answer_chars
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.table(stacked=self.wide_width() > options.max_width)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self.table(stacked=self.wide_width() > options.max_width))
+
+    def wide_width(self) -> int:
+        """The columns the side-by-side layout needs: each figure, header and word whole, the answer 16 wide."""
+        entries = self.comparison.entries
+        ranked = any(entry.rank is not None for entry in entries)
+        words = [word for entry in entries for word in (*entry.label.split(), entry.session_id)]
+        widths = [max(map(len, (name, *(_figures(entry)[index] for entry in entries)))) for index, name in enumerate(FIGURES)]
+        columns = [*([1] if ranked else []), max(map(len, [*words, "session"])), 16, *widths]
+        return sum(columns) + len(columns) + 1  # the borders between and around them
+
+    def table(self, stacked: bool) -> Table:
+        ranked = any(entry.rank is not None for entry in self.comparison.entries)
+        table = Table(title=Text(neutralize(f"compare: {self.comparison.prompt[:60]}")), show_lines=True, padding=(0, 0))
+        if ranked:
+            table.add_column("#")
+        table.add_column("mode · model\nsession", overflow="fold", min_width=SESSION_ID_CHARS)  # an id is never split
+        table.add_column("answer", overflow="fold", min_width=8 if stacked else 16)  # the answer keeps some room
+        for name in ["figures"] if stacked else FIGURES:
+            table.add_column(name, overflow="fold")
+        for entry in self.comparison.entries:
+            cells = [*([str(entry.rank or "-")] if ranked else []), f"{entry.label}\n{entry.session_id}", self._abridged(entry)]
+            cells += ["\n".join(_stacked(entry))] if stacked else _figures(entry)
+            table.add_row(*(Text(neutralize(cell)) for cell in cells))
+        return table
+
+    def _abridged(self, entry: Entry) -> str:
         answer = " ".join(((entry.error or "") if entry.failed and not entry.output else entry.output).split())
-        abridged = answer[:answer_chars] + ("…" if len(answer) > answer_chars else "")
-        cells = [
-            f"{entry.mode} · {entry.model}\n{entry.session_id}", abridged, str(entry.steps), str(entry.model_calls),
-            f"{entry.prompt_tokens + entry.completion_tokens:,}", "unknown" if entry.cost is None else dollars(entry.cost),
-            format_duration(entry.wall_ms),
-        ]
-        row = [str(entry.rank or "-")] if ranked else []
-        table.add_row(*(Text(neutralize(cell)) for cell in [*row, *cells]))
-    return table
+        return answer[:self.answer_chars] + ("…" if len(answer) > self.answer_chars else "")
+
+
+FIGURES = ("steps", "calls", "tokens", "cost", "wall")
+SESSION_ID_CHARS = 12
+
+
+def _stacked(entry: Entry) -> list[str]:
+    """The figures as lines of one column: each says what it counts."""
+    tokens = entry.prompt_tokens + entry.completion_tokens
+    return [
+        _counted(entry.steps, "step"), _counted(entry.model_calls, "call"), _counted(tokens, "token"),
+        "cost unknown" if entry.cost is None else dollars(entry.cost), format_duration(entry.wall_ms),
+    ]
+
+
+def _counted(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+def _figures(entry: Entry) -> list[str]:
+    return [
+        str(entry.steps), str(entry.model_calls), f"{entry.prompt_tokens + entry.completion_tokens:,}",
+        "unknown" if entry.cost is None else dollars(entry.cost), format_duration(entry.wall_ms),
+    ]
 
 
 def comparison_notes(comparison: Comparison) -> list[str]:

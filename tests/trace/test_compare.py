@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from agentsh.cli import main
+from agentsh.compare import Comparison, Entry, comparison_text
 from agentsh.store.db import DB_FILENAME, open_database
 from agentsh.store.sessions import SessionStore
 
@@ -92,3 +93,29 @@ def test_compare_end_to_end_on_the_fake_server_with_a_judge(fake_server, home):
     entries = json.loads(as_json.stdout)["entries"]
     assert [(e["mode"], e["rank"]) for e in entries] == [("tools", 1), ("chat", 2)]
     assert entries[0]["output"] and entries[0]["model_calls"] == 1
+
+
+@pytest.mark.parametrize("width", [40, 50, 64, 80, 120])
+def test_the_table_fits_the_width_with_every_figure_and_each_session_id_whole(width):
+    entries = [
+        Entry("reflect", "openai/fake-model", "0123456789ab", output="four " * 30, steps=2, model_calls=7,
+              prompt_tokens=1200, completion_tokens=34, cost=0.0123, wall_ms=1234.0, rank=1, reason="right"),
+        Entry("debate", "offline", "ba9876543210", output="4", steps=1, model_calls=1, cost=None, wall_ms=13.0, rank=2, reason="terse"),
+    ]
+    text = comparison_text(Comparison("what is 2+2", "base", entries, 1300.0, "moderator"), width)
+
+    lines = text.splitlines()
+    table = lines[:next(n for n, line in enumerate(lines) if line.startswith("└")) + 1]  # the notes below wrap as any text
+    assert max(len(line) for line in table) <= width
+    for figure in ("0123456789ab", "ba9876543210", "$0.0123", "1.2 s", "13 ms", "1,234"):
+        assert any(figure in line for line in lines), (figure, text)
+    assert "unknown" in text
+
+
+def test_a_narrow_terminal_gets_the_figures_stacked_not_cut(home, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "50")
+    code, out, err = compare(capsys, home, "what is 2+2", "--modes", "chat,reflect,debate", "--model", "offline")
+
+    assert code == 0, err
+    assert max(len(line) for line in out.splitlines()) <= 50
+    assert out.count("$0.0000") == 3 and out.count(" ms") >= 3 and "1 call" in out and "74 tokens" in out
