@@ -83,10 +83,10 @@ class TurnCalls:
     def notice(self) -> str | None:
         if self.plan is None:
             return None
-        step = self.plan.step
+        step, available = self.plan.step, self.plan.available
         return (
-            f"replaying turn {self.plan.turn_number} from step {step.number} ({step.kind}: {step.title[:40]}): "
-            f"{self.plan.available} earlier model answer(s) can be reused"
+            f"replaying turn {self.plan.turn_number} from step {step.number} ({step.kind_name}: {step.title[:40]}): "
+            f"{available} earlier model answer{'' if available == 1 else 's'} can be reused"
         )
 
 
