@@ -28,6 +28,7 @@ from .errors import AgentshError, UsageError
 from .events import ApprovalRequest, Error, Event, Step, ToolCall, TurnDone
 from .messages import system, user
 from .models import resolve_model
+from .models.warmup import Warmup
 from .modes import get_mode
 from .profiles import resolve_profiles
 from .terminal import neutralize
@@ -136,6 +137,7 @@ async def compare(
         if judge not in base_profiles:
             raise UsageError(f"unknown judge profile {judge!r}; known: {', '.join(base_profiles)}")
     root = _root(base, prompt)
+    await _model_clients_loaded(base, combinations)
     started = time.monotonic()
     runs: list[asyncio.Task[Entry]] = []
     sessions: list[Session] = []
@@ -153,6 +155,16 @@ async def compare(
     if judge is not None:
         await _judge(base, comparison, judge)
     return comparison
+
+
+async def _model_clients_loaded(base: Session, combinations: list[Contender]) -> None:
+    """litellm imported before any clock starts (seconds in a fresh process): each wall time is its own run's, not the import's."""
+    warmup = Warmup()
+    for name in sorted({contender.model for contender in combinations}):
+        model = resolve_model(name, base.settings)
+        for client in getattr(model, "clients", [model]):  # a fallback list: each of its models
+            warmup.start_for(client)
+    await warmup.wait()
 
 
 def _root(base: Session, prompt: str) -> SessionRecord:

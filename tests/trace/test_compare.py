@@ -7,11 +7,14 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
+from agentsh import compare as compare_module
 from agentsh.cli import main
 from agentsh.compare import Comparison, Entry, comparison_text
+from agentsh.models.warmup import Warmup, load_litellm
 from agentsh.store.db import DB_FILENAME, open_database
 from agentsh.store.sessions import SessionStore
 
@@ -119,3 +122,21 @@ def test_a_narrow_terminal_gets_the_figures_stacked_not_cut(home, capsys, monkey
     assert code == 0, err
     assert max(len(line) for line in out.splitlines()) <= 50
     assert out.count("$0.0000") == 3 and out.count(" ms") >= 3 and "1 call" in out and "74 tokens" in out
+
+
+def test_each_wall_time_is_its_run_not_the_model_clients_import(fake_server, home, capsys, monkeypatch):
+    loaded = []
+
+    class SlowImport(Warmup):  # litellm's import in a fresh process: seconds before the first call can go out
+        def __init__(self) -> None:
+            super().__init__(load=lambda: (time.sleep(1.0), load_litellm(), loaded.append(True)))
+
+    monkeypatch.setattr(compare_module, "Warmup", SlowImport, raising=False)
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    fake_server.default_reply = Reply(text="It is 4.")
+    code, out, err = compare(capsys, home, "what is 2+2", "--modes", "chat,tools", "--model", "openai/fake-model,offline", "--json")
+
+    assert code == 0, err
+    assert loaded == [True]  # once, before the runs: a fallback list's litellm model counts
+    assert all(entry["wall_ms"] < 1000 for entry in json.loads(out)["entries"])
