@@ -225,7 +225,8 @@ async def _judge(base: Session, comparison: Comparison, judge: str) -> None:
     messages = [system(f"{profile.system_prompt}\n\n{JUDGE_PROMPT}".strip()), user(f"Request:\n{comparison.prompt}\n\n{answers}")]
     ranking = await ask_structured(turn, Ranking, messages, agent=judge, model=model, temperature=profile.temperature)
     if ranking is None:
-        comparison.judge_notice = "; ".join(notices) or f"the judge {judge!r} gave no ranking"
+        why = notices[-1].removesuffix("; using the fallback") if notices else f"the judge {judge!r} gave no ranking"
+        comparison.judge_notice = f"{why}; the answers are left unranked"
         return
     for ranked in ranking.ranking:
         if 1 <= ranked.answer <= len(comparison.entries):

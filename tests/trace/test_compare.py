@@ -140,3 +140,14 @@ def test_each_wall_time_is_its_run_not_the_model_clients_import(fake_server, hom
     assert code == 0, err
     assert loaded == [True]  # once, before the runs: a fallback list's litellm model counts
     assert all(entry["wall_ms"] < 1000 for entry in json.loads(out)["entries"])
+
+
+def test_a_judge_that_never_gives_a_ranking_says_why_once_and_that_the_table_is_unranked(fake_server, home, capsys, monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    fake_server.default_reply = Reply(text="The answer is 4.")  # prose, to the judge too
+    code, out, err = compare(capsys, home, "what is 2+2", "--modes", "chat,tools", "--model", "openai/fake-model", "--judge", "moderator")
+
+    assert code == 0, err
+    notes = " ".join(out[out.index("judge:"):].split())
+    assert notes.startswith("judge: moderator gave an invalid Ranking (the reply contains no JSON object); the answers are left unranked all at once")
