@@ -263,29 +263,46 @@ class ComparisonTable:
         self.comparison, self.answer_chars = comparison, answer_chars
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield self.table(stacked=self.wide_width() > options.max_width)
+        yield self.table(options.max_width)
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        return Measurement.get(console, options, self.table(stacked=self.wide_width() > options.max_width))
+        return Measurement.get(console, options, self.table(options.max_width))
 
     def wide_width(self) -> int:
         """The columns the side-by-side layout needs: each figure, header and word whole, the answer 16 wide."""
         entries = self.comparison.entries
         ranked = any(entry.rank is not None for entry in entries)
-        words = [word for entry in entries for word in (*entry.label.split(), entry.session_id)]
         widths = [max(map(len, (name, *(_figures(entry)[index] for entry in entries)))) for index, name in enumerate(FIGURES)]
-        columns = [*([1] if ranked else []), max(map(len, [*words, "session"])), 16, *widths]
+        columns = [*([1] if ranked else []), self.label_width(), 16, *widths]
         return sum(columns) + len(columns) + 1  # the borders between and around them
 
-    def table(self, stacked: bool) -> Table:
+    def label_width(self) -> int:
+        """The mode · model column with no word split: its longest word, model name or session id."""
+        return max(len(word) for entry in self.comparison.entries for word in (*entry.label.split(), entry.session_id, "session"))
+
+    def stacked_widths(self, width: int) -> list[int]:
+        """Each column's width when the figures are stacked, the answer taking what is left: the mode · model
+        column keeps every word whole when the answer still gets 8 columns, else only the session id."""
         ranked = any(entry.rank is not None for entry in self.comparison.entries)
+        figures = max(len(line) for entry in self.comparison.entries for line in _stacked(entry))
+        fixed = [*([1] if ranked else []), self.label_width(), figures]
+        if sum(fixed) + len(fixed) + 2 + 8 > width:
+            fixed[-2] = SESSION_ID_CHARS
+        answer = max(width - sum(fixed) - len(fixed) - 2, 4)  # the borders: one more than the columns
+        return [*fixed[:-1], answer, fixed[-1]]
+
+    def table(self, width: int) -> Table:
+        ranked = any(entry.rank is not None for entry in self.comparison.entries)
+        stacked = self.wide_width() > width
         table = Table(title=Text(neutralize(f"compare: {self.comparison.prompt[:60]}")), show_lines=True, padding=(0, 0))
-        if ranked:
-            table.add_column("#")
-        table.add_column("mode · model\nsession", overflow="fold", min_width=SESSION_ID_CHARS)  # an id is never split
-        table.add_column("answer", overflow="fold", min_width=8 if stacked else 16)  # the answer keeps some room
-        for name in ["figures"] if stacked else FIGURES:
-            table.add_column(name, overflow="fold")
+        headers = [*(["#"] if ranked else []), "mode · model\nsession", "answer", *(["figures"] if stacked else FIGURES)]
+        if stacked:  # each width set: rich would otherwise give a column back its minimum after narrowing it, past the edge
+            for header, column_width in zip(headers, self.stacked_widths(width), strict=True):
+                table.add_column(header, overflow="fold", width=column_width)
+        else:
+            minimums = {"mode · model\nsession": self.label_width(), "answer": 16}  # no word of the label split; the answer keeps room
+            for header in headers:
+                table.add_column(header, overflow="fold", min_width=minimums.get(header))
         for entry in self.comparison.entries:
             cells = [*([str(entry.rank or "-")] if ranked else []), f"{entry.label}\n{entry.session_id}", self._abridged(entry)]
             cells += ["\n".join(_stacked(entry))] if stacked else _figures(entry)

@@ -110,9 +110,11 @@ def test_the_table_fits_the_width_with_every_figure_and_each_session_id_whole(wi
     lines = text.splitlines()
     table = lines[:next(n for n, line in enumerate(lines) if line.startswith("└")) + 1]  # the notes below wrap as any text
     assert max(len(line) for line in table) <= width
+    assert all(line.rstrip()[-1] in "┓┃┩│┤┘" for line in table[1:])  # the right edge drawn: no column cut off
     for figure in ("0123456789ab", "ba9876543210", "$0.0123", "1.2 s", "13 ms", "1,234"):
         assert any(figure in line for line in lines), (figure, text)
     assert "unknown" in text
+    assert width < 50 or any("openai/fake-model" in line for line in table)  # a model's name whole while the answer keeps room
 
 
 def test_a_narrow_terminal_gets_the_figures_stacked_not_cut(home, capsys, monkeypatch):
