@@ -350,8 +350,11 @@ def comparison_notes(comparison: Comparison) -> list[str]:
 def comparison_text(comparison: Comparison, width: int) -> str:
     """The table and notes as plain text `width` columns wide (the REPL prints it)."""
     buffer = io.StringIO()
-    Console(file=buffer, width=width, color_system=None, highlight=False).print(comparison_table(comparison))
-    return buffer.getvalue() + "\n".join(comparison_notes(comparison))
+    console = Console(file=buffer, width=width, color_system=None, highlight=False)
+    console.print(comparison_table(comparison))
+    for line in comparison_notes(comparison):  # wrapped between words, not where the terminal's edge falls
+        console.print(Text(line))
+    return buffer.getvalue().rstrip("\n")
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,8 @@ def test_the_table_fits_the_width_with_every_figure_and_each_session_id_whole(wi
     for figure in ("0123456789ab", "ba9876543210", "$0.0123", "1.2 s", "13 ms", "1,234"):
         assert any(figure in line for line in lines), (figure, text)
     assert "unknown" in text
+    assert max(len(line) for line in lines) <= width and "/resume SESSION" in " ".join(text.split())  # the notes wrapped between words
+    assert not any(line.startswith(("ESSION", "SSION", "ume")) for line in lines)
     assert width < 50 or any("openai/fake-model" in line for line in table)  # a model's name whole while the answer keeps room
 
 
