@@ -112,7 +112,7 @@ class SessionReplay:
         node = find_step(trace, step)
         assert trace.turn is not None
         renamed = {model: trace.turn.model} if model and model != trace.turn.model else {}
-        kept = kept_before(self.store, trace.turn.turn_id, node.calls_before)
+        kept = kept_before(self.store, trace.turn.turn_id, node.calls_before, since=trace.turn.started_at)
         plan = ReplayPlan(kept, node, trace.turn.number, reuse_random, renamed)
         self._replay = plan
         return plan

@@ -162,3 +162,18 @@ async def test_deleting_a_session_deletes_its_kept_model_answers(home):
     await session.aclose()
     session.store.delete(session.id)
     assert session.store.db.execute(count_kept, [session.id]).fetchone()[0] == 0
+
+
+async def test_a_retried_turn_replayed_reuses_only_its_own_answers_not_the_replaced_turns(home):
+    session, model = await counted_session(home)
+    model.add(*[calls(("count", {"n": i})) for i in range(STEPS)], "Counted to ten, second take.")
+    await send(session, run_slash_command(session, "/retry").argument)  # the replaced turn's id is free again
+    last = turn_trace(session.store, session.id).nodes[-1]
+    model.add("Counted to ten, third take.")
+    events = await send(session, run_slash_command(session, f"/retry --from {last.number}").argument)
+
+    assert any(f"{STEPS} earlier model answers can be reused" in n.message for n in of(events, Notice))
+    assert done(events).output == "Counted to ten, third take."
+    stored = session.store.db.execute("SELECT count(*) FROM model_calls WHERE session_id = ?", [session.id]).fetchone()[0]
+    assert stored == STEPS + 1  # the replaced turns' answers went with them
+    await session.aclose()
