@@ -16,7 +16,8 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -27,6 +28,7 @@ from .errors import AgentshError, UsageError
 from .events import ApprovalRequest, Error, Event, Step, ToolCall, TurnDone
 from .messages import system, user
 from .models import resolve_model
+from .models.warmup import Warmup
 from .modes import get_mode
 from .profiles import resolve_profiles
 from .terminal import neutralize
@@ -145,6 +147,7 @@ async def compare(
         if judge not in base_profiles:
             raise UsageError(f"unknown judge profile {judge!r}; known: {', '.join(base_profiles)}")
     root = _root(base, prompt)
+    await _model_clients_loaded(base, combinations)
     started = time.monotonic()
     runs: list[asyncio.Task[Entry]] = []
     sessions: list[Session] = []
@@ -162,6 +165,16 @@ async def compare(
     if judge is not None:
         await _judge(base, comparison, judge)
     return comparison
+
+
+async def _model_clients_loaded(base: Session, combinations: list[Contender]) -> None:
+    """litellm imported before any clock starts (seconds in a fresh process): each wall time is its own run's, not the import's."""
+    warmup = Warmup()
+    for name in sorted({contender.model for contender in combinations}):
+        model = resolve_model(name, base.settings)
+        for client in getattr(model, "clients", [model]):  # a fallback list: each of its models
+            warmup.start_for(client)
+    await warmup.wait()
 
 
 def _root(base: Session, prompt: str) -> SessionRecord:
@@ -222,7 +235,8 @@ async def _judge(base: Session, comparison: Comparison, judge: str) -> None:
     messages = [system(f"{profile.system_prompt}\n\n{JUDGE_PROMPT}".strip()), user(f"Request:\n{comparison.prompt}\n\n{answers}")]
     ranking = await ask_structured(turn, Ranking, messages, agent=judge, model=model, temperature=profile.temperature)
     if ranking is None:
-        comparison.judge_notice = "; ".join(notices) or f"the judge {judge!r} gave no ranking"
+        why = notices[-1].removesuffix("; using the fallback") if notices else f"the judge {judge!r} gave no ranking"
+        comparison.judge_notice = f"{why}; the answers are left unranked"
         return
     for ranked in ranking.ranking:
         if 1 <= ranked.answer <= len(comparison.entries):
@@ -252,23 +266,93 @@ def _judge_turn(base: Session, notices: list[str], spend: TurnCost) -> Turn:
 
 # shown to the user -------------------------------------------------------------------------
 
-def comparison_table(comparison: Comparison, answer_chars: int = TABLE_ANSWER_CHARS) -> Table:
-    """The side-by-side table; every string from a model is a Text (never markup), its control characters neutralised."""
-    ranked = any(entry.rank is not None for entry in comparison.entries)
-    table = Table(title=Text(neutralize(f"compare: {comparison.prompt[:60]}")), show_lines=True, padding=(0, 0))
-    for name in (*(["#"] if ranked else []), "mode · model\nsession", "answer", "steps", "calls", "tokens", "cost", "wall"):
-        table.add_column(name, overflow="fold", min_width=16 if name == "answer" else None)  # the answer keeps some room
-    for entry in comparison.entries:
+def comparison_table(comparison: Comparison, answer_chars: int = TABLE_ANSWER_CHARS) -> ComparisonTable:
+    """The side-by-side table, laid out for the width it is drawn at."""
+    return ComparisonTable(comparison, answer_chars)
+
+
+class ComparisonTable:
+    """Every figure in its own column when they fit the width; else the figures stacked in one column, so that
+    nothing is cut at the right edge and a session id is never split. Every string from a model is a Text (never
+    markup), its control characters neutralised."""
+
+    def __init__(self, comparison: Comparison, answer_chars: int = TABLE_ANSWER_CHARS) -> None:
+        self.comparison, self.answer_chars = comparison, answer_chars
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.table(options.max_width)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self.table(options.max_width))
+
+    def wide_width(self) -> int:
+        """The columns the side-by-side layout needs: each figure, header and word whole, the answer 16 wide."""
+        entries = self.comparison.entries
+        ranked = any(entry.rank is not None for entry in entries)
+        widths = [max(map(len, (name, *(_figures(entry)[index] for entry in entries)))) for index, name in enumerate(FIGURES)]
+        columns = [*([1] if ranked else []), self.label_width(), 16, *widths]
+        return sum(columns) + len(columns) + 1  # the borders between and around them
+
+    def label_width(self) -> int:
+        """The mode · model column with no word split: its longest word, model name or session id."""
+        return max(len(word) for entry in self.comparison.entries for word in (*entry.label.split(), entry.session_id, "session"))
+
+    def stacked_widths(self, width: int) -> list[int]:
+        """Each column's width when the figures are stacked, the answer taking what is left: the mode · model
+        column keeps every word whole when the answer still gets 8 columns, else only the session id."""
+        ranked = any(entry.rank is not None for entry in self.comparison.entries)
+        figures = max(len(line) for entry in self.comparison.entries for line in _stacked(entry))
+        fixed = [*([1] if ranked else []), self.label_width(), figures]
+        if sum(fixed) + len(fixed) + 2 + 8 > width:
+            fixed[-2] = SESSION_ID_CHARS
+        answer = max(width - sum(fixed) - len(fixed) - 2, 4)  # the borders: one more than the columns
+        return [*fixed[:-1], answer, fixed[-1]]
+
+    def table(self, width: int) -> Table:
+        ranked = any(entry.rank is not None for entry in self.comparison.entries)
+        stacked = self.wide_width() > width
+        table = Table(title=Text(neutralize(f"compare: {self.comparison.prompt[:60]}")), show_lines=True, padding=(0, 0))
+        headers = [*(["#"] if ranked else []), "mode · model\nsession", "answer", *(["figures"] if stacked else FIGURES)]
+        if stacked:  # each width set: rich would otherwise give a column back its minimum after narrowing it, past the edge
+            for header, column_width in zip(headers, self.stacked_widths(width), strict=True):
+                table.add_column(header, overflow="fold", width=column_width)
+        else:
+            minimums = {"mode · model\nsession": self.label_width(), "answer": 16}  # no word of the label split; the answer keeps room
+            for header in headers:
+                table.add_column(header, overflow="fold", min_width=minimums.get(header))
+        for entry in self.comparison.entries:
+            cells = [*([str(entry.rank or "-")] if ranked else []), f"{entry.label}\n{entry.session_id}", self._abridged(entry)]
+            cells += ["\n".join(_stacked(entry))] if stacked else _figures(entry)
+            table.add_row(*(Text(neutralize(cell)) for cell in cells))
+        return table
+
+    def _abridged(self, entry: Entry) -> str:
         answer = " ".join(((entry.error or "") if entry.failed and not entry.output else entry.output).split())
-        abridged = answer[:answer_chars] + ("…" if len(answer) > answer_chars else "")
-        cells = [
-            f"{entry.mode} · {entry.model}\n{entry.session_id}", abridged, str(entry.steps), str(entry.model_calls),
-            f"{entry.prompt_tokens + entry.completion_tokens:,}", "unknown" if entry.cost is None else dollars(entry.cost),
-            format_duration(entry.wall_ms),
-        ]
-        row = [str(entry.rank or "-")] if ranked else []
-        table.add_row(*(Text(neutralize(cell)) for cell in [*row, *cells]))
-    return table
+        return answer[:self.answer_chars] + ("…" if len(answer) > self.answer_chars else "")
+
+
+FIGURES = ("steps", "calls", "tokens", "cost", "wall")
+SESSION_ID_CHARS = 12
+
+
+def _stacked(entry: Entry) -> list[str]:
+    """The figures as lines of one column: each says what it counts."""
+    tokens = entry.prompt_tokens + entry.completion_tokens
+    return [
+        _counted(entry.steps, "step"), _counted(entry.model_calls, "call"), _counted(tokens, "token"),
+        "cost unknown" if entry.cost is None else dollars(entry.cost), format_duration(entry.wall_ms),
+    ]
+
+
+def _counted(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+def _figures(entry: Entry) -> list[str]:
+    return [
+        str(entry.steps), str(entry.model_calls), f"{entry.prompt_tokens + entry.completion_tokens:,}",
+        "unknown" if entry.cost is None else dollars(entry.cost), format_duration(entry.wall_ms),
+    ]
 
 
 def comparison_notes(comparison: Comparison) -> list[str]:
@@ -285,8 +369,11 @@ def comparison_notes(comparison: Comparison) -> list[str]:
 def comparison_text(comparison: Comparison, width: int) -> str:
     """The table and notes as plain text `width` columns wide (the REPL prints it)."""
     buffer = io.StringIO()
-    Console(file=buffer, width=width, color_system=None, highlight=False).print(comparison_table(comparison))
-    return buffer.getvalue() + "\n".join(comparison_notes(comparison))
+    console = Console(file=buffer, width=width, color_system=None, highlight=False)
+    console.print(comparison_table(comparison))
+    for line in comparison_notes(comparison):  # wrapped between words, not where the terminal's edge falls
+        console.print(Text(line))
+    return buffer.getvalue().rstrip("\n")
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ class CallCost:
     completion_tokens: int
     cached_tokens: int
     cost: float | None
+    reused: bool = False  # a replay's kept answer: no call was made
 
 
 @dataclass
@@ -57,7 +58,9 @@ class TurnCost:
             self._step = event.title
         elif event.type == "usage":
             label = event.agent or self._step or "answer"
-            self.calls.append(CallCost(label, event.model, event.prompt_tokens, event.completion_tokens, event.cached_tokens, event.cost))
+            self.calls.append(
+                CallCost(label, event.model, event.prompt_tokens, event.completion_tokens, event.cached_tokens, event.cost, event.reused)
+            )
 
     @property
     def prompt_tokens(self) -> int:
@@ -83,7 +86,8 @@ class TurnCost:
     def summary(self) -> str:
         """"3 model calls · 1,200 in (800 cached) · 310 out · $0.0012"."""
         count = len(self.calls)
-        calls = f"{count} model call{'' if count == 1 else 's'}"
+        reused = sum(call.reused for call in self.calls)
+        calls = f"{count} model call{'' if count == 1 else 's'}" + (f" ({reused} reused)" if reused else "")
         tokens = tokens_text(self.prompt_tokens, self.completion_tokens, self.cached_tokens)
         return f"{calls} · {tokens} · {cost_text(self.cost, self.unpriced_calls, count)}"
 

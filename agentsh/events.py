@@ -154,6 +154,7 @@ class Usage(_Event):
     agent: str | None = None
     cached_tokens: int = 0  # of prompt_tokens, served from the provider's prompt cache
     finish_reason: str | None = None
+    reused: bool = False  # a replay's kept answer, given again: nothing was asked of the model
 
 
 class Notice(_Event):

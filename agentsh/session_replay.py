@@ -104,10 +104,10 @@ class TurnCalls:
     def notice(self) -> str | None:
         if self.plan is None:
             return None
-        step = self.plan.step
+        step, available = self.plan.step, self.plan.available
         return (
-            f"replaying turn {self.plan.turn_number} from step {step.number} ({step.kind}: {step.title[:40]}): "
-            f"{self.plan.available} earlier model answer(s) can be reused"
+            f"replaying turn {self.plan.turn_number} from step {step.number} ({step.kind_name}: {step.title[:40]}): "
+            f"{available} earlier model answer{'' if available == 1 else 's'} can be reused"
         )
 
 
@@ -133,7 +133,7 @@ class SessionReplay:
         node = find_step(trace, step)
         assert trace.turn is not None
         renamed = {model: trace.turn.model} if model and model != trace.turn.model else {}
-        kept = kept_before(self.store, trace.turn.turn_id, node.calls_before)
+        kept = kept_before(self.store, trace.turn.turn_id, node.calls_before, since=trace.turn.started_at)
         plan = ReplayPlan(kept, node, trace.turn.number, reuse_random, renamed)
         self._replay = plan
         return plan

@@ -36,6 +36,7 @@ class TraceNode:
     started_ms: float | None = None
     ended_ms: float | None = None
     calls_before: int = 0  # model calls of the turn that ended before this node began: what a replay from it reuses
+    reused: bool = False  # a model call a replay answered with the original turn's kept answer
     data: dict[str, Any] = field(default_factory=dict)
     children: list[TraceNode] = field(default_factory=list)
 
@@ -44,6 +45,11 @@ class TraceNode:
         if self.started_ms is None or self.ended_ms is None:
             return None
         return max(0.0, self.ended_ms - self.started_ms)
+
+    @property
+    def kind_name(self) -> str:
+        """What the node is, as a trace names it: "model call", "tool", "round"..."""
+        return "model call" if self.kind == "model" else self.kind
 
     def walk(self) -> list[TraceNode]:
         """This node and every node below it, in tree order."""
@@ -54,7 +60,7 @@ class TraceNode:
             "number": self.number, "kind": self.kind, "title": self.title, "id": self.id, "parent_id": self.parent_id,
             "status": self.status, "agent": self.agent, "model": self.model, "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens, "cost": self.cost, "model_calls": self.model_calls,
-            "duration_ms": self.duration_ms, "calls_before": self.calls_before, "data": self.data,
+            "duration_ms": self.duration_ms, "calls_before": self.calls_before, "reused": self.reused, "data": self.data,
             "children": [child.as_dict() for child in self.children],
         }
 
@@ -156,7 +162,7 @@ class _Builder:
         node = self._new("model", str(data.get("model") or ""), self.last_at, agent=data.get("agent"))
         node.model, node.model_calls, node.status = node.title, 1, data.get("finish_reason")
         node.prompt_tokens, node.completion_tokens = int(data.get("prompt_tokens") or 0), int(data.get("completion_tokens") or 0)
-        node.cost = data.get("cost")
+        node.cost, node.reused = data.get("cost"), bool(data.get("reused"))
         node.ended_ms = at
         self.calls += 1
 

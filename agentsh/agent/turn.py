@@ -259,6 +259,7 @@ class Turn:
                 agent=agent,
                 cached_tokens=response.usage.cached_tokens,
                 finish_reason=response.finish_reason,
+                reused=response.reused,
             )
         )
 

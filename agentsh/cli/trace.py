@@ -35,11 +35,13 @@ def _node_lines(node: TraceNode, depth: int) -> list[str]:
 def _describe(node: TraceNode) -> str:
     title = " ".join(node.title.split())
     title = title[:TITLE_CHARS] + ("…" if len(title) > TITLE_CHARS else "")
-    parts = [f"{node.kind}: {title}" if node.kind != "model" else f"model call: {title}"]
+    parts = [f"{node.kind_name}: {title}"]
     if node.agent:
         parts.append(f"agent {node.agent}")
     if node.status:
         parts.append(node.status)
+    if node.reused:
+        parts.append("reused (the original turn's answer, not asked again)")
     parts += _figures(node)
     return " · ".join(parts)
 
@@ -63,4 +65,6 @@ def _totals(trace: Trace) -> str:
         return "(the turn ended without a summary)"
     cost = "unknown" if totals.get("cost") is None else dollars(totals["cost"])
     took = f" · {format_duration(totals['duration_ms'])}" if totals.get("duration_ms") is not None else ""
-    return f"total: {totals.get('model_calls', 0)} model calls · {totals.get('total_tokens', 0):,} tokens · {cost}{took}"
+    reused = sum(node.reused for node in trace.nodes)
+    calls = f"{totals.get('model_calls', 0)} model calls" + (f" ({reused} reused)" if reused else "")
+    return f"total: {calls} · {totals.get('total_tokens', 0):,} tokens · {cost}{took}"

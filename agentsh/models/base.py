@@ -79,6 +79,7 @@ class ModelResponse:
     finish_reason: str = "stop"
     usage: TokenCount = field(default_factory=TokenCount)
     cost: float | None = None
+    reused: bool = False  # a replay gave a kept answer again: no call was made
 
 
 StreamItem = TextDelta | Notice | Waiting | ModelResponse

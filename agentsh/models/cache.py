@@ -54,7 +54,10 @@ def response_record(response: ModelResponse) -> dict[str, Any]:
 def reused_response(record: dict[str, Any]) -> ModelResponse:
     """A kept response given again: the same answer, and nothing spent."""
     message = Message.model_validate(record["message"])
-    return ModelResponse(message=message, model=str(record["model"]), finish_reason=str(record["finish_reason"]), usage=TokenCount(), cost=0.0)
+    return ModelResponse(
+        message=message, model=str(record["model"]), finish_reason=str(record["finish_reason"]), usage=TokenCount(), cost=0.0,
+        reused=True,
+    )
 
 
 class CachingModel:

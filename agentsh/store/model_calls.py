@@ -26,10 +26,11 @@ def keep_calls(store: SessionStore, calls: list[tuple[str, str, int, int, dict[s
         store.db.conn.executemany(sql, rows)
 
 
-def kept_before(store: SessionStore, turn_id: int, calls: int) -> dict[str, list[dict[str, Any]]]:
-    """The first `calls` answers turn `turn_id` got, by request hash (a hash asked twice keeps both, in order)."""
-    sql = "SELECT key, response FROM model_calls WHERE turn_id = ? AND call_index < ? ORDER BY call_index"
+def kept_before(store: SessionStore, turn_id: int, calls: int, since: str = "") -> dict[str, list[dict[str, Any]]]:
+    """The first `calls` answers turn `turn_id` got, by request hash (a hash asked twice keeps both, in order). Answers
+    kept before `since` (the turn's start) are an earlier turn's that had the same id, replaced by /retry or /edit."""
+    sql = "SELECT key, response FROM model_calls WHERE turn_id = ? AND call_index < ? AND created_at >= ? ORDER BY call_index"
     found: dict[str, list[dict[str, Any]]] = {}
-    for key, response in store.db.execute(sql, [turn_id, calls]).fetchall():
+    for key, response in store.db.execute(sql, [turn_id, calls, since]).fetchall():
         found.setdefault(key, []).append(json.loads(response))
     return found

@@ -64,6 +64,7 @@ def truncate_session(store: SessionStore, session_id: str, seq: int) -> None:
         db.execute("DELETE FROM messages WHERE session_id = ? AND seq >= ?", [session_id, seq])
         for turn_id in turn_ids:
             db.execute("DELETE FROM events WHERE turn_id = ?", [turn_id])
+            db.execute("DELETE FROM model_calls WHERE turn_id = ?", [turn_id])  # the next turn may be given the same id
             db.execute("DELETE FROM turns WHERE id = ?", [turn_id])
         kept = db.execute("SELECT count(*) FROM messages WHERE session_id = ?", [session_id]).fetchone()[0]
         db.execute("DELETE FROM compactions WHERE session_id = ? AND covers > ?", [session_id, kept])

@@ -377,6 +377,8 @@ class AgentshApp(App[int]):
         if result.error:
             self.notify_plain(result.text, "error")
         self.perform(result)
+        if self.session is not None:  # after /model or /retry --model X: litellm loads now, and a turn waits for it visibly
+            self.warmup.start_for(self.session.model)
         self.refresh_status()
 
     def perform(self, result: CommandResult) -> None:

@@ -7,6 +7,7 @@ The schemas a workflow file writes are the common subset: `object` with `propert
 from __future__ import annotations
 
 import difflib
+import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -19,21 +20,41 @@ class SchemaProblem(ValueError):
     """An `output` schema outside the subset; the message says which key and what to write instead."""
 
 
-def check_schema(schema: dict[str, Any], where: str = "output") -> None:
+def check_schema(schema: Any, where: str = "output") -> None:
+    """Refuse, naming the key, what `model_for` cannot turn into a model the way the schema means it."""
+    if not isinstance(schema, dict):
+        raise SchemaProblem(f"{where}: a schema must be a JSON object such as {{\"type\": \"string\"}}, not {json.dumps(schema)}")
     kind = schema.get("type", "object" if "properties" in schema else None)
     if kind not in TYPES:
-        raise SchemaProblem(f"{where}: type must be one of {', '.join(TYPES)}, not {kind!r}")
+        shown = f"not {kind!r}" if kind is not None else "and it has none"
+        raise SchemaProblem(f"{where}: type must be one of {', '.join(TYPES)}, {shown}")
+    if "enum" in schema:
+        _check_enum(schema["enum"], where)
     if kind == "object":
-        properties = schema.get("properties", {})
-        if not isinstance(properties, dict):
-            raise SchemaProblem(f"{where}: properties must be a table of field schemas")
-        for name, sub in properties.items():
-            check_schema(sub if isinstance(sub, dict) else {"type": sub}, f"{where}.{name}")
-        unknown = [name for name in schema.get("required", []) if name not in properties]
-        if unknown:
-            raise SchemaProblem(f"{where}: required names {unknown[0]!r}, which is not among its properties")
-    if kind == "array" and isinstance(schema.get("items"), dict):
+        _check_object(schema, where)
+    if kind == "array" and "items" in schema:
         check_schema(schema["items"], f"{where}[]")
+
+
+def _check_enum(enum: Any, where: str) -> None:
+    if not isinstance(enum, list) or not enum or not all(isinstance(value, str | int | bool) for value in enum):
+        raise SchemaProblem(f"{where}: enum must be a list of one or more strings or integers, not {json.dumps(enum)}")
+
+
+def _check_object(schema: dict[str, Any], where: str) -> None:
+    properties = schema.get("properties", {})
+    if not isinstance(properties, dict):
+        raise SchemaProblem(f"{where}: properties must be a table of field schemas")
+    for name, sub in properties.items():
+        if name.startswith("_") or (name.startswith("model_") and hasattr(BaseModel, name)):
+            raise SchemaProblem(f"{where}: the field name {name!r} is reserved (a leading '_' or one of pydantic's model_ names): rename it")
+        check_schema(sub, f"{where}.{name}")
+    required = schema.get("required", [])
+    if not isinstance(required, list) or not all(isinstance(name, str) for name in required):
+        raise SchemaProblem(f"{where}: required must be a list of property names, not {json.dumps(required)}")
+    unknown = [name for name in required if name not in properties]
+    if unknown:
+        raise SchemaProblem(f"{where}: required names {unknown[0]!r}, which is not among its properties")
 
 
 def model_for(schema: dict[str, Any], name: str) -> type[BaseModel]:

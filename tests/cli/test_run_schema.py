@@ -88,6 +88,14 @@ def test_no_valid_instance_exits_1_with_one_line_and_nothing_on_stdout(mode, ser
     ("missing-file.json", "--schema: cannot read 'missing-file.json'"),
     ('{"type": "tuple"}', "--schema: type must be one of"),
     ('{"type": "object", "properties": 3}', "--schema: properties must be a table"),
+    ('{"type": "object", "properties": {"a": {"type": "string", "enum": []}}}', "--schema.a: enum must be a list of one or more"),
+    ('{"type": "object", "properties": {"a": "string"}}', '--schema.a: a schema must be a JSON object such as {"type": "string"}'),
+    ('{"type": "object", "properties": {"a": {"type": "array", "items": "string"}}}', "--schema.a[]: a schema must be a JSON object"),
+    ('{"type": "object", "properties": {"a": {"$ref": "#/x"}}}', "integer, boolean, and it has none"),
+    ('{"type": "object", "properties": {"a": {"type": "string"}}, "required": "a"}', '--schema: required must be a list of property names, not "a"'),
+    ('{"type": "object", "properties": {"_x": {"type": "string"}}}', "--schema: the field name '_x' is reserved"),
+    ('{"type": "object", "properties": {"model_dump": {"type": "string"}}}', "--schema: the field name 'model_dump' is reserved"),
+    ('{"type": "object", "properties": {"model_config": {"type": "string"}}}', "--schema: the field name 'model_config' is reserved"),
 ])
 def test_a_bad_schema_is_a_usage_error_before_any_model_call(schema, says, server, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)

@@ -7,10 +7,14 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
+from agentsh import compare as compare_module
 from agentsh.cli import main
+from agentsh.compare import Comparison, Entry, comparison_text
+from agentsh.models.warmup import Warmup, load_litellm
 from agentsh.store.db import DB_FILENAME, open_database
 from agentsh.store.sessions import SessionStore
 
@@ -95,3 +99,62 @@ def test_compare_end_to_end_on_the_fake_server_with_a_judge(fake_server, home):
     assert entries[0]["output"] and entries[0]["model_calls"] == 1
     judge = json.loads(as_json.stdout)["judge_usage"]
     assert judge["model_calls"] == 1 and judge["prompt_tokens"] > 0
+
+
+@pytest.mark.parametrize("width", [40, 50, 64, 80, 120])
+def test_the_table_fits_the_width_with_every_figure_and_each_session_id_whole(width):
+    entries = [
+        Entry("reflect", "openai/fake-model", "0123456789ab", output="four " * 30, steps=2, model_calls=7,
+              prompt_tokens=1200, completion_tokens=34, cost=0.0123, wall_ms=1234.0, rank=1, reason="right"),
+        Entry("debate", "offline", "ba9876543210", output="4", steps=1, model_calls=1, cost=None, wall_ms=13.0, rank=2, reason="terse"),
+    ]
+    text = comparison_text(Comparison("what is 2+2", "base", entries, 1300.0, "moderator"), width)
+
+    lines = text.splitlines()
+    table = lines[:next(n for n, line in enumerate(lines) if line.startswith("└")) + 1]  # the notes below wrap as any text
+    assert max(len(line) for line in table) <= width
+    assert all(line.rstrip()[-1] in "┓┃┩│┤┘" for line in table[1:])  # the right edge drawn: no column cut off
+    for figure in ("0123456789ab", "ba9876543210", "$0.0123", "1.2 s", "13 ms", "1,234"):
+        assert any(figure in line for line in lines), (figure, text)
+    assert "unknown" in text
+    assert max(len(line) for line in lines) <= width and "/resume SESSION" in " ".join(text.split())  # the notes wrapped between words
+    assert not any(line.startswith(("ESSION", "SSION", "ume")) for line in lines)
+    assert width < 50 or any("openai/fake-model" in line for line in table)  # a model's name whole while the answer keeps room
+
+
+def test_a_narrow_terminal_gets_the_figures_stacked_not_cut(home, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "50")
+    code, out, err = compare(capsys, home, "what is 2+2", "--modes", "chat,reflect,debate", "--model", "offline")
+
+    assert code == 0, err
+    assert max(len(line) for line in out.splitlines()) <= 50
+    assert out.count("$0.0000") == 3 and out.count(" ms") >= 3 and "1 call" in out and "74 tokens" in out
+
+
+def test_each_wall_time_is_its_run_not_the_model_clients_import(fake_server, home, capsys, monkeypatch):
+    loaded = []
+
+    class SlowImport(Warmup):  # litellm's import in a fresh process: seconds before the first call can go out
+        def __init__(self) -> None:
+            super().__init__(load=lambda: (time.sleep(1.0), load_litellm(), loaded.append(True)))
+
+    monkeypatch.setattr(compare_module, "Warmup", SlowImport, raising=False)
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    fake_server.default_reply = Reply(text="It is 4.")
+    code, out, err = compare(capsys, home, "what is 2+2", "--modes", "chat,tools", "--model", "openai/fake-model,offline", "--json")
+
+    assert code == 0, err
+    assert loaded == [True]  # once, before the runs: a fallback list's litellm model counts
+    assert all(entry["wall_ms"] < 1000 for entry in json.loads(out)["entries"])
+
+
+def test_a_judge_that_never_gives_a_ranking_says_why_once_and_that_the_table_is_unranked(fake_server, home, capsys, monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    fake_server.default_reply = Reply(text="The answer is 4.")  # prose, to the judge too
+    code, out, err = compare(capsys, home, "what is 2+2", "--modes", "chat,tools", "--model", "openai/fake-model", "--judge", "moderator")
+
+    assert code == 0, err
+    notes = " ".join(out[out.index("judge:"):].split())
+    assert notes.startswith("judge: moderator gave an invalid Ranking (the reply contains no JSON object); the answers are left unranked the judge's own spend")

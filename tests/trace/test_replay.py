@@ -9,7 +9,9 @@ import sys
 import pytest
 
 from agentsh.cli import main
+from agentsh.cli.trace import trace_lines
 from agentsh.commands import run_slash_command
+from agentsh.costs import TurnCost
 from agentsh.events import Notice, ToolCall
 from agentsh.messages import user
 from agentsh.models.base import ModelRequest
@@ -57,10 +59,28 @@ async def test_a_replay_from_the_last_step_makes_one_model_call(home):
     events = await send(session, result.argument)
     assert len(model.requests) == STEPS + 2  # eleven the first time, one for the replay
     assert done(events).output == "Counted to ten, again."
-    assert any("10 earlier model answer(s) can be reused" in n.message for n in of(events, Notice))
+    assert any(f"from step {last.number} (model call: scripted): 10 earlier model answers can be reused" in n.message for n in of(events, Notice))
     replayed = turn_trace(session.store, session.id)
     model_calls = [n for n in replayed.nodes if n.kind == "model"]
     assert [n.prompt_tokens for n in model_calls] == [0] * STEPS + [10]  # the reused calls cost nothing
+    assert [n.reused for n in model_calls] == [True] * STEPS + [False]  # and say they were not asked again
+    await session.aclose()
+
+
+async def test_the_trace_and_the_answers_footer_tell_reused_answers_from_new_calls(home):
+    session, model = await counted_session(home)
+    last = turn_trace(session.store, session.id).nodes[-1]
+    model.add("Counted to ten, again.")
+    events = await send(session, run_slash_command(session, f"/retry --from {last.number}").argument)
+
+    lines = trace_lines(turn_trace(session.store, session.id))
+    assert sum("reused (the original turn's answer, not asked again)" in line for line in lines) == STEPS
+    assert lines[-1].startswith(f"total: {STEPS + 1} model calls ({STEPS} reused) · ")
+    assert json.loads(json.dumps(turn_trace(session.store, session.id).as_dict()))["steps"][-1]["reused"] is False
+    footer = TurnCost()
+    for event in events:
+        footer.add(event)
+    assert footer.summary().startswith(f"{STEPS + 1} model calls ({STEPS} reused) · ")
     await session.aclose()
 
 
@@ -142,3 +162,18 @@ async def test_deleting_a_session_deletes_its_kept_model_answers(home):
     await session.aclose()
     session.store.delete(session.id)
     assert session.store.db.execute(count_kept, [session.id]).fetchone()[0] == 0
+
+
+async def test_a_retried_turn_replayed_reuses_only_its_own_answers_not_the_replaced_turns(home):
+    session, model = await counted_session(home)
+    model.add(*[calls(("count", {"n": i})) for i in range(STEPS)], "Counted to ten, second take.")
+    await send(session, run_slash_command(session, "/retry").argument)  # the replaced turn's id is free again
+    last = turn_trace(session.store, session.id).nodes[-1]
+    model.add("Counted to ten, third take.")
+    events = await send(session, run_slash_command(session, f"/retry --from {last.number}").argument)
+
+    assert any(f"{STEPS} earlier model answers can be reused" in n.message for n in of(events, Notice))
+    assert done(events).output == "Counted to ten, third take."
+    stored = session.store.db.execute("SELECT count(*) FROM model_calls WHERE session_id = ?", [session.id]).fetchone()[0]
+    assert stored == STEPS + 1  # the replaced turns' answers went with them
+    await session.aclose()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import threading
 
+from agentsh.config import Settings
 from agentsh.models.scripted import Reply, ScriptedModel, calls
 from agentsh.models.warmup import Warmup
+from agentsh.session import Session
 from agentsh.tools.tool import tool
 from agentsh.tui.screens.approval import ApprovalScreen
 from agentsh.tui.widgets.answer import AssistantMessage, StreamingAnswer
@@ -229,3 +231,15 @@ async def test_ctrl_q_while_an_approval_is_asked_quits_and_saves_the_turn(home):
     stored = session.store.messages(session.id)
     assert stored[0].content == "note it"
     assert [m.role for m in stored[1:]] == ["assistant", "tool"]  # the call, with the interrupted result the store gives it
+
+
+async def test_switching_to_a_litellm_model_loads_it_before_the_next_turn_as_the_repl_does(home):
+    loaded = []
+    warmup = Warmup(load=lambda: loaded.append(True), needed=lambda model: model.name == "openai/fake-model")
+    app = make_app(Session.open(Settings(home=home, model="offline", memory={"consolidate": False})), warmup=warmup)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert loaded == []
+        app.prompt.set_text("/model openai/fake-model")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: loaded, what="litellm loading after /model")

@@ -27,6 +27,7 @@ class ComparisonView(Vertical):
         yield Static(comparison_table(self.comparison), classes="comparison-table")
         for entry in self.comparison.entries:
             answer = entry.output or entry.error or "(no answer)"
-            with Collapsible(title=f"{entry.label} · session {entry.session_id}: the whole answer", collapsed=True):
+            # the session id is in the table above: a title one line long at 50 columns, never an id cut at the edge
+            with Collapsible(title=f"{entry.label}: the whole answer", collapsed=True):
                 yield Static(Text(neutralize(answer)), classes="comparison-answer")
         yield Static(Text("\n".join(comparison_notes(self.comparison))), classes="comparison-notes")
