@@ -13,8 +13,10 @@ import shlex
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from .costs import dollars
 from .custom_commands import CustomCommand, TurnOptions
 from .errors import AgentshError
 from .modes import mode_class, mode_names
@@ -256,11 +258,12 @@ def _budget_text(session: Session) -> str:
 
 
 def _limit(value: float, name: str) -> str:
-    return f"${value:g}" if name.endswith("cost") else f"{int(value):,}"
+    """A limit as it was set: $0.01, $0.000016 (never 1.6e-05), 200,000."""
+    return f"${Decimal(repr(value)).normalize():f}" if name.endswith("cost") else f"{int(value):,}"
 
 
 def _spent(spent, name: str) -> str:
-    return f"${spent.cost:.4f}" if name.endswith("cost") else f"{spent.tokens:,} tokens"
+    return dollars(spent.cost) if name.endswith("cost") else f"{spent.tokens:,} tokens"
 
 
 @command("tools", "the tools the model can call")
@@ -314,7 +317,7 @@ def _start(text: str, limit: int) -> str:
 @command("status", "this session: id, title, mode, model, tokens in all, cost, context")
 def _status(session: Session, args: list[str]) -> CommandResult:
     record = session.record
-    cost = "unknown" if record.cost is None else f"${record.cost:.4f}"
+    cost = "unknown" if record.cost is None else dollars(record.cost)
     total = record.prompt_tokens + record.completion_tokens
     return CommandResult("\n".join([
         f"session  {record.id} · {record.title or '(untitled)'}",

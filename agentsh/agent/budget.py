@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..costs import dollars
 from ..errors import BudgetExceededError
 
 WARN_AT = 0.8
@@ -117,5 +118,6 @@ def _what(what: str) -> str:
 
 def _amount(what: str, value: float) -> str:
     if what == "cost":
-        return f"${value:.4f}".rstrip("0").rstrip(".") if value else "$0"
+        shown = dollars(value)  # $0.01 of a limit, $0.000027 of a tiny spend: never "$0 of $0"
+        return shown.rstrip("0").rstrip(".") if "." in shown else shown
     return f"{int(value):,} {what if what == 'tokens' else 'model calls'}"
