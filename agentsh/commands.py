@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from .costs import dollars
+from .costs import cost_text, dollars
 from .custom_commands import CustomCommand, TurnOptions
 from .errors import AgentshError
 from .modes import mode_class, mode_names
@@ -263,7 +263,7 @@ def _limit(value: float, name: str) -> str:
 
 
 def _spent(spent, name: str) -> str:
-    return dollars(spent.cost) if name.endswith("cost") else f"{spent.tokens:,} tokens"
+    return cost_text(spent.cost, spent.unpriced) if name.endswith("cost") else f"{spent.tokens:,} tokens"
 
 
 @command("tools", "the tools the model can call")

@@ -40,10 +40,12 @@ class Limits:
 
 @dataclass(frozen=True)
 class Spent:
-    """Tokens and known cost spent before this turn (a session's, a day's)."""
+    """Tokens and known cost spent before this turn (a session's, a day's); `unpriced`: how many of its turns
+    had a call litellm could not price (the cost is then a lower bound)."""
 
     tokens: int = 0
     cost: float = 0.0
+    unpriced: int = 0
 
 
 # (limit field, scope, what, how to raise it)

@@ -46,3 +46,19 @@ async def test_budget_shows_a_tiny_limit_and_spend_as_dollars_not_exponents_or_z
 
     assert "cost            $0.000016" in shown and "e-05" not in shown
     assert "session-cost    off  (spent: $0.000023)" in shown
+
+
+async def test_budget_says_unknown_for_spend_litellm_could_not_price_never_zero(home, drive):
+    def session_answering_at(cost: float | None) -> Session:
+        session = Session.open(Settings(home=home, model="offline", mode="chat", memory={"consolidate": False}))
+        session.model = ScriptedModel(default=Reply(text="hi", cost=cost))
+        return session
+
+    await (await drive(session_answering_at(0.0000225))).submit("priced")
+    repl = await drive(session_answering_at(None))  # a local model: no price
+
+    await repl.submit("unpriced")
+    shown = await repl.submit("/budget")
+
+    assert "session-cost    off  (spent: unknown)" in shown
+    assert "daily-cost      off  (spent: ≥ $0.000023 + unknown)" in shown
