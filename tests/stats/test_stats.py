@@ -204,6 +204,13 @@ def test_piped_output_is_plain_text_without_charts(store_home, capsys):
     assert not set("█▁▂▃▄▅▆▇\x1b") & set(text)
 
 
+def test_the_heading_names_the_last_day_counted_not_the_midnight_after_it(store_home, capsys):
+    assert main(["stats", "--home", str(store_home), "--since", "2026-08-01", "--until", "2026-08-03", "--utc"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "usage · 2026-08-01 – 2026-08-03 · UTC"
+    assert main(["stats", "--home", str(store_home), "--since", "2026-08-02", "--until", "2026-08-02", "--utc"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "usage · 2026-08-02 · UTC"
+
+
 def test_on_a_terminal_it_draws_bars_and_sparklines(store_home):
     text = _drawn(report(store_home, since="2026-08-01", until="2026-08-20", group_by=("day",), utc=True))
     assert "█" in text  # the bars
