@@ -191,7 +191,14 @@ def _mode(session: Session, args: list[str]) -> CommandResult:
                   for n, summary, ok in session.workflow_modes()]
         return CommandResult("\n".join(lines))
     session.set_mode(args[0])
-    return CommandResult(f"mode: {args[0]} — {mode_summary(args[0])}")
+    return CommandResult(f"mode: {args[0]} — {_described(session, args[0])}")
+
+
+def _described(session: Session, mode: str) -> str:
+    """What the mode does: a workflow's own description (what its file says), else the mode's summary."""
+    if mode.startswith("workflow:"):
+        return next((text for name, text, ok in session.workflow_modes() if name == mode and text), mode_summary(mode))
+    return mode_summary(mode)
 
 
 @command("save-plan", "save the last planner turn's plan as a workflow file: /save-plan NAME")
