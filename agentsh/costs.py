@@ -23,7 +23,7 @@ def dollars(amount: float) -> str:
     """$0.0123 below a dollar (cheap calls stay visible), $12.34 above; under $0.0001 two significant
     digits ($0.000023): a cost that is not zero never reads as $0.0000."""
     if 0 < amount < TINY:
-        return f"${amount:.{1 - math.floor(math.log10(amount))}f}" if amount >= SMALLEST else f"<${SMALLEST:.8f}"
+        return f"${amount:.{1 - math.floor(math.log10(amount))}f}".rstrip("0") if amount >= SMALLEST else f"<${SMALLEST:.8f}"
     return f"${amount:.4f}" if amount < 1 else f"${amount:,.2f}"
 
 
