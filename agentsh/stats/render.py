@@ -207,8 +207,15 @@ def csv_report(report: StatsReport) -> str:
     writer = csv.DictWriter(buffer, fieldnames=[*report.keys, *COLUMNS[:5], "cost", "cost_complete", "unpriced_calls"], lineterminator="\n")
     writer.writeheader()
     for row in report.rows:
-        writer.writerow({k: ("" if v is None else v) for k, v in record(row, report.keys).items()})
+        writer.writerow({k: _csv_cell(v) for k, v in record(row, report.keys).items()})
     return buffer.getvalue()
+
+
+def _csv_cell(value: Any) -> Any:
+    """A cell as spreadsheets and other programs read it: true/false as in JSON (not Python's True), nothing for null."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else value
 
 
 def as_text(renderable: RenderableType, width: int) -> str:

@@ -195,6 +195,7 @@ def test_csv_output(store_home, capsys):
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert {r["mode"]: int(r["turns"]) for r in rows} == {"tools": 300, "chat": 300, "workflow:review": 200, "workflow:deploy": 200}
     assert set(rows[0]) >= {"turns", "model_calls", "tokens_in", "tokens_cached", "tokens_out", "cost", "cost_complete", "unpriced_calls"}
+    assert {r["cost_complete"] for r in rows} == {"false"}  # as JSON writes it (each mode had unpriced calls), not Python's False
 
 
 def test_piped_output_is_plain_text_without_charts(store_home, capsys):
