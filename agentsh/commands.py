@@ -13,8 +13,10 @@ import shlex
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from .costs import cost_text, dollars
 from .custom_commands import CustomCommand, TurnOptions
 from .errors import AgentshError
 from .modes import mode_class, mode_names
@@ -189,7 +191,14 @@ def _mode(session: Session, args: list[str]) -> CommandResult:
                   for n, summary, ok in session.workflow_modes()]
         return CommandResult("\n".join(lines))
     session.set_mode(args[0])
-    return CommandResult(f"mode: {args[0]} — {mode_summary(args[0])}")
+    return CommandResult(f"mode: {args[0]} — {_described(session, args[0])}")
+
+
+def _described(session: Session, mode: str) -> str:
+    """What the mode does: a workflow's own description (what its file says), else the mode's summary."""
+    if mode.startswith("workflow:"):
+        return next((text for name, text, ok in session.workflow_modes() if name == mode and text), mode_summary(mode))
+    return mode_summary(mode)
 
 
 @command("save-plan", "save the last planner turn's plan as a workflow file: /save-plan NAME")
@@ -256,11 +265,12 @@ def _budget_text(session: Session) -> str:
 
 
 def _limit(value: float, name: str) -> str:
-    return f"${value:g}" if name.endswith("cost") else f"{int(value):,}"
+    """A limit as it was set: $0.01, $0.000016 (never 1.6e-05), 200,000."""
+    return f"${Decimal(repr(value)).normalize():f}" if name.endswith("cost") else f"{int(value):,}"
 
 
 def _spent(spent, name: str) -> str:
-    return f"${spent.cost:.4f}" if name.endswith("cost") else f"{spent.tokens:,} tokens"
+    return cost_text(spent.cost, spent.unpriced) if name.endswith("cost") else f"{spent.tokens:,} tokens"
 
 
 @command("tools", "the tools the model can call")
@@ -314,7 +324,7 @@ def _start(text: str, limit: int) -> str:
 @command("status", "this session: id, title, mode, model, tokens in all, cost, context")
 def _status(session: Session, args: list[str]) -> CommandResult:
     record = session.record
-    cost = "unknown" if record.cost is None else f"${record.cost:.4f}"
+    cost = "unknown" if record.cost is None else dollars(record.cost)
     total = record.prompt_tokens + record.completion_tokens
     return CommandResult("\n".join([
         f"session  {record.id} · {record.title or '(untitled)'}",

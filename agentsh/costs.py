@@ -7,6 +7,7 @@ does not know is never shown as zero: "unknown", or a lower bound ("≥ $0.0120 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -14,8 +15,15 @@ if TYPE_CHECKING:  # read by type only: `agentsh stats` formats costs without lo
     from .events import Event
 
 
+SMALLEST = 1e-8  # below this a cost is shown as "<$0.00000001"
+TINY = 0.000095  # below this four decimals would read $0.0000 (from here on they round to $0.0001)
+
+
 def dollars(amount: float) -> str:
-    """$0.0123 below a dollar (cheap calls stay visible), $12.34 above."""
+    """$0.0123 below a dollar (cheap calls stay visible), $12.34 above; under $0.0001 two significant
+    digits ($0.000023): a cost that is not zero never reads as $0.0000."""
+    if 0 < amount < TINY:
+        return f"${amount:.{1 - math.floor(math.log10(amount))}f}".rstrip("0") if amount >= SMALLEST else f"<${SMALLEST:.8f}"
     return f"${amount:.4f}" if amount < 1 else f"${amount:,.2f}"
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..costs import dollars
 from ..errors import BudgetExceededError
 
 WARN_AT = 0.8
@@ -39,10 +40,12 @@ class Limits:
 
 @dataclass(frozen=True)
 class Spent:
-    """Tokens and known cost spent before this turn (a session's, a day's)."""
+    """Tokens and known cost spent before this turn (a session's, a day's); `unpriced`: how many of its turns
+    had a call litellm could not price (the cost is then a lower bound)."""
 
     tokens: int = 0
     cost: float = 0.0
+    unpriced: int = 0
 
 
 # (limit field, scope, what, how to raise it)
@@ -117,5 +120,6 @@ def _what(what: str) -> str:
 
 def _amount(what: str, value: float) -> str:
     if what == "cost":
-        return f"${value:.4f}".rstrip("0").rstrip(".") if value else "$0"
+        shown = dollars(value)  # $0.01 of a limit, $0.000027 of a tiny spend: never "$0 of $0"
+        return shown.rstrip("0").rstrip(".") if "." in shown else shown
     return f"{int(value):,} {what if what == 'tokens' else 'model calls'}"

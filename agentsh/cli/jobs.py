@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings, data_home, settings_from_args
+from ..costs import dollars
 from ..errors import ServiceError, UsageError
 from ..service.client import ServiceClient
 from ..service.launch import ensure_service
@@ -146,7 +147,7 @@ def status_lines(task: dict[str, Any]) -> list[str]:
         f"  mode {_cell(task.get('mode') or '-')} · model {_cell(task.get('model') or '-')} · session {_cell(task.get('session_id') or '-')}",
         f"  created {_cell(task.get('created_at'))} · started {_cell(task.get('started_at') or '-')} · finished {_cell(task.get('finished_at') or '-')}",
         f"  {usage.get('input', 0)} input / {usage.get('output', 0)} output tokens · {task.get('model_calls', 0)} model calls · "
-        f"cost {'unknown' if cost is None else f'${cost:.4f}'}",
+        f"cost {'unknown' if cost is None else dollars(cost)}",
     ]
     for approval in task.get("pending_approvals") or []:
         call = json.dumps(approval.get("arguments"), ensure_ascii=False)

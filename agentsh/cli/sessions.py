@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ..config import settings_from_args
+from ..costs import dollars
 from ..errors import UsageError
 from ..memory.summaries import search_summaries
 from ..messages import Message
@@ -68,7 +69,7 @@ def _show(store: SessionStore, args: argparse.Namespace) -> None:
 
 
 def _header(record: SessionRecord) -> str:
-    cost = "unknown" if record.cost is None else f"${record.cost:.4f}"
+    cost = "unknown" if record.cost is None else dollars(record.cost)
     tokens = record.prompt_tokens + record.completion_tokens
     cached = f" ({record.cached_tokens} input tokens from the provider's cache)" if record.cached_tokens else ""
     return (

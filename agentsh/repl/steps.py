@@ -21,9 +21,9 @@ GLYPHS = {
     "revise": "↻", "skipped": "–", "stopped": "■", "published": "•", "pending": "○", "budget_limited": "■", "reached": "✓", "not_reached": "○",
 }
 # The data field worth a few words after the title, per step kind.
-DETAILS = {
+DETAILS: dict[str, str | tuple[str, ...]] = {
     "route": "reason", "critique": "feedback", "gate": "reason", "task": "error", "branch": "error",
-    "delegate": "error", "replan": "error", "node": "error", "compensate": "result", "mode": "error", "escalate": "reason",
+    "delegate": "error", "replan": "error", "node": ("error", "reason"), "compensate": "result", "mode": "error", "escalate": "reason",
     "agreement": "reason",
 }
 TITLE_LIMIT = 100
@@ -67,7 +67,8 @@ def _detail(step: Step) -> str:
         return counted(int(step.data["delegations"] or 0), "delegation")
     if step.kind == "replan" and "attempt" in step.data:
         return f"attempt {step.data['attempt']}"
-    value: Any = step.data.get(DETAILS.get(step.kind, ""))
+    keys = DETAILS.get(step.kind, ())
+    value: Any = next((step.data[key] for key in ((keys,) if isinstance(keys, str) else keys) if step.data.get(key)), None)
     return first_line(str(value), DETAIL_LIMIT) if value else ""
 
 

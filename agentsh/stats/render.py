@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -52,8 +53,19 @@ def _plural(count: int, noun: str) -> str:
 
 
 def heading(report: StatsReport) -> str:
-    span = f"{report.start:%Y-%m-%d %H:%M} – {report.end:%Y-%m-%d %H:%M}".replace(" 00:00", "")
-    return f"{report.title} · {span} · {report.zone}"
+    return f"{report.title} · {span_text(report.start, report.end)} · {report.zone}"
+
+
+def span_text(start: datetime, end: datetime) -> str:
+    """The range as the user gave it: whole days by their last day ("2026-11-19 – 2026-12-02", today alone
+    "2026-12-02"), not by the midnight that ends them; a range that ends at a time, to that time."""
+    first = f"{start:%Y-%m-%d %H:%M}".removesuffix(" 00:00")
+    if (end.hour, end.minute, end.second, end.microsecond) != (0, 0, 0, 0):
+        return f"{first} – {end:%Y-%m-%d %H:%M}"
+    last_day = f"{end - timedelta(days=1):%Y-%m-%d}"
+    if last_day != f"{start:%Y-%m-%d}":
+        return f"{first} – {last_day}"
+    return last_day if first == last_day else f"{last_day} from {start:%H:%M}"
 
 
 # a terminal -------------------------------------------------------------------------------
@@ -195,8 +207,15 @@ def csv_report(report: StatsReport) -> str:
     writer = csv.DictWriter(buffer, fieldnames=[*report.keys, *COLUMNS[:5], "cost", "cost_complete", "unpriced_calls"], lineterminator="\n")
     writer.writeheader()
     for row in report.rows:
-        writer.writerow({k: ("" if v is None else v) for k, v in record(row, report.keys).items()})
+        writer.writerow({k: _csv_cell(v) for k, v in record(row, report.keys).items()})
     return buffer.getvalue()
+
+
+def _csv_cell(value: Any) -> Any:
+    """A cell as spreadsheets and other programs read it: true/false as in JSON (not Python's True), nothing for null."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else value
 
 
 def as_text(renderable: RenderableType, width: int) -> str:

@@ -190,16 +190,18 @@ class SessionStore:
             if calls:
                 insert_background_usage(self.db, background_row(session_id, model, calls, (prompt_tokens, completion_tokens, 0), cost, now()))
 
-    def spent(self, session_id: str | None = None, since: str | None = None) -> tuple[int, float]:
-        """Tokens and known cost of one session (its running totals), or of every model call since `since` (UTC ISO):
-        the finished turns' and the background work's."""
+    def spent(self, session_id: str | None = None, since: str | None = None) -> tuple[int, float, int]:
+        """Tokens, known cost and how many unpriced parts (model calls, or the session's own totals) of one session,
+        or of every model call since `since` (UTC ISO), the finished turns' and the background work's: a cost with
+        unpriced parts is a lower bound, never a total."""
         if session_id:
-            sql, values = "SELECT prompt_tokens + completion_tokens, cost FROM sessions WHERE id = ?", [session_id]
+            sql, values = "SELECT prompt_tokens + completion_tokens, cost, 1 - cost_known FROM sessions WHERE id = ?", [session_id]
         else:
-            sql = "SELECT coalesce(sum(prompt_tokens + completion_tokens), 0), coalesce(sum(cost), 0.0) FROM model_usage WHERE started_at >= ?"
+            sql = """SELECT coalesce(sum(prompt_tokens + completion_tokens), 0), coalesce(sum(cost), 0.0),
+                            coalesce(sum(unpriced_calls), 0) FROM model_usage WHERE started_at >= ?"""
             values = [since or ""]
-        tokens, cost = self.db.execute(sql, values).fetchone() or (0, 0.0)
-        return int(tokens or 0), float(cost or 0.0)
+        tokens, cost, unpriced = self.db.execute(sql, values).fetchone() or (0, 0.0, 0)
+        return int(tokens or 0), float(cost or 0.0), int(unpriced or 0)
 
     def finished_turns(self, session_id: str) -> int:
         return self.db.execute("SELECT count(*) FROM turns WHERE session_id = ? AND status != 'running'", [session_id]).fetchone()[0]

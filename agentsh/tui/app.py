@@ -48,6 +48,7 @@ if TYPE_CHECKING:  # the core is imported by the thread that opens the session
     from ..events import ApprovalRequest, ElicitationRequest, Event, SamplingRequest, Waiting
     from ..session import Session
     from ..shell_escape import ShellRun
+    from ..store.records import SessionRecord
 
 Opener = Callable[[], "Session"]
 WELCOME = Text.assemble(
@@ -635,10 +636,9 @@ class AgentshApp(App[int]):
             self.gauge.used = live.context
         if self.session is not None:
             record = self.session.record
-            cost = None if record.cost is None or (live and live.cost is None) else record.cost + ((live.cost or 0.0) if live else 0.0)
+            cost, tokens = _session_totals(record, live)
             changes.update(
-                title=record.title, session_id=record.id, mode=record.mode, model=record.model, cost=cost,
-                tokens=record.prompt_tokens + record.completion_tokens + (live.tokens if live else 0),
+                title=record.title, session_id=record.id, mode=record.mode, model=record.model, cost=cost, tokens=tokens,
                 context=self.gauge.used, window=self.gauge.window_of(record.model),
             )
             self.gauge.measure(self, self.session)
@@ -670,3 +670,12 @@ class AgentshApp(App[int]):
             if self.last_error_at - self.last_background_popup_at < QUIET_AFTER_ERROR:
                 self.clear_notifications()  # background work's failure just before is most likely this one: one pop-up
         self.notify(literal(message).plain, severity=severity, markup=False)
+
+
+def _session_totals(record: SessionRecord, live: TurnView | None) -> tuple[float | None, int]:
+    """The session's cost and tokens, a running turn's included once: counted from the totals the turn began with,
+    since the record already holds the turn by the time its last events (the budget's stop, its end) are shown."""
+    if live is None:
+        return record.cost, record.prompt_tokens + record.completion_tokens
+    cost_before, tokens_before = live.before
+    return (None if cost_before is None or live.cost is None else cost_before + live.cost), tokens_before + live.tokens

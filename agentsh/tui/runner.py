@@ -103,7 +103,9 @@ class TurnRunner:
         except AgentshError as error:  # nothing to continue (any more)
             await self.app.transcript.add(NoticeLine(str(error), "error"))
             return
-        self.view = view = TurnView(self.app.transcript, self.app.notify_plain, self.app.ask_approval)
+        record = session.record
+        before = (record.cost, record.prompt_tokens + record.completion_tokens)
+        self.view = view = TurnView(self.app.transcript, self.app.notify_plain, self.app.ask_approval, before)
         self.sending = True
         self.app.refresh_status(state="running")
         try:

@@ -46,8 +46,10 @@ class TurnView:
 
     def __init__(
         self, transcript: TranscriptView, notify: Notify, ask: Callable[[ApprovalRequest | ElicitationRequest | SamplingRequest], None],
+        before: tuple[float | None, int] = (0.0, 0),
     ) -> None:
         self.transcript, self.notify, self.ask = transcript, notify, ask
+        self.before = before  # the session's cost and tokens as the turn began: its last events arrive once it is stored
         self.answer: StreamingAnswer | None = None
         self.answered = False
         self.tools: dict[str, ToolBlock] = {}

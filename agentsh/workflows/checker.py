@@ -101,6 +101,7 @@ class _Checker:
         self.problems: list[Problem] = []
         self.graph = dependencies(workflow)
         self.never: set[str] = set()
+        self.values_missed: dict[str, str] = {}  # node -> why its when misses: the values a field can take
 
     def report(self, path: tuple[str, ...], message: str, text: str | None = None) -> None:
         positions = self.workflow.positions
@@ -290,7 +291,11 @@ class _Checker:
             shown = next(side.text for side in (expr.left, expr.right) if isinstance(side, ex.Ref))
             self.report(path, f"type mismatch in when: {shown} is {kind}, compared with {literal!r}")
             return False
-        return expr.op == "==" and "enum" in ref_schema and literal not in ref_schema["enum"]
+        if expr.op == "==" and "enum" in ref_schema and literal not in ref_schema["enum"]:
+            shown = next(side.text for side in (expr.left, expr.right) if isinstance(side, ex.Ref))
+            self.values_missed[node] = _values_listed(shown, ref_schema["enum"], literal)
+            return True
+        return False
 
     def _side(self, path: tuple[str, ...], side: ex.Expr, node: str) -> dict[str, Any] | None:
         if isinstance(side, ex.Ref):
@@ -310,12 +315,19 @@ class _Checker:
         blocked: dict[str, str] = {}  # node -> the node that never runs, which it needs
         for name in _topological(self.graph):
             if name in self.never:
-                self.report(("nodes", name, "when"), f"node {name} is unreachable: its when can never be true ({self.spec.nodes[name].when})")
+                why = f": {self.values_missed[name]}" if name in self.values_missed else ""
+                self.report(("nodes", name, "when"), f"node {name} is unreachable: its when can never be true ({self.spec.nodes[name].when}){why}")
                 continue
             cause = next((d if d in self.never else blocked[d] for d in self.graph[name] if d in self.never or d in blocked), None)
             if cause is not None:
                 blocked[name] = cause
                 self.report(("nodes", name), f"node {name} is unreachable: it needs {cause}, which never runs")
+
+
+def _values_listed(name: str, values: list[Any], missed: Any) -> str:
+    """"label is one of 'bad', 'good'; did you mean 'good'?": what an enum field can be, and the closest to the value it never is."""
+    close = suggestion(str(missed), [str(v) for v in values])
+    return f"{name} is one of {', '.join(repr(v) for v in values)}{close if close.startswith(';') else ''}"
 
 
 def _topological(graph: dict[str, list[str]]) -> list[str]:

@@ -60,6 +60,7 @@ class Done:
 class _State:
     outputs: dict[str, Any] = field(default_factory=dict)
     skipped: set[str] = field(default_factory=set)
+    started: set[str] = field(default_factory=set)
     finished: list[str] = field(default_factory=list)
     undo: list[Done] = field(default_factory=list)
 
@@ -117,6 +118,7 @@ class WorkflowRun:
         try:
             await self._schedule()
         except BaseException as failure:
+            self._not_run(failure)
             await self._compensate()
             self._emit_root("failed")
             if isinstance(failure, AgentshError) and not isinstance(failure, WorkflowError):
@@ -155,6 +157,7 @@ class WorkflowRun:
             self._emit(name, node, "skipped")
             return
         async with self.slots:
+            self.state.started.add(name)
             self._emit(name, node, "running")
             try:
                 value = await self._attempts(name, node)
@@ -167,6 +170,14 @@ class WorkflowRun:
         self.state.outputs[name] = value
         self.state.finished.append(name)
         self._emit(name, node, "done", output=as_text(value))
+
+    def _not_run(self, failure: BaseException) -> None:
+        """The nodes the failure (or a cancel) left waiting: skipped, so no tree shows them pending after the run."""
+        why = "the workflow was stopped" if isinstance(failure, asyncio.CancelledError) else "the workflow failed"
+        for name, node in self.spec.nodes.items():
+            if name not in self.state.started and name not in self.state.skipped:
+                self.state.skipped.add(name)
+                self._emit(name, node, "skipped", reason=f"not run: {why}")
 
     def _when(self, name: str, condition: str) -> bool:
         try:

@@ -163,6 +163,18 @@ async def test_the_daily_budget_counts_every_session_of_the_day(home):
     assert "the day's cost budget is spent ($0.008 of $0.008)" in warnings(events)[-1]
 
 
+async def test_a_tiny_cost_budget_says_its_figures_never_zero_of_zero(home):
+    """A cheap model's calls cost millionths of a dollar: the warning and the stop show them, not "$0 of $0"."""
+    session = open_session(home, "debate", debate_model(cost=0.000004), budget={"max_cost": 0.000009}, modes=DEBATE)
+
+    events = await send(session, "which is better?")
+
+    notes = warnings(events)
+    assert notes[0].startswith("89% of the turn's cost budget used ($0.000008 of $0.000009)")
+    assert "the turn's cost budget is spent ($0.000012 of $0.000009)" in notes[1]
+    assert "$0 of" not in " ".join(notes)
+
+
 async def test_an_unknown_price_is_said_once_and_token_limits_still_apply(home):
     session = open_session(home, "debate", debate_model(cost=None), budget={"max_cost": 0.01, "max_tokens": 40}, modes=DEBATE)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agentsh.config import Settings
+from agentsh.models.scripted import Reply, ScriptedModel
 from agentsh.session import Session
 
 PANEL = {"panel": {"mode": "debate", "debaters": ["researcher", "writer"], "rounds": 1, "description": "a debate"}}
@@ -33,3 +34,31 @@ async def test_budget_shows_and_sets_the_limits_and_a_stopped_turn_says_so(home,
     assert "■ budget-limited: the turn stopped at its budget; the partial answer is kept" in printed
     assert repl.session.history()[-1].budget_limited
     assert "not a number" in await repl.submit("/budget cost lots")
+
+
+async def test_budget_shows_a_tiny_limit_and_spend_as_dollars_not_exponents_or_zero(home, drive):
+    session = Session.open(Settings(home=home, model="offline", mode="chat", memory={"consolidate": False}))
+    session.model = ScriptedModel(default=Reply(text="hi", cost=0.0000225))  # a cheap model's call: not free
+    repl = await drive(session)
+
+    await repl.submit("hello")
+    shown = await repl.submit("/budget cost 0.000016")
+
+    assert "cost            $0.000016" in shown and "e-05" not in shown
+    assert "session-cost    off  (spent: $0.000023)" in shown
+
+
+async def test_budget_says_unknown_for_spend_litellm_could_not_price_never_zero(home, drive):
+    def session_answering_at(cost: float | None) -> Session:
+        session = Session.open(Settings(home=home, model="offline", mode="chat", memory={"consolidate": False}))
+        session.model = ScriptedModel(default=Reply(text="hi", cost=cost))
+        return session
+
+    await (await drive(session_answering_at(0.0000225))).submit("priced")
+    repl = await drive(session_answering_at(None))  # a local model: no price
+
+    await repl.submit("unpriced")
+    shown = await repl.submit("/budget")
+
+    assert "session-cost    off  (spent: unknown)" in shown
+    assert "daily-cost      off  (spent: ≥ $0.000023 + unknown)" in shown

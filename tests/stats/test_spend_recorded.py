@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agentsh.commands import run_slash_command
-from agentsh.costs import TurnCost
+from agentsh.costs import TurnCost, dollars
 from agentsh.events import Step, Usage
 from agentsh.models.base import TokenCount
 from agentsh.models.scripted import Reply, ScriptedModel, calls
@@ -75,3 +75,9 @@ def test_an_answer_cost_is_split_per_step_and_model():
         "write it · gpt · 2 calls · 400 in · 40 out · $0.0400",
         "critic · local · 1 call · 50 in · 5 out · unknown",
     ]
+
+
+def test_a_cost_under_a_hundredth_of_a_cent_keeps_its_digits_and_only_zero_reads_zero():
+    assert [dollars(v) for v in (0.0, 0.0000225, 0.0000949, 0.0000999, 0.01234, 12.345)] == [
+        "$0.0000", "$0.000023", "$0.000095", "$0.0001", "$0.0123", "$12.35"]
+    assert dollars(0.000009) == "$0.000009" and dollars(1e-12) == "<$0.00000001"

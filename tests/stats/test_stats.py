@@ -195,6 +195,7 @@ def test_csv_output(store_home, capsys):
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert {r["mode"]: int(r["turns"]) for r in rows} == {"tools": 300, "chat": 300, "workflow:review": 200, "workflow:deploy": 200}
     assert set(rows[0]) >= {"turns", "model_calls", "tokens_in", "tokens_cached", "tokens_out", "cost", "cost_complete", "unpriced_calls"}
+    assert {r["cost_complete"] for r in rows} == {"false"}  # as JSON writes it (each mode had unpriced calls), not Python's False
 
 
 def test_piped_output_is_plain_text_without_charts(store_home, capsys):
@@ -202,6 +203,13 @@ def test_piped_output_is_plain_text_without_charts(store_home, capsys):
     text = capsys.readouterr().out
     assert "2026-08-02" in text and "3,000 turns" in text
     assert not set("█▁▂▃▄▅▆▇\x1b") & set(text)
+
+
+def test_the_heading_names_the_last_day_counted_not_the_midnight_after_it(store_home, capsys):
+    assert main(["stats", "--home", str(store_home), "--since", "2026-08-01", "--until", "2026-08-03", "--utc"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "usage · 2026-08-01 – 2026-08-03 · UTC"
+    assert main(["stats", "--home", str(store_home), "--since", "2026-08-02", "--until", "2026-08-02", "--utc"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "usage · 2026-08-02 · UTC"
 
 
 def test_on_a_terminal_it_draws_bars_and_sparklines(store_home):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from agentsh.models.base import TokenCount
 from agentsh.models.scripted import Reply, ScriptedModel, calls
 from agentsh.tui.screens.stats import StatsScreen
+from agentsh.tui.turn_view import TurnView
 from agentsh.tui.widgets.messages import CommandOutput
 from agentsh.tui.widgets.turn_cost import TurnFooter
 
@@ -80,3 +81,16 @@ async def test_the_stats_screen_shows_this_session_and_today(home):
         assert "scripted" in screen and "█" in screen  # a row per model, with its bar
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, StatsScreen), what="the stats screen to close")
+
+
+async def test_the_status_counts_a_turn_once_while_its_last_events_arrive_after_it_was_stored(home):
+    app = make_app(scripted_session(home, ScriptedModel(priced(Reply(text="hi"), 0.001))))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "hello")  # stored: the record holds the turn's cost and tokens
+        view = TurnView(app.transcript, app.notify_plain, app.ask_approval, before=(0.0, 0))
+        view.cost, view.tokens = 0.001, 1200  # the same turn, as its view counted it
+
+        app.refresh_status(state="running", live=view)  # a budget's stop, the turn's end: shown after the store
+
+        assert app.status.info.cost == 0.001 and app.status.info.tokens == 1200

@@ -83,8 +83,14 @@ def test_a_when_that_can_never_be_true_makes_its_node_and_what_needs_it_unreacha
     body = ('[nodes.escalate]\nkind = "agent"\nprompt = "x"\nwhen = "classify.label == \'angry\'"\n\n'
             '[nodes.notify]\nkind = "agent"\nprompt = "{escalate}"\n')
     found = problems(body, tmp_path)
-    assert "11: node escalate is unreachable: its when can never be true (classify.label == 'angry')" in found
+    assert "11: node escalate is unreachable: its when can never be true (classify.label == 'angry'): classify.label is one of 'bad', 'good'" in found
     assert "13: node notify is unreachable: it needs escalate, which never runs" in found
+
+
+def test_a_when_comparing_with_a_misspelt_value_suggests_the_one_meant(tmp_path):
+    found = problems('[nodes.thank]\nkind = "agent"\nprompt = "x"\nwhen = "classify.label == \'godo\'"\n', tmp_path)
+    assert "11: node thank is unreachable: its when can never be true (classify.label == 'godo'): " \
+           "classify.label is one of 'bad', 'good'; did you mean 'good'?" in found
 
 
 def test_workflows_that_call_each_other_are_a_cycle(tmp_path):

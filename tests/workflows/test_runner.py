@@ -376,6 +376,31 @@ async def test_a_failure_undoes_completed_tool_nodes_in_reverse_with_arguments_a
     assert [r.ok for r in of(events, ToolResult) if r.name == "cancel"] == [True, True]
 
 
+async def test_the_nodes_a_failure_left_waiting_end_skipped_not_pending(home, write_workflow):
+    @tool
+    def pay() -> str:
+        """Always fails."""
+        raise RuntimeError("card declined")
+
+    write_workflow("checkout", """
+        [nodes.payment]
+        kind = "tool"
+        tool = "pay"
+        [nodes.receipt]
+        kind = "agent"
+        needs = ["payment"]
+        prompt = "a receipt"
+    """)
+    session = workflow_session(home, "checkout", ScriptedModel(), pay)
+
+    events = await send(session, "go")
+
+    last = {title: status for title, status in nodes(events)}  # each node's final state, as a tree shows it
+    assert last == {"payment": "failed", "receipt": "skipped"}
+    receipt = [s for s in of(events, Step) if s.kind == "node" and s.title == "receipt"][-1]
+    assert receipt.data["reason"] == "not run: the workflow failed"
+
+
 async def test_an_unknown_workflow_is_refused_with_the_closest_name(home, write_workflow):
     write_workflow("research", '[nodes.a]\nkind = "agent"\nprompt = "x"\n')
     session = scripted_session(home, ScriptedModel())

@@ -48,3 +48,12 @@ def test_without_a_plan_or_with_a_bad_name_it_says_what_to_do(home):
     assert run_slash_command(session, "/save-plan x").text == "no plan to save: /save-plan works after a planner turn (/mode planner)"
     assert "a workflow name is letters, digits" in run_slash_command(session, "/save-plan ../evil").text
     assert run_slash_command(session, "/save-plan").error
+
+
+def test_switching_to_a_workflow_says_what_its_file_says_it_does(home, write_workflow):
+    write_workflow("brief", 'description = "outline a topic and write a short brief"\n[nodes.a]\nkind = "agent"\nprompt = "x"\n')
+    session = scripted_session(home, ScriptedModel())
+
+    result = run_slash_command(session, "/mode workflow:brief")
+
+    assert result.text == "mode: workflow:brief — outline a topic and write a short brief"

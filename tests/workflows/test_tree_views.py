@@ -59,3 +59,22 @@ def test_the_repl_indents_each_step_by_its_depth_and_leaves_out_pending_nodes():
         "    ▸ workflow: inner",
         "      ▸ node: c",
     ]
+
+
+NOT_RUN = Step(kind="node", id="w/a", parent_id="w", title="a", status="skipped", data={"kind": "agent", "reason": "not run: the workflow failed"})
+
+
+async def test_the_tui_says_why_a_node_did_not_run():
+    steps = StepList("workflow")
+    async with Host(steps).run_test():
+        for step in (RUN[0], RUN[1], NOT_RUN):
+            steps.add_step(step)
+        assert "    – a (agent) — not run: the workflow failed" in steps.render_rows().plain.splitlines()
+
+
+def test_the_repl_says_why_a_node_did_not_run():
+    out = io.StringIO()
+    printer = TranscriptPrinter(out, color=False)
+    for step in (RUN[0], NOT_RUN):
+        printer.show(step)
+    assert "  – node: a — not run: the workflow failed" in out.getvalue().splitlines()

@@ -15,6 +15,7 @@ from textual.containers import Horizontal
 from textual.events import Resize
 from textual.widgets import Static
 
+from ...costs import dollars
 from ..literal import one_line
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -41,7 +42,7 @@ class StatusInfo:
 
 
 def cost_label(cost: float | None) -> str:
-    return "cost unknown" if cost is None else f"${cost:.4f}"
+    return "cost unknown" if cost is None else dollars(cost)
 
 
 def compact_number(count: int) -> str:

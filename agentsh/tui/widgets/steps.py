@@ -47,7 +47,7 @@ DETAIL_KEYS = {
     "route": ("reason",), "draft": (), "critique": ("feedback",), "round": (), "manager": (),
     "delegate": ("error", "answer", "worker"), "stage": ("output",), "gate": ("reason",),
     "branch": ("error", "answer", "agent"), "aggregate": ("agent",), "event": ("payload",), "thought": ("thought",),
-    "workflow": (), "node": ("error", "output"), "mode": ("error", "answer"), "agreement": ("reason",), "escalate": ("reason",),
+    "workflow": (), "node": ("error", "reason", "output"), "mode": ("error", "answer"), "agreement": ("reason",), "escalate": ("reason",),
 }
 FALLBACK_KEYS = ("error", "result", "feedback", "reason", "answer", "output", "payload")
 
