@@ -6,7 +6,8 @@ Facts already known are skipped, so running it twice adds nothing. It runs in th
 background (after every N turns, when a session goes idle, and at the next start for
 sessions that ended unconsolidated) and never blocks the chat. A model that gives no valid answer
 (after the re-asks, and down the structured-output ladder) learns nothing: the result says so
-(`answered` is False) and the session stays unconsolidated, to be read again next time.
+(`answered` is False) and the session stays unconsolidated: read again after its next turn, or when asked
+(`agentsh memory consolidate`), not by every start's sweep.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ async def consolidate_session(
         return ConsolidationResult(session_id=session_id, summary=summary)
     answer = await _ask(sessions, model, session_id, record.summary, messages, memories)
     if answer is None:
+        sessions.note_unanswered(session_id, turns)
         return ConsolidationResult(session_id=session_id, summary="", answered=False)
     result = ConsolidationResult(session_id=session_id, summary=answer.summary.strip() or extractive_summary(_first_user_text(messages)))
     for fact in answer.facts:

@@ -55,6 +55,7 @@ class SessionMemory:
         covers, summary = sessions.latest_compaction(session_id) or (0, None)
         self.compactor = Compactor(sessions, session_id, settings.context, covers=covers, summary=summary)
         self.on_event: Callable[[Event], None] = lambda event: None  # background results, for the UIs
+        self.failures = 0  # background consolidations that failed (an exception): a start's sweep stops at the first
         self.lock = asyncio.Lock()  # a turn and /compact never change the context at the same time
         self._tasks: set[asyncio.Task] = set()
         self._idle: asyncio.Task | None = None
@@ -152,10 +153,11 @@ class SessionMemory:
             result = await consolidate_session(self.sessions, self.store, model, session_id)
         except Exception as error:  # a background job must never break the chat: report it
             self.on_event(Notice(message=f"memory consolidation of session {session_id} failed: {error}", level="warning"))
+            self.failures += 1
             return None
         if result is not None and not result.answered:
             self.on_event(Notice(message=f"memory consolidation of session {session_id}: the model gave no valid answer; "
-                                         "nothing learned", level="warning"))
+                                         "nothing learned (asked again after the session's next turn)", level="warning"))
         elif result is not None and result.added:
             plural = "s" if result.added != 1 else ""
             self.on_event(Notice(message=f"learned {result.added} fact{plural} from session {session_id} (agentsh memory list)"))
@@ -169,13 +171,16 @@ class SessionMemory:
         """Each ended session is read by its own model (or `[memory] model`), not the current session's."""
         cutoff = datetime.now(UTC) - timedelta(seconds=self.settings.memory.idle_seconds)
         try:
-            ended = self.sessions.unconsolidated(cutoff.isoformat(timespec="milliseconds"), SWEEP_LIMIT)
+            ended = self.sessions.unconsolidated(cutoff.isoformat(timespec="milliseconds"), SWEEP_LIMIT, retry_unanswered=False)
         except Exception as error:  # a damaged store is reported by the chat itself; the sweep just stops
             self.on_event(Notice(message=f"memory consolidation skipped: {error}", level="warning"))
             return
         for record in ended:
             if record.id != self.session_id:
+                failures = self.failures
                 await self.consolidate(record.id, record.model)
+                if self.failures > failures:  # most likely the same key or server for the rest: said once is enough
+                    return
 
     def _spawn(self, coroutine) -> asyncio.Task:
         task = asyncio.get_running_loop().create_task(coroutine)

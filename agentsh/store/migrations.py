@@ -251,6 +251,13 @@ def m017_svc_tasks(db: Database) -> None:
     db.execute("CREATE INDEX idx_tasks_created ON tasks (created_at)")
 
 
+@migrations()
+def m018_unanswered_consolidation(db: Database) -> None:
+    """How many finished turns a session had when consolidation last got no valid answer for it: the start-up
+    sweep does not ask about those turns again (a model that cannot answer in JSON was asked at every start)."""
+    db.table("sessions").add_column("unanswered_turns", int, not_null_default=0)
+
+
 def _fill_model_usage(db: Database) -> None:
     db.execute(
         """INSERT INTO model_usage (started_at, turn_id, model, session_id, mode, calls, prompt_tokens, completion_tokens,

@@ -206,12 +206,19 @@ class SessionStore:
     def finished_turns(self, session_id: str) -> int:
         return self.db.execute("SELECT count(*) FROM turns WHERE session_id = ? AND status != 'running'", [session_id]).fetchone()[0]
 
-    def unconsolidated(self, idle_before: str = "9999", limit: int = 20) -> builtins.list[SessionRecord]:
-        """Sessions with turns consolidation has not read, untouched since `idle_before` (an ISO time; default: any)."""
+    def unconsolidated(self, idle_before: str = "9999", limit: int = 20, retry_unanswered: bool = True) -> builtins.list[SessionRecord]:
+        """Sessions with turns consolidation has not read, untouched since `idle_before` (an ISO time; default: any);
+        without `retry_unanswered`, not those whose turns all went unanswered at the last try (`note_unanswered`)."""
         sql = """SELECT s.* FROM sessions s WHERE s.updated_at < ? AND
-                 (SELECT count(*) FROM turns t WHERE t.session_id = s.id AND t.status != 'running') > s.consolidated_turns
+                 (SELECT count(*) FROM turns t WHERE t.session_id = s.id AND t.status != 'running')
+                   > max(s.consolidated_turns, CASE WHEN ? THEN 0 ELSE s.unanswered_turns END)
                  ORDER BY s.updated_at DESC LIMIT ?"""
-        return [SessionRecord.from_row(r) for r in self.db.query(sql, [idle_before, limit])]
+        return [SessionRecord.from_row(r) for r in self.db.query(sql, [idle_before, int(retry_unanswered), limit])]
+
+    def note_unanswered(self, session_id: str, finished_turns: int) -> None:
+        """Consolidation got no valid answer for the session's first `finished_turns` turns."""
+        with write_transaction(self.db):
+            self.db.execute("UPDATE sessions SET unanswered_turns = ? WHERE id = ?", [finished_turns, session_id])
 
     # compaction -------------------------------------------------------------
 
