@@ -32,5 +32,5 @@ async def test_hints_in_the_approval_question_and_progress_while_it_runs(home, t
     printed = await repl.submit("count")
     assert "faults__steps: 1/2 · step 1 of 2" in printed and "faults__steps: 2/2 · step 2 of 2" in printed
     printed = await repl.submit("/mcp")
-    assert "faults: ready with 8 tools\n    stdio: " in printed
+    assert "faults: ready with 9 tools\n    stdio: " in printed
     await session.aclose()

@@ -28,7 +28,7 @@ async def test_servers_start_after_the_first_paint_and_slash_mcp_lists_them(home
         await wait_for(pilot, lambda: session.mcp_servers()[0].state == "ready", timeout=30, what="the server ready")
         app.prompt.set_text("/mcp")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: "faults: ready with 8 tools" in screen_text(app), what="/mcp's listing")
+        await wait_for(pilot, lambda: "faults: ready with 9 tools" in screen_text(app), what="/mcp's listing")
 
 
 async def test_progress_shows_in_the_tool_block(home, tmp_path):
