@@ -109,7 +109,7 @@ def picture(kind: str = "png") -> types.CallToolResult:
         "png": types.ImageContent(data=png, mime_type="image/png"),
         "resource": types.EmbeddedResource(resource=types.BlobResourceContents(uri="file:///shot.png", mime_type="image/png", blob=png)),
         "svg": types.ImageContent(data=base64.b64encode(b"<svg onload='x()'/>").decode(), mime_type="image/svg+xml"),
-        "not-base64": types.ImageContent(data="[bold]not base64![/bold]", mime_type="image/png"),
+        "not-base64": types.ImageContent(data="iVBORw0KGgoAAAA[bold]x[/bold]AAA", mime_type="image/png"),  # a PNG, leniently read
         "not-png": types.ImageContent(data=base64.b64encode(b"<html>hi</html>").decode(), mime_type="image/png"),
     }[kind]
     return types.CallToolResult(content=[types.TextContent(text=f"a {kind} picture"), image])

@@ -8,10 +8,12 @@ from __future__ import annotations
 import base64
 import json
 
+import mcp_types as types
 import pytest
 
 from agentsh.config import Settings
 from agentsh.events import ToolResult
+from agentsh.mcp.tools import tool_output
 from agentsh.session import Session
 
 from fakeserver import Reply
@@ -89,7 +91,7 @@ async def test_a_model_that_does_not_take_images_reads_only_the_description(prov
 
 @pytest.mark.parametrize(("kind", "why"), [
     ("svg", "[image: image/svg+xml, 19 bytes; not shown to the model: not a PNG, JPEG, GIF or WebP image]"),
-    ("not-base64", "[image: image/png, 24 bytes; not shown to the model: its data is not valid base64]"),
+    ("not-base64", "[image: image/png, 21 bytes; not shown to the model: its data is not valid base64]"),
     ("not-png", "[image: image/png, 15 bytes; not shown to the model: its data is not image/png data]"),
 ])
 async def test_what_is_not_a_checked_image_stays_a_description(provider, home, tmp_path, kind, why):
@@ -115,3 +117,14 @@ async def test_a_resumed_session_sends_the_image_again_in_the_same_place(provide
     start = next(i for i, m in enumerate(first) if m["role"] == "user")
     assert again[start:len(first)] == first[start:]  # the same bytes: a provider's prompt cache still holds
     assert image_urls(provider.last_body) == [PNG_URL]
+
+
+def test_images_over_the_limit_of_an_at_file_image_stay_descriptions():
+    """At most 5 MB of images in one result (an @file image's limit): each goes again with every request."""
+    big = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 3_000_000).decode()
+    result = types.CallToolResult(content=[types.ImageContent(data=big, mime_type="image/png")] * 2)
+    output = tool_output(result, "shots__take")
+    assert [image.size for image in output.images] == [3_000_008]
+    assert output.text.splitlines() == [
+        "[image: image/png, 2.9 MB]", "[image: image/png, 2.9 MB; not shown to the model: over the 5 MB limit for a result's images]",
+    ]
