@@ -22,6 +22,19 @@ SIGNATURES = {
 }
 
 
+def image_line(image: Attachment) -> str:
+    """How a tool's image is told in its result and shown by the UIs: "[image: image/png, 1.2 KB]", with the
+    URI of an embedded resource ("[image <file:///a.png>: …]")."""
+    where = f" <{image.path}>" if image.path else ""
+    return f"[image{where}: {image.media_type}, {size_text(image.size)}]"
+
+
+def size_text(count: int) -> str:
+    if count < 1024:
+        return f"{count} bytes"
+    return f"{count / 1024:.1f} KB" if count < 1024 * 1024 else f"{count / 1024 / 1024:.1f} MB"
+
+
 class NotShown(Exception):
     """Why an image stays a description; the message says it."""
 
@@ -33,8 +46,8 @@ class ResultImages:
         self.kept: list[Attachment] = []
         self.total = 0
 
-    def take(self, data: str, media_type: str | None, label: str) -> Attachment:
-        """The image as an attachment named `label`; NotShown when it may not be shown."""
+    def take(self, data: str, media_type: str | None, uri: str = "") -> Attachment:
+        """The image as an attachment (`uri`: an embedded resource's); NotShown when it may not be shown."""
         kind = (media_type or "").strip().lower()
         if kind not in SIGNATURES:
             raise NotShown("not a PNG, JPEG, GIF or WebP image")
@@ -43,7 +56,7 @@ class ResultImages:
             raise NotShown(f"over the {IMAGE_LIMIT // 1_000_000} MB limit for a result's images")
         if not _begins_as(raw, kind):
             raise NotShown(f"its data is not {kind} data")
-        image = Attachment(path=label, kind="image", size=len(raw), media_type=kind, data=base64.b64encode(raw).decode())
+        image = Attachment(path=uri, kind="image", size=len(raw), media_type=kind, data=base64.b64encode(raw).decode())
         self.kept.append(image)
         self.total += len(raw)
         return image

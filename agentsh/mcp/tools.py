@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict
 from ..errors import ToolError
 from ..tools.output import ToolOutput
 from ..tools.tool import Tool
-from .images import NotShown, ResultImages
+from .images import NotShown, ResultImages, image_line, size_text
 
 MAX_NAME = 64
 MAX_DESCRIPTION = 4_000  # a server's description is for the model, but not without bound
@@ -129,10 +129,10 @@ def hints_of(listed: types.Tool) -> tuple[str, ...]:
 # results ----------------------------------------------------------------------------
 
 def tool_output(result: types.CallToolResult, name: str) -> ToolOutput:
-    """A tool's result as the text the model reads, with the images a model may be shown (named `name`, or
-    their resource's URI); an `isError` result raises ToolError with its text."""
+    """A tool's result as the text the model reads, with the images a model may be shown; an `isError`
+    result raises ToolError with its text."""
     images = ResultImages()
-    parts = [_block_text(block, images, name) for block in result.content]
+    parts = [_block_text(block, images) for block in result.content]
     structured = result.structured_content
     if structured is not None and not _said_already(structured, result.content):
         parts.append(json.dumps(structured, ensure_ascii=False, default=str))
@@ -142,13 +142,13 @@ def tool_output(result: types.CallToolResult, name: str) -> ToolOutput:
     return ToolOutput(text, tuple(images.kept))
 
 
-def _block_text(block: Any, images: ResultImages, name: str) -> str:
+def _block_text(block: Any, images: ResultImages) -> str:
     if isinstance(block, types.TextContent):
         return block.text
     if isinstance(block, types.ImageContent):
-        return _image_text(block, images, name)
+        return _image_text(block, images)
     if isinstance(block, types.AudioContent):
-        return f"[audio: {block.mime_type}, {_size(_decoded_length(block.data))}; not shown to the model]"
+        return f"[audio: {block.mime_type}, {size_text(_decoded_length(block.data))}; not shown to the model]"
     if isinstance(block, types.ResourceLink):
         return f"[resource link: {block.name} <{block.uri}>{_mime(block.mime_type)}]"
     if isinstance(block, types.EmbeddedResource):
@@ -156,12 +156,11 @@ def _block_text(block: Any, images: ResultImages, name: str) -> str:
     return f"[{getattr(block, 'type', 'unknown')} content]"
 
 
-def _image_text(block: types.ImageContent, images: ResultImages, name: str) -> str:
+def _image_text(block: types.ImageContent, images: ResultImages) -> str:
     try:
-        image = images.take(block.data, block.mime_type, name)
+        return image_line(images.take(block.data, block.mime_type))
     except NotShown as why:
-        return f"[image: {block.mime_type}, {_size(_decoded_length(block.data))}; not shown to the model: {why}]"
-    return f"[image: {image.media_type}, {_size(image.size)}]"
+        return f"[image: {block.mime_type}, {size_text(_decoded_length(block.data))}; not shown to the model: {why}]"
 
 
 def _resource_text(resource: types.TextResourceContents | types.BlobResourceContents, images: ResultImages) -> str:
@@ -170,12 +169,10 @@ def _resource_text(resource: types.TextResourceContents | types.BlobResourceCont
     why = "not shown"
     if (resource.mime_type or "").lower().startswith("image/"):
         try:
-            image = images.take(resource.blob, resource.mime_type, str(resource.uri))
+            return image_line(images.take(resource.blob, resource.mime_type, str(resource.uri)))
         except NotShown as reason:
             why = f"not shown to the model: {reason}"
-        else:
-            return f"[image <{resource.uri}>: {image.media_type}, {_size(image.size)}]"
-    return f"[resource <{resource.uri}>{_mime(resource.mime_type)}: {_size(_decoded_length(resource.blob))} of binary data, {why}]"
+    return f"[resource <{resource.uri}>{_mime(resource.mime_type)}: {size_text(_decoded_length(resource.blob))} of binary data, {why}]"
 
 
 def _said_already(structured: Any, content: list[Any]) -> bool:
@@ -203,8 +200,3 @@ def _decoded_length(data: str) -> int:
     except (binascii.Error, ValueError):
         return len(data)
 
-
-def _size(count: int) -> str:
-    if count < 1024:
-        return f"{count} bytes"
-    return f"{count / 1024:.1f} KB" if count < 1024 * 1024 else f"{count / 1024 / 1024:.1f} MB"
