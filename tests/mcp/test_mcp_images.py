@@ -108,6 +108,10 @@ async def test_a_resumed_session_sends_the_image_again_in_the_same_place(provide
     resumed = open_session(home, tmp_path, VISION, resume=session.id)
     [stored] = [m for m in resumed.history() if m.role == "tool"]
     assert [(a.kind, a.media_type, a.size) for a in stored.attachments] == [("image", "image/png", 108)]
+    forked = open_session(home, tmp_path, VISION, resume=resumed.fork().id)
+    assert [a.data for m in forked.history() for a in m.attachments] == [PNG_DATA]  # a fork and an export keep it too
+    assert PNG_DATA in resumed.export("json")
+    await forked.aclose()
     provider.enqueue(Reply(text="still a picture"))
     try:
         await send(resumed, "and now?")
