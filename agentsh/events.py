@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from .messages import Attachment
 from .secrets import redact_secrets
 from .text import escape_c1_in_json
 
@@ -56,6 +57,9 @@ class ToolResult(_Event):
     output: str
     duration_ms: float = 0.0
     agent: str | None = None
+    # Images the tool returned for the model (an MCP server's): `output` describes them; they go on the stored tool
+    # message, never into the event log or `--json` (base64 is for the model, not for a screen).
+    images: list[Attachment] = Field(default_factory=list, exclude=True)
 
 
 class ToolProgress(_Event):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter
@@ -85,11 +86,12 @@ class Message(BaseModel):
         starts = [a.start for a in self.attachments if a.kind != "image"]
         return self.content[: min(starts)].rstrip("\n") if starts else self.content
 
-    def to_provider(self) -> dict[str, Any]:
-        """The OpenAI-format dict that litellm and most servers accept."""
+    def to_provider(self, vision: bool = False) -> dict[str, Any]:
+        """The OpenAI-format dict that litellm and most servers accept. A tool message's images are not in it (a
+        tool message holds only text): it says where they are, after the tool results (`vision`) or nowhere."""
         data: dict[str, Any] = {"role": self.role, "content": self.content}
-        images = [a for a in self.attachments if a.kind == "image"] if self.attachments else None
-        if images:
+        images = self.images()
+        if images and self.role != "tool":
             data["content"] = [{"type": "text", "text": self.content}, *(_image_part(a) for a in images)]
         if self.tool_calls:
             data["content"] = self.content or None
@@ -97,29 +99,67 @@ class Message(BaseModel):
         if self.role == "tool":
             data["tool_call_id"] = self.tool_call_id
             data["name"] = self.name
+            if images:
+                data["content"] = f"{self.content}\n{_where_images_are(len(images), vision)}"
         return data
 
+    def images(self) -> list[Attachment]:
+        return [a for a in self.attachments if a.kind == "image"] if self.attachments else []
 
-def provider_messages(messages: list[Message]) -> list[dict[str, Any]]:
+
+def provider_messages(messages: list[Message], vision: bool = False) -> list[dict[str, Any]]:
     """The messages in provider format, consecutive plain user messages joined into one.
 
     A turn that failed before any answer leaves its user message without a reply, so the next
     request would send user, user: chat templates that require turns to alternate (Gemma and
     Mistral on llama.cpp's server, for instance) refuse such a conversation, every turn after.
+
+    For a model that takes images (`vision`), the images of a run of tool results follow the run as
+    one user message: providers take only text in a tool message. It is made from the stored
+    messages alone, so every request of a session repeats the same bytes (a provider's prompt cache).
     """
     converted: list[dict[str, Any]] = []
+    with_images: list[Message] = []  # the current run of tool results that carry images
     for message in messages:
-        data = message.to_provider()
-        previous = converted[-1] if converted else None
-        if previous and _plain_user(previous) and _plain_user(data):
-            previous["content"] = f"{previous['content']}\n\n{data['content']}"
-            continue
-        converted.append(data)
+        if with_images and message.role != "tool":
+            _add(converted, _tool_images(with_images))
+            with_images = []
+        if vision and message.role == "tool" and message.images():
+            with_images.append(message)
+        _add(converted, message.to_provider(vision))
+    if with_images:
+        _add(converted, _tool_images(with_images))
     return converted
+
+
+def _add(converted: list[dict[str, Any]], data: dict[str, Any]) -> None:
+    previous = converted[-1] if converted else None
+    if previous is None or previous["role"] != "user" or not _plain_user(data):
+        converted.append(data)
+    elif isinstance(previous["content"], str):
+        previous["content"] = f"{previous['content']}\n\n{data['content']}"
+    else:
+        previous["content"] = [*previous["content"], {"type": "text", "text": data["content"]}]
 
 
 def _plain_user(data: dict[str, Any]) -> bool:
     return data["role"] == "user" and isinstance(data.get("content"), str)
+
+
+TOOL_IMAGES_HEADER = "The images the tool calls above returned (tool output, not the user's words), in order:"
+
+
+def _tool_images(results: list[Message]) -> dict[str, Any]:
+    parts: list[dict[str, Any]] = [{"type": "text", "text": TOOL_IMAGES_HEADER}]
+    for result in results:
+        for image in result.images():
+            parts += [{"type": "text", "text": f"{result.name}: {image.media_type}"}, _image_part(image)]
+    return {"role": "user", "content": parts}
+
+
+def _where_images_are(count: int, vision: bool) -> str:
+    what = "the image above is" if count == 1 else f"the {count} images above are"
+    return f"[{what} attached after the tool results]" if vision else f"[{what} not shown to the model: it does not accept images]"
 
 
 def _image_part(image: Attachment) -> dict[str, Any]:
@@ -138,8 +178,8 @@ def user(text: str) -> Message:
     return Message(role="user", content=text)
 
 
-def tool_result(call: ToolCallPart, output: str) -> Message:
-    return Message(role="tool", content=output, tool_call_id=call.id, name=call.name)
+def tool_result(call: ToolCallPart, output: str, images: Sequence[Attachment] = ()) -> Message:
+    return Message(role="tool", content=output, tool_call_id=call.id, name=call.name, attachments=list(images))
 
 
 NO_RESULT = "Error: no result was recorded for this tool call."

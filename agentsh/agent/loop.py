@@ -61,7 +61,7 @@ async def run_tool_calls(
         turn.emit(ToolCall(id=call.id, name=call.name, arguments=call.parsed_arguments(), agent=agent))
     results = await (executor or turn.executor).run(message.tool_calls, turn.emit, agent, allowed)
     for call, result in zip(message.tool_calls, results, strict=True):
-        add(tool_result(call, result.output))
+        add(tool_result(call, result.output, result.images))
 
 
 async def _final_answer(turn: Turn, request: ModelRequest, add, agent: str | None, model: ModelClient | None) -> Message:

@@ -1,4 +1,4 @@
-"""An MCP server's tool as an agentsh `Tool`: its name, its schema as the server gives it, its results as text.
+"""An MCP server's tool as an agentsh `Tool`: its name, its schema as the server gives it, its results as text and images.
 
 Names: `SERVER__TOOL` — the server's name from the config, two underscores, the tool's own name
 with anything but letters, digits, `_` and `-` replaced by `_`; cut to 64 characters with a short
@@ -22,7 +22,9 @@ import mcp_types as types
 from pydantic import BaseModel, ConfigDict
 
 from ..errors import ToolError
+from ..tools.output import ToolOutput
 from ..tools.tool import Tool
+from .images import NotShown, ResultImages, image_line, size_text
 
 MAX_NAME = 64
 MAX_DESCRIPTION = 4_000  # a server's description is for the model, but not without bound
@@ -83,8 +85,8 @@ def make_tools(server: str, listed: list[types.Tool], call: Call, allow: list[st
 def _make_tool(server: str, listed: types.Tool, name: str, call: Call, allowed: bool, timeout: float) -> Tool:
     remote = listed.name
 
-    async def run(**arguments: Any) -> str:
-        return result_text(await call(remote, arguments), name)
+    async def run(**arguments: Any) -> ToolOutput:
+        return tool_output(await call(remote, arguments), name)
 
     return McpTool(
         name=name, description=_description(server, listed), function=run, arguments_model=_AnyArguments,
@@ -126,35 +128,51 @@ def hints_of(listed: types.Tool) -> tuple[str, ...]:
 
 # results ----------------------------------------------------------------------------
 
-def result_text(result: types.CallToolResult, name: str) -> str:
-    """A tool's result as the text the model reads; an `isError` result raises ToolError with it."""
-    parts = [_block_text(block) for block in result.content]
+def tool_output(result: types.CallToolResult, name: str) -> ToolOutput:
+    """A tool's result as the text the model reads, with the images a model may be shown; an `isError`
+    result raises ToolError with its text."""
+    images = ResultImages()
+    parts = [_block_text(block, images) for block in result.content]
     structured = result.structured_content
     if structured is not None and not _said_already(structured, result.content):
         parts.append(json.dumps(structured, ensure_ascii=False, default=str))
     text = "\n".join(p for p in parts if p)
     if result.is_error:
         raise ToolError(f"{name} failed: {text or 'the server gave no reason'}")
-    return text
+    return ToolOutput(text, tuple(images.kept))
 
 
-def _block_text(block: Any) -> str:
+def _block_text(block: Any, images: ResultImages) -> str:
     if isinstance(block, types.TextContent):
         return block.text
-    if isinstance(block, types.ImageContent | types.AudioContent):
-        kind = "image" if isinstance(block, types.ImageContent) else "audio"
-        return f"[{kind}: {block.mime_type}, {_size(_decoded_length(block.data))}; not shown to the model]"
+    if isinstance(block, types.ImageContent):
+        return _image_text(block, images)
+    if isinstance(block, types.AudioContent):
+        return f"[audio: {block.mime_type}, {size_text(_decoded_length(block.data))}; not shown to the model]"
     if isinstance(block, types.ResourceLink):
         return f"[resource link: {block.name} <{block.uri}>{_mime(block.mime_type)}]"
     if isinstance(block, types.EmbeddedResource):
-        return _resource_text(block.resource)
+        return _resource_text(block.resource, images)
     return f"[{getattr(block, 'type', 'unknown')} content]"
 
 
-def _resource_text(resource: types.TextResourceContents | types.BlobResourceContents) -> str:
+def _image_text(block: types.ImageContent, images: ResultImages) -> str:
+    try:
+        return image_line(images.take(block.data, block.mime_type))
+    except NotShown as why:
+        return f"[image: {block.mime_type}, {size_text(_decoded_length(block.data))}; not shown to the model: {why}]"
+
+
+def _resource_text(resource: types.TextResourceContents | types.BlobResourceContents, images: ResultImages) -> str:
     if isinstance(resource, types.TextResourceContents):
         return f"[resource <{resource.uri}>{_mime(resource.mime_type)}]\n{resource.text}"
-    return f"[resource <{resource.uri}>{_mime(resource.mime_type)}: {_size(_decoded_length(resource.blob))} of binary data, not shown]"
+    why = "not shown"
+    if (resource.mime_type or "").lower().startswith("image/"):
+        try:
+            return image_line(images.take(resource.blob, resource.mime_type, str(resource.uri)))
+        except NotShown as reason:
+            why = f"not shown to the model: {reason}"
+    return f"[resource <{resource.uri}>{_mime(resource.mime_type)}: {size_text(_decoded_length(resource.blob))} of binary data, {why}]"
 
 
 def _said_already(structured: Any, content: list[Any]) -> bool:
@@ -182,6 +200,3 @@ def _decoded_length(data: str) -> int:
     except (binascii.Error, ValueError):
         return len(data)
 
-
-def _size(count: int) -> str:
-    return f"{count} bytes" if count < 1024 else f"{count / 1024:.1f} KB"

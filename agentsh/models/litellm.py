@@ -138,6 +138,7 @@ class LiteLLMModel:
         self.answer_timeout = settings.answer_timeout if settings else 600.0
         self.first_token_timeout = settings.first_token_timeout if settings else 600.0
         self._unpriced = False
+        self._vision: bool | None = None  # whether litellm says the model takes images: asked once, when a request has some
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[StreamItem]:
         litellm = await _loaded_litellm()
@@ -233,7 +234,7 @@ class LiteLLMModel:
     def _arguments(self, request: ModelRequest) -> dict[str, Any]:
         arguments: dict[str, Any] = {
             "model": self.name,
-            "messages": provider_messages(request.messages),
+            "messages": provider_messages(request.messages, self._takes_images(request.messages)),
             "stream": True,
             "stream_options": {"include_usage": True},
             "timeout": max(self.request_timeout, self.first_token_timeout + FIRST_TOKEN_MARGIN),
@@ -254,6 +255,13 @@ class LiteLLMModel:
         if uses_cache_breakpoints(self.name):
             arguments["cache_control_injection_points"] = CACHE_BREAKPOINTS
         return arguments
+
+    def _takes_images(self, messages: list[Message]) -> bool:
+        if self._vision is None:
+            if not any(m.role == "tool" and m.images() for m in messages):
+                return False
+            self._vision = supports_images(self.name)
+        return self._vision
 
     def _check_complete(self, stream: Any, state: _StreamState) -> None:
         """litellm invents finish_reason="stop" for a cut stream: look at what the provider sent."""

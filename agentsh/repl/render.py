@@ -151,7 +151,7 @@ class TranscriptPrinter:
         self._open_call = event.id
 
     def _on_tool_result(self, event: ToolResult) -> None:
-        summary = _result_text(event)
+        summary = _result_text(event) + _image_lines(event)
         style = "dim" if event.ok else "red"
         if self._open_call == event.id:
             self.write(summary + "\n", style)
@@ -271,6 +271,15 @@ def _call_text(call: ToolCall) -> str:
 def _result_text(result: ToolResult) -> str:
     status = "ok" if result.ok else "error"
     return f"→ {status} {format_duration(result.duration_ms)}: {first_line(result.output, RESULT_LIMIT) or '(no output)'}"
+
+
+def _image_lines(result: ToolResult) -> str:
+    """The images a tool returned for the model, a line each (its output's first line may be some text)."""
+    if not result.images:
+        return ""
+    from ..mcp.images import image_line  # only a tool server's result has images
+
+    return "".join(f"\n    {first_line(image_line(image), RESULT_LIMIT)}" for image in result.images)
 
 
 def format_arguments(arguments: dict[str, Any] | str) -> str:

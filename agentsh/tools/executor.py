@@ -15,13 +15,13 @@ from pydantic import ValidationError
 
 from ..errors import BudgetExceededError, NestingLimitError, ToolError
 from ..events import ApprovalRequest, Event, Notice, ToolProgress, ToolResult
-from ..messages import MAX_ARGUMENT_DEPTH, ArgumentsTooDeep, Message, ToolCallPart
+from ..messages import MAX_ARGUMENT_DEPTH, ArgumentsTooDeep, Attachment, Message, ToolCallPart
 from ..secrets import redact_secrets
 from . import budget
 from .approval import ApprovalPolicy, Decision
 from .capture import Captured, captured_output
 from .context import reporting_progress
-from .output import DEFAULT_MAX_CHARS, to_text, truncate, valid_utf8
+from .output import DEFAULT_MAX_CHARS, ToolOutput, to_text, truncate, valid_utf8
 from .registry import ToolRegistry
 from .selection import FIND_TOOLS, Offer, ToolSelection
 from .tool import Tool
@@ -62,16 +62,21 @@ class ToolExecutor:
 
     async def _run_one(self, call: ToolCallPart, emit: Emit, agent: str | None, allowed: set[str] | None) -> ToolResult:
         clock = _Stopwatch()
+        images: tuple[Attachment, ...] = ()
         try:
-            output, ok = await self._execute(call, emit, allowed, clock), True
+            (output, images), ok = await self._execute(call, emit, allowed, clock), True
         except ToolError as failure:
             output, ok = f"Error: {failure}", False
         elapsed = clock.elapsed_ms()
-        result = ToolResult(id=call.id, name=call.name, ok=ok, output=redact_secrets(valid_utf8(output)), duration_ms=elapsed, agent=agent)
+        result = ToolResult(
+            id=call.id, name=call.name, ok=ok, output=redact_secrets(valid_utf8(output)), duration_ms=elapsed, agent=agent, images=list(images),
+        )
         emit(result)
         return result
 
-    async def _execute(self, call: ToolCallPart, emit: Emit, allowed: set[str] | None, clock: _Stopwatch) -> str:
+    async def _execute(
+        self, call: ToolCallPart, emit: Emit, allowed: set[str] | None, clock: _Stopwatch,
+    ) -> tuple[str, tuple[Attachment, ...]]:
         tool = self._find(call.name, allowed)
         arguments = _decode_arguments(call)
         values = _validate(tool, arguments)
@@ -86,7 +91,8 @@ class ToolExecutor:
                 result = await self._invoke(tool, values)
             finally:
                 _report_printed(tool, printed, emit)
-        return truncate(redact_secrets(to_text(result)), self.max_output_chars)  # redacted whole: a cut could halve a key
+        images = result.images if isinstance(result, ToolOutput) else ()
+        return truncate(redact_secrets(to_text(result)), self.max_output_chars), images  # redacted whole: a cut could halve a key
 
     def offer(self, messages: list[Message], allowed: Iterable[str] | None = None) -> Offer:
         """The tools a request with `messages` carries (some of them and `find_tools`, when there are many)."""

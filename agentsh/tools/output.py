@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
 
+from ..messages import Attachment
 from ..text import has_lone_surrogates, replace_lone_surrogates
 
 DEFAULT_MAX_CHARS = 20_000
+
+
+@dataclass(frozen=True)
+class ToolOutput:
+    """What a tool returns when it has images for the model besides its text (an MCP server's tool).
+
+    The text is the result every UI shows and every model reads; the images (checked, base64) travel
+    on the tool message as attachments, and reach only a model that accepts images."""
+
+    text: str
+    images: tuple[Attachment, ...] = field(default=())
 
 
 def to_text(value: Any) -> str:
@@ -17,6 +30,8 @@ def to_text(value: Any) -> str:
         return ""
     if isinstance(value, str):
         return value
+    if isinstance(value, ToolOutput):
+        return value.text
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
     if isinstance(value, BaseModel):

@@ -38,7 +38,7 @@ def test_add_list_tools_remove(config, capsys):
     assert table == {"command": sys.executable, "args": [str(FAULT_SERVER), "stdio"], "env": {"FAULT_LOG": "${FAULT_DIR}/x.log"}, "allow": ["echo"]}
 
     status, out, _ = run(capsys, "mcp", "list")
-    assert status == 0 and out.startswith("faults: ready with 8 tools\n    stdio: ")
+    assert status == 0 and out.startswith("faults: ready with 9 tools\n    stdio: ")
     assert (config.parent / "x.log").read_text().startswith("started"), "${FAULT_DIR} was expanded from the environment"
 
     status, out, _ = run(capsys, "mcp", "tools", "faults")

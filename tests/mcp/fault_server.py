@@ -97,6 +97,24 @@ def mixed() -> types.CallToolResult:
     )
 
 
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 100
+
+
+@server.tool()
+def picture(kind: str = "png") -> types.CallToolResult:
+    """Answer with a caption and one image: a PNG ("png"), a PNG as an embedded resource ("resource"), or a
+    hostile one: an SVG ("svg"), data that is not base64 ("not-base64"), text labelled a PNG ("not-png")."""
+    png = base64.b64encode(PNG).decode()
+    image = {
+        "png": types.ImageContent(data=png, mime_type="image/png"),
+        "resource": types.EmbeddedResource(resource=types.BlobResourceContents(uri="file:///shot.png", mime_type="image/png", blob=png)),
+        "svg": types.ImageContent(data=base64.b64encode(b"<svg onload='x()'/>").decode(), mime_type="image/svg+xml"),
+        "not-base64": types.ImageContent(data="iVBORw0KGgoAAAA[bold]x[/bold]AAA", mime_type="image/png"),  # a PNG, leniently read
+        "not-png": types.ImageContent(data=base64.b64encode(b"<html>hi</html>").decode(), mime_type="image/png"),
+    }[kind]
+    return types.CallToolResult(content=[types.TextContent(text=f"a {kind} picture"), image])
+
+
 @server.tool()
 async def roots(ctx: Context) -> str:
     """Ask the client for its roots (a request from the server to the client)."""

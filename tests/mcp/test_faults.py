@@ -153,7 +153,8 @@ async def test_every_kind_of_content_is_told_to_the_model(home, faults):
     assert result.ok
     lines = result.output.splitlines()
     assert lines[0] == "plain text"
-    assert lines[1] == "[image: image/png, 108 bytes; not shown to the model]"
+    assert lines[1] == "[image: image/png, 108 bytes]"  # the image itself travels beside the text (tests/mcp/test_mcp_images.py)
+    assert [a.media_type for a in model.requests[1].messages[-1].attachments] == ["image/png"]
     assert lines[2:4] == ["[resource <file:///notes.txt> (text/plain)]", "embedded words"]
     assert lines[4] == "[resource <file:///blob.bin>: 3 bytes of binary data, not shown]"
     assert lines[5] == "[resource link: report <file:///report.pdf> (application/pdf)]"

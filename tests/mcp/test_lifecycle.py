@@ -58,7 +58,7 @@ async def test_slash_mcp_shows_state_and_restarts_a_server(home, tmp_path):
         await session.mcp.wait_for_starting(lambda text: None)
         shown = run_slash_command(session, "/mcp").text
         first = session.mcp_servers()[0].pid
-        assert shown.startswith("faults: ready with 8 tools\n    stdio: ")
+        assert shown.startswith("faults: ready with 9 tools\n    stdio: ")
         assert f"pid {first}" in shown and "faults__echo" in shown and str(home / "mcp-logs" / "faults.log") in shown
         result = run_slash_command(session, "/mcp restart faults")
         assert not result.error and "restarting" in result.text

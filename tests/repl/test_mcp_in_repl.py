@@ -32,5 +32,16 @@ async def test_hints_in_the_approval_question_and_progress_while_it_runs(home, t
     printed = await repl.submit("count")
     assert "faults__steps: 1/2 · step 1 of 2" in printed and "faults__steps: 2/2 · step 2 of 2" in printed
     printed = await repl.submit("/mcp")
-    assert "faults: ready with 8 tools\n    stdio: " in printed
+    assert "faults: ready with 9 tools\n    stdio: " in printed
+    await session.aclose()
+
+
+async def test_a_tools_image_is_a_line_never_its_data(home, tmp_path, drive):
+    model = ScriptedModel(calls(("faults__picture", {"kind": "resource"})), "a picture")
+    session = scripted_session(home, model, mcp_servers=faults(tmp_path, allow=["*"]))
+    repl = await drive(session)
+    await repl.at_prompt()
+    printed = await repl.submit("show it")
+    assert "→ ok" in printed and ": a resource picture …\n    [image <file:///shot.png>: image/png, 108 bytes]\n" in printed
+    assert "iVBORw0KGgo" not in repl.text
     await session.aclose()

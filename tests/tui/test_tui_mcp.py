@@ -28,7 +28,7 @@ async def test_servers_start_after_the_first_paint_and_slash_mcp_lists_them(home
         await wait_for(pilot, lambda: session.mcp_servers()[0].state == "ready", timeout=30, what="the server ready")
         app.prompt.set_text("/mcp")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: "faults: ready with 8 tools" in screen_text(app), what="/mcp's listing")
+        await wait_for(pilot, lambda: "faults: ready with 9 tools" in screen_text(app), what="/mcp's listing")
 
 
 async def test_progress_shows_in_the_tool_block(home, tmp_path):
@@ -58,3 +58,19 @@ async def test_the_approval_question_shows_the_servers_hints_as_unverified(home,
         screen = screen_text(app)
         assert "the tool's server says (unverified hints): read-only, idempotent" in screen
         assert "[b]hi[/b]" in screen
+
+
+async def test_a_tools_image_is_a_line_in_its_block_never_its_data(home, tmp_path):
+    model = ScriptedModel(calls(("faults__picture", {})), "a picture")
+    session = scripted_session(home, model, mcp_servers=faults(tmp_path, allow=["*"]))
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.prompt.set_text("show it")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not app.runner.busy and of_type(app, ToolBlock), timeout=30, what="the end of the turn")
+        [block] = of_type(app, ToolBlock)
+        assert block.output == "a png picture\n[image: image/png, 108 bytes]"
+        await pilot.press("ctrl+t")  # the tool output shown
+        await wait_for(pilot, lambda: "[image: image/png, 108 bytes]" in screen_text(app), what="the image's line")
+        assert "iVBORw0KGgo" not in screen_text(app)
