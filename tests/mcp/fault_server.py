@@ -62,7 +62,9 @@ async def add_tool(ctx: Context) -> str:
         return "extra here"
 
     server.add_tool(extra)
-    await ctx.session.send_tool_list_changed()
+    # Sent on this call's own stream, as a careful server does: over streamable HTTP a notification on the
+    # separate GET stream may arrive after the call's result, and the next model call would not see the tool yet.
+    await ctx.session.send_notification(types.ToolListChangedNotification(), related_request_id=ctx.request_id)
     return "added"
 
 
