@@ -19,6 +19,7 @@ from prompt_toolkit.utils import get_cwidth
 from .. import __version__
 from ..agent.continuation import CONTINUE_REQUEST
 from ..commands import CommandResult, edit_last, is_command, run_slash_command
+from ..costs import dollars
 from ..custom_commands import TurnOptions
 from ..errors import AgentshError
 from ..events import ApprovalRequest, ElicitationRequest, Event, Notice, SamplingRequest
@@ -363,7 +364,7 @@ class Repl:
             "title": first_line(record.title, 40) if record.title else "new session",
             "id": f"[{session.id}]",
             "tokens": f"{record.prompt_tokens + record.completion_tokens:,} tokens",
-            "cost": format_cost(record.cost) if record.cost else "",
+            "cost": toolbar_cost(record.cost),
         }
         return fitted_toolbar(parts, width or shutil.get_terminal_size().columns)
 
@@ -390,8 +391,9 @@ def _toolbar_line(shown: dict[str, str]) -> str:
     return " " + " · ".join(item for item in items if item) + " "
 
 
-def format_cost(dollars: float) -> str:
-    return f"${dollars:.4f}" if dollars >= 0.0001 else "<$0.0001"
+def toolbar_cost(cost: float | None) -> str:
+    """The session's cost as the app's header says it (never $0 for a cost that is not zero); nothing while free."""
+    return "cost unknown" if cost is None else dollars(cost) if cost else ""
 
 
 def recap_lines(history: list[Message], count: int = RECAP) -> list[str]:

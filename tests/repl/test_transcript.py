@@ -18,7 +18,7 @@ from agentsh.events import (
     TurnDone,
 )
 from agentsh.repl.render import TranscriptPrinter, format_arguments
-from agentsh.repl.shell import format_cost
+from agentsh.repl.shell import toolbar_cost
 from agentsh.repl.steps import first_line, step_lines
 from agentsh.text import format_duration
 
@@ -114,4 +114,5 @@ def test_formatting_helpers():
 
 
 def test_costs_in_the_toolbar_stay_readable():
-    assert format_cost(0.01234) == "$0.0123" and format_cost(0.0000035) == "<$0.0001"
+    assert toolbar_cost(0.01234) == "$0.0123" and toolbar_cost(0.0000035) == "$0.0000035"  # as the app's header says
+    assert toolbar_cost(None) == "cost unknown" and toolbar_cost(0.0) == ""
