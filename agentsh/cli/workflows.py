@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
+import sys
 from pathlib import Path
 
 from ..config import settings_from_args
@@ -12,6 +14,7 @@ from ..modes import mode_names
 from ..plugin_loader.directories import plugin_directories
 from ..plugin_loader.loader import PluginLoader
 from ..profiles import remote_profiles, resolve_profiles
+from ..text import counted
 from ..tools.registry import ToolRegistry
 from ..workflows.drawing import draw
 from ..workflows.loader import Context, WorkflowCatalog, workflow_directories
@@ -50,9 +53,11 @@ def _list(catalog: WorkflowCatalog, as_json: bool) -> int:
     if as_json:
         print(json.dumps({"workflows": rows}, indent=2))
         return 0
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
     for row in rows:
-        state = "ok" if not row["problems"] else f"{len(row['problems'])} problem(s): agentsh workflows check {row['name']}"
-        print(f"{row['name']:<20} [{state}]  {row['description']}")
+        state = "ok" if not row["problems"] else f"{counted(len(row['problems']), 'problem')}: agentsh workflows check {row['name']}"
+        line = f"{row['name']:<20} [{state}]  {' '.join(row['description'].split())}"
+        print(line[: width - 1] + "…" if width and len(line) > width else line)  # on a terminal one line each
     if not rows:
         print("no workflows: write one in ~/.config/agentsh/workflows/NAME.toml")
     return 0

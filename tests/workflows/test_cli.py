@@ -53,7 +53,7 @@ def test_list_names_every_workflow_and_which_do_not_check(capsys, write_workflow
     status, out, _ = run(capsys, "list")
 
     assert status == 0
-    assert "report               [2 problem(s): agentsh workflows check report]  a report" in out.splitlines()
+    assert "report               [2 problems: agentsh workflows check report]  a report" in out.splitlines()
     assert any(line.startswith("trip-booking         [ok]") for line in out.splitlines())
 
 
@@ -117,3 +117,18 @@ def test_check_refuses_a_structured_output_from_a_remote_agent(capsys, write_wor
         f"{path}:6: agent profile 'helper' is a remote agent (url): it answers text, not a structured output; "
         "remove output, or name a local profile"
     )
+
+
+def test_list_on_a_narrow_terminal_gives_each_workflow_one_line_cut_with_an_ellipsis(capsys, monkeypatch):
+    import os
+    import shutil
+    import sys
+
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.setattr(shutil, "get_terminal_size", lambda *_: os.terminal_size((50, 20)))
+    status, out, _ = run(capsys, "list")
+
+    assert status == 0
+    lines = out.splitlines()
+    assert lines and all(len(line) <= 50 for line in lines)
+    assert any(line.startswith("trip-booking         [ok]  book a") and line.endswith("…") for line in lines)
