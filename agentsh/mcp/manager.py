@@ -58,6 +58,7 @@ class McpManager:
         self._news: list[PluginChange] = []
         self._tools: dict[str, tuple[int, list[Tool]]] = {}
         self._failing: set[str] = set()
+        self._restarting: set[str] = set()  # servers the user restarted (/mcp restart): told once they are ready
         self._started = False
         self._closed = False
 
@@ -94,6 +95,7 @@ class McpManager:
 
     def restart(self, name: str) -> None:
         self.start()
+        self._restarting.add(name)
         self.connection(name).restart()
 
     async def aclose(self) -> None:
@@ -175,7 +177,11 @@ class McpManager:
             self._tell(f"MCP server {c.name} {c.describe()}", "warning")
         elif what == "ready" and c.name in self._failing:
             self._failing.discard(c.name)
+            self._restarting.discard(c.name)
             self._tell(f"MCP server {c.name} is back: {c.describe()}", "info")
+        elif what == "ready" and c.name in self._restarting:  # the user asked for it (/mcp restart): say it is done
+            self._restarting.discard(c.name)
+            self._tell(f"MCP server {c.name} restarted: {c.describe()}", "info")
         elif what == "tools changed":
             self._news.append(PluginChange(f"MCP server {c.name}: tools changed, now {len(c.tools)}"))
         elif what.startswith("could not"):

@@ -64,7 +64,9 @@ async def test_slash_mcp_shows_state_and_restarts_a_server(home, tmp_path):
         assert not result.error and "restarting" in result.text
         assert await eventually(lambda: session.mcp_servers()[0].pid not in (None, first) and session.mcp_servers()[0].state == "ready", 60)
         assert not alive(first)
-        assert heard == [], "a restart the user asked for is not a failure"
+        assert await eventually(lambda: bool(heard), 10)
+        assert [(e.level, e.message) for e in heard] == [("info", "MCP server faults restarted: ready with 9 tools")], (
+            "a restart the user asked for is not a failure, and it says when it is done")
         assert run_slash_command(session, "/mcp restart nope").error
     finally:
         await session.aclose()
