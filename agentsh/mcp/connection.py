@@ -124,6 +124,7 @@ class Connection:
             self._set("starting", "")
             began = time.monotonic()
             reason = await self._attempt()
+            self._log_end("restarted on request" if self._restart_now else "stopped" if self._stopping else f"ended: {reason}")
             if self._stopping:
                 break
             if self._restart_now:
@@ -136,6 +137,13 @@ class Connection:
             self._wake.clear()
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
+
+    def _log_end(self, how: str) -> None:
+        """The end of a stdio server's run in its log, under what it wrote: when, and why."""
+        if self.entry.config.transport != "stdio":
+            return
+        with suppress(OSError), self.log_path.open("a", encoding="utf-8") as log:
+            log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} {how}\n")
 
     async def _attempt(self) -> str:
         """One connection, from start to end; why it ended, one line."""

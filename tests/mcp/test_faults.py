@@ -189,7 +189,9 @@ async def test_a_crashed_server_is_restarted_and_its_tools_come_back(home, tmp_p
     messages = [e.message for e in heard if isinstance(e, Notice)]
     assert any("failed" in m and "restarting in 1 s" in m for m in messages), messages
     assert any("is back" in m for m in messages), messages
-    assert "crashing now" in (home / "mcp-logs" / "faults.log").read_text(), "its stderr went to the log file"
+    logged = (home / "mcp-logs" / "faults.log").read_text()
+    assert "crashing now" in logged, "its stderr went to the log file"
+    assert "ended: its process exited" in logged.split("crashing now", 1)[1], "and when and why it ended, under it"
     assert not done(events).failed
 
 
