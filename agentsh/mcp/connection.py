@@ -67,6 +67,7 @@ class Connection:
         self._task: asyncio.Task[None] | None = None
         self._disconnect: anyio.Event | None = None
         self._wake = asyncio.Event()
+        self.retry_at: float | None = None  # when a failed server is tried again (time.monotonic), while it waits
         self._settled = asyncio.Event()
         self._relisting: asyncio.Task[None] | None = None
         self._stopping = False
@@ -101,6 +102,16 @@ class Connection:
             await asyncio.wait_for(self._settled.wait(), timeout)
         return self._settled.is_set()
 
+    async def next_start(self, patience: float) -> None:
+        """Until a failed server's next start has settled, when that start is due within `patience` seconds."""
+        due = self.retry_at
+        if due is None or due - time.monotonic() > patience:
+            return
+        while self.state == "failed" and self.retry_at == due and time.monotonic() < due + 1.0:
+            await asyncio.sleep(0.05)
+        if self.state == "starting":
+            await self.wait_settled(self.entry.config.startup_timeout)
+
     def restart(self) -> None:
         """Connect afresh now: end the current connection, skip any backoff wait."""
         self._restart_now = True
@@ -133,10 +144,12 @@ class Connection:
             failures = 1 if time.monotonic() - began > STABLE_AFTER else failures + 1
             delay = BACKOFF[min(failures, len(BACKOFF)) - 1]
             self.restarts += 1
+            self.retry_at = time.monotonic() + delay
             self._set("failed", f"{reason}; restarting in {delay:g} s")
             self._wake.clear()
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
+            self.retry_at = None
 
     def _log_end(self, how: str) -> None:
         """The end of a stdio server's run in its log, under what it wrote: when, and why."""

@@ -215,9 +215,15 @@ async def call_tool(connection: Connection, tool: str, arguments: dict[str, Any]
     return result
 
 
+RETRY_PATIENCE = 5.0  # seconds: a call waits for a crashed server's restart when it is due this soon
+
+
 async def _live_session(connection: Connection) -> ClientSession:
     """The server's session; a server (re)starting at the moment of the call (it went away while you were
-    approving the call, or /mcp restart) is waited for, at most its startup_timeout, as a turn waits for one."""
+    approving the call, or /mcp restart), or whose restart after a crash is due within RETRY_PATIENCE, is waited
+    for, at most its startup_timeout, as a turn waits for one."""
+    if connection.session is None and connection.state == "failed":
+        await connection.next_start(RETRY_PATIENCE)  # it crashed a moment ago: its restart is due in a second or two
     if connection.session is None and connection.state == "starting":
         await connection.wait_settled(connection.entry.config.startup_timeout)
     session = connection.session

@@ -8,6 +8,7 @@ import asyncio
 
 import pytest
 
+from agentsh.errors import ToolError
 from agentsh.events import Notice, ToolCall, ToolProgress, ToolResult
 from agentsh.mcp.manager import call_tool
 from agentsh.models.scripted import ScriptedModel, calls
@@ -193,6 +194,21 @@ async def test_a_crashed_server_is_restarted_and_its_tools_come_back(home, tmp_p
     assert "crashing now" in logged, "its stderr went to the log file"
     assert "ended: its process exited" in logged.split("crashing now", 1)[1], "and when and why it ended, under it"
     assert not done(events).failed
+
+
+async def test_a_call_made_while_a_crashed_server_waits_to_restart_waits_for_it(home, tmp_path):
+    """It crashed while the user was approving the call, and its restart is a second away: the call waits."""
+    session = await opened(home, ScriptedModel(), stdio_table(tmp_path / "faults.log"))
+    try:
+        connection = session.mcp.connection("faults")
+        with pytest.raises(ToolError):
+            await call_tool(connection, "crash", {})
+        assert await eventually(lambda: connection.state == "failed", 10)
+        assert "restarting in 1 s" in connection.describe()
+        result = await call_tool(connection, "echo", {"text": "back"})
+    finally:
+        await session.aclose()
+    assert result.content[0].text == "echo: back"
 
 
 async def test_a_call_made_while_its_server_restarts_waits_for_it(home, tmp_path):
