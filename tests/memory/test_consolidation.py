@@ -141,20 +141,10 @@ async def test_a_session_the_model_could_not_consolidate_is_not_asked_again_at_e
     ended = scripted_session(home, ScriptedModel(Reply("ok")))
     await send(ended, "Plan Lisbon in May, by train.")
 
-    async def start(model: ScriptedModel) -> list[str]:
-        notices = []
-        current = scripted_session(home, model, memory={"idle_seconds": 0.001})
-        current.subscribe(notices.append)
-        await asyncio.sleep(0.01)
-        current.start_background()
-        await asyncio.sleep(0.5)
-        await current.aclose()
-        return [n.message for n in notices if "consolidation" in n.message]
-
     prose = ScriptedModel(default="I cannot do JSON.")
-    assert any("the model gave no valid answer" in n for n in await start(prose))
+    assert any("the model gave no valid answer" in n for n in await a_start_s_consolidation_notices(home, prose))
     asked = len(prose.requests)
-    assert await start(prose) == [] and len(prose.requests) == asked  # the next start leaves it alone
+    assert await a_start_s_consolidation_notices(home, prose) == [] and len(prose.requests) == asked  # left alone
     assert [r.id for r in ended.store.unconsolidated()] == [ended.id]  # `agentsh memory consolidate` still can
 
     ended.model.add(Reply("Booked."))
@@ -165,12 +155,17 @@ async def test_a_session_the_model_could_not_consolidate_is_not_asked_again_at_e
 async def test_a_failing_model_stops_the_start_s_sweep_at_its_first_failure(home):
     for text in ("first", "second", "third"):
         await send(scripted_session(home, ScriptedModel(Reply("ok"))), text)
+    notices = await a_start_s_consolidation_notices(home, ScriptedModel(default=RuntimeError("401 wrong key")))
+    assert [n.split(": ", 1)[-1] for n in notices] == ["401 wrong key"]
+
+
+async def a_start_s_consolidation_notices(home, model: ScriptedModel) -> list[str]:
+    """What a new session on `model` says about consolidating the ended sessions as it starts."""
     notices = []
-    failing = ScriptedModel(default=RuntimeError("401 wrong key"))
-    current = scripted_session(home, failing, memory={"idle_seconds": 0.001})
+    current = scripted_session(home, model, memory={"idle_seconds": 0.001})
     current.subscribe(notices.append)
     await asyncio.sleep(0.01)
     current.start_background()
     await asyncio.sleep(0.5)
     await current.aclose()
-    assert [n.message.split(": ", 1)[-1] for n in notices if "consolidation" in n.message] == ["401 wrong key"]
+    return [n.message for n in notices if "consolidation" in n.message]

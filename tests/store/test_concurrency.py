@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from agentsh.config import Settings
@@ -99,31 +100,39 @@ def test_opening_the_database_again_keeps_this_process_locks(home):
     assert second.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+@contextmanager
+def a_write_rolled_back_in_another_thread(path: Path):
+    """A database with a `notes` table, and another thread inside a write transaction on the same connection that
+    has inserted a note and will roll it back 0.3 s from now; until the `with` ends."""
+    from agentsh.store.db import write_transaction
+
+    db = open_database(path)
+    db.execute("CREATE TABLE notes (text TEXT)")
+    inside = threading.Event()
+
+    def failing_writer() -> None:
+        with suppress(RuntimeError), write_transaction(db):
+            db.execute("INSERT INTO notes VALUES ('rolled back')")
+            inside.set()
+            threading.Event().wait(0.3)
+            raise RuntimeError("this transaction fails and is rolled back")
+
+    writer = threading.Thread(target=failing_writer)
+    writer.start()
+    assert inside.wait(10)
+    try:
+        yield db
+    finally:
+        writer.join()
+
+
 def test_two_threads_sharing_the_app_s_connection_write_one_after_the_other(tmp_path):
     """The app's threads share one connection: a write begun while another thread's transaction is open waits
     for it, instead of failing, or joining that transaction and being rolled back with it."""
     from agentsh.store.db import write_transaction
 
-    db = open_database(tmp_path / DB_FILENAME)
-    db.execute("CREATE TABLE notes (text TEXT)")
-    inside = threading.Event()
-
-    def failing_writer() -> None:
-        try:
-            with write_transaction(db):
-                db.execute("INSERT INTO notes VALUES ('undone')")
-                inside.set()
-                threading.Event().wait(0.3)
-                raise RuntimeError("this transaction fails and is rolled back")
-        except RuntimeError:
-            pass
-
-    first = threading.Thread(target=failing_writer)
-    first.start()
-    assert inside.wait(10)
-    with write_transaction(db):
+    with a_write_rolled_back_in_another_thread(tmp_path / DB_FILENAME) as db, write_transaction(db):
         db.execute("INSERT INTO notes VALUES ('kept')")
-    first.join()
     assert [row[0] for row in db.execute("SELECT text FROM notes")] == ["kept"]
 
 
@@ -131,25 +140,6 @@ def test_a_query_on_the_shared_connection_waits_for_another_thread_s_open_write(
     """sqlite-utils' query opens a savepoint: run while another thread's write transaction is open, it would nest
     in it, read what that transaction may still roll back, and lose its savepoint when it ends (the app crashed
     quitting mid-answer with "no such savepoint: sqlite_utils_query")."""
-    from agentsh.store.db import write_transaction
-
-    db = open_database(tmp_path / DB_FILENAME)
-    db.execute("CREATE TABLE notes (text TEXT)")
-    inside = threading.Event()
-
-    def failing_writer() -> None:
-        try:
-            with write_transaction(db):
-                db.execute("INSERT INTO notes VALUES ('rolled back')")
-                inside.set()
-                threading.Event().wait(0.3)
-                raise RuntimeError("this transaction fails and is rolled back")
-        except RuntimeError:
-            pass
-
-    writer = threading.Thread(target=failing_writer)
-    writer.start()
-    assert inside.wait(10)
-    seen = [row["text"] for row in db.query("SELECT text FROM notes")]
-    writer.join()
+    with a_write_rolled_back_in_another_thread(tmp_path / DB_FILENAME) as db:
+        seen = [row["text"] for row in db.query("SELECT text FROM notes")]
     assert seen == []
