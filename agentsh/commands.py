@@ -429,7 +429,7 @@ def _mcp(session: Session, args: list[str]) -> CommandResult:
             session.restart_mcp_server(args[1])
         except KeyError as error:
             return CommandResult(str(error.args[0]), error=True)
-        return CommandResult(f"restarting MCP server {args[1]}; /mcp shows when it is ready")
+        return CommandResult(f"restarting MCP server {args[1]}; a notice says when it is ready")
     if args:
         return CommandResult("usage: /mcp (the servers) or /mcp restart NAME", error=True)
     servers = session.mcp_servers()
