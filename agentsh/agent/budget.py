@@ -5,7 +5,9 @@ draws from the same counts. Limits come from `[budget]` (and --max-cost / --max-
 the session's and the day's spending before this turn come from the store.
 
 - `check()` runs before a call: at 100% of any limit it raises BudgetExceededError (the call is not
-  made); at 80% it returns a warning, once per limit.
+  made); at 80% it returns a warning, once per limit. Calls still under way (a debate's round, parallel
+  branches) count at the turn's average per call so far: calls started together stop at the limit
+  instead of all passing the check before any of them has cost anything.
 - `spend()` runs after a call. Cost is litellm's price; a call whose price is unknown adds nothing to
   the cost counts, and the first one in a turn with a cost limit returns a warning saying so (the
   token and call limits still apply): unknown never silently passes for free.
@@ -69,6 +71,7 @@ class TurnBudget:
     cost: float = 0.0  # this turn's known cost
     calls: int = 0
     cost_unknown: bool = False
+    under_way: int = 0  # calls made and not yet answered
     _warned: set[str] = field(default_factory=set)
     _active: tuple = ()
 
@@ -81,9 +84,10 @@ class TurnBudget:
         for name, scope, what, how in self._active:
             limit = getattr(self.limits, name)
             used = self._used(scope, what)
-            if used >= limit:
+            if used + self._coming(what) >= limit:
+                coming = f", {self.under_way} more call{'s' if self.under_way != 1 else ''} under way" if used < limit else ""
                 raise BudgetExceededError(
-                    f"the {scope}'s {_what(what)} budget is spent ({_amount(what, used)} of {_amount(what, limit)}): "
+                    f"the {scope}'s {_what(what)} budget is spent ({_amount(what, used)} of {_amount(what, limit)}{coming}): "
                     f"the turn stopped, its partial work kept. Raise the limit with {how}"
                 )
             if used >= WARN_AT * limit and name not in self._warned:
@@ -106,6 +110,14 @@ class TurnBudget:
             "the price of this model is unknown to litellm: the cost budget cannot count its calls "
             "(the token and call limits still apply; set max_tokens to cap it)"
         )
+
+    def _coming(self, what: str) -> float:
+        """What the calls under way will add, at this turn's average per answered call."""
+        if what == "calls":
+            return self.under_way
+        if not self.calls:
+            return 0.0
+        return self.under_way * (self.tokens if what == "tokens" else self.cost) / self.calls
 
     def _used(self, scope: str, what: str) -> float:
         if what == "calls":

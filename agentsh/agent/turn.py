@@ -174,12 +174,16 @@ class Turn:
         client = model or self.model
         if (warning := self.budget.check()) is not None:
             self.emit(Notice(message=warning, level="warning"))
-        async for item in client.stream(request):
-            if isinstance(item, ModelResponse):
-                self._account(item, agent)
-                return replace(item, message=self._marked(self._unique_call_ids(item.message, request), item, agent))
-            if stream_text or not isinstance(item, TextDelta):
-                self.emit(item.model_copy(update={"agent": agent}) if isinstance(item, (TextDelta, Waiting)) and agent else item)
+        self.budget.under_way += 1
+        try:
+            async for item in client.stream(request):
+                if isinstance(item, ModelResponse):
+                    self._account(item, agent)
+                    return replace(item, message=self._marked(self._unique_call_ids(item.message, request), item, agent))
+                if stream_text or not isinstance(item, TextDelta):
+                    self.emit(item.model_copy(update={"agent": agent}) if isinstance(item, (TextDelta, Waiting)) and agent else item)
+        finally:
+            self.budget.under_way -= 1
         raise no_response(client)
 
     def _marked(self, answer: Message, response: ModelResponse, agent: str | None) -> Message:

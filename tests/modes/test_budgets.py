@@ -226,3 +226,19 @@ async def test_a_spent_budget_inside_a_delegation_stops_the_turn_not_just_the_to
     assert not [r for r in of(events, ToolResult) if not r.ok]  # not turned into a failed tool result
     delegations = [s for s in of(events, Step) if s.kind == "delegate"]
     assert [s.status for s in delegations] == ["running", "failed"]
+
+
+async def test_calls_started_together_stop_at_the_limit_not_a_whole_round_past_it(home):
+    """A debate round's calls all start at once: each counts the ones still under way at the turn's average,
+    so a round that would pass the limit stops after one call, not after every debater has been paid."""
+    three = {"debate": {"debaters": ["researcher", "coder", "writer"], "rounds": 3}}
+    def respond(request):
+        return Reply(text="answer", delay=0.05, cost=0.0033)  # a real model takes a while: the round's calls overlap
+
+    session = open_session(home, "debate", ScriptedModel(default=respond), budget={"max_cost": 0.01}, modes=three)
+
+    events = await send(session, "tea or coffee?")
+
+    result = done(events)
+    assert result.budget_limited and result.model_calls == 4  # round 1, and one call of round 2
+    assert "the turn's cost budget is spent ($0.0099 of $0.01, 1 more call under way)" in warnings(events)[-1]
