@@ -278,6 +278,7 @@ class ComparisonTable:
 
     def __init__(self, comparison: Comparison, answer_chars: int = TABLE_ANSWER_CHARS) -> None:
         self.comparison, self.answer_chars = comparison, answer_chars
+        self.ranked = any(entry.rank is not None for entry in comparison.entries)  # a judge ranked them: a "#" column
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         yield self.table(options.max_width)
@@ -288,9 +289,8 @@ class ComparisonTable:
     def wide_width(self) -> int:
         """The columns the side-by-side layout needs: each figure, header and word whole, the answer 16 wide."""
         entries = self.comparison.entries
-        ranked = any(entry.rank is not None for entry in entries)
         widths = [max(map(len, (name, *(_figures(entry)[index] for entry in entries)))) for index, name in enumerate(FIGURES)]
-        columns = [*([1] if ranked else []), self.label_width(), 16, *widths]
+        columns = [*([1] if self.ranked else []), self.label_width(), 16, *widths]
         return sum(columns) + len(columns) + 1  # the borders between and around them
 
     def label_width(self) -> int:
@@ -300,19 +300,17 @@ class ComparisonTable:
     def stacked_widths(self, width: int) -> list[int]:
         """Each column's width when the figures are stacked, the answer taking what is left: the mode · model
         column keeps every word whole when the answer still gets 8 columns, else only the session id."""
-        ranked = any(entry.rank is not None for entry in self.comparison.entries)
         figures = max(len(line) for entry in self.comparison.entries for line in _stacked(entry))
-        fixed = [*([1] if ranked else []), self.label_width(), figures]
+        fixed = [*([1] if self.ranked else []), self.label_width(), figures]
         if sum(fixed) + len(fixed) + 2 + 8 > width:
             fixed[-2] = SESSION_ID_CHARS
         answer = max(width - sum(fixed) - len(fixed) - 2, 4)  # the borders: one more than the columns
         return [*fixed[:-1], answer, fixed[-1]]
 
     def table(self, width: int) -> Table:
-        ranked = any(entry.rank is not None for entry in self.comparison.entries)
         stacked = self.wide_width() > width
         table = Table(title=Text(neutralize(f"compare: {self.comparison.prompt[:60]}")), show_lines=True, padding=(0, 0))
-        headers = [*(["#"] if ranked else []), "mode · model\nsession", "answer", *(["figures"] if stacked else FIGURES)]
+        headers = [*(["#"] if self.ranked else []), "mode · model\nsession", "answer", *(["figures"] if stacked else FIGURES)]
         if stacked:  # each width set: rich would otherwise give a column back its minimum after narrowing it, past the edge
             for header, column_width in zip(headers, self.stacked_widths(width), strict=True):
                 table.add_column(header, overflow="fold", width=column_width)
@@ -321,7 +319,7 @@ class ComparisonTable:
             for header in headers:
                 table.add_column(header, overflow="fold", min_width=minimums.get(header))
         for entry in self.comparison.entries:
-            cells = [*([str(entry.rank or "-")] if ranked else []), f"{entry.label}\n{entry.session_id}", self._abridged(entry)]
+            cells = [*([str(entry.rank or "-")] if self.ranked else []), f"{entry.label}\n{entry.session_id}", self._abridged(entry)]
             cells += ["\n".join(_stacked(entry))] if stacked else _figures(entry)
             table.add_row(*(Text(neutralize(cell)) for cell in cells))
         return table
